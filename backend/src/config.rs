@@ -1,0 +1,349 @@
+//! Configuration in layers: defaults embedded here, then an optional TOML file, then `PORTAL_*`
+//! environment variables (`__` separates sections: `PORTAL_AUTH__SESSION_TTL_SECS=900`).
+//! Everything is validated at start-up so a bad value stops the server with a clear message.
+//! `portal.example.toml` documents every key.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    pub mode: Mode,
+    /// The URL customers use. An `https` URL turns on Secure cookies and HSTS.
+    pub public_url: Option<String>,
+    /// The built web app (`web/dist`); served with an SPA fallback when it exists.
+    pub web_dir: PathBuf,
+    /// Where the portal keeps what it writes: the mock store's case journal, the audit log.
+    pub data_dir: PathBuf,
+    pub backend: Backend,
+    pub mock: MockConfig,
+    pub auth: AuthConfig,
+    pub downloads: DownloadsConfig,
+    pub cases: CasesConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// The embedded mock store of JSON fixtures.
+    Mock,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MockConfig {
+    pub fixtures_dir: PathBuf,
+    /// Local sign-ins (email, argon2id hash, contact) for the mock store.
+    pub local_accounts_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// The server's secret, at least 32 characters; session tokens, CSRF tokens and download
+    /// links are signed with keys derived from it. Required in production.
+    pub secret_key: Option<Secret>,
+    /// A session ends after this long without a request; each request renews it.
+    pub session_ttl_secs: u64,
+    /// A session ends this long after sign-in, however active.
+    pub session_max_age_secs: u64,
+    pub login_attempts_per_ip_per_minute: u32,
+    pub login_attempts_per_account_per_hour: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DownloadsConfig {
+    /// How long a signed download link stays valid.
+    pub url_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    pub rate_limit: RateLimitConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Sustained case creations per customer per hour.
+    pub per_hour: u32,
+    /// How many may be created at once before the hourly rate applies.
+    pub burst: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+    /// Origins allowed to call the API from another site. Empty: CORS stays off.
+    pub cors_allowed_origins: Vec<String>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `portal=debug,tower_http=info`.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// A secret string that never shows in logs or debug output.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            mode: Mode::Development,
+            public_url: None,
+            web_dir: "web/dist".into(),
+            data_dir: "data".into(),
+            backend: Backend::Mock,
+            mock: MockConfig::default(),
+            auth: AuthConfig::default(),
+            downloads: DownloadsConfig::default(),
+            cases: CasesConfig::default(),
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            fixtures_dir: "backend/mocks/salesforce".into(),
+            local_accounts_file: "backend/mocks/local_accounts.json".into(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            secret_key: None,
+            session_ttl_secs: 30 * 60,
+            session_max_age_secs: 12 * 60 * 60,
+            login_attempts_per_ip_per_minute: 20,
+            login_attempts_per_account_per_hour: 10,
+        }
+    }
+}
+
+impl Default for DownloadsConfig {
+    fn default() -> Self {
+        Self { url_ttl_secs: 60 }
+    }
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        Self {
+            rate_limit: RateLimitConfig {
+                per_hour: 10,
+                burst: 5,
+            },
+        }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        CasesConfig::default().rate_limit
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout_secs: 30,
+            // A 32,000-character description is up to 128 KB of UTF-8, plus JSON escaping.
+            body_limit_bytes: 256 * 1024,
+            cors_allowed_origins: Vec::new(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Json,
+            filter: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Parse(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Defaults, then the file (if given), then `PORTAL_*` variables; validated.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("PORTAL_").split("__").ignore(&["config"]));
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |msg: &str| Err(ConfigError::Invalid(msg.to_owned()));
+        match &self.auth.secret_key {
+            Some(key) if key.expose().len() < 32 => {
+                return invalid(
+                    "auth.secret_key (PORTAL_AUTH__SECRET_KEY) must be at least 32 characters",
+                );
+            }
+            None if self.mode == Mode::Production => {
+                return invalid(
+                    "auth.secret_key (PORTAL_AUTH__SECRET_KEY) is required in production mode; \
+                     generate one with `openssl rand -base64 48`",
+                );
+            }
+            _ => {}
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return invalid("public_url must start with https:// or http://");
+        }
+        if self.auth.session_ttl_secs == 0
+            || self.auth.session_max_age_secs < self.auth.session_ttl_secs
+        {
+            return invalid(
+                "auth.session_ttl_secs must be positive and at most auth.session_max_age_secs",
+            );
+        }
+        if self.auth.login_attempts_per_ip_per_minute == 0
+            || self.auth.login_attempts_per_account_per_hour == 0
+        {
+            return invalid("auth.login_attempts_* must be at least 1");
+        }
+        if self.downloads.url_ttl_secs == 0 {
+            return invalid("downloads.url_ttl_secs must be at least 1");
+        }
+        if self.cases.rate_limit.per_hour == 0 || self.cases.rate_limit.burst == 0 {
+            return invalid(
+                "cases.rate_limit.per_hour and cases.rate_limit.burst must be at least 1",
+            );
+        }
+        if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
+            return invalid(
+                "http.request_timeout_secs must be positive and http.body_limit_bytes at least 1024",
+            );
+        }
+        for origin in &self.http.cors_allowed_origins {
+            if origin == "*" || !(origin.starts_with("https://") || origin.starts_with("http://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "http.cors_allowed_origins: {origin:?} is not an origin like https://app.example.com"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether customers reach the portal over https (cookies get `Secure`, responses HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_for_development() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn production_requires_a_secret_key() {
+        let config = Config {
+            mode: Mode::Production,
+            ..Config::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("secret_key"), "{err}");
+    }
+
+    #[test]
+    fn short_keys_and_wildcard_origins_are_refused() {
+        let mut config = Config::default();
+        config.auth.secret_key = Some(Secret::new("short"));
+        assert!(config.validate().is_err());
+        let mut config = Config::default();
+        config.http.cors_allowed_origins = vec!["*".into()];
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::new("x".repeat(40));
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+    }
+}

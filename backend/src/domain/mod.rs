@@ -1,0 +1,4 @@
+//! Domain types: values parsed once at the edge and trusted everywhere after.
+
+pub mod case;
+pub mod paging;

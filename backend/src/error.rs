@@ -1,0 +1,331 @@
+//! API errors as RFC 9457 problem details.
+//!
+//! Handlers and services return [`ApiError`]. Its response carries a [`Problem`] in the response
+//! extensions; `http::middleware::render_problems` writes the final body with the request id,
+//! and also turns errors raised outside our handlers (unknown route, body too large, timeout)
+//! into the same shape. Internal errors are logged here, inside the request span, with their
+//! whole chain, and the client sees only a generic message.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::salesforce::PortError;
+
+/// A field that failed validation.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The request field, e.g. `subject` or `limit`.
+    pub field: String,
+    /// What is wrong, written for the customer.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details, the body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Quote this id to support; it finds the request in the server's logs.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Present on validation errors: one entry per invalid field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            request_id: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The generic problem for a status raised outside our handlers.
+    pub fn for_status(status: StatusCode) -> Self {
+        let (slug, title, detail) = match status {
+            StatusCode::NOT_FOUND => (
+                "not-found",
+                "Not found",
+                "There is nothing at this address.",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method-not-allowed",
+                "Method not allowed",
+                "This address does not accept that method.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "payload-too-large",
+                "Request too large",
+                "The request body is larger than the server accepts.",
+            ),
+            StatusCode::REQUEST_TIMEOUT
+            | StatusCode::GATEWAY_TIMEOUT
+            | StatusCode::SERVICE_UNAVAILABLE => (
+                "unavailable",
+                "Service unavailable",
+                "The request took too long or the service is busy. Please try again.",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                "Send the request body as application/json.",
+            ),
+            s if s.is_client_error() => ("bad-request", "Bad request", "The request is not valid."),
+            _ => (
+                "internal",
+                "Internal error",
+                "Something went wrong on our side. Please try again later.",
+            ),
+        };
+        let status = if status == StatusCode::REQUEST_TIMEOUT {
+            // A timeout of ours is not the client's fault; say so with 503.
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            status
+        };
+        Self::new(status, slug, title, detail)
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    pub fn to_body(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status_code(),
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            self.to_body(),
+        )
+            .into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The rate-limit state reported with a 429 (and on successful limited calls).
+#[derive(Debug, Clone)]
+pub struct RateLimitInfo {
+    pub policy: &'static str,
+    pub quota: u32,
+    pub window_secs: u64,
+    pub remaining: u32,
+    pub reset_secs: u64,
+}
+
+impl RateLimitInfo {
+    /// `RateLimit-Policy` and `RateLimit` fields of draft-ietf-httpapi-ratelimit-headers.
+    pub fn headers(&self) -> [(HeaderName, HeaderValue); 2] {
+        let policy = format!(
+            "\"{}\";q={};w={}",
+            self.policy, self.quota, self.window_secs
+        );
+        let state = format!(
+            "\"{}\";r={};t={}",
+            self.policy, self.remaining, self.reset_secs
+        );
+        [
+            (
+                HeaderName::from_static("ratelimit-policy"),
+                HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("")),
+            ),
+            (
+                HeaderName::from_static("ratelimit"),
+                HeaderValue::from_str(&state).unwrap_or(HeaderValue::from_static("")),
+            ),
+        ]
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("wrong credentials")]
+    BadCredentials,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    #[error("download link refused: {0}")]
+    DownloadLink(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("idempotency key in use")]
+    IdempotencyInFlight,
+    #[error("idempotency key reused with another body")]
+    IdempotencyMismatch,
+    #[error("rate limited")]
+    RateLimited(RateLimitInfo),
+    #[error("too many sign-in attempts")]
+    LoginThrottled { retry_after_secs: u64 },
+    /// A status raised by the HTTP layer (415, 413, 404 on a malformed path, ...).
+    #[error("HTTP {0}")]
+    Http(StatusCode),
+    #[error("upstream unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<PortError> for ApiError {
+    fn from(err: PortError) -> Self {
+        match err {
+            PortError::Unavailable(source) => Self::Unavailable(source),
+            PortError::Internal(source) => Self::Internal(source),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn problem(&self) -> Problem {
+        use StatusCode as S;
+        match self {
+            Self::Validation(errors) => Problem {
+                errors: errors.clone(),
+                ..Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Invalid request",
+                    "Some fields are not valid; see errors.",
+                )
+            },
+            Self::BadRequest(detail) => {
+                Problem::new(S::BAD_REQUEST, "bad-request", "Bad request", detail)
+            }
+            Self::Unauthenticated => Problem::new(
+                S::UNAUTHORIZED,
+                "unauthenticated",
+                "Not signed in",
+                "Sign in to continue.",
+            ),
+            Self::BadCredentials => Problem::new(
+                S::UNAUTHORIZED,
+                "bad-credentials",
+                "Sign-in failed",
+                "The email or password is not correct.",
+            ),
+            Self::Forbidden(detail) => {
+                Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", *detail)
+            }
+            Self::Csrf => Problem::new(
+                S::FORBIDDEN,
+                "csrf",
+                "Missing or invalid CSRF token",
+                "Send the session's csrf_token in the X-CSRF-Token header.",
+            ),
+            Self::DownloadLink(detail) => Problem::new(
+                S::FORBIDDEN,
+                "download-link",
+                "Download link not valid",
+                *detail,
+            ),
+            Self::NotFound(what) => Problem::new(
+                S::NOT_FOUND,
+                "not-found",
+                "Not found",
+                format!("The {what} does not exist."),
+            ),
+            Self::IdempotencyInFlight => Problem::new(
+                S::CONFLICT,
+                "idempotency-in-flight",
+                "Request already in progress",
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+            ),
+            Self::IdempotencyMismatch => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                "This Idempotency-Key was already used with a different request body.",
+            ),
+            Self::RateLimited(info) => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many new cases. You can create another in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
+            Self::LoginThrottled { retry_after_secs } => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many sign-in attempts",
+                format!("Too many sign-in attempts. Try again in {retry_after_secs} seconds."),
+            ),
+            Self::Unavailable(_) => Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "Our case system is not reachable right now. Please try again in a minute.",
+            ),
+            Self::Http(status) => Problem::for_status(*status),
+            Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Internal(err) => tracing::error!(error = format!("{err:#}"), "internal error"),
+            Self::Unavailable(err) => {
+                tracing::warn!(error = format!("{err:#}"), "upstream unavailable")
+            }
+            _ => {}
+        }
+        let retry_after = match &self {
+            Self::RateLimited(info) => Some(info.reset_secs),
+            Self::LoginThrottled { retry_after_secs } => Some(*retry_after_secs),
+            Self::Unavailable(_) => Some(30),
+            _ => None,
+        };
+        let mut response = self.problem().into_response();
+        let headers = response.headers_mut();
+        if let Some(secs) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        if let Self::RateLimited(info) = &self {
+            headers.extend(info.headers());
+        }
+        if matches!(self, Self::Unauthenticated | Self::BadCredentials) {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Cookie realm=\"portal\""),
+            );
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,141 @@
+//! `/customer/{customer_id}/cases`
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::AppState;
+use super::dto::{Case, CaseList, NewCase};
+use super::extract::{Customer, JsonBody};
+use crate::error::{ApiResult, Problem};
+use crate::services::listing::RawListParams;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListQuery {
+    /// `open`, `closed` or `all` (default).
+    pub status: Option<String>,
+    /// Page size, 1-100 (default 25).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Text in the subject, or part of the case number.
+    pub q: Option<String>,
+    /// `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-`
+    /// for descending. Default `-created_at`.
+    pub sort: Option<String>,
+}
+
+/// The customer's cases, newest first by default.
+#[utoipa::path(
+    get, path = "/customer/{customer_id}/cases", tag = "cases",
+    params(("customer_id" = String, Path, description = "The signed-in customer's account id"), CaseListQuery),
+    responses(
+        (status = 200, description = "A page of cases", body = CaseList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Customer(session): Customer,
+    Query(query): Query<CaseListQuery>,
+) -> ApiResult<Json<CaseList>> {
+    let raw = RawListParams {
+        limit: query.limit,
+        cursor: query.cursor,
+        q: query.q,
+        sort: query.sort,
+    };
+    let listed = state
+        .cases
+        .list(&session, &raw, query.status.as_deref())
+        .await?;
+    Ok(Json(CaseList {
+        items: listed.items.into_iter().map(Case::from).collect(),
+        next_cursor: listed.next_cursor,
+    }))
+}
+
+/// One of the customer's cases.
+#[utoipa::path(
+    get, path = "/customer/{customer_id}/cases/{case_id}", tag = "cases",
+    params(
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        ("case_id" = String, Path, description = "The case's Salesforce id"),
+    ),
+    responses(
+        (status = 200, description = "The case", body = Case),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    Customer(session): Customer,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(state.cases.get(&session, &ids.1).await?.into()))
+}
+
+/// Opens a new case.
+///
+/// Send an `Idempotency-Key` (a UUID per attempt) so that retries never create a second case:
+/// a repeat with the same key and body returns the first response again.
+#[utoipa::path(
+    post, path = "/customer/{customer_id}/cases", tag = "cases",
+    params(
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
+    ),
+    request_body = NewCase,
+    responses(
+        (status = 201, description = "Created (or replayed, with Idempotent-Replayed: true)", body = Case,
+            headers(("Location" = String, description = "The new case's URL"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the signed-in customer, or missing CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many new cases; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until another case may be created"))),
+        (status = 503, description = "Salesforce unavailable; nothing was created", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    Customer(session): Customer,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let key = match headers.get("idempotency-key") {
+        Some(value) => Some(value.to_str().unwrap_or("\u{0}")),
+        None => None,
+    };
+    let created = state.cases.create(&session, key, &body).await?;
+    let location = format!("/customer/{}/cases/{}", session.account_id, created.case.id);
+    let mut response = (StatusCode::CREATED, Json(Case::from(created.case))).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, value);
+    }
+    if created.replayed {
+        headers.insert(
+            HeaderName::from_static("idempotent-replayed"),
+            HeaderValue::from_static("true"),
+        );
+    }
+    if let Some(rate) = created.rate {
+        headers.extend(rate.headers());
+    }
+    Ok(response)
+}

@@ -1,0 +1,137 @@
+//! `/customer/{customer_id}/documents` and the signed `/downloads/{document_id}` links.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::AppState;
+use super::dto::{Document, DocumentList};
+use super::extract::{Customer, RequestId};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::services::documents::{self, SignedLink};
+use crate::services::listing::RawListParams;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentListQuery {
+    /// Page size, 1-100 (default 25).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Text in the title.
+    pub q: Option<String>,
+    /// `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`.
+    pub sort: Option<String>,
+}
+
+/// The files shared with the customer.
+#[utoipa::path(
+    get, path = "/customer/{customer_id}/documents", tag = "documents",
+    params(("customer_id" = String, Path, description = "The signed-in customer's account id"), DocumentListQuery),
+    responses(
+        (status = 200, description = "A page of documents", body = DocumentList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Customer(session): Customer,
+    Query(query): Query<DocumentListQuery>,
+) -> ApiResult<Json<DocumentList>> {
+    let raw = RawListParams {
+        limit: query.limit,
+        cursor: query.cursor,
+        q: query.q,
+        sort: query.sort,
+    };
+    let listed = state.documents.list(&session, &raw).await?;
+    Ok(Json(DocumentList {
+        items: listed.items.into_iter().map(Document::from).collect(),
+        next_cursor: listed.next_cursor,
+    }))
+}
+
+/// Starts a download: redirects to a signed link that is valid for a short time.
+#[utoipa::path(
+    get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents",
+    params(
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        ("document_id" = String, Path, description = "The ContentDocument id"),
+    ),
+    responses(
+        (status = 302, description = "Redirect to the signed download link",
+            headers(("Location" = String, description = "The signed link"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document for this customer", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = []))
+)]
+pub async fn download(
+    State(state): State<AppState>,
+    Customer(session): Customer,
+    RequestId(request_id): RequestId,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let link = state
+        .documents
+        .link(&session, &ids.1, request_id.as_deref())
+        .await?;
+    let mut response = Redirect::to(&link).into_response();
+    // `Redirect::to` answers 303; browsers and clients treat 302 the same for a GET.
+    *response.status_mut() = StatusCode::FOUND;
+    Ok(response)
+}
+
+/// Streams a file through a signed link. Tampered or expired links get 403.
+#[utoipa::path(
+    get, path = "/downloads/{document_id}", tag = "documents",
+    params(("document_id" = String, Path, description = "The ContentDocument id"), SignedLink),
+    responses(
+        (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream",
+            headers(
+                ("Content-Disposition" = String, description = "attachment with a safe file name"),
+                ("Content-Length" = u64, description = "Size in bytes"),
+            )),
+        (status = 403, description = "The link was tampered with or has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The document is no longer shared", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn serve(
+    State(state): State<AppState>,
+    RequestId(request_id): RequestId,
+    Path(document_id): Path<String>,
+    query: Result<Query<SignedLink>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Ok(Query(link)) = query else {
+        return Err(ApiError::DownloadLink("This download link is not valid."));
+    };
+    let download = state
+        .documents
+        .open(&document_id, &link, request_id.as_deref())
+        .await?;
+    let mut response = Body::from_stream(download.content.body).into_response();
+    let headers = response.headers_mut();
+    let content_type = documents::content_type(&download.document);
+    let disposition = documents::content_disposition(&download.document);
+    for (name, value) in [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::CACHE_CONTROL, "private, no-store".to_owned()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(length) = download.content.length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Ok(response)
+}

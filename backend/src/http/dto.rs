@@ -1,0 +1,177 @@
+//! The API's data transfer objects: the stable JSON contract, decoupled from Salesforce's field
+//! names. Changing a type here changes `backend/openapi.json`, which a test guards.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::case::{CaseStatus, Priority};
+use crate::salesforce::{CaseRecord, DocumentRecord};
+use crate::services::auth::Session;
+use crate::services::documents;
+
+/// A support case.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Case {
+    /// 18-character Salesforce id.
+    #[schema(example = "500Dn000001AbCdIAK")]
+    pub id: String,
+    #[schema(example = "00001234")]
+    pub case_number: String,
+    pub subject: String,
+    pub description: String,
+    pub status: CaseStatus,
+    pub is_closed: bool,
+    pub priority: Priority,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<CaseRecord> for Case {
+    fn from(r: CaseRecord) -> Self {
+        Self {
+            status: CaseStatus::from_salesforce(&r.status, r.is_closed),
+            priority: Priority::from_salesforce(&r.priority),
+            id: r.id.to_string(),
+            case_number: r.case_number,
+            subject: r.subject,
+            description: r.description.unwrap_or_default(),
+            is_closed: r.is_closed,
+            created_at: r.created_date,
+            updated_at: r.last_modified_date,
+            closed_at: r.closed_date,
+        }
+    }
+}
+
+/// A file shared with the customer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Document {
+    #[schema(example = "069Dn000001AbCdIAK")]
+    pub id: String,
+    pub title: String,
+    /// The name the file downloads as.
+    pub file_name: String,
+    #[schema(example = "application/pdf")]
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DocumentRecord> for Document {
+    fn from(r: DocumentRecord) -> Self {
+        Self {
+            file_name: documents::file_name(&r),
+            content_type: documents::content_type(&r),
+            id: r.id.to_string(),
+            title: r.title,
+            size_bytes: r.content_size,
+            created_at: r.created_date,
+        }
+    }
+}
+
+/// One page of cases.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaseList {
+    pub items: Vec<Case>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One page of documents.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DocumentList {
+    pub items: Vec<Document>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new case. Unknown fields are refused.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    /// 1-255 characters after trimming; no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        example = "Invoice shows the wrong amount"
+    )]
+    pub subject: String,
+    /// 1-32,000 characters.
+    #[schema(min_length = 1, max_length = 32000)]
+    pub description: String,
+    /// Defaults to `medium`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "alice@acme.example")]
+    pub email: String,
+    #[schema(example = "portal-demo")]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub name: String,
+    pub email: String,
+}
+
+/// The customer: a Salesforce Account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+}
+
+/// The signed-in session.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub user: User,
+    pub customer: Customer,
+    /// Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE.
+    pub csrf_token: String,
+    /// When the session ends without further activity; each request extends it.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl SessionInfo {
+    pub fn new(session: &Session, csrf_token: String) -> Self {
+        Self {
+            user: User {
+                name: session.user_name.clone(),
+                email: session.email.clone(),
+            },
+            customer: Customer {
+                id: session.account_id.to_string(),
+                name: session.customer_name.clone(),
+            },
+            csrf_token,
+            expires_at: session.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DependencyStatus {
+    /// `up` or `down`.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` when every dependency is up, else `not_ready`.
+    pub status: String,
+    pub checks: std::collections::BTreeMap<String, DependencyStatus>,
+}

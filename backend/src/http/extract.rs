@@ -1,0 +1,140 @@
+//! Extractors: the signed-in session, the authorised customer, JSON bodies whose rejections are
+//! problem responses, the client address and the request id.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, RawPathParams, Request,
+};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde_json::Value;
+
+use super::AppState;
+use crate::error::{ApiError, Problem};
+use crate::salesforce::SalesforceId;
+use crate::services::auth::Session;
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = ApiError;
+
+    /// The session the session middleware found; none means 401.
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Session {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Session>().cloned())
+    }
+}
+
+/// A signed-in customer acting on their own account: the `{customer_id}` in the path must be
+/// the session's account. The path is never trusted to pick the account; it is only checked.
+pub struct Customer(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for Customer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = <Session as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::Http(StatusCode::NOT_FOUND))?;
+        let path_customer = params
+            .iter()
+            .find(|(name, _)| *name == "customer_id")
+            .map(|(_, value)| value)
+            .ok_or(ApiError::Http(StatusCode::NOT_FOUND))?;
+        match SalesforceId::parse(path_customer) {
+            Ok(id) if id == session.account_id => Ok(Self(session)),
+            _ => {
+                tracing::warn!(
+                    session_account = %session.account_id,
+                    path_customer,
+                    "refused access to another customer's path"
+                );
+                Err(ApiError::Forbidden("You can only access your own account."))
+            }
+        }
+    }
+}
+
+/// A JSON body as a value, left to the service to validate field by field.
+pub struct JsonBody(pub Value);
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::Json::<Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::Http(StatusCode::UNSUPPORTED_MEDIA_TYPE))
+            }
+            Err(JsonRejection::BytesRejection(rejection)) => {
+                Err(ApiError::Http(rejection.status()))
+            }
+            Err(_) => Err(ApiError::BadRequest(
+                "The request body is not valid JSON.".into(),
+            )),
+        }
+    }
+}
+
+/// The client's address: the peer, or with `http.trust_forwarded_for` the address our proxy
+/// appended last to `X-Forwarded-For` (the earlier entries are the client's to forge).
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.http.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+                .next_back()
+        {
+            return Ok(Self(ip));
+        }
+        let ConnectInfo(addr) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no peer address on the request")))?;
+        Ok(Self(addr.ip()))
+    }
+}
+
+/// The request id that the request-id layer set (or accepted from the client).
+pub struct RequestId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ))
+    }
+}

@@ -1,0 +1,178 @@
+//! Cross-cutting HTTP concerns: sessions and CSRF, problem rendering, security headers and
+//! request ids.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+use super::AppState;
+use crate::error::{ApiError, Problem};
+use crate::services::auth::Session;
+
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session cookie's name. With https the `__Host-` prefix makes browsers insist on Secure,
+/// Path=/ and no Domain, so a sibling subdomain cannot plant or read it.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.is_https() {
+        "__Host-portal_session"
+    } else {
+        "portal_session"
+    }
+}
+
+pub fn session_cookie(state: &AppState, token: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((cookie_name(state), token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.is_https())
+        .path("/")
+        .max_age(time::Duration::seconds(max_age_secs.max(0)))
+        .build()
+}
+
+/// Finds the session, enforces CSRF on state-changing requests that carry one, and renews the
+/// cookie as the session is used.
+pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    let session: Option<Session> = jar
+        .get(cookie_name(&state))
+        .and_then(|c| state.auth.authenticate(c.value()));
+    if let Some(session) = &session {
+        let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        // Sign-in replaces whatever session there was and is not cookie-authenticated.
+        if unsafe_method && req.uri().path() != "/auth/login" {
+            let valid = req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|token| state.auth.verify_csrf(session, token));
+            if !valid {
+                tracing::warn!(session = %session.id, "refused a request without a valid CSRF token");
+                return ApiError::Csrf.into_response();
+            }
+        }
+        req.extensions_mut().insert(session.clone());
+    }
+    let mut response = next.run(req).await;
+    // Handlers that set the cookie themselves (sign-in, sign-out) have the last word.
+    if let Some(session) = session
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && let Some((renewed, token)) = state.auth.renew(&session)
+    {
+        let max_age = (renewed.expires_at - chrono::Utc::now()).num_seconds();
+        if let Ok(value) =
+            HeaderValue::from_str(&session_cookie(&state, token, max_age).to_string())
+        {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Writes every error response as RFC 9457 problem details carrying the request id: those of
+/// our handlers (which leave a [`Problem`] in the response) and those of the framework and
+/// middleware (unknown route, wrong method, body too large, timeout, panic).
+pub async fn problems(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut response = next.run(req).await;
+    let status = response.status();
+    let problem = match response.extensions_mut().remove::<Problem>() {
+        Some(problem) => problem,
+        None if (status.is_client_error() || status.is_server_error())
+            && !is_problem(response.headers()) =>
+        {
+            if status.is_server_error() {
+                tracing::error!(status = status.as_u16(), "request failed outside a handler");
+            }
+            Problem::for_status(status)
+        }
+        None => return response,
+    };
+    let problem = Problem {
+        request_id,
+        ..problem
+    };
+    *response.status_mut() = problem.status_code();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    headers.remove(header::CONTENT_LENGTH);
+    *response.body_mut() = Body::from(problem.to_body());
+    response
+}
+
+fn is_problem(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
+}
+
+/// A client-sent `X-Request-Id` is kept only when it is short and plain; otherwise a fresh id
+/// replaces it, so logs cannot be flooded or forged through it.
+pub async fn sanitise_request_id(mut req: Request, next: Next) -> Response {
+    let acceptable = req.headers().get("x-request-id").is_none_or(|v| {
+        v.len() <= 128
+            && !v.is_empty()
+            && v.as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+    });
+    if !acceptable {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
+/// The Content-Security-Policy of every response: no inline script or style, nothing from
+/// other origins, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
+    let mut headers = vec![
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        // Signed download links live in query strings: never send them on as a referrer.
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ),
+    ];
+    if https {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    headers
+}

@@ -1,0 +1,172 @@
+//! Routes: HTTP in and out (extractors, DTO mapping, status codes). Business rules live in
+//! `crate::services`; handlers only translate.
+
+pub mod auth;
+pub mod cases;
+pub mod documents;
+pub mod dto;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::services::Services;
+
+pub type AppState = Arc<Services>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Customer Portal API",
+        description = "A facade over Salesforce for a customer self-service portal. Errors are RFC 9457 \
+problem details (`application/problem+json`) with a `request_id`. Sign in with `POST /auth/login`; \
+the session is an HttpOnly cookie, and state-changing requests need the session's `csrf_token` in \
+`X-CSRF-Token`.",
+        version = "1.0.0"
+    ),
+    paths(
+        auth::login, auth::session, auth::logout,
+        cases::list, cases::get, cases::create,
+        documents::list, documents::download, documents::serve,
+        health::healthz, health::readyz,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "cases", description = "Support cases"),
+        (name = "documents", description = "Files shared with the customer"),
+        (name = "health", description = "Probes"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "portal_session",
+                "Set by POST /auth/login (named __Host-portal_session over https)",
+            ))),
+        );
+    }
+}
+
+/// The complete application: routes, middleware and the web app.
+pub fn router(state: AppState) -> Router {
+    let config = &state.config;
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/session", get(auth::session))
+        .route("/auth/logout", post(auth::logout))
+        .route(
+            "/customer/{customer_id}/cases",
+            get(cases::list).post(cases::create),
+        )
+        .route("/customer/{customer_id}/cases/{case_id}", get(cases::get))
+        .route("/customer/{customer_id}/documents", get(documents::list))
+        .route(
+            "/customer/{customer_id}/documents/{document_id}/download",
+            get(documents::download),
+        )
+        .route("/downloads/{document_id}", get(documents::serve))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::sessions,
+        ))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+        .fallback(web::fallback)
+        .with_state(state.clone());
+
+    let cors = (!config.http.cors_allowed_origins.is_empty()).then(|| {
+        let origins: Vec<HeaderValue> = config
+            .http
+            .cors_allowed_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-csrf-token"),
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([
+                header::LOCATION,
+                header::RETRY_AFTER,
+                HeaderName::from_static("x-request-id"),
+            ])
+    });
+
+    let mut app = api
+        .layer(option_layer(cors))
+        .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(config.http.request_timeout_secs),
+        ));
+    for (name, value) in middleware::security_headers(config.is_https()) {
+        app = app.layer(SetResponseHeaderLayer::overriding(name, value));
+    }
+    app.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ))
+    .layer(axum::middleware::from_fn(middleware::problems))
+    .layer(CatchPanicLayer::new())
+    .layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|req: &axum::http::Request<_>| {
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id,
+                )
+            })
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .layer(axum::middleware::from_fn(middleware::sanitise_request_id))
+}
+
+fn option_layer<L>(layer: Option<L>) -> tower::util::Either<L, tower::layer::util::Identity> {
+    match layer {
+        Some(layer) => tower::util::Either::Left(layer),
+        None => tower::util::Either::Right(tower::layer::util::Identity::new()),
+    }
+}

@@ -1,0 +1,82 @@
+//! Customer Portal API: a facade over Salesforce.
+//!
+//! Layers, outside in: `http` (routes, extractors, DTOs) -> `services` (rules, authorisation)
+//! -> `salesforce` (the port) -> adapters (`mock_store`; the REST adapter comes later).
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod mock_store;
+pub mod salesforce;
+pub mod services;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// Builds the application on `listener` and serves until SIGTERM or Ctrl-C, then drains the
+/// requests in flight. Tests pass a listener on `127.0.0.1:0`.
+pub async fn run(config: Config, listener: TcpListener) -> anyhow::Result<()> {
+    let services = Arc::new(services::Services::build(config).await?);
+    let web_index = services.config.web_dir.join("index.html");
+    if !web_index.exists() {
+        tracing::warn!(
+            web_dir = %services.config.web_dir.display(),
+            "no built web app found; serving the API only (build it with `npm run build` in web/)"
+        );
+    }
+    let pruner = {
+        let services = Arc::clone(&services);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                services.prune();
+            }
+        })
+    };
+    let app = http::router(services);
+    let addr = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    tracing::info!(%addr, "portal listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
+    pruner.abort();
+    tracing::info!("portal stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,101 @@
+//! The `portal` binary: serves the portal, or prints the OpenAPI document or a password hash.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use utoipa::OpenApi;
+
+#[derive(Parser)]
+#[command(version, about = "Customer self-service portal over Salesforce")]
+struct Cli {
+    /// A TOML config file (see portal.example.toml); PORTAL_* variables override it.
+    #[arg(long, env = "PORTAL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Hash a password read from standard input, for local_accounts.json.
+    HashPassword,
+    /// Check the configuration and exit.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            match portal::http::ApiDoc::openapi().to_pretty_json() {
+                Ok(json) => println_out(&json),
+                Err(err) => return fail(&err.to_string()),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::HashPassword => hash_password(),
+        Command::CheckConfig => match portal::Config::load(cli.config.as_deref()) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(err) => fail(&err.to_string()),
+        },
+        Command::Serve => serve(cli.config),
+    }
+}
+
+fn serve(config_file: Option<PathBuf>) -> ExitCode {
+    let config = match portal::Config::load(config_file.as_deref()) {
+        Ok(config) => config,
+        Err(err) => return fail(&err.to_string()),
+    };
+    portal::telemetry::init(&config.log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => return fail(&format!("starting the runtime: {err}")),
+    };
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        portal::run(config, listener).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "portal failed");
+            fail(&format!("{err:#}"))
+        }
+    }
+}
+
+fn hash_password() -> ExitCode {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let mut password = String::new();
+    if std::io::stdin().read_line(&mut password).is_err() {
+        return fail("could not read a password from standard input");
+    }
+    let password = password.trim_end_matches(['\r', '\n']);
+    match argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+    {
+        Ok(hash) => {
+            println_out(&hash.to_string());
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err.to_string()),
+    }
+}
+
+fn println_out(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("portal: {message}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,133 @@
+//! Loading the JSON fixtures: Salesforce records as a query would return them.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::salesforce::{Account, CaseRecord, Contact, DocumentRecord, SalesforceId, datetime};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ContentDocument {
+    id: SalesforceId,
+    title: String,
+    file_extension: Option<String>,
+    content_size: u64,
+    latest_published_version_id: SalesforceId,
+    #[serde(with = "datetime")]
+    created_date: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ContentVersion {
+    id: SalesforceId,
+    content_size: u64,
+    path_on_client: Option<String>,
+    /// Mock-only: where the bytes live, relative to the fixtures folder.
+    version_data_file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ContentDocumentLink {
+    content_document_id: SalesforceId,
+    linked_entity_id: SalesforceId,
+    visibility: String,
+}
+
+/// Everything the fixtures hold, indexed the way the store reads it.
+pub struct Fixtures {
+    pub accounts: Vec<Account>,
+    pub contacts: Vec<Contact>,
+    pub cases: Vec<CaseRecord>,
+    pub documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>>,
+    pub version_files: HashMap<SalesforceId, PathBuf>,
+}
+
+fn read<T: DeserializeOwned>(dir: &Path, object: &str) -> anyhow::Result<Vec<T>> {
+    let path = dir.join(format!("{object}.json"));
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))
+}
+
+pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
+    let accounts: Vec<Account> = read(dir, "Account")?;
+    let contacts: Vec<Contact> = read(dir, "Contact")?;
+    let cases: Vec<CaseRecord> = read(dir, "Case")?;
+    let documents: Vec<ContentDocument> = read(dir, "ContentDocument")?;
+    let versions: Vec<ContentVersion> = read(dir, "ContentVersion")?;
+    let links: Vec<ContentDocumentLink> = read(dir, "ContentDocumentLink")?;
+
+    let mut version_files = HashMap::new();
+    let mut versions_by_id = HashMap::new();
+    for version in versions {
+        let relative = Path::new(&version.version_data_file);
+        // Fixture paths are data, not code: never let one point outside the fixtures folder.
+        if !relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        {
+            bail!(
+                "ContentVersion {} has an unsafe VersionDataFile",
+                version.id
+            );
+        }
+        let path = dir.join(relative);
+        let size = std::fs::metadata(&path)
+            .with_context(|| format!("ContentVersion {}: {}", version.id, path.display()))?
+            .len();
+        if size != version.content_size {
+            bail!(
+                "ContentVersion {}: ContentSize {} but {} has {size} bytes",
+                version.id,
+                version.content_size,
+                path.display()
+            );
+        }
+        version_files.insert(version.id.clone(), path);
+        versions_by_id.insert(version.id.clone(), version);
+    }
+
+    let documents: HashMap<_, _> = documents.into_iter().map(|d| (d.id.clone(), d)).collect();
+    let mut documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>> = HashMap::new();
+    for link in links {
+        // Only files shared with external users reach the portal.
+        if link.visibility != "AllUsers" || link.linked_entity_id.key_prefix() != "001" {
+            continue;
+        }
+        let doc = documents.get(&link.content_document_id).with_context(|| {
+            format!(
+                "link to unknown ContentDocument {}",
+                link.content_document_id
+            )
+        })?;
+        let latest = versions_by_id
+            .get(&doc.latest_published_version_id)
+            .with_context(|| format!("ContentDocument {} has no latest version", doc.id))?;
+        documents_by_account
+            .entry(link.linked_entity_id)
+            .or_default()
+            .push(DocumentRecord {
+                id: doc.id.clone(),
+                title: doc.title.clone(),
+                file_extension: doc.file_extension.clone(),
+                content_size: doc.content_size,
+                latest_version_id: latest.id.clone(),
+                path_on_client: latest.path_on_client.clone(),
+                created_date: doc.created_date,
+            });
+    }
+
+    Ok(Fixtures {
+        accounts,
+        contacts,
+        cases,
+        documents_by_account,
+        version_files,
+    })
+}

@@ -1,0 +1,401 @@
+//! The embedded mock store: Salesforce records from JSON fixtures, with new cases kept in a
+//! durable journal. It implements the same port as the real Salesforce adapter, so the whole
+//! portal runs on a laptop with no org.
+
+mod fixtures;
+mod journal;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, anyhow};
+use async_trait::async_trait;
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::io::ReaderStream;
+
+use crate::domain::paging::{Keyset, Page, Sort, SortField, SortValue};
+use crate::salesforce::{
+    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, NewCase,
+    PortError, PortResult, SalesforceId, SalesforcePort, StatusFilter, UpsertOutcome,
+};
+use journal::{Entry, Journal};
+
+/// Most creates one group commit takes at once.
+const MAX_BATCH: usize = 256;
+
+#[derive(Default)]
+struct State {
+    accounts: HashMap<SalesforceId, Account>,
+    contacts: HashMap<SalesforceId, Contact>,
+    cases: HashMap<SalesforceId, CaseRecord>,
+    cases_by_account: HashMap<SalesforceId, Vec<SalesforceId>>,
+    case_by_request_id: HashMap<String, SalesforceId>,
+    documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>>,
+    version_files: HashMap<SalesforceId, PathBuf>,
+}
+
+impl State {
+    fn insert_case(&mut self, case: CaseRecord) {
+        if let Some(request_id) = &case.portal_request_id {
+            self.case_by_request_id
+                .insert(request_id.clone(), case.id.clone());
+        }
+        let by_account = self
+            .cases_by_account
+            .entry(case.account_id.clone())
+            .or_default();
+        if !self.cases.contains_key(&case.id) {
+            by_account.push(case.id.clone());
+        }
+        self.cases.insert(case.id.clone(), case);
+    }
+
+    fn max_case_number(&self) -> u64 {
+        self.cases
+            .values()
+            .filter_map(|c| c.case_number.parse::<u64>().ok())
+            .max()
+            .unwrap_or(1000)
+    }
+}
+
+type CreateReply = oneshot::Sender<anyhow::Result<UpsertOutcome>>;
+
+pub struct MockStore {
+    state: Arc<RwLock<State>>,
+    writer: mpsc::Sender<(NewCase, CreateReply)>,
+}
+
+impl MockStore {
+    /// Loads the fixtures from `fixtures_dir` and replays the journal in `data_dir`.
+    pub fn open(fixtures_dir: &Path, data_dir: &Path) -> anyhow::Result<Self> {
+        let loaded = fixtures::load(fixtures_dir)
+            .with_context(|| format!("loading mock fixtures from {}", fixtures_dir.display()))?;
+        let mut state = State {
+            accounts: loaded
+                .accounts
+                .into_iter()
+                .map(|a| (a.id.clone(), a))
+                .collect(),
+            contacts: loaded
+                .contacts
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect(),
+            documents_by_account: loaded.documents_by_account,
+            version_files: loaded.version_files,
+            ..State::default()
+        };
+        for case in loaded.cases {
+            state.insert_case(case);
+        }
+        let (journal, entries) = Journal::open(&data_dir.join("cases.jsonl"))?;
+        for entry in entries {
+            match entry {
+                Entry::CreateCase { case } => state.insert_case(case),
+            }
+        }
+        let next_number = state.max_case_number() + 1;
+        let state = Arc::new(RwLock::new(state));
+
+        let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+        let writer_state = Arc::clone(&state);
+        std::thread::Builder::new()
+            .name("mock-store-writer".into())
+            .spawn(move || write_loop(rx, journal, writer_state, next_number))
+            .context("starting the mock store writer")?;
+        Ok(Self { state, writer: tx })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        // A panic while holding the lock cannot leave State half-updated (every update is a
+        // single insert), so a poisoned lock is still safe to read.
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The single writer: takes every create queued so far, journals them with one sync, then
+/// makes them visible and answers. Nothing is visible or acknowledged before it is durable.
+fn write_loop(
+    mut rx: mpsc::Receiver<(NewCase, CreateReply)>,
+    mut journal: Journal,
+    state: Arc<RwLock<State>>,
+    mut next_number: u64,
+) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+
+        let now = Utc::now();
+        let mut fresh: Vec<CaseRecord> = Vec::new();
+        // For each request: Ok(existing) when its request id is known, or an index into `fresh`.
+        let mut plans: Vec<(Result<CaseRecord, usize>, CreateReply)> =
+            Vec::with_capacity(batch.len());
+        {
+            let st = state.read().unwrap_or_else(|p| p.into_inner());
+            for (new, reply) in batch {
+                let known = st
+                    .case_by_request_id
+                    .get(&new.portal_request_id)
+                    .and_then(|id| st.cases.get(id))
+                    .cloned();
+                if let Some(existing) = known {
+                    plans.push((Ok(existing), reply));
+                    continue;
+                }
+                if let Some(i) = fresh
+                    .iter()
+                    .position(|c| c.portal_request_id.as_deref() == Some(&new.portal_request_id))
+                {
+                    plans.push((Err(i), reply));
+                    continue;
+                }
+                let id = loop {
+                    let id = SalesforceId::generate("500");
+                    if !st.cases.contains_key(&id) && fresh.iter().all(|c| c.id != id) {
+                        break id;
+                    }
+                };
+                fresh.push(CaseRecord {
+                    id,
+                    case_number: format!("{next_number:08}"),
+                    account_id: new.account_id,
+                    contact_id: new.contact_id,
+                    subject: new.subject,
+                    description: Some(new.description),
+                    status: "New".into(),
+                    priority: new.priority,
+                    origin: Some(new.origin),
+                    is_closed: false,
+                    created_date: now,
+                    last_modified_date: now,
+                    closed_date: None,
+                    portal_request_id: Some(new.portal_request_id),
+                });
+                next_number += 1;
+                plans.push((Err(fresh.len() - 1), reply));
+            }
+        }
+
+        let entries: Vec<Entry> = fresh
+            .iter()
+            .map(|case| Entry::CreateCase { case: case.clone() })
+            .collect();
+        let written = if entries.is_empty() {
+            Ok(())
+        } else {
+            journal.append(&entries)
+        };
+        if let Err(err) = written {
+            tracing::error!(
+                error = format!("{err:#}"),
+                "mock store journal write failed"
+            );
+            for (_, reply) in plans {
+                let _ = reply.send(Err(anyhow!("the case journal could not be written")));
+            }
+            continue;
+        }
+        {
+            let mut st = state.write().unwrap_or_else(|p| p.into_inner());
+            for case in &fresh {
+                st.insert_case(case.clone());
+            }
+        }
+        let mut first_reply_for = vec![true; fresh.len()];
+        for (plan, reply) in plans {
+            let outcome = match plan {
+                Ok(record) => UpsertOutcome {
+                    record,
+                    created: false,
+                },
+                Err(i) => UpsertOutcome {
+                    record: fresh[i].clone(),
+                    created: std::mem::replace(&mut first_reply_for[i], false),
+                },
+            };
+            // The caller may have gone away; the case is durable either way.
+            let _ = reply.send(Ok(outcome));
+        }
+    }
+}
+
+/// Sorts, applies the keyset and cuts a page; `limit + 1` rows tell whether there is more.
+fn page<'a, T: Clone + 'a, F: SortField>(
+    rows: impl Iterator<Item = &'a T>,
+    sort: Sort<F>,
+    key: impl Fn(&T) -> (SortValue, SalesforceId),
+    after: Option<&Keyset>,
+    limit: usize,
+) -> Page<T> {
+    let mut keyed: Vec<((SortValue, SalesforceId), &T)> = rows.map(|r| (key(r), r)).collect();
+    keyed.sort_by(|a, b| sort.compare((&a.0.0, &a.0.1), (&b.0.0, &b.0.1)));
+    let start = match after {
+        Some(k) => keyed.partition_point(|(rk, _)| {
+            sort.compare((&rk.0, &rk.1), (&k.value, &k.id)) != std::cmp::Ordering::Greater
+        }),
+        None => 0,
+    };
+    let mut window: Vec<_> = keyed.into_iter().skip(start).take(limit + 1).collect();
+    let next = if window.len() > limit {
+        window.truncate(limit);
+        window.last().map(|((value, id), _)| Keyset {
+            value: value.clone(),
+            id: id.clone(),
+        })
+    } else {
+        None
+    };
+    Page {
+        items: window.into_iter().map(|(_, r)| r.clone()).collect(),
+        next,
+    }
+}
+
+fn contains_ci(haystack: &str, needle_lower: &str) -> bool {
+    haystack.to_lowercase().contains(needle_lower)
+}
+
+#[async_trait]
+impl SalesforcePort for MockStore {
+    async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
+        Ok(self.read().accounts.get(id).cloned())
+    }
+
+    async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
+        Ok(self.read().contacts.get(id).cloned())
+    }
+
+    async fn query_cases(
+        &self,
+        account: &SalesforceId,
+        query: &CaseQuery,
+    ) -> PortResult<Page<CaseRecord>> {
+        let st = self.read();
+        let search = query.search.as_deref().map(str::to_lowercase);
+        let ids = st
+            .cases_by_account
+            .get(account)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let rows = ids
+            .iter()
+            .filter_map(|id| st.cases.get(id))
+            .filter(|c| match query.status {
+                StatusFilter::Open => !c.is_closed,
+                StatusFilter::Closed => c.is_closed,
+                StatusFilter::All => true,
+            })
+            .filter(|c| {
+                search
+                    .as_deref()
+                    .is_none_or(|q| contains_ci(&c.subject, q) || c.case_number.contains(q))
+            });
+        let field = query.sort.field;
+        Ok(page(
+            rows,
+            query.sort,
+            |c| (field.value_of(c), c.id.clone()),
+            query.after.as_ref(),
+            query.limit,
+        ))
+    }
+
+    async fn case(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<CaseRecord>> {
+        Ok(self
+            .read()
+            .cases
+            .get(id)
+            .filter(|c| &c.account_id == account)
+            .cloned())
+    }
+
+    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send((case, reply))
+            .await
+            .map_err(|_| PortError::Internal(anyhow!("the mock store writer has stopped")))?;
+        answer
+            .await
+            .map_err(|_| PortError::Internal(anyhow!("the mock store writer dropped a create")))?
+            .map_err(PortError::Internal)
+    }
+
+    async fn query_documents(
+        &self,
+        account: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<DocumentRecord>> {
+        let st = self.read();
+        let search = query.search.as_deref().map(str::to_lowercase);
+        let docs = st
+            .documents_by_account
+            .get(account)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let rows = docs
+            .iter()
+            .filter(|d| search.as_deref().is_none_or(|q| contains_ci(&d.title, q)));
+        let field = query.sort.field;
+        Ok(page(
+            rows,
+            query.sort,
+            |d| (field.value_of(d), d.id.clone()),
+            query.after.as_ref(),
+            query.limit,
+        ))
+    }
+
+    async fn document(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<DocumentRecord>> {
+        Ok(self
+            .read()
+            .documents_by_account
+            .get(account)
+            .and_then(|docs| docs.iter().find(|d| &d.id == id))
+            .cloned())
+    }
+
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        let path = self
+            .read()
+            .version_files
+            .get(version_id)
+            .cloned()
+            .ok_or_else(|| anyhow!("no file for ContentVersion {version_id}"))?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .with_context(|| format!("opening {}", path.display()))?;
+        let length = file.metadata().await.context("reading file size")?.len();
+        Ok(ContentStream {
+            length: Some(length),
+            body: Box::pin(ReaderStream::with_capacity(file, 64 * 1024)),
+        })
+    }
+
+    async fn check_ready(&self) -> PortResult<()> {
+        if self.writer.is_closed() {
+            return Err(PortError::Internal(anyhow!(
+                "the mock store writer has stopped"
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! The Salesforce port: what the services need from Salesforce, in Salesforce's own shapes.
+//!
+//! Adapters implement [`SalesforcePort`]: the embedded mock store (`crate::mock_store`) now, a
+//! REST adapter for a real org later. Every read takes the account id from the session so an
+//! adapter filters by account in the query itself; ownership is never checked after the fact.
+
+pub mod datetime;
+mod id;
+mod records;
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::Stream;
+
+use crate::domain::case::{CaseStatus, Priority};
+use crate::domain::paging::{Keyset, Page, Sort, SortField, SortValue};
+
+pub use id::{InvalidId, SalesforceId};
+pub use records::{Account, CaseRecord, Contact, DocumentRecord, NewCase, UpsertOutcome};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    /// Salesforce could not be reached or answered with a transient failure; worth a retry later.
+    #[error("Salesforce is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// Anything else: a bug, a broken store, a response we do not understand.
+    #[error("Salesforce call failed")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type PortResult<T> = Result<T, PortError>;
+
+/// The bytes of one file version, streamed: a download never holds a whole file in memory.
+pub struct ContentStream {
+    pub length: Option<u64>,
+    pub body: Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Open,
+    Closed,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseSortField {
+    CreatedAt,
+    UpdatedAt,
+    CaseNumber,
+    Subject,
+    Priority,
+    Status,
+}
+
+impl SortField for CaseSortField {
+    const ALL: &'static [Self] = &[
+        Self::CreatedAt,
+        Self::UpdatedAt,
+        Self::CaseNumber,
+        Self::Subject,
+        Self::Priority,
+        Self::Status,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::CaseNumber => "case_number",
+            Self::Subject => "subject",
+            Self::Priority => "priority",
+            Self::Status => "status",
+        }
+    }
+}
+
+impl CaseSortField {
+    /// The value a case sorts by. Text sorts ignore case; picklists sort in their business
+    /// order (low < medium < high), not alphabetically.
+    pub fn value_of(self, case: &CaseRecord) -> SortValue {
+        match self {
+            Self::CreatedAt => SortValue::Time(case.created_date),
+            Self::UpdatedAt => SortValue::Time(case.last_modified_date),
+            Self::CaseNumber => SortValue::Text(case.case_number.clone()),
+            Self::Subject => SortValue::Text(case.subject.to_lowercase()),
+            Self::Priority => SortValue::Number(Priority::from_salesforce(&case.priority).rank()),
+            Self::Status => {
+                SortValue::Number(CaseStatus::from_salesforce(&case.status, case.is_closed).rank())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentSortField {
+    CreatedAt,
+    Title,
+    Size,
+}
+
+impl SortField for DocumentSortField {
+    const ALL: &'static [Self] = &[Self::CreatedAt, Self::Title, Self::Size];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Title => "title",
+            Self::Size => "size",
+        }
+    }
+}
+
+impl DocumentSortField {
+    pub fn value_of(self, doc: &DocumentRecord) -> SortValue {
+        match self {
+            Self::CreatedAt => SortValue::Time(doc.created_date),
+            Self::Title => SortValue::Text(doc.title.to_lowercase()),
+            Self::Size => SortValue::Number(i64::try_from(doc.content_size).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseQuery {
+    pub status: StatusFilter,
+    /// Case-insensitive match on subject or case number.
+    pub search: Option<String>,
+    pub sort: Sort<CaseSortField>,
+    pub after: Option<Keyset>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DocumentQuery {
+    /// Case-insensitive match on the title.
+    pub search: Option<String>,
+    pub sort: Sort<DocumentSortField>,
+    pub after: Option<Keyset>,
+    pub limit: usize,
+}
+
+#[async_trait]
+pub trait SalesforcePort: Send + Sync + 'static {
+    async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>>;
+
+    async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>>;
+
+    /// One page of the account's cases.
+    async fn query_cases(
+        &self,
+        account: &SalesforceId,
+        query: &CaseQuery,
+    ) -> PortResult<Page<CaseRecord>>;
+
+    /// The case, only if it belongs to the account.
+    async fn case(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<CaseRecord>>;
+
+    /// Creates a case, or returns the one already created with the same `portal_request_id`.
+    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome>;
+
+    /// One page of the files shared with the account (Visibility `AllUsers`).
+    async fn query_documents(
+        &self,
+        account: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<DocumentRecord>>;
+
+    /// The document, only if it is shared with the account.
+    async fn document(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<DocumentRecord>>;
+
+    /// Streams a ContentVersion's VersionData.
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream>;
+
+    /// Readiness: can this adapter serve requests now?
+    async fn check_ready(&self) -> PortResult<()>;
+}

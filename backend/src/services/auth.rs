@@ -1,0 +1,314 @@
+//! Sign-in, sessions and CSRF.
+//!
+//! A session is a short-lived signed token (JWT, HS256) in an HttpOnly cookie, renewed as it is
+//! used (sliding expiry) up to an absolute maximum age. Tokens carry a session id so sign-out
+//! can revoke them on the server. The session records how the user signed in (`idp`), so the
+//! Salesforce OpenID Connect sign-in can issue the very same session later.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::keys::{self, Keys};
+use super::rate_limit::{Decision, KeyedLimiter, ceil_secs};
+use crate::config::AuthConfig;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::salesforce::{SalesforceId, SalesforcePort};
+
+const ISSUER: &str = "customer-portal";
+
+/// A local sign-in of the mock store (the production sign-in goes through Salesforce).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LocalAccount {
+    pub email: String,
+    pub password_hash: String,
+    pub contact_id: SalesforceId,
+    pub account_id: SalesforceId,
+}
+
+/// The signed-in customer, as every authorised route sees it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub contact_id: SalesforceId,
+    pub account_id: SalesforceId,
+    pub user_name: String,
+    pub email: String,
+    pub customer_name: String,
+    pub signed_in_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub idp: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    sid: String,
+    sub: String,
+    acc: String,
+    name: String,
+    email: String,
+    cname: String,
+    idp: String,
+    auth_time: i64,
+    iat: i64,
+    exp: i64,
+}
+
+pub struct AuthService {
+    accounts: HashMap<String, LocalAccount>,
+    /// Verified against when the email is unknown, so both failures take the same time.
+    dummy_hash: String,
+    salesforce: Arc<dyn SalesforcePort>,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    csrf_key: [u8; 32],
+    ttl: chrono::Duration,
+    max_age: chrono::Duration,
+    /// Revoked session ids and when their tokens would have expired anyway.
+    revoked: Mutex<HashMap<String, i64>>,
+    per_ip: KeyedLimiter<IpAddr>,
+    per_account: KeyedLimiter<String>,
+}
+
+impl AuthService {
+    pub fn new(
+        config: &AuthConfig,
+        keys: &Keys,
+        local_accounts_file: &Path,
+        salesforce: Arc<dyn SalesforcePort>,
+    ) -> anyhow::Result<Self> {
+        let raw = std::fs::read(local_accounts_file)
+            .with_context(|| format!("reading {}", local_accounts_file.display()))?;
+        let list: Vec<LocalAccount> = serde_json::from_slice(&raw)
+            .with_context(|| format!("parsing {}", local_accounts_file.display()))?;
+        let mut accounts = HashMap::new();
+        for account in list {
+            PasswordHash::new(&account.password_hash)
+                .map_err(|e| anyhow::anyhow!("bad password hash for {}: {e}", account.email))?;
+            accounts.insert(normalise_email(&account.email), account);
+        }
+        let dummy_hash = Argon2::default()
+            .hash_password(
+                b"not a real password",
+                &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng),
+            )
+            .map_err(|e| anyhow::anyhow!("hashing the dummy password: {e}"))?
+            .to_string();
+
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+
+        let ttl = chrono::Duration::seconds(i64::try_from(config.session_ttl_secs).unwrap_or(1800));
+        let max_age =
+            chrono::Duration::seconds(i64::try_from(config.session_max_age_secs).unwrap_or(43_200));
+        Ok(Self {
+            accounts,
+            dummy_hash,
+            salesforce,
+            encoding: EncodingKey::from_secret(&keys.session),
+            decoding: DecodingKey::from_secret(&keys.session),
+            validation,
+            csrf_key: keys.csrf,
+            ttl,
+            max_age,
+            revoked: Mutex::new(HashMap::new()),
+            per_ip: KeyedLimiter::new(
+                config.login_attempts_per_ip_per_minute,
+                Duration::from_secs(60),
+                config.login_attempts_per_ip_per_minute,
+            ),
+            per_account: KeyedLimiter::new(
+                config.login_attempts_per_account_per_hour,
+                Duration::from_secs(3600),
+                config.login_attempts_per_account_per_hour,
+            ),
+        })
+    }
+
+    /// Checks the credentials and opens a session; returns it with its token.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: IpAddr,
+    ) -> ApiResult<(Session, String)> {
+        let mut errors = Vec::new();
+        let email = normalise_email(email);
+        if email.is_empty() || email.len() > 254 {
+            errors.push(FieldError::new("email", "Enter your email address."));
+        }
+        if password.is_empty() || password.len() > 1024 {
+            errors.push(FieldError::new("password", "Enter your password."));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        for decision in [self.per_ip.check(&client), self.per_account.check(&email)] {
+            if let Decision::Limited { retry_after } = decision {
+                tracing::warn!(%client, "sign-in throttled");
+                return Err(ApiError::LoginThrottled {
+                    retry_after_secs: ceil_secs(retry_after),
+                });
+            }
+        }
+
+        let account = self.accounts.get(&email).cloned();
+        let hash = account
+            .as_ref()
+            .map_or_else(|| self.dummy_hash.clone(), |a| a.password_hash.clone());
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        })
+        .await
+        .context("password check task")?;
+        let Some(account) = account.filter(|_| matches) else {
+            tracing::info!(%client, "sign-in refused: wrong credentials");
+            return Err(ApiError::BadCredentials);
+        };
+
+        let contact = self.salesforce.contact(&account.contact_id).await?;
+        let customer = self.salesforce.account(&account.account_id).await?;
+        let (Some(contact), Some(customer)) = (contact, customer) else {
+            tracing::warn!(contact = %account.contact_id, "sign-in refused: contact or account missing");
+            return Err(ApiError::BadCredentials);
+        };
+        if contact.account_id != customer.id {
+            tracing::warn!(contact = %contact.id, "sign-in refused: contact belongs to another account");
+            return Err(ApiError::BadCredentials);
+        }
+
+        let now = Utc::now();
+        let session = Session {
+            id: uuid::Uuid::new_v4().to_string(),
+            contact_id: contact.id,
+            account_id: customer.id,
+            user_name: contact.name,
+            email: account.email,
+            customer_name: customer.name,
+            signed_in_at: now,
+            expires_at: now + self.ttl,
+            idp: "local".into(),
+        };
+        let token = self.issue(&session)?;
+        tracing::info!(session = %session.id, contact = %session.contact_id, "signed in");
+        Ok((session, token))
+    }
+
+    fn issue(&self, session: &Session) -> ApiResult<String> {
+        let claims = Claims {
+            iss: ISSUER.into(),
+            sid: session.id.clone(),
+            sub: session.contact_id.to_string(),
+            acc: session.account_id.to_string(),
+            name: session.user_name.clone(),
+            email: session.email.clone(),
+            cname: session.customer_name.clone(),
+            idp: session.idp.clone(),
+            auth_time: session.signed_in_at.timestamp(),
+            iat: Utc::now().timestamp(),
+            exp: session.expires_at.timestamp(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("signing a session token")
+            .map_err(ApiError::Internal)
+    }
+
+    /// The session a token stands for, if it is authentic, unexpired and not revoked.
+    pub fn authenticate(&self, token: &str) -> Option<Session> {
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
+        let signed_in_at = DateTime::from_timestamp(claims.auth_time, 0)?;
+        if Utc::now() > signed_in_at + self.max_age {
+            return None;
+        }
+        if self.revoked.lock().ok()?.contains_key(&claims.sid) {
+            return None;
+        }
+        Some(Session {
+            id: claims.sid,
+            contact_id: SalesforceId::parse(&claims.sub).ok()?,
+            account_id: SalesforceId::parse(&claims.acc).ok()?,
+            user_name: claims.name,
+            email: claims.email,
+            customer_name: claims.cname,
+            signed_in_at,
+            expires_at: DateTime::from_timestamp(claims.exp, 0)?,
+            idp: claims.idp,
+        })
+    }
+
+    /// A renewed token once half the session's idle time has passed, never beyond the
+    /// maximum age; `None` while the current token is fresh enough.
+    pub fn renew(&self, session: &Session) -> Option<(Session, String)> {
+        let now = Utc::now();
+        if session.expires_at - now > self.ttl / 2 {
+            return None;
+        }
+        let expires_at = (now + self.ttl).min(session.signed_in_at + self.max_age);
+        if expires_at <= session.expires_at {
+            return None;
+        }
+        let renewed = Session {
+            expires_at,
+            ..session.clone()
+        };
+        let token = self.issue(&renewed).ok()?;
+        Some((renewed, token))
+    }
+
+    /// Revokes the session on the server: its token stops working everywhere at once.
+    pub fn logout(&self, session: &Session) {
+        let max_expiry = (session.signed_in_at + self.max_age).timestamp();
+        if let Ok(mut revoked) = self.revoked.lock() {
+            let now = Utc::now().timestamp();
+            revoked.retain(|_, until| *until > now);
+            revoked.insert(session.id.clone(), max_expiry);
+        }
+        tracing::info!(session = %session.id, "signed out");
+    }
+
+    /// The session's CSRF token: derived from the session id, so nothing is stored.
+    pub fn csrf_token(&self, session: &Session) -> String {
+        URL_SAFE_NO_PAD.encode(keys::sign(&self.csrf_key, session.id.as_bytes()))
+    }
+
+    pub fn verify_csrf(&self, session: &Session, presented: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(presented)
+            .is_ok_and(|tag| keys::verify(&self.csrf_key, session.id.as_bytes(), &tag))
+    }
+
+    pub fn prune(&self) {
+        self.per_ip.prune();
+        self.per_account.prune();
+    }
+
+    pub fn session_ttl(&self) -> chrono::Duration {
+        self.ttl
+    }
+}
+
+fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}

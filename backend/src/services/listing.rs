@@ -1,0 +1,111 @@
+//! Parsing the list endpoints' shared query parameters (limit, q, sort, cursor) into a query,
+//! with every problem reported per field.
+
+use crate::domain::paging::{
+    self, DEFAULT_PAGE_SIZE, Keyset, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Sort, SortField,
+};
+use crate::error::FieldError;
+
+/// The raw parameters, as strings, so that a wrong type is a field error and not a rejection.
+#[derive(Debug, Default, Clone)]
+pub struct RawListParams {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+}
+
+pub struct ListParams<F> {
+    pub limit: usize,
+    pub search: Option<String>,
+    pub sort: Sort<F>,
+    pub after: Option<Keyset>,
+}
+
+/// A page of results and the cursor for the next one.
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn parse<F: SortField>(
+    raw: &RawListParams,
+    default_sort: Sort<F>,
+    filter: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<ListParams<F>> {
+    let limit = match raw.limit.as_deref() {
+        None => Some(DEFAULT_PAGE_SIZE),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Some(n),
+            _ => {
+                errors.push(FieldError::new(
+                    "limit",
+                    format!("Use a whole number from 1 to {MAX_PAGE_SIZE}."),
+                ));
+                None
+            }
+        },
+    };
+    let search = match raw.q.as_deref().map(str::trim) {
+        None | Some("") => Some(None),
+        Some(q) if q.chars().count() > MAX_SEARCH_CHARS || q.chars().any(char::is_control) => {
+            errors.push(FieldError::new(
+                "q",
+                format!("Search for at most {MAX_SEARCH_CHARS} characters of plain text."),
+            ));
+            None
+        }
+        Some(q) => Some(Some(q.to_owned())),
+    };
+    let sort = match raw.sort.as_deref() {
+        None | Some("") => Some(default_sort),
+        Some(s) => Sort::parse(s).or_else(|| {
+            errors.push(FieldError::new(
+                "sort",
+                format!("Sort by one of: {}.", Sort::<F>::choices()),
+            ));
+            None
+        }),
+    };
+    let (limit, search, sort) = (limit?, search?, sort?);
+    let after = match raw.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => match paging::decode_cursor(
+            c,
+            &sort.spelling(),
+            &cursor_filter(filter, search.as_deref()),
+        ) {
+            Ok(after) => Some(after),
+            Err(err) => {
+                errors.push(FieldError::new("cursor", err.to_string()));
+                return None;
+            }
+        },
+    };
+    Some(ListParams {
+        limit,
+        search,
+        sort,
+        after,
+    })
+}
+
+/// What a cursor is bound to besides its sort: the filters of the query that made it.
+pub fn cursor_filter(filter: &str, search: Option<&str>) -> String {
+    format!("{filter};q={}", search.unwrap_or_default())
+}
+
+pub fn next_cursor<F: SortField>(
+    params: &ListParams<F>,
+    filter: &str,
+    next: Option<Keyset>,
+) -> Option<String> {
+    next.map(|k| {
+        paging::encode_cursor(
+            &params.sort.spelling(),
+            &cursor_filter(filter, params.search.as_deref()),
+            k,
+        )
+    })
+}

@@ -1,0 +1,72 @@
+//! Services: business rules and authorisation, between the routes and the Salesforce port.
+//! Each takes the signed-in [`auth::Session`] and reads or writes only that customer's records.
+
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod documents;
+pub mod idempotency;
+pub mod keys;
+pub mod listing;
+pub mod rate_limit;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::{Backend, Config};
+use crate::mock_store::MockStore;
+use crate::salesforce::SalesforcePort;
+
+/// Everything a request may need, built once at start-up and shared by every request.
+pub struct Services {
+    pub config: Config,
+    pub salesforce: Arc<dyn SalesforcePort>,
+    pub auth: auth::AuthService,
+    pub cases: cases::CaseService,
+    pub documents: documents::DocumentService,
+}
+
+impl Services {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let salesforce: Arc<dyn SalesforcePort> = match config.backend {
+            Backend::Mock => {
+                let dir = config.mock.fixtures_dir.clone();
+                let data = config.data_dir.clone();
+                // Loading a few MB of fixtures is blocking file work; keep it off the runtime.
+                let store = tokio::task::spawn_blocking(move || MockStore::open(&dir, &data))
+                    .await
+                    .context("loading the mock store")??;
+                Arc::new(store)
+            }
+        };
+        let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
+        let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
+        let auth = auth::AuthService::new(
+            &config.auth,
+            &keys,
+            &config.mock.local_accounts_file,
+            Arc::clone(&salesforce),
+        )?;
+        let cases = cases::CaseService::new(Arc::clone(&salesforce), &config.cases.rate_limit);
+        let documents = documents::DocumentService::new(
+            Arc::clone(&salesforce),
+            audit,
+            keys.download,
+            config.downloads.url_ttl_secs,
+        );
+        Ok(Self {
+            config,
+            salesforce,
+            auth,
+            cases,
+            documents,
+        })
+    }
+
+    /// Drops rate-limit state that has fully recovered; run periodically.
+    pub fn prune(&self) {
+        self.auth.prune();
+        self.cases.prune();
+    }
+}
