@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::AppState;
 use super::dto::{Document, DocumentList};
 use super::extract::{Customer, RequestId};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::services::documents::{self, SignedLink};
 use crate::services::listing::RawListParams;
 
@@ -110,12 +110,10 @@ pub async fn serve(
     Path(document_id): Path<String>,
     query: Result<Query<SignedLink>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
-    let Ok(Query(link)) = query else {
-        return Err(ApiError::DownloadLink("This download link is not valid."));
-    };
+    let link = query.ok().map(|Query(link)| link);
     let download = state
         .documents
-        .open(&document_id, &link, request_id.as_deref())
+        .open(&document_id, link.as_ref(), request_id.as_deref())
         .await?;
     let mut response = Body::from_stream(download.content.body).into_response();
     let headers = response.headers_mut();

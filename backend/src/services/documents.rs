@@ -141,13 +141,27 @@ impl DocumentService {
         Ok(format!("/downloads/{}?{query}", document.id))
     }
 
-    /// Checks a signed link and opens the file it names.
+    /// Checks a signed link and opens the file it names. `link` is `None` when the query
+    /// string is not a link's at all.
     pub async fn open(
         &self,
         raw_id: &str,
-        link: &SignedLink,
+        link: Option<&SignedLink>,
         request_id: Option<&str>,
     ) -> ApiResult<Download> {
+        let Some(link) = link else {
+            self.audit
+                .record(AuditEvent {
+                    event: "document.download",
+                    outcome: "invalid_signature",
+                    request_id,
+                    contact_id: None,
+                    account_id: None,
+                    document_id: Some(raw_id),
+                })
+                .await?;
+            return Err(ApiError::DownloadLink("This download link is not valid."));
+        };
         let audit = |outcome: &'static str| AuditEvent {
             event: "document.download",
             outcome,

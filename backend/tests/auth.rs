@@ -1,0 +1,362 @@
+//! `/auth`: sign-in, session, sign-out, CSRF, throttling.
+
+mod common;
+
+use common::{ACME, PASSWORD, TestApp, problem};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn sign_in_sets_a_hardened_cookie_and_returns_the_session() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let response = client
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": " Alice@Acme.example ", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("portal_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=1800"] {
+        assert!(
+            cookie.contains(attribute),
+            "{attribute} missing in {cookie}"
+        );
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "no Secure over plain http: {cookie}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["user"],
+        json!({"name": "Alice Anderson", "email": "alice@acme.example"})
+    );
+    assert_eq!(
+        body["customer"],
+        json!({"id": ACME, "name": "Acme Corporation"})
+    );
+
+    let session: Value = client
+        .get(app.url("/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["customer"]["id"], ACME);
+    assert_eq!(session["csrf_token"], body["csrf_token"]);
+    assert!(session["expires_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let mut bodies = Vec::new();
+    for (email, password) in [
+        ("alice@acme.example", "wrong"),
+        ("nobody@acme.example", PASSWORD),
+    ] {
+        let response = client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers().get("set-cookie").is_none());
+        let mut body = problem(response, 401).await;
+        body.as_object_mut().unwrap().remove("request_id");
+        bodies.push(body);
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[0]["type"], "/problems/bad-credentials");
+}
+
+#[tokio::test]
+async fn sign_in_validates_its_body() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let url = app.url("/auth/login");
+    let body = problem(
+        client.post(&url).json(&json!({})).send().await.unwrap(),
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["email", "password"]);
+    let body = problem(
+        client
+            .post(&url)
+            .json(&json!({"email": "a@b.c", "password": "x", "admin": true}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "admin");
+    problem(client.post(&url).body("email=a").send().await.unwrap(), 415).await;
+    problem(
+        client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn no_session_means_401_everywhere() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    for path in [
+        "/auth/session".to_owned(),
+        format!("/customer/{ACME}/cases"),
+        format!("/customer/{ACME}/documents"),
+    ] {
+        problem(client.get(app.url(&path)).send().await.unwrap(), 401).await;
+    }
+    let forged = client
+        .get(app.url("/auth/session"))
+        .header(
+            "cookie",
+            "portal_session=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+        )
+        .send()
+        .await
+        .unwrap();
+    problem(forged, 401).await;
+}
+
+#[tokio::test]
+async fn sign_out_needs_csrf_and_revokes_the_token_on_the_server() {
+    let app = TestApp::spawn().await;
+    let user = app.login("alice@acme.example").await;
+    // Keep the raw token, as a thief who copied the cookie would.
+    let token = {
+        let response = user
+            .client
+            .post(user.url("/auth/login"))
+            .json(&json!({"email": "alice@acme.example", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = response.json().await.unwrap();
+        (
+            cookie.split(';').next().unwrap().to_owned(),
+            body["csrf_token"].as_str().unwrap().to_owned(),
+        )
+    };
+
+    let no_csrf = user
+        .client
+        .post(user.url("/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(no_csrf, 403).await["type"], "/problems/csrf");
+    let wrong_csrf = user
+        .client
+        .post(user.url("/auth/logout"))
+        .header("x-csrf-token", "AAAA")
+        .send()
+        .await
+        .unwrap();
+    problem(wrong_csrf, 403).await;
+
+    let response = user
+        .client
+        .post(user.url("/auth/logout"))
+        .header("x-csrf-token", &token.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+
+    let replay = app
+        .anonymous()
+        .get(app.url("/auth/session"))
+        .header("cookie", &token.0)
+        .send()
+        .await
+        .unwrap();
+    problem(replay, 401).await;
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_account() {
+    let app = TestApp::spawn_with(|c| c.auth.login_attempts_per_account_per_hour = 3).await;
+    let client = app.anonymous();
+    for _ in 0..3 {
+        let r = client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": "bob@acme.example", "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let limited = client
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": "bob@acme.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=1200).contains(&retry_after), "{retry_after}");
+    problem(limited, 429).await;
+    // Another account is not affected.
+    app.login("alice@acme.example").await;
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_address() {
+    let app = TestApp::spawn_with(|c| c.auth.login_attempts_per_ip_per_minute = 2).await;
+    let client = app.anonymous();
+    for email in ["a@x.example", "b@x.example"] {
+        let r = client
+            .post(app.url("/auth/login"))
+            .json(&json!({"email": email, "password": "p"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let limited = client
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": "alice@acme.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    problem(limited, 429).await;
+}
+
+#[tokio::test]
+async fn https_deployments_get_secure_host_only_cookies_and_hsts() {
+    let app =
+        TestApp::spawn_with(|c| c.public_url = Some("https://portal.example.com".into())).await;
+    let response = app
+        .anonymous()
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": "alice@acme.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-portal_session="), "{cookie}");
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(
+        response.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+}
+
+/// Mints a session token as the server would, with chosen times.
+fn mint(key: &[u8], expires_in: i64, signed_in_ago: i64) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({
+        "iss": "customer-portal", "sid": uuid::Uuid::new_v4().to_string(),
+        "sub": "003Dn000O6V0xBhIIJ", "acc": ACME, "name": "Alice Anderson",
+        "email": "alice@acme.example", "cname": "Acme Corporation", "idp": "local",
+        "auth_time": now - signed_in_ago, "iat": now, "exp": now + expires_in,
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(key),
+    )
+    .unwrap()
+}
+
+fn session_key() -> [u8; 32] {
+    portal::services::keys::Keys::derive(Some(&portal::config::Secret::new(common::SECRET))).session
+}
+
+fn expiry_of(cookie: &str) -> i64 {
+    use base64::Engine;
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["exp"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn sessions_slide_while_used_up_to_their_maximum_age() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let now = chrono::Utc::now().timestamp();
+    let ask = |token: String| {
+        let client = client.clone();
+        let url = app.url("/auth/session");
+        async move {
+            client
+                .get(url)
+                .header("cookie", format!("portal_session={token}"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Fresh token: no renewal.
+    let response = ask(mint(&session_key(), 1800, 0)).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("set-cookie").is_none());
+
+    // A token with 60 s left is renewed to the full idle lifetime.
+    let response = ask(mint(&session_key(), 60, 600)).await;
+    assert_eq!(response.status(), 200);
+    let renewed = expiry_of(response.headers()["set-cookie"].to_str().unwrap());
+    assert!((now + 1790..=now + 1810).contains(&renewed), "{renewed}");
+
+    // Near the maximum age, renewal stops at it.
+    let max_age = 12 * 3600;
+    let response = ask(mint(&session_key(), 60, max_age - 300)).await;
+    let capped = expiry_of(response.headers()["set-cookie"].to_str().unwrap());
+    assert!(capped <= now - (max_age - 300) + max_age + 1, "{capped}");
+
+    // Past the maximum age, or signed with another key, or expired: not a session.
+    problem(ask(mint(&session_key(), 60, max_age + 10)).await, 401).await;
+    problem(
+        ask(mint(b"some other key entirely, 32 bytes", 1800, 0)).await,
+        401,
+    )
+    .await;
+    problem(ask(mint(&session_key(), -30, 600)).await, 401).await;
+}

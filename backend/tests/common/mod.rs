@@ -1,0 +1,226 @@
+//! The test harness: the real server on a random port, and signed-in clients.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use portal::Config;
+use portal::config::Secret;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+pub const PASSWORD: &str = "portal-demo";
+pub const ACME: &str = "001Dn000V58wd0MIIQ";
+pub const GLOBEX: &str = "001Dn0004Ot9nDpIQI";
+pub const SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
+pub fn mocks_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mocks")
+}
+
+/// A config for tests: the demo fixtures, a fresh data folder, a fixed secret.
+pub fn test_config(data_dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.data_dir = data_dir.to_owned();
+    config.mock.fixtures_dir = mocks_dir().join("salesforce");
+    config.mock.local_accounts_file = mocks_dir().join("local_accounts.json");
+    config.web_dir = data_dir.join("no-web-app");
+    config.auth.secret_key = Some(Secret::new(SECRET));
+    config
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub data_dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config(data_dir.path());
+        adjust(&mut config);
+        config.validate().expect("test config is valid");
+        Self::spawn_config(config, data_dir).await
+    }
+
+    pub async fn spawn_config(config: Config, data_dir: tempfile::TempDir) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(portal::run(config, listener));
+        let app = Self {
+            addr,
+            data_dir,
+            server,
+        };
+        // Ready once /readyz answers 200: the store is loaded and the listener accepts.
+        let client = app.anonymous();
+        for _ in 0..500 {
+            if let Ok(r) = client.get(app.url("/readyz")).send().await
+                && r.status() == 200
+            {
+                return app;
+            }
+            assert!(
+                !app.server.is_finished(),
+                "the server stopped during start-up"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A client with its own cookie jar that does not follow redirects.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub async fn login(&self, email: &str) -> User {
+        let client = self.anonymous();
+        let response = client
+            .post(self.url("/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), 200, "login of {email}");
+        let body: Value = response.json().await.expect("login body");
+        User {
+            client,
+            base: self.url(""),
+            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
+            customer: body["customer"]["id"]
+                .as_str()
+                .expect("customer")
+                .to_owned(),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A signed-in customer.
+#[derive(Clone)]
+pub struct User {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+    pub customer: String,
+}
+
+impl User {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
+    /// POSTs a JSON body with the CSRF token.
+    pub async fn post(&self, path: &str, body: &Value, headers: HeaderMap) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("x-csrf-token", &self.csrf)
+            .headers(headers)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn create_case(&self, body: &Value, key: Option<&str>) -> reqwest::Response {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = key {
+            headers.insert("idempotency-key", key.parse().expect("header"));
+        }
+        self.post(&format!("/customer/{}/cases", self.customer), body, headers)
+            .await
+    }
+
+    /// Every case of the customer, following the cursors.
+    pub async fn all_cases(&self, query: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/customer/{}/cases?limit=100&{query}", self.customer);
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page = self.get_json(&path).await;
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+    }
+}
+
+/// Asserts an RFC 9457 problem response and returns its body.
+pub async fn problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("/problems/")),
+        "{body}"
+    );
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_deref(),
+        "request id in body and header"
+    );
+    body
+}
+
+pub fn new_case(subject: &str) -> Value {
+    json!({"subject": subject, "description": "Steps to reproduce: open the portal.", "priority": "high"})
+}

@@ -1,0 +1,105 @@
+//! No customer ever reaches another's data: every route, both directions, by path and by id.
+
+mod common;
+
+use common::{ACME, GLOBEX, TestApp, User, new_case, problem};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+async fn first_id(user: &User, what: &str) -> String {
+    let page = user
+        .get_json(&format!("/customer/{}/{what}?limit=1", user.customer))
+        .await;
+    page["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn another_customers_path_is_forbidden_on_every_route() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    for (user, victim, victim_user) in [(&alice, GLOBEX, &gina), (&gina, ACME, &alice)] {
+        let case = first_id(victim_user, "cases").await;
+        let doc = first_id(victim_user, "documents").await;
+        for path in [
+            format!("/customer/{victim}/cases"),
+            format!("/customer/{victim}/cases/{case}"),
+            format!("/customer/{victim}/documents"),
+            format!("/customer/{victim}/documents/{doc}/download"),
+            // The 15-character spelling of the other account, and garbage, are no way round it.
+            format!("/customer/{}/cases", &victim[..15]),
+            format!("/customer/{}/cases", victim.to_lowercase()),
+            "/customer/..%2F..%2Fcases/cases".to_owned(),
+        ] {
+            let body = problem(user.get(&path).await, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{path}");
+        }
+        let before = victim_user.all_cases("").await.len();
+        let response = user
+            .post(
+                &format!("/customer/{victim}/cases"),
+                &new_case("intrusion"),
+                HeaderMap::new(),
+            )
+            .await;
+        problem(response, 403).await;
+        assert_eq!(
+            victim_user.all_cases("").await.len(),
+            before,
+            "nothing created for the victim"
+        );
+    }
+}
+
+#[tokio::test]
+async fn another_customers_ids_look_exactly_like_missing_ones() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    for (user, victim_user) in [(&alice, &gina), (&gina, &alice)] {
+        let own = &user.customer;
+        let case = first_id(victim_user, "cases").await;
+        let doc = first_id(victim_user, "documents").await;
+        let pairs = [
+            (
+                format!("/customer/{own}/cases/{case}"),
+                format!("/customer/{own}/cases/500Dn000000000000"),
+            ),
+            (
+                format!("/customer/{own}/documents/{doc}/download"),
+                format!("/customer/{own}/documents/069Dn000000000000/download"),
+            ),
+        ];
+        for (foreign, missing) in pairs {
+            let mut a: Value = problem(user.get(&foreign).await, 404).await;
+            let mut b: Value = problem(user.get(&missing).await, 404).await;
+            a.as_object_mut().unwrap().remove("request_id");
+            b.as_object_mut().unwrap().remove("request_id");
+            assert_eq!(a, b, "{foreign} must look like {missing}");
+        }
+        // Lists never contain the other customer's records.
+        let own_cases = user.all_cases("").await;
+        assert!(own_cases.iter().all(|c| c["id"] != case.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn two_users_of_one_account_share_its_cases() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let bob = app.login("bob@acme.example").await;
+    assert_eq!(alice.customer, bob.customer);
+    let created: Value = alice
+        .create_case(&new_case("Shared by the team"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seen = bob
+        .get_json(&format!(
+            "/customer/{ACME}/cases/{}",
+            created["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(seen["id"], created["id"]);
+}
