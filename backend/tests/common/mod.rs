@@ -25,12 +25,14 @@ pub fn mocks_dir() -> PathBuf {
 
 /// A config for tests: the demo fixtures, a fresh data folder, a fixed secret.
 pub fn test_config(data_dir: &std::path::Path) -> Config {
-    let mut config = Config::default();
-    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.data_dir = data_dir.to_owned();
+    let mut config = Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data_dir.to_owned(),
+        web_dir: data_dir.join("no-web-app"),
+        ..Config::default()
+    };
     config.mock.fixtures_dir = mocks_dir().join("salesforce");
     config.mock.local_accounts_file = mocks_dir().join("local_accounts.json");
-    config.web_dir = data_dir.join("no-web-app");
     config.auth.secret_key = Some(Secret::new(SECRET));
     config
 }
