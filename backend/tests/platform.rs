@@ -1,0 +1,307 @@
+//! Probes, the OpenAPI contract, headers on every response, problem responses from the HTTP
+//! layer, CORS and the web app's static serving.
+
+mod common;
+
+use common::{ACME, TestApp, problem};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn probes_answer() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let live: Value = client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(live, json!({"status": "ok"}));
+    let ready = client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(
+        ready,
+        json!({"status": "ready", "checks": {"salesforce": {"status": "up"}}})
+    );
+}
+
+#[tokio::test]
+async fn the_served_openapi_document_is_the_committed_one() {
+    let app = TestApp::spawn().await;
+    let served: Value = app
+        .anonymous()
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, serde_json::to_string_pretty(&served).unwrap() + "\n").unwrap();
+    }
+    let committed: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert!(
+        served == committed,
+        "backend/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test --test platform` and commit it"
+    );
+    // Every route is documented, with its error responses.
+    let paths = served["paths"].as_object().unwrap();
+    for route in [
+        "/auth/login",
+        "/auth/session",
+        "/auth/logout",
+        "/customer/{customer_id}/cases",
+        "/customer/{customer_id}/cases/{case_id}",
+        "/customer/{customer_id}/documents",
+        "/customer/{customer_id}/documents/{document_id}/download",
+        "/downloads/{document_id}",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(paths.contains_key(route), "{route} undocumented");
+    }
+    let create = &served["paths"]["/customer/{customer_id}/cases"]["post"];
+    for status in ["201", "401", "403", "409", "415", "422", "429", "503"] {
+        assert!(
+            create["responses"].get(status).is_some(),
+            "POST cases lacks {status}"
+        );
+    }
+    let statuses = &served["components"]["schemas"]["CaseStatus"]["enum"];
+    assert_eq!(
+        *statuses,
+        json!([
+            "new",
+            "in_progress",
+            "waiting_on_customer",
+            "escalated",
+            "on_hold",
+            "closed"
+        ])
+    );
+}
+
+#[tokio::test]
+async fn interactive_docs_are_served() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let page = client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("swagger-ui"));
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let responses = [
+        alice.get("/healthz").await,
+        alice.get(&format!("/customer/{ACME}/cases?limit=1")).await,
+        alice.get("/customer/001Dn0004Ot9nDpIQI/cases").await,
+        alice.get("/auth/nothing-here").await,
+        app.anonymous()
+            .get(app.url("/auth/session"))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for response in responses {
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS over plain http"
+        );
+        assert!(
+            h.get("access-control-allow-origin").is_none(),
+            "CORS is off by default"
+        );
+        assert!(h.contains_key("x-request-id"));
+    }
+}
+
+#[tokio::test]
+async fn request_ids_are_accepted_returned_and_put_in_problems() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let r = client
+        .get(app.url("/auth/session"))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "trace-abc-123");
+    assert_eq!(problem(r, 401).await["request_id"], "trace-abc-123");
+    // An unreasonable id is replaced, not echoed.
+    let r = client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "x".repeat(500))
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "a fresh UUID: {id}");
+}
+
+#[tokio::test]
+async fn errors_of_the_http_layer_are_problems_too() {
+    let app = TestApp::spawn_with(|c| c.http.body_limit_bytes = 4096).await;
+    let alice = app.login("alice@acme.example").await;
+    problem(alice.get("/customer/x/y/z/unknown").await, 404).await;
+    let wrong_method = alice
+        .client
+        .delete(alice.url("/auth/session"))
+        .header("x-csrf-token", &alice.csrf)
+        .send()
+        .await
+        .unwrap();
+    problem(wrong_method, 405).await;
+    let huge = json!({"subject": "s", "description": "x".repeat(10_000)});
+    let too_large = alice
+        .client
+        .post(alice.url(&format!("/customer/{ACME}/cases")))
+        .header("x-csrf-token", &alice.csrf)
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    problem(too_large, 413).await;
+    assert!(
+        alice
+            .all_cases("q=s")
+            .await
+            .iter()
+            .all(|c| c["subject"] != "s")
+    );
+}
+
+#[tokio::test]
+async fn cors_answers_only_allowed_origins() {
+    let app = TestApp::spawn_with(|c| {
+        c.http.cors_allowed_origins = vec!["https://app.example.com".into()]
+    })
+    .await;
+    let client = app.anonymous();
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, app.url("/auth/login"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(
+        allowed.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    let refused = preflight("https://evil.example.net").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_web_app_is_served_with_an_spa_fallback_and_cache_rules() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir(web.path().join("assets")).unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>Portal</title>",
+    )
+    .unwrap();
+    std::fs::write(web.path().join("assets/app-1a2b3c.js"), "console.log(1)").unwrap();
+    std::fs::write(web.path().join("favicon.svg"), "<svg/>").unwrap();
+    let dir = web.path().to_owned();
+    let app = TestApp::spawn_with(move |c| c.web_dir = dir).await;
+    let client = app.anonymous();
+
+    for route in [
+        "/",
+        "/cases",
+        "/cases/500Dn0001euruuWIAQ",
+        "/documents?sort=title",
+    ] {
+        let r = client.get(app.url(route)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{route}");
+        assert_eq!(r.headers()["cache-control"], "no-cache");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(r.headers().contains_key("content-security-policy"));
+        assert_eq!(
+            r.text().await.unwrap(),
+            "<!doctype html><title>Portal</title>"
+        );
+    }
+    let asset = client
+        .get(app.url("/assets/app-1a2b3c.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(asset.text().await.unwrap(), "console.log(1)");
+    let favicon = client.get(app.url("/favicon.svg")).send().await.unwrap();
+    assert_eq!(favicon.headers()["cache-control"], "no-cache");
+    problem(
+        client
+            .get(app.url("/assets/missing.js"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        client
+            .get(app.url("/customer/unknown/route"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    // Traversal out of the web folder finds nothing.
+    problem(
+        client
+            .get(app.url("/assets/..%2F..%2F..%2Fetc%2Fpasswd"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    let escaped = client
+        .get(app.url("/..%2F..%2Fetc%2Fpasswd"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(escaped, "<!doctype html><title>Portal</title>");
+}

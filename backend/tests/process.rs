@@ -1,0 +1,225 @@
+//! The real binary as an operator runs it: crash safety under `kill -9`, graceful shutdown on
+//! SIGTERM, and configuration checked at start-up.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{GLOBEX, PASSWORD, SECRET, mocks_dir};
+use serde_json::{Value, json};
+
+fn portal(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portal"));
+    cmd.env_clear()
+        .env("PORTAL_LISTEN", "127.0.0.1:0")
+        .env("PORTAL_DATA_DIR", data_dir)
+        .env("PORTAL_WEB_DIR", data_dir.join("no-web-app"))
+        .env("PORTAL_MOCK__FIXTURES_DIR", mocks_dir().join("salesforce"))
+        .env(
+            "PORTAL_MOCK__LOCAL_ACCOUNTS_FILE",
+            mocks_dir().join("local_accounts.json"),
+        )
+        .env("PORTAL_AUTH__SECRET_KEY", SECRET)
+        .env("PORTAL_CASES__RATE_LIMIT__PER_HOUR", "1000000")
+        .env("PORTAL_CASES__RATE_LIMIT__BURST", "100000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts the binary and waits for its "portal listening" log line, which names the port.
+fn start(data_dir: &Path) -> (Child, SocketAddr) {
+    let mut child = portal(data_dir).spawn().expect("start portal");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("portal exited before listening")
+            .unwrap();
+        let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        if event["message"] == "portal listening" {
+            break event["addr"].as_str().unwrap().parse().unwrap();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+async fn sign_in(addr: SocketAddr) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let body: Value = client
+        .post(format!("http://{addr}/auth/login"))
+        .json(&json!({"email": "gina@globex.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (client, body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_case_survives_kill_9_during_concurrent_creates() {
+    let data = tempfile::tempdir().unwrap();
+    let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    for round in 0..3 {
+        let (mut child, addr) = start(data.path());
+        let (client, csrf) = sign_in(addr).await;
+        let (tx, mut enough) = tokio::sync::mpsc::channel::<()>(64);
+        let workers: Vec<_> = (0..8)
+            .map(|w| {
+                let (client, csrf, acknowledged, tx) = (
+                    client.clone(),
+                    csrf.clone(),
+                    acknowledged.clone(),
+                    tx.clone(),
+                );
+                tokio::spawn(async move {
+                    for n in 0.. {
+                        let subject = format!("crash r{round} w{w} n{n}");
+                        let sent = client
+                            .post(format!("http://{addr}/customer/{GLOBEX}/cases"))
+                            .header("x-csrf-token", &csrf)
+                            .header("idempotency-key", subject.replace(' ', "-"))
+                            .json(&json!({"subject": subject, "description": "crash test"}))
+                            .send()
+                            .await;
+                        let Ok(response) = sent else { return };
+                        if response.status() != 201 {
+                            return;
+                        }
+                        let Ok(case) = response.json::<Value>().await else {
+                            return;
+                        };
+                        acknowledged
+                            .lock()
+                            .unwrap()
+                            .push((case["id"].as_str().unwrap().to_owned(), subject));
+                        let _ = tx.try_send(());
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        // Kill while creates are in full flight: after 30 acknowledgements in this round.
+        for _ in 0..30 {
+            enough.recv().await.expect("creates are being acknowledged");
+        }
+        child.kill().unwrap(); // SIGKILL: no shutdown, no flush.
+        child.wait().unwrap();
+        for worker in workers {
+            worker.await.unwrap();
+        }
+    }
+
+    // Restart on the same data: every acknowledged case is there, once, intact.
+    let (mut child, addr) = start(data.path());
+    let (client, _) = sign_in(addr).await;
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 90);
+    let mut stored = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = client
+            .get(format!(
+                "http://{addr}/customer/{GLOBEX}/cases?limit=100&q=crash{cursor}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    let mut subjects: Vec<&str> = stored
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    let total = subjects.len();
+    subjects.sort_unstable();
+    subjects.dedup();
+    assert_eq!(subjects.len(), total, "no case was stored twice");
+    for (id, subject) in &acknowledged {
+        let case = stored.iter().find(|c| c["id"] == id.as_str());
+        let case = case.unwrap_or_else(|| panic!("acknowledged case {id} ({subject}) was lost"));
+        assert_eq!(case["subject"], subject.as_str());
+    }
+    let numbers: Vec<&str> = stored
+        .iter()
+        .map(|c| c["case_number"].as_str().unwrap())
+        .collect();
+    let mut unique = numbers.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), numbers.len(), "case numbers are unique");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, addr) = start(data.path());
+    let ok = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .is_err(),
+        "no longer listening"
+    );
+}
+
+#[test]
+fn bad_configuration_stops_start_up_with_a_clear_message() {
+    let data = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &str); 4] = [
+        ("PORTAL_MODE", "production", "secret_key"),
+        ("PORTAL_LISTEN", "not-an-address", "LISTEN"),
+        ("PORTAL_CASES__RATE_LIMIT__BURST", "0", "rate_limit"),
+        ("PORTAL_NO_SUCH_KEY", "1", "no_such_key"),
+    ];
+    for (key, value, mentioned) in cases {
+        let mut cmd = portal(data.path());
+        if key == "PORTAL_MODE" {
+            cmd.env_remove("PORTAL_AUTH__SECRET_KEY");
+        }
+        let output = cmd.env(key, value).output().unwrap();
+        assert!(!output.status.success(), "{key}={value} started");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(mentioned), "{key}={value}: {stderr}");
+        assert!(!stderr.contains(SECRET), "the secret never shows");
+    }
+}
