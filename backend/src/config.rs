@@ -64,7 +64,9 @@ pub struct AuthConfig {
     pub session_ttl_secs: u64,
     /// A session ends this long after sign-in, however active.
     pub session_max_age_secs: u64,
+    /// Failed sign-ins allowed per client address per minute before it is locked.
     pub login_attempts_per_ip_per_minute: u32,
+    /// Failed sign-ins allowed per account per hour before it is locked.
     pub login_attempts_per_account_per_hour: u32,
 }
 
@@ -339,6 +341,31 @@ mod tests {
         let mut config = Config::default();
         config.http.cors_allowed_origins = vec!["*".into()];
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn the_documented_example_file_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../portal.example.toml");
+        let from_file: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file_exact(&path))
+            .extract()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&from_file).unwrap(),
+            serde_json::to_value(Config::default()).unwrap(),
+            "portal.example.toml and Config::default() disagree"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        for key in [
+            "listen",
+            "secret_key",
+            "session_ttl_secs",
+            "per_hour",
+            "cors_allowed_origins",
+            "filter",
+        ] {
+            assert!(text.contains(key), "{key} undocumented");
+        }
     }
 
     #[test]

@@ -239,6 +239,18 @@ async fn sign_in_attempts_are_limited_per_account() {
 }
 
 #[tokio::test]
+async fn successful_sign_ins_are_never_throttled() {
+    let app = TestApp::spawn_with(|c| {
+        c.auth.login_attempts_per_account_per_hour = 2;
+        c.auth.login_attempts_per_ip_per_minute = 2;
+    })
+    .await;
+    for _ in 0..6 {
+        app.login("alice@acme.example").await;
+    }
+}
+
+#[tokio::test]
 async fn sign_in_attempts_are_limited_per_address() {
     let app = TestApp::spawn_with(|c| c.auth.login_attempts_per_ip_per_minute = 2).await;
     let client = app.anonymous();

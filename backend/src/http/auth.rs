@@ -18,7 +18,7 @@ use crate::services::auth::Session;
 /// Sets the session cookie. Wrong credentials get the same answer whether or not the email
 /// exists. Attempts are limited per client address and per account.
 #[utoipa::path(
-    post, path = "/auth/login", tag = "auth",
+    post, path = "/auth/login", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = SessionInfo),
@@ -60,7 +60,7 @@ pub async fn login(
 
 /// The signed-in session, with the CSRF token to send on state-changing requests.
 #[utoipa::path(
-    get, path = "/auth/session", tag = "auth",
+    get, path = "/auth/session", tag = "auth", operation_id = "get_session",
     responses(
         (status = 200, description = "The current session", body = SessionInfo),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -74,7 +74,7 @@ pub async fn session(State(state): State<AppState>, session: Session) -> Json<Se
 
 /// Sign out: the session is revoked on the server and the cookie cleared.
 #[utoipa::path(
-    post, path = "/auth/logout", tag = "auth",
+    post, path = "/auth/logout", tag = "auth", operation_id = "logout",
     params(("X-CSRF-Token" = String, Header, description = "The session's csrf_token")),
     responses(
         (status = 204, description = "Signed out (also when there was no session)"),

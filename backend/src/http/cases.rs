@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::AppState;
-use super::dto::{Case, CaseList, NewCase};
+use super::dto::{Case, CaseList, CaseSort, CaseStatusFilter, NewCase};
 use super::extract::{Customer, JsonBody};
 use crate::error::{ApiResult, Problem};
 use crate::services::listing::RawListParams;
@@ -17,8 +17,10 @@ use crate::services::listing::RawListParams;
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
     /// `open`, `closed` or `all` (default).
+    #[param(value_type = Option<CaseStatusFilter>)]
     pub status: Option<String>,
     /// Page size, 1-100 (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -26,12 +28,13 @@ pub struct CaseListQuery {
     pub q: Option<String>,
     /// `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-`
     /// for descending. Default `-created_at`.
+    #[param(value_type = Option<CaseSort>)]
     pub sort: Option<String>,
 }
 
 /// The customer's cases, newest first by default.
 #[utoipa::path(
-    get, path = "/customer/{customer_id}/cases", tag = "cases",
+    get, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "list_cases",
     params(("customer_id" = String, Path, description = "The signed-in customer's account id"), CaseListQuery),
     responses(
         (status = 200, description = "A page of cases", body = CaseList),
@@ -64,7 +67,7 @@ pub async fn list(
 
 /// One of the customer's cases.
 #[utoipa::path(
-    get, path = "/customer/{customer_id}/cases/{case_id}", tag = "cases",
+    get, path = "/customer/{customer_id}/cases/{case_id}", tag = "cases", operation_id = "get_case",
     params(
         ("customer_id" = String, Path, description = "The signed-in customer's account id"),
         ("case_id" = String, Path, description = "The case's Salesforce id"),
@@ -90,7 +93,7 @@ pub async fn get(
 /// Send an `Idempotency-Key` (a UUID per attempt) so that retries never create a second case:
 /// a repeat with the same key and body returns the first response again.
 #[utoipa::path(
-    post, path = "/customer/{customer_id}/cases", tag = "cases",
+    post, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "create_case",
     params(
         ("customer_id" = String, Path, description = "The signed-in customer's account id"),
         ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::AppState;
-use super::dto::{Document, DocumentList};
+use super::dto::{Document, DocumentList, DocumentSort};
 use super::extract::{Customer, RequestId};
 use crate::error::{ApiResult, Problem};
 use crate::services::documents::{self, SignedLink};
@@ -19,18 +19,20 @@ use crate::services::listing::RawListParams;
 #[into_params(parameter_in = Query)]
 pub struct DocumentListQuery {
     /// Page size, 1-100 (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Text in the title.
     pub q: Option<String>,
     /// `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`.
+    #[param(value_type = Option<DocumentSort>)]
     pub sort: Option<String>,
 }
 
 /// The files shared with the customer.
 #[utoipa::path(
-    get, path = "/customer/{customer_id}/documents", tag = "documents",
+    get, path = "/customer/{customer_id}/documents", tag = "documents", operation_id = "list_documents",
     params(("customer_id" = String, Path, description = "The signed-in customer's account id"), DocumentListQuery),
     responses(
         (status = 200, description = "A page of documents", body = DocumentList),
@@ -60,7 +62,7 @@ pub async fn list(
 
 /// Starts a download: redirects to a signed link that is valid for a short time.
 #[utoipa::path(
-    get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents",
+    get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents", operation_id = "download_document",
     params(
         ("customer_id" = String, Path, description = "The signed-in customer's account id"),
         ("document_id" = String, Path, description = "The ContentDocument id"),
@@ -92,7 +94,7 @@ pub async fn download(
 
 /// Streams a file through a signed link. Tampered or expired links get 403.
 #[utoipa::path(
-    get, path = "/downloads/{document_id}", tag = "documents",
+    get, path = "/downloads/{document_id}", tag = "documents", operation_id = "serve_download",
     params(("document_id" = String, Path, description = "The ContentDocument id"), SignedLink),
     responses(
         (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream",

@@ -175,3 +175,58 @@ pub struct Readiness {
     pub status: String,
     pub checks: std::collections::BTreeMap<String, DependencyStatus>,
 }
+
+/// `status` filter of the case list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatusFilter {
+    Open,
+    Closed,
+    All,
+}
+
+/// Sort order of the case list: a field, ascending, or descending with a leading `-`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub enum CaseSort {
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDesc,
+    #[serde(rename = "case_number")]
+    CaseNumber,
+    #[serde(rename = "-case_number")]
+    CaseNumberDesc,
+    #[serde(rename = "subject")]
+    Subject,
+    #[serde(rename = "-subject")]
+    SubjectDesc,
+    #[serde(rename = "priority")]
+    Priority,
+    #[serde(rename = "-priority")]
+    PriorityDesc,
+    #[serde(rename = "status")]
+    Status,
+    #[serde(rename = "-status")]
+    StatusDesc,
+}
+
+/// Sort order of the document list: a field, ascending, or descending with a leading `-`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub enum DocumentSort {
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+    #[serde(rename = "title")]
+    Title,
+    #[serde(rename = "-title")]
+    TitleDesc,
+    #[serde(rename = "size")]
+    Size,
+    #[serde(rename = "-size")]
+    SizeDesc,
+}

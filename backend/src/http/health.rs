@@ -10,7 +10,7 @@ use super::AppState;
 use super::dto::{DependencyStatus, Health, Readiness};
 
 /// Liveness: the process is up and serving. Cheap; touches no dependency.
-#[utoipa::path(get, path = "/healthz", tag = "health",
+#[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "healthz",
     responses((status = 200, description = "Alive", body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health {
@@ -19,7 +19,7 @@ pub async fn healthz() -> Json<Health> {
 }
 
 /// Readiness: every dependency can serve. 503 lists the ones that cannot.
-#[utoipa::path(get, path = "/readyz", tag = "health",
+#[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready", body = Readiness),
         (status = 503, description = "A dependency is down", body = Readiness),

@@ -48,7 +48,13 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         documents::list, documents::download, documents::serve,
         health::healthz, health::readyz,
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        dto::CaseStatusFilter,
+        dto::CaseSort,
+        dto::DocumentSort,
+    )),
     modifiers(&SessionCookie),
     tags(
         (name = "auth", description = "Sign-in and sessions"),

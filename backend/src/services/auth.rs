@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use argon2::Argon2;
@@ -79,8 +79,54 @@ pub struct AuthService {
     max_age: chrono::Duration,
     /// Revoked session ids and when their tokens would have expired anyway.
     revoked: Mutex<HashMap<String, i64>>,
-    per_ip: KeyedLimiter<IpAddr>,
-    per_account: KeyedLimiter<String>,
+    per_ip: FailureThrottle<IpAddr>,
+    per_account: FailureThrottle<String>,
+}
+
+/// Throttles sign-in by failures: each key (client address, account) may fail a number of
+/// times per window; then it is locked until its budget recovers. Successful sign-ins cost
+/// nothing, so a busy office behind one address is never locked out by its own users.
+struct FailureThrottle<K: std::hash::Hash + Eq + Clone> {
+    failures: KeyedLimiter<K>,
+    locked_until: Mutex<HashMap<K, Instant>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> FailureThrottle<K> {
+    fn new(per_window: u32, window: Duration) -> Self {
+        Self {
+            failures: KeyedLimiter::new(per_window, window, per_window),
+            locked_until: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long the key is still locked, if it is.
+    fn locked_for(&self, key: &K) -> Option<Duration> {
+        let locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
+        locked
+            .get(key)
+            .and_then(|until| until.checked_duration_since(Instant::now()))
+    }
+
+    fn record_failure(&self, key: &K) {
+        let lock_for = match self.failures.check(key) {
+            Decision::Allowed { remaining: 0 } => self.failures.period,
+            Decision::Allowed { .. } => return,
+            Decision::Limited { retry_after } => retry_after,
+        };
+        let mut locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        locked.retain(|_, until| *until > now);
+        locked.insert(key.clone(), now + lock_for);
+    }
+
+    fn prune(&self) {
+        self.failures.prune();
+        let now = Instant::now();
+        self.locked_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, until| *until > now);
+    }
 }
 
 impl AuthService {
@@ -127,15 +173,13 @@ impl AuthService {
             ttl,
             max_age,
             revoked: Mutex::new(HashMap::new()),
-            per_ip: KeyedLimiter::new(
+            per_ip: FailureThrottle::new(
                 config.login_attempts_per_ip_per_minute,
                 Duration::from_secs(60),
-                config.login_attempts_per_ip_per_minute,
             ),
-            per_account: KeyedLimiter::new(
+            per_account: FailureThrottle::new(
                 config.login_attempts_per_account_per_hour,
                 Duration::from_secs(3600),
-                config.login_attempts_per_account_per_hour,
             ),
         })
     }
@@ -158,13 +202,15 @@ impl AuthService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        for decision in [self.per_ip.check(&client), self.per_account.check(&email)] {
-            if let Decision::Limited { retry_after } = decision {
-                tracing::warn!(%client, "sign-in throttled");
-                return Err(ApiError::LoginThrottled {
-                    retry_after_secs: ceil_secs(retry_after),
-                });
-            }
+        let locked = [
+            self.per_ip.locked_for(&client),
+            self.per_account.locked_for(&email),
+        ];
+        if let Some(wait) = locked.into_iter().flatten().max() {
+            tracing::warn!(%client, "sign-in throttled after repeated failures");
+            return Err(ApiError::LoginThrottled {
+                retry_after_secs: ceil_secs(wait),
+            });
         }
 
         let account = self.accounts.get(&email).cloned();
@@ -182,6 +228,8 @@ impl AuthService {
         .await
         .context("password check task")?;
         let Some(account) = account.filter(|_| matches) else {
+            self.per_ip.record_failure(&client);
+            self.per_account.record_failure(&email);
             tracing::info!(%client, "sign-in refused: wrong credentials");
             return Err(ApiError::BadCredentials);
         };

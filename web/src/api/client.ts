@@ -1,0 +1,45 @@
+import createClient from 'openapi-fetch';
+import { ApiError, NetworkError } from './errors';
+import type { paths } from './schema';
+
+/**
+ * The typed portal API client. Same origin: the session cookie travels with every request.
+ * `fetch` is looked up at call time so that test doubles installed later are honoured.
+ */
+export const api = createClient<paths>({
+  baseUrl: typeof window === 'undefined' ? '' : window.location.origin,
+  credentials: 'same-origin',
+  fetch: (request: Request) => globalThis.fetch(request),
+  headers: { Accept: 'application/json, application/problem+json' },
+});
+
+interface FetchResult<D> {
+  data?: D;
+  error?: unknown;
+  response: Response;
+}
+
+/** Turns an openapi-fetch result into its data, or throws `ApiError` / `NetworkError`. */
+export async function call<D>(pending: Promise<FetchResult<D>>): Promise<D> {
+  let result: FetchResult<D>;
+  try {
+    result = await pending;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new NetworkError(error);
+  }
+  if (!result.response.ok) throw ApiError.fromResponse(result.response, result.error);
+  return result.data as D;
+}
+
+/** Like `call`, for responses that also carry something useful in their headers. */
+export async function callWithResponse<D>(pending: Promise<FetchResult<D>>): Promise<{ data: D; response: Response }> {
+  let result: FetchResult<D>;
+  try {
+    result = await pending;
+  } catch (error) {
+    throw new NetworkError(error);
+  }
+  if (!result.response.ok) throw ApiError.fromResponse(result.response, result.error);
+  return { data: result.data as D, response: result.response };
+}

@@ -1,0 +1,21 @@
+import type { paths } from './schema';
+
+/**
+ * Names for the generated API types, derived from the operations rather than from schema
+ * names so that a rename of a server-side struct does not ripple through the app.
+ */
+type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+
+export type Session = JsonOf<paths['/auth/session']['get']['responses'][200]>;
+export type LoginBody = NonNullable<paths['/auth/login']['post']['requestBody']>['content']['application/json'];
+
+export type DocumentPage = JsonOf<paths['/customer/{customer_id}/documents']['get']['responses'][200]>;
+export type PortalDocument = DocumentPage['items'][number];
+export type DocumentQuery = NonNullable<paths['/customer/{customer_id}/documents']['get']['parameters']['query']>;
+
+export type CasePage = JsonOf<paths['/customer/{customer_id}/cases']['get']['responses'][200]>;
+export type Case = JsonOf<paths['/customer/{customer_id}/cases/{case_id}']['get']['responses'][200]>;
+export type CaseQuery = NonNullable<paths['/customer/{customer_id}/cases']['get']['parameters']['query']>;
+export type NewCaseBody = NonNullable<paths['/customer/{customer_id}/cases']['post']['requestBody']>['content']['application/json'];
+export type CaseStatus = Case['status'];
+export type CasePriority = Case['priority'];
