@@ -30,6 +30,9 @@ pub struct Config {
     pub cases: CasesConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+    /// Sign-in through an OpenID Connect provider (a Salesforce Experience Cloud site or any
+    /// standard provider). Off unless configured.
+    pub oidc: Option<OidcConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +108,39 @@ pub struct HttpConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct OidcConfig {
+    /// The provider's issuer, e.g. `https://mycompany.my.site.com` for an Experience Cloud site
+    /// or `https://login.salesforce.com`; discovery is read from
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    /// Where the provider sends the browser back; defaults to
+    /// `<public_url>/auth/oidc/callback`. Register exactly this URL at the provider.
+    pub redirect_url: Option<String>,
+    pub scopes: Vec<String>,
+    /// The userinfo claim that finds the user's Contact; `email` matches Contact.Email.
+    pub contact_claim: String,
+    /// The sign-in button's text.
+    pub label: String,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            issuer_url: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            redirect_url: None,
+            scopes: vec!["openid".into(), "email".into(), "profile".into()],
+            contact_claim: "email".into(),
+            label: "Sign in with Salesforce".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     pub format: LogFormat,
     /// A tracing filter, e.g. `info` or `portal=debug,tower_http=info`.
@@ -154,6 +190,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
+            oidc: None,
         }
     }
 }
@@ -303,7 +340,36 @@ impl Config {
                 )));
             }
         }
+        if let Some(oidc) = &self.oidc {
+            if !(oidc.issuer_url.starts_with("https://") || oidc.issuer_url.starts_with("http://"))
+            {
+                return invalid(
+                    "oidc.issuer_url (PORTAL_OIDC__ISSUER_URL) must be the provider's https:// URL",
+                );
+            }
+            if oidc.client_id.is_empty() {
+                return invalid("oidc.client_id (PORTAL_OIDC__CLIENT_ID) is required with oidc");
+            }
+            if oidc.contact_claim != "email" {
+                return invalid("oidc.contact_claim supports `email` (matched to Contact.Email)");
+            }
+            if self.oidc_redirect_url().is_none() {
+                return invalid(
+                    "oidc needs public_url or oidc.redirect_url for the callback address",
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// The OpenID Connect callback URL: configured, or derived from the public URL.
+    pub fn oidc_redirect_url(&self) -> Option<String> {
+        let oidc = self.oidc.as_ref()?;
+        oidc.redirect_url.clone().or_else(|| {
+            self.public_url
+                .as_ref()
+                .map(|u| format!("{}/auth/oidc/callback", u.trim_end_matches('/')))
+        })
     }
 
     /// Whether customers reach the portal over https (cookies get `Secure`, responses HSTS).

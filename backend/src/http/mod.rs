@@ -8,6 +8,7 @@ pub mod dto;
 pub mod extract;
 pub mod health;
 pub mod middleware;
+pub mod oidc;
 pub mod web;
 
 use std::sync::Arc;
@@ -44,6 +45,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
     ),
     paths(
         auth::login, auth::session, auth::logout,
+        oidc::methods, oidc::login, oidc::callback,
         cases::list, cases::get, cases::create,
         documents::list, documents::download, documents::serve,
         health::healthz, health::readyz,
@@ -102,6 +104,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::sessions,
         ))
+        .route("/auth/methods", get(oidc::methods))
+        .route("/auth/oidc/login", get(oidc::login))
+        .route("/auth/oidc/callback", get(oidc::callback))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))

@@ -275,6 +275,22 @@ impl SalesforcePort for MockStore {
         Ok(self.read().contacts.get(id).cloned())
     }
 
+    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
+        let mut found: Vec<Contact> = self
+            .read()
+            .contacts
+            .values()
+            .filter(|c| {
+                c.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(found)
+    }
+
     async fn query_cases(
         &self,
         account: &SalesforceId,

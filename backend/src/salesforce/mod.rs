@@ -148,6 +148,10 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>>;
 
+    /// The contacts with this email address (compared case-insensitively), for mapping a user
+    /// who signed in through an identity provider. More than one means the mapping is ambiguous.
+    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>>;
+
     /// One page of the account's cases.
     async fn query_cases(
         &self,

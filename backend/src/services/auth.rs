@@ -24,7 +24,7 @@ use super::keys::{self, Keys};
 use super::rate_limit::{Decision, KeyedLimiter, ceil_secs};
 use crate::config::AuthConfig;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::salesforce::{SalesforceId, SalesforcePort};
+use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
 
 const ISSUER: &str = "customer-portal";
 
@@ -234,32 +234,46 @@ impl AuthService {
             return Err(ApiError::BadCredentials);
         };
 
-        let contact = self.salesforce.contact(&account.contact_id).await?;
-        let customer = self.salesforce.account(&account.account_id).await?;
-        let (Some(contact), Some(customer)) = (contact, customer) else {
-            tracing::warn!(contact = %account.contact_id, "sign-in refused: contact or account missing");
+        let Some(contact) = self.salesforce.contact(&account.contact_id).await? else {
+            tracing::warn!(contact = %account.contact_id, "sign-in refused: contact missing");
             return Err(ApiError::BadCredentials);
         };
-        if contact.account_id != customer.id {
+        if contact.account_id != account.account_id {
             tracing::warn!(contact = %contact.id, "sign-in refused: contact belongs to another account");
             return Err(ApiError::BadCredentials);
         }
+        self.open_session(contact, account.email, "local")
+            .await?
+            .ok_or(ApiError::BadCredentials)
+    }
 
+    /// Opens a session for a contact, however they proved who they are (`idp`: `local`,
+    /// `oidc`). `None` when the contact's account does not exist.
+    pub async fn open_session(
+        &self,
+        contact: Contact,
+        email: String,
+        idp: &str,
+    ) -> ApiResult<Option<(Session, String)>> {
+        let Some(customer) = self.salesforce.account(&contact.account_id).await? else {
+            tracing::warn!(contact = %contact.id, "no session: the contact's account is missing");
+            return Ok(None);
+        };
         let now = Utc::now();
         let session = Session {
             id: uuid::Uuid::new_v4().to_string(),
             contact_id: contact.id,
             account_id: customer.id,
             user_name: contact.name,
-            email: account.email,
+            email,
             customer_name: customer.name,
             signed_in_at: now,
             expires_at: now + self.ttl,
-            idp: "local".into(),
+            idp: idp.to_owned(),
         };
         let token = self.issue(&session)?;
-        tracing::info!(session = %session.id, contact = %session.contact_id, "signed in");
-        Ok((session, token))
+        tracing::info!(session = %session.id, contact = %session.contact_id, idp, "signed in");
+        Ok(Some((session, token)))
     }
 
     fn issue(&self, session: &Session) -> ApiResult<String> {

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod idempotency;
 pub mod keys;
 pub mod listing;
+pub mod oidc;
 pub mod rate_limit;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub struct Services {
     pub auth: auth::AuthService,
     pub cases: cases::CaseService,
     pub documents: documents::DocumentService,
+    pub oidc: Option<oidc::OidcService>,
 }
 
 impl Services {
@@ -55,8 +57,17 @@ impl Services {
             keys.download,
             config.downloads.url_ttl_secs,
         );
+        let oidc = match (&config.oidc, config.oidc_redirect_url()) {
+            (Some(oidc), Some(redirect)) => Some(oidc::OidcService::new(
+                oidc.clone(),
+                redirect,
+                Arc::clone(&salesforce),
+            )?),
+            _ => None,
+        };
         Ok(Self {
             config,
+            oidc,
             salesforce,
             auth,
             cases,

@@ -1,0 +1,281 @@
+//! Sign-in through an OpenID Connect provider: a Salesforce Experience Cloud site, or any
+//! standard provider. Authorization code flow with PKCE, state and nonce; the id_token is
+//! verified against the provider's JWKS (signature, issuer, audience, expiry, nonce), the
+//! userinfo endpoint supplies the claim that maps the user to a Contact, and the same session
+//! as a local sign-in follows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse, reqwest,
+};
+use tokio::sync::RwLock;
+
+use super::auth::{AuthService, Session};
+use crate::config::OidcConfig;
+use crate::salesforce::SalesforcePort;
+
+/// How long a started sign-in may take at the provider.
+const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
+
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// Why a sign-in through the provider was refused. The code travels to the sign-in page, which
+/// explains it; details stay in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The provider reported an error (the user cancelled, or the app is misconfigured there).
+    ProviderError,
+    /// Missing, unknown, expired or replayed state: not the sign-in this browser started.
+    BadState,
+    /// The provider refused the code (replayed, expired, or the PKCE verifier does not match).
+    CodeRejected,
+    /// The id_token failed verification (signature, issuer, audience, expiry or nonce).
+    InvalidToken,
+    /// No single Contact matches the user.
+    UnknownContact,
+    /// The provider could not be reached.
+    Unavailable,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ProviderError => "provider_error",
+            Self::BadState => "bad_state",
+            Self::CodeRejected => "code_rejected",
+            Self::InvalidToken => "invalid_token",
+            Self::UnknownContact => "unknown_contact",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+struct Pending {
+    nonce: Nonce,
+    verifier: PkceCodeVerifier,
+    return_to: String,
+    started: Instant,
+}
+
+/// A started sign-in: where to send the browser, and the state to bind it to.
+pub struct Started {
+    pub authorize_url: String,
+    pub state: String,
+}
+
+pub struct OidcService {
+    config: OidcConfig,
+    redirect_url: RedirectUrl,
+    http: reqwest::Client,
+    /// Discovered lazily and kept, so the portal starts even while the provider is down.
+    client: RwLock<Option<Arc<Client>>>,
+    pending: Mutex<HashMap<String, Pending>>,
+    salesforce: Arc<dyn SalesforcePort>,
+}
+
+impl OidcService {
+    pub fn new(
+        config: OidcConfig,
+        redirect_url: String,
+        salesforce: Arc<dyn SalesforcePort>,
+    ) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            // Following redirects from the provider's endpoints would open the portal to SSRF.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("building the OpenID Connect HTTP client")?;
+        Ok(Self {
+            redirect_url: RedirectUrl::new(redirect_url).context("oidc redirect URL")?,
+            config,
+            http,
+            client: RwLock::new(None),
+            pending: Mutex::new(HashMap::new()),
+            salesforce,
+        })
+    }
+
+    pub fn label(&self) -> &str {
+        &self.config.label
+    }
+
+    async fn client(&self) -> anyhow::Result<Arc<Client>> {
+        if let Some(client) = self.client.read().await.as_ref() {
+            return Ok(Arc::clone(client));
+        }
+        let mut slot = self.client.write().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(Arc::clone(client));
+        }
+        let issuer = IssuerUrl::new(self.config.issuer_url.clone()).context("oidc issuer URL")?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| anyhow!("OpenID Connect discovery failed: {e}"))?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.config.client_id.clone()),
+            self.config
+                .client_secret
+                .as_ref()
+                .map(|s| ClientSecret::new(s.expose().to_owned())),
+        )
+        .set_redirect_uri(self.redirect_url.clone());
+        let client = Arc::new(client);
+        *slot = Some(Arc::clone(&client));
+        Ok(client)
+    }
+
+    /// Starts a sign-in: remembers state, nonce and PKCE verifier, and returns the provider's
+    /// authorization URL.
+    pub async fn start(&self, return_to: String) -> Result<Started, Refusal> {
+        let client = self.client().await.map_err(|e| {
+            tracing::warn!(error = format!("{e:#}"), "oidc sign-in could not start");
+            Refusal::Unavailable
+        })?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(challenge);
+        for scope in &self.config.scopes {
+            if scope != "openid" {
+                request = request.add_scope(Scope::new(scope.clone()));
+            }
+        }
+        let (url, state, nonce) = request.url();
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.retain(|_, p| p.started.elapsed() < PENDING_TTL);
+        pending.insert(
+            state.secret().clone(),
+            Pending {
+                nonce,
+                verifier,
+                return_to,
+                started: Instant::now(),
+            },
+        );
+        Ok(Started {
+            authorize_url: url.to_string(),
+            state: state.secret().clone(),
+        })
+    }
+
+    /// Finishes a sign-in. `cookie_state` is the state this browser was given at the start;
+    /// the pending entry is consumed whatever happens, so a callback can never be replayed.
+    pub async fn finish(
+        &self,
+        auth: &AuthService,
+        code: &str,
+        state: &str,
+        cookie_state: Option<&str>,
+    ) -> Result<(Session, String, String), Refusal> {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(state);
+        let Some(pending) = pending.filter(|p| p.started.elapsed() < PENDING_TTL) else {
+            return Err(refuse(
+                Refusal::BadState,
+                "unknown, expired or replayed state",
+            ));
+        };
+        if cookie_state != Some(state) {
+            return Err(refuse(
+                Refusal::BadState,
+                "state does not match this browser's cookie",
+            ));
+        }
+        let client = self
+            .client()
+            .await
+            .map_err(|e| refuse(Refusal::Unavailable, &format!("{e:#}")))?;
+        let token = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?
+            .set_pkce_verifier(pending.verifier)
+            .request_async(&self.http)
+            .await
+            .map_err(|e| refuse(Refusal::CodeRejected, &format!("{e:?}")))?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| refuse(Refusal::InvalidToken, "the token response has no id_token"))?;
+        let claims = id_token
+            .claims(&client.id_token_verifier(), &pending.nonce)
+            .map_err(|e| refuse(Refusal::InvalidToken, &e.to_string()))?;
+        let subject = claims.subject().clone();
+        let userinfo: CoreUserInfoClaims = client
+            .user_info(token.access_token().to_owned(), Some(subject))
+            .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?
+            .request_async(&self.http)
+            .await
+            .map_err(|e| refuse(Refusal::InvalidToken, &format!("userinfo: {e}")))?;
+
+        let email = match self.config.contact_claim.as_str() {
+            "email" => userinfo
+                .email()
+                .map(|e| e.as_str().to_owned())
+                .or_else(|| claims.email().map(|e| e.as_str().to_owned())),
+            other => {
+                return Err(refuse(
+                    Refusal::UnknownContact,
+                    &format!("unsupported contact_claim {other}"),
+                ));
+            }
+        };
+        let email =
+            email.ok_or_else(|| refuse(Refusal::UnknownContact, "the provider sent no email"))?;
+        if userinfo.email_verified() == Some(false) {
+            return Err(refuse(
+                Refusal::UnknownContact,
+                "the provider says the email is not verified",
+            ));
+        }
+        let mut contacts = self
+            .salesforce
+            .contacts_by_email(&email)
+            .await
+            .map_err(|e| refuse(Refusal::Unavailable, &format!("{e:#}")))?;
+        if contacts.len() != 1 {
+            return Err(refuse(
+                Refusal::UnknownContact,
+                &format!(
+                    "{} contacts match the signed-in user's email",
+                    contacts.len()
+                ),
+            ));
+        }
+        let contact = contacts.remove(0);
+        let opened = auth
+            .open_session(contact, email.to_lowercase(), "oidc")
+            .await
+            .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?;
+        let (session, token) =
+            opened.ok_or_else(|| refuse(Refusal::UnknownContact, "the contact has no account"))?;
+        Ok((session, token, pending.return_to))
+    }
+}
+
+fn refuse(refusal: Refusal, detail: &str) -> Refusal {
+    tracing::warn!(reason = refusal.code(), detail, "oidc sign-in refused");
+    refusal
+}
