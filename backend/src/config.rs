@@ -30,6 +30,7 @@ pub struct Config {
     pub cases: CasesConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+    pub metrics: MetricsConfig,
     /// Sign-in through an OpenID Connect provider (a Salesforce Experience Cloud site or any
     /// standard provider). Off unless configured.
     pub oidc: Option<OidcConfig>,
@@ -104,6 +105,13 @@ pub struct HttpConfig {
     pub cors_allowed_origins: Vec<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -190,6 +198,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
             oidc: None,
         }
     }

@@ -305,3 +305,79 @@ async fn the_web_app_is_served_with_an_spa_fallback_and_cache_rules() {
         .unwrap();
     assert_eq!(escaped, "<!doctype html><title>Portal</title>");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_refusals() {
+    let app = TestApp::spawn_with(|c| c.cases.rate_limit.burst = 1).await;
+    let gina = app.login("gina@globex.example").await;
+    gina.get(&format!("/customer/{}/cases?limit=1", common::GLOBEX))
+        .await;
+    gina.get(&format!("/customer/{}/cases?limit=2", common::GLOBEX))
+        .await;
+    gina.create_case(&common::new_case("one"), None).await;
+    gina.create_case(&common::new_case("two"), None).await;
+    let text = gina.get("/metrics").await.text().await.unwrap();
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.starts_with(needle))
+            .unwrap_or_else(|| panic!("no {needle} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert_eq!(
+        line(
+            r#"portal_http_requests_total{route="/customer/{customer_id}/cases",method="GET",status="200"}"#
+        ),
+        2.0
+    );
+    assert_eq!(
+        line(
+            r#"portal_http_requests_total{route="/customer/{customer_id}/cases",method="POST",status="429"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        line(r#"portal_rate_limit_refusals_total{limit="case_create"}"#),
+        1.0
+    );
+    assert!(
+        line(
+            r#"portal_http_request_duration_seconds_count{route="/customer/{customer_id}/cases",method="GET"}"#
+        ) >= 2.0
+    );
+    // Raw ids never become labels.
+    assert!(!text.contains("001Dn0004Ot9nDpIQI"));
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = TestApp::spawn_with(|c| {
+        c.metrics.token = Some(portal::config::Secret::new("scrape-token"))
+    })
+    .await;
+    let client = app.anonymous();
+    problem(client.get(app.url("/metrics")).send().await.unwrap(), 401).await;
+    let wrong = client
+        .get(app.url("/metrics"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    problem(wrong, 401).await;
+    let ok = client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(
+        ok.text()
+            .await
+            .unwrap()
+            .contains("portal_http_requests_in_flight")
+    );
+}

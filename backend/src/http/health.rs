@@ -53,3 +53,38 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         }),
     )
 }
+
+/// Prometheus metrics in the text exposition format. With `metrics.token` configured, the
+/// scraper must send it as a bearer token.
+#[utoipa::path(get, path = "/metrics", tag = "health", operation_id = "metrics",
+    responses(
+        (status = 200, description = "Metrics", content_type = "text/plain"),
+        (status = 401, description = "Missing or wrong bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let Some(token) = &state.config.metrics.token {
+        let presented = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let ok = presented.is_some_and(|p| {
+            use subtle::ConstantTimeEq;
+            p.as_bytes().ct_eq(token.expose().as_bytes()).into()
+        });
+        if !ok {
+            return crate::error::ApiError::Unauthenticated.into_response();
+        }
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}

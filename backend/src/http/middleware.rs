@@ -11,6 +11,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use super::AppState;
 use crate::error::{ApiError, Problem};
 use crate::services::auth::Session;
+use crate::services::metrics::{HttpLabels, RouteLabels};
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -175,4 +176,34 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
         ));
     }
     headers
+}
+
+/// Counts requests by route template, method and status, and times them.
+pub async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let metrics = &state.metrics;
+    metrics.http_in_flight.inc();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    metrics.http_in_flight.dec();
+    metrics
+        .http_duration
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+            method: method.clone(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .http_requests
+        .get_or_create(&HttpLabels {
+            route,
+            method,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
 }

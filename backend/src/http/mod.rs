@@ -48,7 +48,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         oidc::methods, oidc::login, oidc::callback,
         cases::list, cases::get, cases::create,
         documents::list, documents::download, documents::serve,
-        health::healthz, health::readyz,
+        health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(
         crate::error::Problem,
@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/oidc/callback", get(oidc::callback))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
         .fallback(web::fallback)
         .with_state(state.clone());
@@ -150,6 +151,10 @@ pub fn router(state: AppState) -> Router {
     app.layer(SetResponseHeaderLayer::if_not_present(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::record_metrics,
     ))
     .layer(axum::middleware::from_fn(middleware::problems))
     .layer(CatchPanicLayer::new())

@@ -21,6 +21,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Keys};
+use super::metrics::Metrics;
 use super::rate_limit::{Decision, KeyedLimiter, ceil_secs};
 use crate::config::AuthConfig;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -81,6 +82,7 @@ pub struct AuthService {
     revoked: Mutex<HashMap<String, i64>>,
     per_ip: FailureThrottle<IpAddr>,
     per_account: FailureThrottle<String>,
+    metrics: Arc<Metrics>,
 }
 
 /// Throttles sign-in by failures: each key (client address, account) may fail a number of
@@ -135,6 +137,7 @@ impl AuthService {
         keys: &Keys,
         local_accounts_file: &Path,
         salesforce: Arc<dyn SalesforcePort>,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         let raw = std::fs::read(local_accounts_file)
             .with_context(|| format!("reading {}", local_accounts_file.display()))?;
@@ -163,6 +166,7 @@ impl AuthService {
         let max_age =
             chrono::Duration::seconds(i64::try_from(config.session_max_age_secs).unwrap_or(43_200));
         Ok(Self {
+            metrics,
             accounts,
             dummy_hash,
             salesforce,
@@ -208,6 +212,7 @@ impl AuthService {
         ];
         if let Some(wait) = locked.into_iter().flatten().max() {
             tracing::warn!(%client, "sign-in throttled after repeated failures");
+            self.metrics.refused("sign_in");
             return Err(ApiError::LoginThrottled {
                 retry_after_secs: ceil_secs(wait),
             });

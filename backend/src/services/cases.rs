@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::auth::Session;
 use super::idempotency::{Begin, IdempotencyStore};
 use super::listing::{self, Listed, RawListParams};
+use super::metrics::Metrics;
 use super::rate_limit::{Decision, KeyedLimiter, ceil_secs};
 use crate::config::RateLimitConfig;
 use crate::domain::case::{CaseDescription, CaseSubject, Priority};
@@ -110,11 +111,17 @@ pub struct CaseService {
     salesforce: Arc<dyn SalesforcePort>,
     idempotency: Arc<IdempotencyStore>,
     limiter: KeyedLimiter<SalesforceId>,
+    metrics: Arc<Metrics>,
 }
 
 impl CaseService {
-    pub fn new(salesforce: Arc<dyn SalesforcePort>, rate: &RateLimitConfig) -> Self {
+    pub fn new(
+        salesforce: Arc<dyn SalesforcePort>,
+        rate: &RateLimitConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
+            metrics,
             salesforce,
             idempotency: Arc::default(),
             limiter: KeyedLimiter::new(rate.per_hour, Duration::from_secs(3600), rate.burst),
@@ -211,6 +218,7 @@ impl CaseService {
             Decision::Allowed { remaining } => self.rate_info(remaining, 0),
             Decision::Limited { retry_after } => {
                 tracing::info!(account = %session.account_id, "case creation rate-limited");
+                self.metrics.refused("case_create");
                 return Err(ApiError::RateLimited(
                     self.rate_info(0, ceil_secs(retry_after)),
                 ));

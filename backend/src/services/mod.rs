@@ -8,6 +8,7 @@ pub mod documents;
 pub mod idempotency;
 pub mod keys;
 pub mod listing;
+pub mod metrics;
 pub mod oidc;
 pub mod rate_limit;
 
@@ -27,6 +28,7 @@ pub struct Services {
     pub cases: cases::CaseService,
     pub documents: documents::DocumentService,
     pub oidc: Option<oidc::OidcService>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl Services {
@@ -42,6 +44,7 @@ impl Services {
                 Arc::new(store)
             }
         };
+        let metrics = Arc::new(metrics::Metrics::default());
         let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
         let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
         let auth = auth::AuthService::new(
@@ -49,8 +52,13 @@ impl Services {
             &keys,
             &config.mock.local_accounts_file,
             Arc::clone(&salesforce),
+            Arc::clone(&metrics),
         )?;
-        let cases = cases::CaseService::new(Arc::clone(&salesforce), &config.cases.rate_limit);
+        let cases = cases::CaseService::new(
+            Arc::clone(&salesforce),
+            &config.cases.rate_limit,
+            Arc::clone(&metrics),
+        );
         let documents = documents::DocumentService::new(
             Arc::clone(&salesforce),
             audit,
@@ -68,6 +76,7 @@ impl Services {
         Ok(Self {
             config,
             oidc,
+            metrics,
             salesforce,
             auth,
             cases,
