@@ -99,13 +99,27 @@ impl Limits {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Limit {
-    #[serde(rename = "Max")]
+    #[serde(rename = "Max", deserialize_with = "lenient_i64")]
     pub max: i64,
-    #[serde(rename = "Remaining")]
+    #[serde(rename = "Remaining", deserialize_with = "lenient_i64")]
     pub remaining: i64,
     /// Per-app breakdowns and anything else Salesforce adds.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// Early API versions sent limits as strings (`"Max":"5000"`); accept both.
+fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrString {
+        Number(i64),
+        String(String),
+    }
+    match NumberOrString::deserialize(d)? {
+        NumberOrString::Number(n) => Ok(n),
+        NumberOrString::String(s) => s.trim().parse().map_err(serde::de::Error::custom),
+    }
 }
 
 /// A `/composite` request: up to 25 subrequests, later ones able to use earlier results through
