@@ -217,7 +217,8 @@ impl SalesforceClient {
 
     // ---- sObjects ----
 
-    /// Reads one record; `None` when it does not exist (404). `fields` empty means all fields.
+    /// Reads one record; `None` on 404 (no such record, or it was deleted; Salesforce also
+    /// answers 404 for an unknown sObject type). `fields` empty means all fields.
     pub async fn retrieve<T: DeserializeOwned>(
         &self,
         sobject: &str,
