@@ -45,8 +45,49 @@ pub(crate) struct TokenManager {
     audience: String,
     grant: Grant,
     timeout: Duration,
-    state: Mutex<Option<Arc<Session>>>,
+    state: Mutex<State>,
     generation: AtomicU64,
+    /// Token requests finished (successfully or not), read before waiting for the lock.
+    attempts: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    session: Option<Arc<Session>>,
+    /// The latest failed attempt's number and error, handed to the callers that were already
+    /// waiting for it instead of each asking again (an outage would otherwise cost one token
+    /// request, and one timeout, per waiting caller, in a row).
+    failure: Option<(u64, SharedFailure)>,
+}
+
+#[derive(Clone)]
+struct SharedFailure {
+    auth: Option<AuthError>,
+    message: String,
+    transient: bool,
+}
+
+impl SharedFailure {
+    fn of(error: &Error) -> Self {
+        Self {
+            auth: match error {
+                Error::Auth(e) => Some(e.clone()),
+                _ => None,
+            },
+            message: error.to_string(),
+            transient: error.is_transient(),
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        match &self.auth {
+            Some(auth) => Error::Auth(auth.clone()),
+            None => Error::TokenUnavailable {
+                message: self.message.clone(),
+                transient: self.transient,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -113,35 +154,56 @@ impl TokenManager {
             audience,
             grant,
             timeout: config.request_timeout,
-            state: Mutex::new(None),
+            state: Mutex::new(State::default()),
             generation: AtomicU64::new(0),
+            attempts: AtomicU64::new(0),
         })
     }
 
     /// The cached session, or a new one if there is none yet.
     pub async fn session(&self) -> Result<Arc<Session>, Error> {
+        let seen = self.attempts.load(Ordering::SeqCst);
         let mut state = self.state.lock().await;
-        if let Some(session) = state.as_ref() {
+        if let Some(session) = state.session.as_ref() {
             return Ok(session.clone());
         }
-        let session = Arc::new(self.fetch().await?);
-        *state = Some(session.clone());
-        Ok(session)
+        self.fetch_locked(&mut state, seen).await
     }
 
     /// Replaces `stale` after Salesforce refused it. Callers that waited while another renewed it
     /// get that renewal instead of asking again: the lock makes the token request single-flight.
     pub async fn renew(&self, stale: &Session) -> Result<Arc<Session>, Error> {
+        let seen = self.attempts.load(Ordering::SeqCst);
         let mut state = self.state.lock().await;
-        if let Some(current) = state.as_ref() {
+        if let Some(current) = state.session.as_ref() {
             if current.generation != stale.generation {
                 return Ok(current.clone());
             }
         }
-        *state = None;
-        let session = Arc::new(self.fetch().await?);
-        *state = Some(session.clone());
-        Ok(session)
+        state.session = None;
+        self.fetch_locked(&mut state, seen).await
+    }
+
+    async fn fetch_locked(&self, state: &mut State, seen: u64) -> Result<Arc<Session>, Error> {
+        if let Some((attempt, failure)) = &state.failure {
+            if *attempt > seen {
+                return Err(failure.to_error());
+            }
+        }
+        let result = self.fetch().await;
+        let attempt = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+        match result {
+            Ok(session) => {
+                let session = Arc::new(session);
+                state.session = Some(session.clone());
+                state.failure = None;
+                Ok(session)
+            }
+            Err(error) => {
+                state.failure = Some((attempt, SharedFailure::of(&error)));
+                Err(error)
+            }
+        }
     }
 
     fn flow(&self) -> AuthFlow {

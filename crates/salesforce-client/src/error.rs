@@ -62,6 +62,11 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// The token request this call was waiting on failed (another caller made it); the
+    /// original error was logged and returned to that caller.
+    #[error("the Salesforce token request failed: {message}")]
+    TokenUnavailable { message: String, transient: bool },
+
     /// The client configuration is unusable (bad URL, unreadable private key, ...).
     #[error("invalid Salesforce client configuration: {0}")]
     Config(String),
@@ -93,6 +98,7 @@ impl Error {
                     })
             }
             Error::UnexpectedStatus { status, .. } => *status >= 500 || *status == 429,
+            Error::TokenUnavailable { transient, .. } => *transient,
             Error::Auth(_)
             | Error::Decode { .. }
             | Error::Config(_)

@@ -402,3 +402,60 @@ async fn twenty_concurrent_callers_share_one_token_request() {
     assert!(stale >= 2, "callers raced on the expired token: {stale}");
     assert_eq!(org.instance.requests().len(), stale + 20);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callers_waiting_on_a_failed_token_request_share_its_failure() {
+    let org = Org::start().await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counter = attempts.clone();
+    org.login.on(Method::POST, TOKEN_PATH, move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            axum::response::Response::builder()
+                .status(503)
+                .body(axum::body::Body::from("down for maintenance"))
+                .unwrap()
+        }
+    });
+    let client = org.client();
+    let go = Arc::new(tokio::sync::Barrier::new(20));
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            let go = go.clone();
+            tokio::spawn(async move {
+                go.wait().await;
+                client.query::<Account>("SELECT Name FROM Account").await
+            })
+        })
+        .collect();
+    for call in calls {
+        let error = call.await.unwrap().unwrap_err();
+        assert!(error.is_transient(), "{error:?}");
+    }
+    let during_outage = attempts.load(Ordering::SeqCst);
+    assert!(
+        during_outage <= 2,
+        "{during_outage} token requests for 20 callers"
+    );
+
+    // A later call tries again rather than repeating an old failure forever.
+    client.authenticate().await.unwrap_err();
+    assert_eq!(attempts.load(Ordering::SeqCst), during_outage + 1);
+
+    // Configuration errors reach every waiter as the same typed error.
+    org.login.on_json(
+        Method::POST,
+        TOKEN_PATH,
+        400,
+        &fixture("oauth_error_not_approved.json"),
+    );
+    let client = org.client();
+    let (a, b) = tokio::join!(client.authenticate(), client.authenticate());
+    for error in [a.unwrap_err(), b.unwrap_err()] {
+        assert!(
+            matches!(error, Error::Auth(ref e) if e.problem == AuthProblem::ConsumerNotApproved)
+        );
+    }
+}
