@@ -11,6 +11,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::case::Picklists;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -31,6 +33,10 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    /// How the org's Case Status and Priority values map to the API's enums.
+    pub picklists: Picklists,
+    /// The org to use when `backend = "salesforce"`.
+    pub salesforce: Option<SalesforceConfig>,
     /// Sign-in through an OpenID Connect provider (a Salesforce Experience Cloud site or any
     /// standard provider). Off unless configured.
     pub oidc: Option<OidcConfig>,
@@ -48,6 +54,59 @@ pub enum Mode {
 pub enum Backend {
     /// The embedded mock store of JSON fixtures.
     Mock,
+    /// A Salesforce org through its REST API (see `[salesforce]`).
+    Salesforce,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesforceAuthFlow {
+    /// OAuth 2.0 JWT bearer: a certificate uploaded to the connected app, an integration user.
+    JwtBearer,
+    /// OAuth 2.0 client credentials with a run-as user set on the connected app.
+    ClientCredentials,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SalesforceConfig {
+    /// `https://login.salesforce.com`, `https://test.salesforce.com`, or the org's My Domain
+    /// URL (required for client credentials).
+    pub login_url: String,
+    pub auth_flow: SalesforceAuthFlow,
+    /// The connected app's consumer key.
+    pub consumer_key: String,
+    /// For client credentials; prefer PORTAL_SALESFORCE__CONSUMER_SECRET.
+    pub consumer_secret: Option<Secret>,
+    /// The integration user, for the JWT bearer flow.
+    pub username: Option<String>,
+    /// PEM private key whose certificate is uploaded to the connected app (JWT bearer).
+    pub private_key_file: Option<PathBuf>,
+    pub api_version: String,
+    /// Sent as `Sforce-Call-Options: client=<name>`.
+    pub client_name: String,
+    pub connect_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    /// The unique external id text field on Case that makes creates retry-safe.
+    pub case_external_id_field: String,
+}
+
+impl Default for SalesforceConfig {
+    fn default() -> Self {
+        Self {
+            login_url: "https://login.salesforce.com".into(),
+            auth_flow: SalesforceAuthFlow::JwtBearer,
+            consumer_key: String::new(),
+            consumer_secret: None,
+            username: None,
+            private_key_file: None,
+            api_version: "62.0".into(),
+            client_name: "customer-portal".into(),
+            connect_timeout_secs: 5,
+            request_timeout_secs: 15,
+            case_external_id_field: "Portal_Request_Id__c".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -199,6 +258,8 @@ impl Default for Config {
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
+            picklists: Picklists::default(),
+            salesforce: None,
             oidc: None,
         }
     }
@@ -347,6 +408,27 @@ impl Config {
                 return Err(ConfigError::Invalid(format!(
                     "http.cors_allowed_origins: {origin:?} is not an origin like https://app.example.com"
                 )));
+            }
+        }
+        self.picklists.validate().map_err(ConfigError::Invalid)?;
+        if self.backend == Backend::Salesforce {
+            let Some(sf) = &self.salesforce else {
+                return invalid("backend = \"salesforce\" needs the [salesforce] section (PORTAL_SALESFORCE__*)");
+            };
+            if sf.consumer_key.is_empty() {
+                return invalid("salesforce.consumer_key (PORTAL_SALESFORCE__CONSUMER_KEY) is required");
+            }
+            match sf.auth_flow {
+                SalesforceAuthFlow::JwtBearer if sf.username.is_none() || sf.private_key_file.is_none() => {
+                    return invalid("the jwt_bearer flow needs salesforce.username and salesforce.private_key_file");
+                }
+                SalesforceAuthFlow::ClientCredentials if sf.consumer_secret.is_none() => {
+                    return invalid("the client_credentials flow needs salesforce.consumer_secret");
+                }
+                _ => {}
+            }
+            if !sf.case_external_id_field.ends_with("__c") {
+                return invalid("salesforce.case_external_id_field must be a custom field (ending in __c)");
             }
         }
         if let Some(oidc) = &self.oidc {

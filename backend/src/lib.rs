@@ -1,7 +1,7 @@
 //! Customer Portal API: a facade over Salesforce.
 //!
 //! Layers, outside in: `http` (routes, extractors, DTOs) -> `services` (rules, authorisation)
-//! -> `salesforce` (the port) -> adapters (`mock_store`; the REST adapter comes later).
+//! -> `salesforce` (the port) -> adapters (`mock_store`, `salesforce_rest`).
 
 pub mod config;
 pub mod domain;
@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod mock_store;
 pub mod salesforce;
+pub mod salesforce_rest;
 pub mod services;
 pub mod telemetry;
 

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 /// A case's status as the API reports it. Salesforce orgs customise the Status picklist;
 /// [`CaseStatus::from_salesforce`] is the single mapping from picklist values to this enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     New,
@@ -17,19 +17,19 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    /// Maps a Salesforce Status picklist value. Values this table does not know fall back on
-    /// `IsClosed`, so a custom status never makes a case disappear or look wrongly open.
+    pub const ALL: [Self; 6] = [
+        Self::New,
+        Self::InProgress,
+        Self::WaitingOnCustomer,
+        Self::Escalated,
+        Self::OnHold,
+        Self::Closed,
+    ];
+
+    /// Maps a Salesforce Status value with the default picklist table (the mock store's data
+    /// and a standard org); see [`Picklists`] for an org's own values.
     pub fn from_salesforce(value: &str, is_closed: bool) -> Self {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "new" => Self::New,
-            "working" | "in progress" => Self::InProgress,
-            "waiting on customer" | "pending customer" => Self::WaitingOnCustomer,
-            "escalated" => Self::Escalated,
-            "on hold" => Self::OnHold,
-            "closed" => Self::Closed,
-            _ if is_closed => Self::Closed,
-            _ => Self::InProgress,
-        }
+        Picklists::standard().status(value, is_closed)
     }
 
     /// Lifecycle order, used when customers sort by status.
@@ -46,7 +46,7 @@ impl CaseStatus {
 }
 
 /// Priority as the API reports and accepts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -65,20 +65,11 @@ impl Priority {
         }
     }
 
-    pub fn from_salesforce(value: &str) -> Self {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "low" => Self::Low,
-            "high" | "critical" | "urgent" => Self::High,
-            _ => Self::Medium,
-        }
-    }
+    pub const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
 
-    pub fn to_salesforce(self) -> &'static str {
-        match self {
-            Self::Low => "Low",
-            Self::Medium => "Medium",
-            Self::High => "High",
-        }
+    /// Maps a Salesforce Priority value with the default picklist table.
+    pub fn from_salesforce(value: &str) -> Self {
+        Picklists::standard().priority(value)
     }
 
     pub fn rank(self) -> i64 {
@@ -87,6 +78,126 @@ impl Priority {
             Self::Medium => 1,
             Self::High => 2,
         }
+    }
+}
+
+/// How an org's Case Status and Priority picklist values map to the API's enums: the one place
+/// the mapping lives, set in configuration (`[picklists]`) for orgs with their own values.
+/// Values the table does not know fall back safely: a status by `IsClosed` (so a custom status
+/// never makes a case look wrongly open), a priority to medium.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Picklists {
+    pub status: std::collections::BTreeMap<CaseStatus, Vec<String>>,
+    /// The first value of each priority is the one new cases are created with.
+    pub priority: std::collections::BTreeMap<Priority, Vec<String>>,
+}
+
+/// Values of one rank in business order, for picklist sorts against Salesforce.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub rank: i64,
+    pub values: Vec<String>,
+    /// Whether values unknown to the table land here: `Some(None)` all of them,
+    /// `Some(Some(closed))` those of cases with that `IsClosed`.
+    pub unknown_values: Option<Option<bool>>,
+}
+
+impl Default for Picklists {
+    fn default() -> Self {
+        let list = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect::<Vec<_>>();
+        Self {
+            status: [
+                (CaseStatus::New, list(&["New"])),
+                (CaseStatus::InProgress, list(&["Working", "In Progress"])),
+                (CaseStatus::WaitingOnCustomer, list(&["Waiting on Customer", "Pending Customer"])),
+                (CaseStatus::Escalated, list(&["Escalated"])),
+                (CaseStatus::OnHold, list(&["On Hold"])),
+                (CaseStatus::Closed, list(&["Closed"])),
+            ]
+            .into(),
+            priority: [
+                (Priority::Low, list(&["Low"])),
+                (Priority::Medium, list(&["Medium"])),
+                (Priority::High, list(&["High", "Critical", "Urgent"])),
+            ]
+            .into(),
+        }
+    }
+}
+
+impl Picklists {
+    /// The built-in table, shared.
+    pub fn standard() -> &'static Self {
+        static STANDARD: std::sync::OnceLock<Picklists> = std::sync::OnceLock::new();
+        STANDARD.get_or_init(Self::default)
+    }
+
+    pub fn status(&self, value: &str, is_closed: bool) -> CaseStatus {
+        let value = value.trim();
+        self.status
+            .iter()
+            .find(|(_, values)| values.iter().any(|v| v.eq_ignore_ascii_case(value)))
+            .map_or(
+                if is_closed { CaseStatus::Closed } else { CaseStatus::InProgress },
+                |(status, _)| *status,
+            )
+    }
+
+    pub fn priority(&self, value: &str) -> Priority {
+        let value = value.trim();
+        self.priority
+            .iter()
+            .find(|(_, values)| values.iter().any(|v| v.eq_ignore_ascii_case(value)))
+            .map_or(Priority::Medium, |(priority, _)| *priority)
+    }
+
+    /// The Salesforce value a new case gets for this priority.
+    pub fn priority_value(&self, priority: Priority) -> &str {
+        self.priority
+            .get(&priority)
+            .and_then(|v| v.first())
+            .map_or_else(|| Picklists::standard().priority_value(priority), String::as_str)
+    }
+
+    pub fn priority_buckets(&self) -> Vec<Bucket> {
+        Priority::ALL
+            .iter()
+            .map(|p| Bucket {
+                rank: p.rank(),
+                values: self.priority.get(p).cloned().unwrap_or_default(),
+                unknown_values: (*p == Priority::Medium).then_some(None),
+            })
+            .collect()
+    }
+
+    pub fn status_buckets(&self) -> Vec<Bucket> {
+        CaseStatus::ALL
+            .iter()
+            .map(|s| Bucket {
+                rank: s.rank(),
+                values: self.status.get(s).cloned().unwrap_or_default(),
+                unknown_values: match s {
+                    CaseStatus::InProgress => Some(Some(false)),
+                    CaseStatus::Closed => Some(Some(true)),
+                    _ => None,
+                },
+            })
+            .collect()
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        for status in CaseStatus::ALL {
+            if self.status.get(&status).is_none_or(Vec::is_empty) {
+                return Err(format!("picklists.status needs values for {status:?}"));
+            }
+        }
+        for priority in Priority::ALL {
+            if self.priority.get(&priority).is_none_or(Vec::is_empty) {
+                return Err(format!("picklists.priority needs values for {priority:?}"));
+            }
+        }
+        Ok(())
     }
 }
 

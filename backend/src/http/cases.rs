@@ -60,7 +60,11 @@ pub async fn list(
         .list(&session, &raw, query.status.as_deref())
         .await?;
     Ok(Json(CaseList {
-        items: listed.items.into_iter().map(Case::from).collect(),
+        items: listed
+            .items
+            .into_iter()
+            .map(|c| Case::from_record(c, &state.picklists))
+            .collect(),
         next_cursor: listed.next_cursor,
     }))
 }
@@ -85,7 +89,8 @@ pub async fn get(
     Customer(session): Customer,
     Path(ids): Path<(String, String)>,
 ) -> ApiResult<Json<Case>> {
-    Ok(Json(state.cases.get(&session, &ids.1).await?.into()))
+    let case = state.cases.get(&session, &ids.1).await?;
+    Ok(Json(Case::from_record(case, &state.picklists)))
 }
 
 /// Opens a new case.
@@ -126,7 +131,11 @@ pub async fn create(
     };
     let created = state.cases.create(&session, key, &body).await?;
     let location = format!("/customer/{}/cases/{}", session.account_id, created.case.id);
-    let mut response = (StatusCode::CREATED, Json(Case::from(created.case))).into_response();
+    let mut response = (
+        StatusCode::CREATED,
+        Json(Case::from_record(created.case, &state.picklists)),
+    )
+        .into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&location) {
         headers.insert(header::LOCATION, value);

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::case::{CaseStatus, Priority};
+use crate::domain::case::{CaseStatus, Picklists, Priority};
 use crate::salesforce::{CaseRecord, DocumentRecord};
 use crate::services::auth::Session;
 use crate::services::documents;
@@ -28,11 +28,12 @@ pub struct Case {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-impl From<CaseRecord> for Case {
-    fn from(r: CaseRecord) -> Self {
+impl Case {
+    /// Maps a Salesforce Case with the org's picklist table.
+    pub fn from_record(r: CaseRecord, picklists: &Picklists) -> Self {
         Self {
-            status: CaseStatus::from_salesforce(&r.status, r.is_closed),
-            priority: Priority::from_salesforce(&r.priority),
+            status: picklists.status(&r.status, r.is_closed),
+            priority: picklists.priority(&r.priority),
             id: r.id.to_string(),
             case_number: r.case_number,
             subject: r.subject,

@@ -12,7 +12,7 @@ use super::listing::{self, Listed, RawListParams};
 use super::metrics::Metrics;
 use super::rate_limit::{Decision, KeyedLimiter, ceil_secs};
 use crate::config::RateLimitConfig;
-use crate::domain::case::{CaseDescription, CaseSubject, Priority};
+use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
 use crate::domain::paging::{Direction, Sort};
 use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
 use crate::salesforce::{
@@ -84,7 +84,7 @@ impl CaseInput {
         for part in [
             self.subject.as_str(),
             self.description.as_str(),
-            self.priority.to_salesforce(),
+            self.priority_name(),
         ] {
             hash.update((part.len() as u64).to_be_bytes());
             hash.update(part.as_bytes());
@@ -92,11 +92,19 @@ impl CaseInput {
         hash.finalize().into()
     }
 
+    fn priority_name(&self) -> &'static str {
+        match self.priority {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+        }
+    }
+
     /// Whether an existing case was made from this same input.
-    fn matches(&self, case: &CaseRecord) -> bool {
+    fn matches(&self, case: &CaseRecord, picklists: &Picklists) -> bool {
         case.subject == self.subject.as_str()
             && case.description.as_deref() == Some(self.description.as_str())
-            && Priority::from_salesforce(&case.priority) == self.priority
+            && picklists.priority(&case.priority) == self.priority
     }
 }
 
@@ -112,6 +120,7 @@ pub struct CaseService {
     idempotency: Arc<IdempotencyStore>,
     limiter: KeyedLimiter<SalesforceId>,
     metrics: Arc<Metrics>,
+    picklists: Arc<Picklists>,
 }
 
 impl CaseService {
@@ -119,8 +128,10 @@ impl CaseService {
         salesforce: Arc<dyn SalesforcePort>,
         rate: &RateLimitConfig,
         metrics: Arc<Metrics>,
+        picklists: Arc<Picklists>,
     ) -> Self {
         Self {
+            picklists,
             metrics,
             salesforce,
             idempotency: Arc::default(),
@@ -239,12 +250,12 @@ impl CaseService {
                 contact_id: Some(session.contact_id.clone()),
                 subject: input.subject.as_str().to_owned(),
                 description: input.description.as_str().to_owned(),
-                priority: input.priority.to_salesforce().to_owned(),
+                priority: self.picklists.priority_value(input.priority).to_owned(),
                 origin: "Web".into(),
                 portal_request_id,
             })
             .await?;
-        if !outcome.created && !input.matches(&outcome.record) {
+        if !outcome.created && !input.matches(&outcome.record, &self.picklists) {
             return Err(ApiError::IdempotencyMismatch);
         }
         if let Some(claim) = claim {

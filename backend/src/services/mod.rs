@@ -17,7 +17,9 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::{Backend, Config};
+use crate::domain::case::Picklists;
 use crate::mock_store::MockStore;
+use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce::SalesforcePort;
 
 /// Everything a request may need, built once at start-up and shared by every request.
@@ -29,11 +31,19 @@ pub struct Services {
     pub documents: documents::DocumentService,
     pub oidc: Option<oidc::OidcService>,
     pub metrics: Arc<metrics::Metrics>,
+    pub picklists: Arc<Picklists>,
 }
 
 impl Services {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let salesforce: Arc<dyn SalesforcePort> = match config.backend {
+            Backend::Salesforce => {
+                let sf = config
+                    .salesforce
+                    .as_ref()
+                    .context("backend = \"salesforce\" needs a [salesforce] section")?;
+                Arc::new(SalesforceRest::new(sf, Arc::new(config.picklists.clone()))?)
+            }
             Backend::Mock => {
                 let dir = config.mock.fixtures_dir.clone();
                 let data = config.data_dir.clone();
@@ -45,6 +55,7 @@ impl Services {
             }
         };
         let metrics = Arc::new(metrics::Metrics::default());
+        let picklists = Arc::new(config.picklists.clone());
         let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
         let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
         let auth = auth::AuthService::new(
@@ -58,6 +69,7 @@ impl Services {
             Arc::clone(&salesforce),
             &config.cases.rate_limit,
             Arc::clone(&metrics),
+            Arc::clone(&picklists),
         );
         let documents = documents::DocumentService::new(
             Arc::clone(&salesforce),
@@ -77,6 +89,7 @@ impl Services {
             config,
             oidc,
             metrics,
+            picklists,
             salesforce,
             auth,
             cases,

@@ -1,0 +1,319 @@
+//! The Salesforce adapter: the port implemented with SOQL and the REST API of a real org,
+//! through `salesforce-client`. Every query filters by the session's account in SOQL itself,
+//! and every literal goes through `salesforce_client::soql` quoting.
+
+mod soql_build;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use salesforce_client::{
+    CompositeRequest, CompositeSubrequest, Config as ClientConfig, Credentials, RecordId,
+    SalesforceClient,
+};
+use serde::Deserialize;
+
+use crate::config::{SalesforceAuthFlow, SalesforceConfig};
+use crate::domain::case::Picklists;
+use crate::domain::paging::{Page, SortValue};
+use crate::salesforce::{
+    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentStream, DocumentQuery,
+    DocumentRecord, NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    datetime,
+};
+use soql_build::{CaseSoql, DocumentSoql};
+
+pub struct SalesforceRest {
+    client: SalesforceClient,
+    external_id_field: String,
+    picklists: Arc<Picklists>,
+}
+
+impl SalesforceRest {
+    pub fn new(config: &SalesforceConfig, picklists: Arc<Picklists>) -> anyhow::Result<Self> {
+        let credentials = match config.auth_flow {
+            SalesforceAuthFlow::JwtBearer => {
+                let path = config
+                    .private_key_file
+                    .as_ref()
+                    .context("salesforce.private_key_file is required for the jwt_bearer flow")?;
+                let pem = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading salesforce.private_key_file {}", path.display()))?;
+                Credentials::JwtBearer {
+                    consumer_key: config.consumer_key.clone(),
+                    username: config
+                        .username
+                        .clone()
+                        .context("salesforce.username is required for the jwt_bearer flow")?,
+                    private_key_pem: pem.into(),
+                }
+            }
+            SalesforceAuthFlow::ClientCredentials => Credentials::ClientCredentials {
+                consumer_key: config.consumer_key.clone(),
+                consumer_secret: config
+                    .consumer_secret
+                    .as_ref()
+                    .context("salesforce.consumer_secret is required for the client_credentials flow")?
+                    .expose()
+                    .to_owned()
+                    .into(),
+            },
+        };
+        let client = SalesforceClient::new(
+            ClientConfig::new(config.login_url.clone(), credentials)
+                .with_api_version(config.api_version.clone())
+                .with_client_name(config.client_name.clone())
+                .with_connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+                .with_request_timeout(Duration::from_secs(config.request_timeout_secs)),
+        )
+        .map_err(|e| anyhow!("salesforce client configuration: {e}"))?;
+        Ok(Self {
+            client,
+            external_id_field: config.case_external_id_field.clone(),
+            picklists,
+        })
+    }
+
+    pub fn client(&self) -> &SalesforceClient {
+        &self.client
+    }
+
+    async fn query<T: serde::de::DeserializeOwned>(&self, soql: &str) -> PortResult<Vec<T>> {
+        Ok(self.client.query(soql).await.map_err(port_error)?.records)
+    }
+}
+
+/// Transient failures (timeouts, 5xx, row locks, the org's request limit, an unreachable token
+/// endpoint) are "unavailable": the caller may retry later. Everything else is a bug or a
+/// misconfiguration, logged in full.
+fn port_error(err: salesforce_client::Error) -> PortError {
+    if err.is_transient() || err.is_request_limit_exceeded() || matches!(err, salesforce_client::Error::Auth(_)) {
+        PortError::Unavailable(anyhow::Error::new(err))
+    } else {
+        PortError::Internal(anyhow::Error::new(err))
+    }
+}
+
+fn record_id(id: &SalesforceId) -> PortResult<RecordId> {
+    RecordId::parse(id.as_str()).map_err(|_| PortError::Internal(anyhow!("not a record id: {id}")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct LinkRow {
+    content_document_id: SalesforceId,
+    content_document: DocumentFields,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DocumentFields {
+    title: String,
+    file_extension: Option<String>,
+    content_size: u64,
+    latest_published_version_id: SalesforceId,
+    #[serde(with = "datetime")]
+    created_date: DateTime<Utc>,
+    latest_published_version: Option<VersionFields>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct VersionFields {
+    path_on_client: Option<String>,
+}
+
+impl From<LinkRow> for DocumentRecord {
+    fn from(row: LinkRow) -> Self {
+        let doc = row.content_document;
+        Self {
+            id: row.content_document_id,
+            title: doc.title,
+            file_extension: doc.file_extension,
+            content_size: doc.content_size,
+            latest_version_id: doc.latest_published_version_id,
+            path_on_client: doc.latest_published_version.and_then(|v| v.path_on_client),
+            created_date: doc.created_date,
+        }
+    }
+}
+
+/// Cuts `limit + 1` rows into a page and the keyset of its last row.
+fn into_page<T>(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> (SortValue, SalesforceId)) -> Page<T> {
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| {
+            let (value, id) = key(r);
+            crate::domain::paging::Keyset { value, id }
+        })
+    } else {
+        None
+    };
+    Page { items: rows, next }
+}
+
+#[async_trait]
+impl SalesforcePort for SalesforceRest {
+    async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
+        self.client
+            .retrieve("Account", &record_id(id)?, &["Id", "Name"])
+            .await
+            .map_err(port_error)
+    }
+
+    async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
+        self.client
+            .retrieve("Contact", &record_id(id)?, &["Id", "AccountId", "Name", "Email"])
+            .await
+            .map_err(port_error)
+    }
+
+    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
+        self.query(&format!(
+            "SELECT Id, AccountId, Name, Email FROM Contact WHERE Email = {} AND AccountId != null LIMIT 2",
+            salesforce_client::soql::quote_str(email)
+        ))
+        .await
+    }
+
+    async fn query_cases(&self, account: &SalesforceId, query: &CaseQuery) -> PortResult<Page<CaseRecord>> {
+        let build = CaseSoql {
+            account,
+            query,
+            picklists: &self.picklists,
+        };
+        let field = query.sort.field;
+        let rows: Vec<CaseRecord> = match build.buckets() {
+            // Picklist sorts: one query per business-order bucket, sent together as one
+            // composite request, because SOQL orders picklists by the org's own value order.
+            Some(buckets) => {
+                let mut request = CompositeRequest::new(false);
+                for (i, soql) in buckets.iter().enumerate() {
+                    request = request.push(CompositeSubrequest::get(format!("b{i}"), self.client.query_url(soql)));
+                }
+                let response = self.client.composite(&request).await.map_err(port_error)?;
+                let mut rows = Vec::new();
+                for i in 0..buckets.len() {
+                    let sub = response
+                        .get(&format!("b{i}"))
+                        .ok_or_else(|| PortError::Internal(anyhow!("composite answer lacks b{i}")))?;
+                    let page: salesforce_client::QueryPage<CaseRecord> = sub.json().map_err(port_error)?;
+                    rows.extend(page.records);
+                    if rows.len() > query.limit {
+                        break;
+                    }
+                }
+                rows.truncate(query.limit + 1);
+                rows
+            }
+            None => self.query(&build.single()).await?,
+        };
+        let picklists = Arc::clone(&self.picklists);
+        Ok(into_page(rows, query.limit, |c| (field.value_with(c, &picklists), c.id.clone())))
+    }
+
+    async fn case(&self, account: &SalesforceId, id: &SalesforceId) -> PortResult<Option<CaseRecord>> {
+        let rows: Vec<CaseRecord> = self
+            .query(&format!(
+                "SELECT {} FROM Case WHERE Id = {} AND AccountId = {} LIMIT 1",
+                soql_build::CASE_FIELDS,
+                salesforce_client::soql::id_literal(&record_id(id)?),
+                salesforce_client::soql::id_literal(&record_id(account)?),
+            ))
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
+        // Look first: an existing case is returned untouched, so a retry never overwrites what
+        // an agent has changed since. Only a missing one is upserted (which a concurrent retry
+        // cannot duplicate either: the external id is unique).
+        let by_request = format!(
+            "SELECT {} FROM Case WHERE {} = {} LIMIT 1",
+            soql_build::CASE_FIELDS,
+            self.external_id_field,
+            salesforce_client::soql::quote_str(&case.portal_request_id)
+        );
+        if let Some(existing) = self.query::<CaseRecord>(&by_request).await?.into_iter().next() {
+            return Ok(UpsertOutcome {
+                record: existing,
+                created: false,
+            });
+        }
+        let body = serde_json::json!({
+            "AccountId": case.account_id.as_str(),
+            "ContactId": case.contact_id.as_ref().map(SalesforceId::as_str),
+            "Subject": case.subject,
+            "Description": case.description,
+            "Priority": case.priority,
+            "Origin": case.origin,
+        });
+        let result = self
+            .client
+            .upsert("Case", &self.external_id_field, &case.portal_request_id, &body)
+            .await
+            .map_err(port_error)?;
+        let id = SalesforceId::parse(result.id.as_str()).map_err(|_| PortError::Internal(anyhow!("bad id from upsert")))?;
+        let record = self
+            .case(&case.account_id, &id)
+            .await?
+            .ok_or_else(|| PortError::Internal(anyhow!("case {id} not readable after upsert")))?;
+        Ok(UpsertOutcome {
+            record,
+            created: result.created,
+        })
+    }
+
+    async fn query_documents(&self, account: &SalesforceId, query: &DocumentQuery) -> PortResult<Page<DocumentRecord>> {
+        let soql = DocumentSoql { account, query }.build();
+        let rows: Vec<LinkRow> = self.query(&soql).await?;
+        let docs: Vec<DocumentRecord> = rows.into_iter().map(DocumentRecord::from).collect();
+        let field = query.sort.field;
+        Ok(into_page(docs, query.limit, |d| (field.value_of(d), d.id.clone())))
+    }
+
+    async fn document(&self, account: &SalesforceId, id: &SalesforceId) -> PortResult<Option<DocumentRecord>> {
+        let rows: Vec<LinkRow> = self
+            .query(&format!(
+                "SELECT {} FROM ContentDocumentLink WHERE LinkedEntityId = {} AND Visibility = 'AllUsers' \
+                 AND ContentDocumentId = {} LIMIT 1",
+                soql_build::LINK_FIELDS,
+                salesforce_client::soql::id_literal(&record_id(account)?),
+                salesforce_client::soql::id_literal(&record_id(id)?),
+            ))
+            .await?;
+        Ok(rows.into_iter().next().map(DocumentRecord::from))
+    }
+
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        let download = self
+            .client
+            .download_version_data(&record_id(version_id)?)
+            .await
+            .map_err(port_error)?;
+        let length = download.content_length();
+        Ok(ContentStream {
+            length,
+            body: Box::pin(download.map_err(std::io::Error::other)),
+        })
+    }
+
+    async fn check_ready(&self) -> PortResult<()> {
+        self.client.authenticate().await.map_err(port_error)
+    }
+}
+
+impl CaseSortField {
+    /// [`CaseSortField::value_of`] with the org's configured picklist mapping.
+    pub fn value_with(self, case: &CaseRecord, picklists: &Picklists) -> SortValue {
+        match self {
+            Self::Priority => SortValue::Number(picklists.priority(&case.priority).rank()),
+            Self::Status => SortValue::Number(picklists.status(&case.status, case.is_closed).rank()),
+            other => other.value_of(case),
+        }
+    }
+}
