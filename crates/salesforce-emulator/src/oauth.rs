@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::Utc;
@@ -492,7 +492,15 @@ fn error_page(status: StatusCode, error: &str, description: &str) -> Response {
 fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
     let query = serde_urlencoded::to_string(params).unwrap_or_default();
     let sep = if redirect_uri.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{redirect_uri}{sep}{query}")).into_response()
+    let location = format!("{redirect_uri}{sep}{query}");
+    match HeaderValue::from_str(&location) {
+        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+        Err(_) => error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "invalid redirect_uri",
+        ),
+    }
 }
 
 /// Checks the client and redirect URI (refused on a page), then the rest (refused by redirect).

@@ -61,3 +61,6 @@ impl SoqlError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;
