@@ -1,0 +1,68 @@
+//! What the emulator is started with.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A connected app that signs users in through the authorize page (OpenID Connect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcClient {
+    pub client_id: String,
+    /// When set, the token endpoint requires it (form field or HTTP Basic).
+    pub client_secret: Option<String>,
+    /// Exact redirect URIs accepted by `/services/oauth2/authorize` and the token endpoint.
+    pub redirect_uris: Vec<String>,
+}
+
+/// The emulator's settings. [`Default`] gives the documented defaults (see README.md).
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Folder of `{Object}.json` fixtures (and the files ContentVersion's `VersionDataFile` names).
+    pub fixtures_dir: PathBuf,
+    /// The portal sign-ins (`local_accounts.json`): the Experience Cloud users of the authorize
+    /// page. None: nobody can sign in there.
+    pub users_file: Option<PathBuf>,
+    /// The server-to-server connected app (JWT bearer and client credentials).
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    /// PEM of the certificate (`CERTIFICATE`) or public key (`PUBLIC KEY` / `RSA PUBLIC KEY`)
+    /// that checks JWT bearer assertions. None: the JWT bearer flow is refused.
+    pub jwt_verification_pem: Option<String>,
+    /// The user the server-to-server flows run as (the JWT's `sub`).
+    pub integration_username: String,
+    pub oidc_clients: Vec<OidcClient>,
+    /// The daily API request allowance shown in `Sforce-Limit-Info` and `/limits`.
+    pub api_limit: u64,
+    /// PKCS#8 or PKCS#1 PEM of the RSA key that signs id_tokens. None: one is generated.
+    pub signing_key_pem: Option<String>,
+    /// How long an access token lives.
+    pub session_ttl: Duration,
+    /// The emulator's public URL (issuer, instance_url). None: `http://{listener address}`.
+    pub base_url: Option<String>,
+    /// Audiences accepted in JWT bearer assertions besides the base URL.
+    pub jwt_audiences: Vec<String>,
+    /// The 15- or 18-character org id.
+    pub org_id: String,
+    /// Highest REST API version served (lowest is 50.0).
+    pub max_api_version: u32,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            fixtures_dir: "backend/mocks/salesforce".into(),
+            users_file: Some("backend/mocks/local_accounts.json".into()),
+            consumer_key: "emulator-consumer-key".into(),
+            consumer_secret: "emulator-consumer-secret".into(),
+            jwt_verification_pem: None,
+            integration_username: "integration@portal.example".into(),
+            oidc_clients: Vec::new(),
+            api_limit: 15_000,
+            signing_key_pem: None,
+            session_ttl: Duration::from_secs(2 * 60 * 60),
+            base_url: None,
+            jwt_audiences: Vec::new(),
+            org_id: "00DDn00000EMULA".into(),
+            max_api_version: 66,
+        }
+    }
+}

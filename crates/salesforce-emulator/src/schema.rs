@@ -1,0 +1,236 @@
+//! The emulated org's objects and fields: what the fixtures hold, plus the portal's external id
+//! field on Case. Field names are matched case-insensitively, as Salesforce does.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Id,
+    /// A lookup; `relationship` is the name used in dotted paths (`Account.Name`).
+    Reference {
+        target: &'static str,
+        relationship: &'static str,
+    },
+    String {
+        max_len: usize,
+    },
+    TextArea {
+        max_len: usize,
+    },
+    Picklist(&'static [&'static str]),
+    Boolean,
+    Int,
+    DateTime,
+    /// Binary content served at `/sobjects/{Type}/{Id}/{Field}`.
+    Base64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub createable: bool,
+    pub updateable: bool,
+    pub required_on_create: bool,
+    pub external_id: bool,
+}
+
+#[derive(Debug)]
+pub struct ObjectDef {
+    pub name: &'static str,
+    pub key_prefix: &'static str,
+    pub fields: Vec<FieldDef>,
+}
+
+impl ObjectDef {
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The field whose relationship name is `rel` (e.g. `Account` -> `AccountId`).
+    pub fn relationship(&self, rel: &str) -> Option<(&FieldDef, &'static str)> {
+        self.fields.iter().find_map(|f| match f.ty {
+            FieldType::Reference {
+                target,
+                relationship,
+            } if relationship.eq_ignore_ascii_case(rel) => Some((f, target)),
+            _ => None,
+        })
+    }
+}
+
+pub const CASE_STATUS: &[&str] = &[
+    "New",
+    "Working",
+    "Escalated",
+    "Waiting on Customer",
+    "On Hold",
+    "Closed",
+];
+pub const CASE_PRIORITY: &[&str] = &["High", "Medium", "Low"];
+pub const CASE_ORIGIN: &[&str] = &["Phone", "Email", "Web"];
+pub const CASE_TYPE: &[&str] = &["Problem", "Question", "Feature Request"];
+pub const LINK_VISIBILITY: &[&str] = &["AllUsers", "InternalUsers", "SharedUsers"];
+pub const LINK_SHARE_TYPE: &[&str] = &["V", "C", "I"];
+
+const fn f(name: &'static str, ty: FieldType) -> FieldDef {
+    FieldDef {
+        name,
+        ty,
+        createable: true,
+        updateable: true,
+        required_on_create: false,
+        external_id: false,
+    }
+}
+
+const fn ro(name: &'static str, ty: FieldType) -> FieldDef {
+    FieldDef {
+        name,
+        ty,
+        createable: false,
+        updateable: false,
+        required_on_create: false,
+        external_id: false,
+    }
+}
+
+const fn required(mut def: FieldDef) -> FieldDef {
+    def.required_on_create = true;
+    def
+}
+
+const fn reference(target: &'static str, relationship: &'static str) -> FieldType {
+    FieldType::Reference {
+        target,
+        relationship,
+    }
+}
+
+const S80: FieldType = FieldType::String { max_len: 80 };
+const S255: FieldType = FieldType::String { max_len: 255 };
+
+fn audit_fields() -> [FieldDef; 2] {
+    [
+        ro("CreatedDate", FieldType::DateTime),
+        ro("LastModifiedDate", FieldType::DateTime),
+    ]
+}
+
+pub fn objects() -> Vec<ObjectDef> {
+    let mut account = vec![
+        ro("Id", FieldType::Id),
+        required(f("Name", S255)),
+        f("AccountNumber", FieldType::String { max_len: 40 }),
+        f("Industry", S255),
+        f("Phone", FieldType::String { max_len: 40 }),
+        f("Website", S255),
+    ];
+    account.extend(audit_fields());
+
+    let mut contact = vec![
+        ro("Id", FieldType::Id),
+        f("AccountId", reference("Account", "Account")),
+        f("FirstName", FieldType::String { max_len: 40 }),
+        required(f("LastName", S80)),
+        ro("Name", FieldType::String { max_len: 121 }),
+        f("Email", FieldType::String { max_len: 80 }),
+        f("Phone", FieldType::String { max_len: 40 }),
+    ];
+    contact.extend(audit_fields());
+
+    let mut case = vec![
+        ro("Id", FieldType::Id),
+        ro("CaseNumber", FieldType::String { max_len: 30 }),
+        f("AccountId", reference("Account", "Account")),
+        f("ContactId", reference("Contact", "Contact")),
+        required(f("Subject", S255)),
+        f("Description", FieldType::TextArea { max_len: 32000 }),
+        f("Status", FieldType::Picklist(CASE_STATUS)),
+        f("Priority", FieldType::Picklist(CASE_PRIORITY)),
+        f("Origin", FieldType::Picklist(CASE_ORIGIN)),
+        f("Type", FieldType::Picklist(CASE_TYPE)),
+        ro("IsClosed", FieldType::Boolean),
+        ro("ClosedDate", FieldType::DateTime),
+        FieldDef {
+            external_id: true,
+            ..f("Portal_Request_Id__c", S255)
+        },
+    ];
+    case.extend(audit_fields());
+
+    let mut document = vec![
+        ro("Id", FieldType::Id),
+        ro("Title", S255),
+        ro("FileExtension", FieldType::String { max_len: 40 }),
+        ro("FileType", FieldType::String { max_len: 20 }),
+        ro("ContentSize", FieldType::Int),
+        ro(
+            "LatestPublishedVersionId",
+            reference("ContentVersion", "LatestPublishedVersion"),
+        ),
+        ro("OwnerId", FieldType::Id),
+    ];
+    document.extend(audit_fields());
+
+    let version = vec![
+        ro("Id", FieldType::Id),
+        ro(
+            "ContentDocumentId",
+            reference("ContentDocument", "ContentDocument"),
+        ),
+        ro("Title", S255),
+        ro("PathOnClient", S255),
+        ro("FileExtension", FieldType::String { max_len: 40 }),
+        ro("FileType", FieldType::String { max_len: 20 }),
+        ro("ContentSize", FieldType::Int),
+        ro("VersionNumber", FieldType::String { max_len: 20 }),
+        ro("IsLatest", FieldType::Boolean),
+        ro("VersionData", FieldType::Base64),
+        ro("CreatedDate", FieldType::DateTime),
+    ];
+
+    let link = vec![
+        ro("Id", FieldType::Id),
+        ro(
+            "ContentDocumentId",
+            reference("ContentDocument", "ContentDocument"),
+        ),
+        ro("LinkedEntityId", reference("Account", "LinkedEntity")),
+        ro("ShareType", FieldType::Picklist(LINK_SHARE_TYPE)),
+        ro("Visibility", FieldType::Picklist(LINK_VISIBILITY)),
+    ];
+
+    vec![
+        ObjectDef {
+            name: "Account",
+            key_prefix: "001",
+            fields: account,
+        },
+        ObjectDef {
+            name: "Contact",
+            key_prefix: "003",
+            fields: contact,
+        },
+        ObjectDef {
+            name: "Case",
+            key_prefix: "500",
+            fields: case,
+        },
+        ObjectDef {
+            name: "ContentDocument",
+            key_prefix: "069",
+            fields: document,
+        },
+        ObjectDef {
+            name: "ContentVersion",
+            key_prefix: "068",
+            fields: version,
+        },
+        ObjectDef {
+            name: "ContentDocumentLink",
+            key_prefix: "06A",
+            fields: link,
+        },
+    ]
+}

@@ -1,0 +1,10 @@
+//! The emulator driven over real HTTP on 127.0.0.1:0, one test binary for speed of linking.
+
+mod common;
+mod composite;
+mod doc_shapes;
+mod faults;
+mod oauth;
+mod oidc;
+mod query;
+mod sobjects;

@@ -1,0 +1,381 @@
+//! sObject retrieve, create, update, upsert and VersionData.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+const ACCOUNT: &str = "001Dn000V58wd0MIIQ";
+const CONTACT: &str = "003Dn000O6V0xBhIIJ";
+const OTHER_ACCOUNT_CONTACT: &str = "003Dn000UDjmF3MIYU";
+
+fn new_case() -> Value {
+    json!({
+        "Subject": "Printer offline",
+        "Description": "Since Monday.",
+        "AccountId": ACCOUNT,
+        "ContactId": CONTACT,
+        "Origin": "Web",
+        "Priority": "High",
+    })
+}
+
+#[tokio::test]
+async fn retrieve_with_and_without_fields() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let full: Value = get(&emu, &t, &format!("/sobjects/Account/{ACCOUNT}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(full["attributes"]["type"], "Account");
+    assert_eq!(
+        full["attributes"]["url"],
+        format!("/services/data/{V}/sobjects/Account/{ACCOUNT}")
+    );
+    assert_eq!(full["Name"], "Acme Corporation");
+    assert!(full.get("Website").is_some());
+
+    let some: Value = get(
+        &emu,
+        &t,
+        &format!("/sobjects/Account/{ACCOUNT}?fields=Name,Industry"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let keys: Vec<&str> = some
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert!(keys.contains(&"Name") && keys.contains(&"Industry") && keys.contains(&"Id"));
+
+    let (status, code, _) = error_code(
+        get(
+            &emu,
+            &t,
+            &format!("/sobjects/Account/{ACCOUNT}?fields=Nope"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "INVALID_FIELD"));
+    let (status, code, _) =
+        error_code(get(&emu, &t, "/sobjects/Account/001Dn000000NOPEAAA").await).await;
+    assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
+    let (status, code, _) =
+        error_code(get(&emu, &t, &format!("/sobjects/Nope/{ACCOUNT}")).await).await;
+    assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn create_a_case_like_salesforce() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let before = emu.records.count("Case");
+    let res = send_json(&emu, &t, Method::POST, "/sobjects/Case", &new_case()).await;
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    let id = body["id"].as_str().unwrap();
+    assert_eq!(body, json!({"id": id, "success": true, "errors": []}));
+    assert_eq!(id.len(), 18);
+    assert!(id.starts_with("500"));
+    assert_eq!(location, format!("/services/data/{V}/sobjects/Case/{id}"));
+
+    let case: Value = get(&emu, &t, &format!("/sobjects/Case/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["Status"], "New");
+    assert_eq!(case["IsClosed"], false);
+    assert_eq!(case["CaseNumber"], "00003208");
+    assert_eq!(case["Priority"], "High");
+    assert!(case["CreatedDate"].as_str().unwrap().ends_with("+0000"));
+    assert_eq!(case["CreatedDate"], case["LastModifiedDate"]);
+    assert_eq!(emu.records.count("Case"), before + 1);
+
+    let second: Value = send_json(&emu, &t, Method::POST, "/sobjects/Case", &new_case())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = get(
+        &emu,
+        &t,
+        &format!("/sobjects/Case/{}", second["id"].as_str().unwrap()),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(second["CaseNumber"], "00003209", "sequential");
+
+    // The new case is visible to SOQL at once.
+    let found: Value = query(
+        &emu,
+        &t,
+        &format!("SELECT Id, Account.Name FROM Case WHERE Id = '{id}'"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(found["records"][0]["Account"]["Name"], "Acme Corporation");
+}
+
+#[tokio::test]
+async fn create_validation_errors() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let post = |body: Value| {
+        let (emu, t) = (&emu, &t);
+        async move { error_code(send_json(emu, t, Method::POST, "/sobjects/Case", &body).await).await }
+    };
+    let mut missing = new_case();
+    missing.as_object_mut().unwrap().remove("Subject");
+    let (status, code, body) = post(missing).await;
+    assert_eq!((status, code.as_str()), (400, "REQUIRED_FIELD_MISSING"));
+    assert_eq!(body[0]["fields"], json!(["Subject"]));
+    assert_eq!(body[0]["message"], "Required fields are missing: [Subject]");
+
+    let mut bad = new_case();
+    bad["Status"] = "Maybe".into();
+    let (status, code, body) = post(bad).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+    );
+    assert_eq!(body[0]["fields"], json!(["Status"]));
+
+    let mut rule = new_case();
+    rule["ContactId"] = OTHER_ACCOUNT_CONTACT.into();
+    let (status, code, body) = post(rule).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (400, "FIELD_CUSTOM_VALIDATION_EXCEPTION")
+    );
+    assert_eq!(body[0]["fields"], json!([]));
+
+    let mut read_only = new_case();
+    read_only["CaseNumber"] = "1".into();
+    assert_eq!(post(read_only).await.1, "INVALID_FIELD_FOR_INSERT_UPDATE");
+
+    let mut unknown = new_case();
+    unknown["Nope__c"] = "x".into();
+    assert_eq!(post(unknown).await.1, "INVALID_FIELD");
+
+    let mut bad_id = new_case();
+    bad_id["AccountId"] = "not-an-id".into();
+    assert_eq!(post(bad_id).await.1, "MALFORMED_ID");
+
+    let mut long = new_case();
+    long["Subject"] = "x".repeat(256).into();
+    assert_eq!(post(long).await.1, "STRING_TOO_LONG");
+
+    let res = http()
+        .post(format!("{}/services/data/{V}/sobjects/Case", emu.base_url))
+        .bearer_auth(&t)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(res).await.1, "JSON_PARSER_ERROR");
+}
+
+#[tokio::test]
+async fn update_with_patch() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let created: Value = send_json(&emu, &t, Method::POST, "/sobjects/Case", &new_case())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let res = send_json(
+        &emu,
+        &t,
+        Method::PATCH,
+        &format!("/sobjects/Case/{id}"),
+        &json!({"Status": "Closed"}),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert!(res.bytes().await.unwrap().is_empty());
+    let case = emu.records.get("Case", id).unwrap();
+    assert_eq!(case["Status"], "Closed");
+    assert_eq!(case["IsClosed"], true);
+    assert!(case["ClosedDate"].is_string());
+
+    let (status, code, _) = error_code(
+        send_json(
+            &emu,
+            &t,
+            Method::PATCH,
+            &format!("/sobjects/Case/{id}"),
+            &json!({"Priority": "Urgent"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+    );
+    let (status, code, _) = error_code(
+        send_json(
+            &emu,
+            &t,
+            Method::PATCH,
+            "/sobjects/Case/500Dn000000NOPEAAA",
+            &json!({"Status": "New"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn upsert_by_external_id_creates_then_updates() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let before = emu.records.count("Case");
+    let path = "/sobjects/Case/Portal_Request_Id__c/req-7f3a";
+    let res = send_json(&emu, &t, Method::PATCH, path, &new_case()).await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["created"], true);
+    assert_eq!(created["success"], true);
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // A retry of the same request finds the same case.
+    let res = send_json(&emu, &t, Method::PATCH, path, &new_case()).await;
+    assert_eq!(res.status(), 200);
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(
+        updated,
+        json!({"id": id, "success": true, "errors": [], "created": false})
+    );
+    assert_eq!(
+        emu.records.count("Case"),
+        before + 1,
+        "exactly one new case"
+    );
+
+    let by_ext: Value = get(&emu, &t, path).await.json().await.unwrap();
+    assert_eq!(by_ext["Id"], id.as_str());
+    assert_eq!(by_ext["Portal_Request_Id__c"], "req-7f3a");
+
+    let (status, code, _) = error_code(
+        send_json(
+            &emu,
+            &t,
+            Method::PATCH,
+            "/sobjects/Case/Subject/x",
+            &new_case(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
+
+    // Creating another case with a taken external id is a duplicate.
+    let mut dup = new_case();
+    dup["Portal_Request_Id__c"] = "req-7f3a".into();
+    let (status, code, _) =
+        error_code(send_json(&emu, &t, Method::POST, "/sobjects/Case", &dup).await).await;
+    assert_eq!((status, code.as_str()), (400, "DUPLICATE_VALUE"));
+}
+
+#[tokio::test]
+async fn version_data_streams_the_fixture_bytes() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let versions: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(mocks().join("salesforce/ContentVersion.json")).unwrap(),
+    )
+    .unwrap();
+    for v in versions.iter().filter(|v| v["IsLatest"] == true).take(5) {
+        let id = v["Id"].as_str().unwrap();
+        let expected = std::fs::read(
+            mocks()
+                .join("salesforce")
+                .join(v["VersionDataFile"].as_str().unwrap()),
+        )
+        .unwrap();
+        let res = get(
+            &emu,
+            &t,
+            &format!("/sobjects/ContentVersion/{id}/VersionData"),
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/octet-stream");
+        assert!(limit_info(&res).starts_with("api-usage="));
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            expected.as_slice(),
+            "{id}"
+        );
+    }
+    let (status, code, _) = error_code(
+        get(
+            &emu,
+            &t,
+            "/sobjects/ContentVersion/068Dn000000NOPEAAA/VersionData",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
+    // The mock-only file path never shows.
+    let v: Value = get(
+        &emu,
+        &t,
+        &format!(
+            "/sobjects/ContentVersion/{}",
+            versions[0]["Id"].as_str().unwrap()
+        ),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(v.get("VersionDataFile").is_none());
+}
+
+#[tokio::test]
+async fn admin_records_endpoint_lists_what_was_written() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let created: Value = send_json(&emu, &t, Method::POST, "/sobjects/Case", &new_case())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let all: Value = http()
+        .get(format!("{}/__emulator/records/Case", emu.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["totalSize"], 2208);
+    assert!(
+        all["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["Id"] == created["id"])
+    );
+}
