@@ -413,14 +413,22 @@ impl Config {
         self.picklists.validate().map_err(ConfigError::Invalid)?;
         if self.backend == Backend::Salesforce {
             let Some(sf) = &self.salesforce else {
-                return invalid("backend = \"salesforce\" needs the [salesforce] section (PORTAL_SALESFORCE__*)");
+                return invalid(
+                    "backend = \"salesforce\" needs the [salesforce] section (PORTAL_SALESFORCE__*)",
+                );
             };
             if sf.consumer_key.is_empty() {
-                return invalid("salesforce.consumer_key (PORTAL_SALESFORCE__CONSUMER_KEY) is required");
+                return invalid(
+                    "salesforce.consumer_key (PORTAL_SALESFORCE__CONSUMER_KEY) is required",
+                );
             }
             match sf.auth_flow {
-                SalesforceAuthFlow::JwtBearer if sf.username.is_none() || sf.private_key_file.is_none() => {
-                    return invalid("the jwt_bearer flow needs salesforce.username and salesforce.private_key_file");
+                SalesforceAuthFlow::JwtBearer
+                    if sf.username.is_none() || sf.private_key_file.is_none() =>
+                {
+                    return invalid(
+                        "the jwt_bearer flow needs salesforce.username and salesforce.private_key_file",
+                    );
                 }
                 SalesforceAuthFlow::ClientCredentials if sf.consumer_secret.is_none() => {
                     return invalid("the client_credentials flow needs salesforce.consumer_secret");
@@ -428,7 +436,9 @@ impl Config {
                 _ => {}
             }
             if !sf.case_external_id_field.ends_with("__c") {
-                return invalid("salesforce.case_external_id_field must be a custom field (ending in __c)");
+                return invalid(
+                    "salesforce.case_external_id_field must be a custom field (ending in __c)",
+                );
             }
         }
         if let Some(oidc) = &self.oidc {

@@ -5,7 +5,9 @@ use utoipa::ToSchema;
 
 /// A case's status as the API reports it. Salesforce orgs customise the Status picklist;
 /// [`CaseStatus::from_salesforce`] is the single mapping from picklist values to this enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     New,
@@ -46,7 +48,20 @@ impl CaseStatus {
 }
 
 /// Priority as the API reports and accepts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -110,7 +125,10 @@ impl Default for Picklists {
             status: [
                 (CaseStatus::New, list(&["New"])),
                 (CaseStatus::InProgress, list(&["Working", "In Progress"])),
-                (CaseStatus::WaitingOnCustomer, list(&["Waiting on Customer", "Pending Customer"])),
+                (
+                    CaseStatus::WaitingOnCustomer,
+                    list(&["Waiting on Customer", "Pending Customer"]),
+                ),
                 (CaseStatus::Escalated, list(&["Escalated"])),
                 (CaseStatus::OnHold, list(&["On Hold"])),
                 (CaseStatus::Closed, list(&["Closed"])),
@@ -139,7 +157,11 @@ impl Picklists {
             .iter()
             .find(|(_, values)| values.iter().any(|v| v.eq_ignore_ascii_case(value)))
             .map_or(
-                if is_closed { CaseStatus::Closed } else { CaseStatus::InProgress },
+                if is_closed {
+                    CaseStatus::Closed
+                } else {
+                    CaseStatus::InProgress
+                },
                 |(status, _)| *status,
             )
     }
@@ -157,7 +179,10 @@ impl Picklists {
         self.priority
             .get(&priority)
             .and_then(|v| v.first())
-            .map_or_else(|| Picklists::standard().priority_value(priority), String::as_str)
+            .map_or_else(
+                || Picklists::standard().priority_value(priority),
+                String::as_str,
+            )
     }
 
     pub fn priority_buckets(&self) -> Vec<Bucket> {

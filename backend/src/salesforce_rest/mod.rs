@@ -41,8 +41,9 @@ impl SalesforceRest {
                     .private_key_file
                     .as_ref()
                     .context("salesforce.private_key_file is required for the jwt_bearer flow")?;
-                let pem = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading salesforce.private_key_file {}", path.display()))?;
+                let pem = std::fs::read_to_string(path).with_context(|| {
+                    format!("reading salesforce.private_key_file {}", path.display())
+                })?;
                 Credentials::JwtBearer {
                     consumer_key: config.consumer_key.clone(),
                     username: config
@@ -57,7 +58,9 @@ impl SalesforceRest {
                 consumer_secret: config
                     .consumer_secret
                     .as_ref()
-                    .context("salesforce.consumer_secret is required for the client_credentials flow")?
+                    .context(
+                        "salesforce.consumer_secret is required for the client_credentials flow",
+                    )?
                     .expose()
                     .to_owned()
                     .into(),
@@ -91,7 +94,10 @@ impl SalesforceRest {
 /// endpoint) are "unavailable": the caller may retry later. Everything else is a bug or a
 /// misconfiguration, logged in full.
 fn port_error(err: salesforce_client::Error) -> PortError {
-    if err.is_transient() || err.is_request_limit_exceeded() || matches!(err, salesforce_client::Error::Auth(_)) {
+    if err.is_transient()
+        || err.is_request_limit_exceeded()
+        || matches!(err, salesforce_client::Error::Auth(_))
+    {
         PortError::Unavailable(anyhow::Error::new(err))
     } else {
         PortError::Internal(anyhow::Error::new(err))
@@ -143,7 +149,11 @@ impl From<LinkRow> for DocumentRecord {
 }
 
 /// Cuts `limit + 1` rows into a page and the keyset of its last row.
-fn into_page<T>(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> (SortValue, SalesforceId)) -> Page<T> {
+fn into_page<T>(
+    mut rows: Vec<T>,
+    limit: usize,
+    key: impl Fn(&T) -> (SortValue, SalesforceId),
+) -> Page<T> {
     let next = if rows.len() > limit {
         rows.truncate(limit);
         rows.last().map(|r| {
@@ -167,7 +177,11 @@ impl SalesforcePort for SalesforceRest {
 
     async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
         self.client
-            .retrieve("Contact", &record_id(id)?, &["Id", "AccountId", "Name", "Email"])
+            .retrieve(
+                "Contact",
+                &record_id(id)?,
+                &["Id", "AccountId", "Name", "Email"],
+            )
             .await
             .map_err(port_error)
     }
@@ -180,7 +194,11 @@ impl SalesforcePort for SalesforceRest {
         .await
     }
 
-    async fn query_cases(&self, account: &SalesforceId, query: &CaseQuery) -> PortResult<Page<CaseRecord>> {
+    async fn query_cases(
+        &self,
+        account: &SalesforceId,
+        query: &CaseQuery,
+    ) -> PortResult<Page<CaseRecord>> {
         let build = CaseSoql {
             account,
             query,
@@ -193,15 +211,19 @@ impl SalesforcePort for SalesforceRest {
             Some(buckets) => {
                 let mut request = CompositeRequest::new(false);
                 for (i, soql) in buckets.iter().enumerate() {
-                    request = request.push(CompositeSubrequest::get(format!("b{i}"), self.client.query_url(soql)));
+                    request = request.push(CompositeSubrequest::get(
+                        format!("b{i}"),
+                        self.client.query_url(soql),
+                    ));
                 }
                 let response = self.client.composite(&request).await.map_err(port_error)?;
                 let mut rows = Vec::new();
                 for i in 0..buckets.len() {
-                    let sub = response
-                        .get(&format!("b{i}"))
-                        .ok_or_else(|| PortError::Internal(anyhow!("composite answer lacks b{i}")))?;
-                    let page: salesforce_client::QueryPage<CaseRecord> = sub.json().map_err(port_error)?;
+                    let sub = response.get(&format!("b{i}")).ok_or_else(|| {
+                        PortError::Internal(anyhow!("composite answer lacks b{i}"))
+                    })?;
+                    let page: salesforce_client::QueryPage<CaseRecord> =
+                        sub.json().map_err(port_error)?;
                     rows.extend(page.records);
                     if rows.len() > query.limit {
                         break;
@@ -213,10 +235,16 @@ impl SalesforcePort for SalesforceRest {
             None => self.query(&build.single()).await?,
         };
         let picklists = Arc::clone(&self.picklists);
-        Ok(into_page(rows, query.limit, |c| (field.value_with(c, &picklists), c.id.clone())))
+        Ok(into_page(rows, query.limit, |c| {
+            (field.value_with(c, &picklists), c.id.clone())
+        }))
     }
 
-    async fn case(&self, account: &SalesforceId, id: &SalesforceId) -> PortResult<Option<CaseRecord>> {
+    async fn case(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<CaseRecord>> {
         let rows: Vec<CaseRecord> = self
             .query(&format!(
                 "SELECT {} FROM Case WHERE Id = {} AND AccountId = {} LIMIT 1",
@@ -238,7 +266,12 @@ impl SalesforcePort for SalesforceRest {
             self.external_id_field,
             salesforce_client::soql::quote_str(&case.portal_request_id)
         );
-        if let Some(existing) = self.query::<CaseRecord>(&by_request).await?.into_iter().next() {
+        if let Some(existing) = self
+            .query::<CaseRecord>(&by_request)
+            .await?
+            .into_iter()
+            .next()
+        {
             return Ok(UpsertOutcome {
                 record: existing,
                 created: false,
@@ -254,10 +287,16 @@ impl SalesforcePort for SalesforceRest {
         });
         let result = self
             .client
-            .upsert("Case", &self.external_id_field, &case.portal_request_id, &body)
+            .upsert(
+                "Case",
+                &self.external_id_field,
+                &case.portal_request_id,
+                &body,
+            )
             .await
             .map_err(port_error)?;
-        let id = SalesforceId::parse(result.id.as_str()).map_err(|_| PortError::Internal(anyhow!("bad id from upsert")))?;
+        let id = SalesforceId::parse(result.id.as_str())
+            .map_err(|_| PortError::Internal(anyhow!("bad id from upsert")))?;
         let record = self
             .case(&case.account_id, &id)
             .await?
@@ -268,15 +307,25 @@ impl SalesforcePort for SalesforceRest {
         })
     }
 
-    async fn query_documents(&self, account: &SalesforceId, query: &DocumentQuery) -> PortResult<Page<DocumentRecord>> {
+    async fn query_documents(
+        &self,
+        account: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<DocumentRecord>> {
         let soql = DocumentSoql { account, query }.build();
         let rows: Vec<LinkRow> = self.query(&soql).await?;
         let docs: Vec<DocumentRecord> = rows.into_iter().map(DocumentRecord::from).collect();
         let field = query.sort.field;
-        Ok(into_page(docs, query.limit, |d| (field.value_of(d), d.id.clone())))
+        Ok(into_page(docs, query.limit, |d| {
+            (field.value_of(d), d.id.clone())
+        }))
     }
 
-    async fn document(&self, account: &SalesforceId, id: &SalesforceId) -> PortResult<Option<DocumentRecord>> {
+    async fn document(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<DocumentRecord>> {
         let rows: Vec<LinkRow> = self
             .query(&format!(
                 "SELECT {} FROM ContentDocumentLink WHERE LinkedEntityId = {} AND Visibility = 'AllUsers' \
@@ -312,7 +361,9 @@ impl CaseSortField {
     pub fn value_with(self, case: &CaseRecord, picklists: &Picklists) -> SortValue {
         match self {
             Self::Priority => SortValue::Number(picklists.priority(&case.priority).rank()),
-            Self::Status => SortValue::Number(picklists.status(&case.status, case.is_closed).rank()),
+            Self::Status => {
+                SortValue::Number(picklists.status(&case.status, case.is_closed).rank())
+            }
             other => other.value_of(case),
         }
     }

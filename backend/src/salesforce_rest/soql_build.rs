@@ -1,12 +1,14 @@
 //! Building the adapter's SOQL. Kept apart from the HTTP calls so every query shape is unit
 //! tested, and so every value goes through `salesforce_client::soql` quoting in one place.
 
-use salesforce_client::soql::{datetime, id_literal, like_contains, quote_list, quote_str};
 use salesforce_client::RecordId;
+use salesforce_client::soql::{datetime, id_literal, like_contains, quote_list, quote_str};
 
 use crate::domain::case::Picklists;
 use crate::domain::paging::{Direction, Keyset, SortValue};
-use crate::salesforce::{CaseQuery, CaseSortField, DocumentQuery, DocumentSortField, SalesforceId, StatusFilter};
+use crate::salesforce::{
+    CaseQuery, CaseSortField, DocumentQuery, DocumentSortField, SalesforceId, StatusFilter,
+};
 
 pub const CASE_FIELDS: &str = "Id, CaseNumber, AccountId, ContactId, Subject, Description, Status, Priority, \
 Origin, IsClosed, CreatedDate, LastModifiedDate, ClosedDate";
@@ -61,7 +63,9 @@ impl CaseSoql<'_> {
         }
         if let Some(q) = &self.query.search {
             let pattern = like_contains(q);
-            filters.push(format!("(Subject LIKE {pattern} OR CaseNumber LIKE {pattern})"));
+            filters.push(format!(
+                "(Subject LIKE {pattern} OR CaseNumber LIKE {pattern})"
+            ));
         }
         filters
     }
@@ -110,7 +114,10 @@ impl CaseSoql<'_> {
             SortValue::Number(rank) => Some((rank, &k.id)),
             _ => None,
         });
-        let all_known: Vec<&str> = ordered.iter().flat_map(|b| b.values.iter().map(String::as_str)).collect();
+        let all_known: Vec<&str> = ordered
+            .iter()
+            .flat_map(|b| b.values.iter().map(String::as_str))
+            .collect();
         let mut queries = Vec::new();
         for bucket in &ordered {
             let mut filters = self.filters();
@@ -177,7 +184,12 @@ impl DocumentSoql<'_> {
             DocumentSortField::Size => "ContentDocument.ContentSize",
         };
         if let Some(keyset) = &self.query.after {
-            filters.push(after(field, "ContentDocumentId", keyset, self.query.sort.direction));
+            filters.push(after(
+                field,
+                "ContentDocumentId",
+                keyset,
+                self.query.sort.direction,
+            ));
         }
         let (dir, _) = ops(self.query.sort.direction);
         format!(
@@ -211,7 +223,12 @@ mod tests {
     fn case_queries_filter_by_account_and_escape_search_text() {
         let query = cases("-created_at", Some("50% off' OR Name != '"), None);
         let picklists = Picklists::default();
-        let soql = CaseSoql { account: &account(), query: &query, picklists: &picklists }.single();
+        let soql = CaseSoql {
+            account: &account(),
+            query: &query,
+            picklists: &picklists,
+        }
+        .single();
         assert_eq!(
             soql,
             format!(
@@ -230,7 +247,12 @@ mod tests {
         };
         let query = cases("case_number", None, Some(keyset));
         let picklists = Picklists::default();
-        let soql = CaseSoql { account: &account(), query: &query, picklists: &picklists }.single();
+        let soql = CaseSoql {
+            account: &account(),
+            query: &query,
+            picklists: &picklists,
+        }
+        .single();
         assert!(soql.contains(
             "AND (CaseNumber > '00001234' OR (CaseNumber = '00001234' AND Id > '500Dn0001euruuWIAQ')) \
              ORDER BY CaseNumber ASC, Id ASC LIMIT 26"
@@ -241,17 +263,43 @@ mod tests {
     fn priority_sorts_query_one_bucket_per_rank_in_business_order() {
         let picklists = Picklists::default();
         let query = cases("-priority", None, None);
-        let soql = CaseSoql { account: &account(), query: &query, picklists: &picklists }.buckets().unwrap();
+        let soql = CaseSoql {
+            account: &account(),
+            query: &query,
+            picklists: &picklists,
+        }
+        .buckets()
+        .unwrap();
         assert_eq!(soql.len(), 3);
-        assert!(soql[0].contains("Priority IN ('High')"), "{}", soql[0]);
-        assert!(soql[1].contains("Priority IN ('Medium') OR (Priority NOT IN"), "{}", soql[1]);
+        assert!(
+            soql[0].contains("Priority IN ('High','Critical','Urgent')"),
+            "{}",
+            soql[0]
+        );
+        assert!(
+            soql[1].contains("Priority IN ('Medium') OR (Priority NOT IN"),
+            "{}",
+            soql[1]
+        );
         assert!(soql[2].contains("Priority IN ('Low')"));
-        assert!(soql.iter().all(|q| q.ends_with("ORDER BY Id DESC LIMIT 26")));
+        assert!(
+            soql.iter()
+                .all(|q| q.ends_with("ORDER BY Id DESC LIMIT 26"))
+        );
 
         // From a cursor in the medium bucket: medium after the id, then low.
-        let keyset = Keyset { value: SortValue::Number(1), id: SalesforceId::parse("500Dn0001euruuWIAQ").unwrap() };
+        let keyset = Keyset {
+            value: SortValue::Number(1),
+            id: SalesforceId::parse("500Dn0001euruuWIAQ").unwrap(),
+        };
         let query = cases("-priority", None, Some(keyset));
-        let soql = CaseSoql { account: &account(), query: &query, picklists: &picklists }.buckets().unwrap();
+        let soql = CaseSoql {
+            account: &account(),
+            query: &query,
+            picklists: &picklists,
+        }
+        .buckets()
+        .unwrap();
         assert_eq!(soql.len(), 2);
         assert!(soql[0].contains("Id < '500Dn0001euruuWIAQ'") && soql[0].contains("'Medium'"));
         assert!(soql[1].contains("'Low'") && !soql[1].contains("Id <"));
@@ -265,7 +313,11 @@ mod tests {
             after: None,
             limit: 10,
         };
-        let soql = DocumentSoql { account: &account(), query: &query }.build();
+        let soql = DocumentSoql {
+            account: &account(),
+            query: &query,
+        }
+        .build();
         assert!(soql.contains(
             "WHERE LinkedEntityId = '001Dn000V58wd0MIIQ' AND Visibility = 'AllUsers' AND ContentDocument.Title LIKE '%inv%' \
              ORDER BY ContentDocument.ContentSize DESC, ContentDocumentId DESC LIMIT 11"

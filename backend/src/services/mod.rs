@@ -19,8 +19,8 @@ use anyhow::Context;
 use crate::config::{Backend, Config};
 use crate::domain::case::Picklists;
 use crate::mock_store::MockStore;
-use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce::SalesforcePort;
+use crate::salesforce_rest::SalesforceRest;
 
 /// Everything a request may need, built once at start-up and shared by every request.
 pub struct Services {

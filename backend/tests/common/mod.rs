@@ -37,9 +37,36 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
     config
 }
 
+/// Which adapter the suite runs against: the mock store (default), or Salesforce through the
+/// emulator over HTTP (`PORTAL_TEST_BACKEND=salesforce`). Same tests, same assertions.
+pub fn salesforce_backend() -> bool {
+    std::env::var("PORTAL_TEST_BACKEND").is_ok_and(|b| b == "salesforce")
+}
+
+pub const OIDC_CLIENT_ID: &str = "portal-web";
+pub const OIDC_CLIENT_SECRET: &str = "portal-web-secret";
+
+/// One RSA key pair per test binary (generating one takes a moment): the private half signs
+/// the portal's JWT bearer assertions, the public half is what the connected app holds.
+fn jwt_keys() -> &'static (String, String) {
+    static KEYS: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+        let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key");
+        let private = key.to_pkcs8_pem(LineEnding::LF).expect("PEM").to_string();
+        let public = key
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .expect("PEM");
+        (private, public)
+    })
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub data_dir: tempfile::TempDir,
+    /// The Salesforce emulator, when the suite runs against Salesforce or signs in through it.
+    pub emulator: Option<salesforce_emulator::Emulator>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
@@ -49,20 +76,106 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        let mut config = test_config(data_dir.path());
-        adjust(&mut config);
-        config.validate().expect("test config is valid");
-        Self::spawn_config(config, data_dir).await
+        Self::start(false, Vec::new(), adjust).await
     }
 
-    pub async fn spawn_config(config: Config, data_dir: tempfile::TempDir) -> Self {
+    /// With sign-in through the emulator's OpenID Connect provider configured.
+    pub async fn spawn_oidc() -> Self {
+        Self::start(true, Vec::new(), |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn_oidc`], with more users at the provider (`{email, password_hash,
+    /// contact_id, account_id}`), e.g. one that matches no Contact.
+    pub async fn spawn_oidc_with_users(extra: Vec<serde_json::Value>) -> Self {
+        Self::start(true, extra, |_| {}).await
+    }
+
+    async fn start(
+        oidc: bool,
+        extra_users: Vec<serde_json::Value>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        // PORTAL_TEST_LOG=debug shows the servers' logs while a test runs.
+        if let Ok(filter) = std::env::var("PORTAL_TEST_LOG") {
+            portal::telemetry::init(&portal::config::LogConfig {
+                format: portal::config::LogFormat::Pretty,
+                filter,
+            });
+        }
+        let data_dir = tempfile::tempdir().expect("temp dir");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let mut config = test_config(data_dir.path());
+        config.listen = addr;
+        let callback = format!("http://{addr}/auth/oidc/callback");
+        let emulator = if salesforce_backend() || oidc {
+            let (private, public) = jwt_keys();
+            let users_file = if extra_users.is_empty() {
+                mocks_dir().join("local_accounts.json")
+            } else {
+                let mut users: Vec<serde_json::Value> = serde_json::from_slice(
+                    &std::fs::read(mocks_dir().join("local_accounts.json")).expect("users"),
+                )
+                .expect("users JSON");
+                users.extend(extra_users);
+                let path = data_dir.path().join("idp-users.json");
+                std::fs::write(&path, serde_json::to_vec(&users).expect("JSON"))
+                    .expect("write users");
+                path
+            };
+            let emulator_listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind emulator");
+            let emulator = salesforce_emulator::spawn(
+                salesforce_emulator::EmulatorConfig {
+                    fixtures_dir: mocks_dir().join("salesforce"),
+                    users_file: Some(users_file),
+                    jwt_verification_pem: Some(public.clone()),
+                    oidc_clients: vec![salesforce_emulator::OidcClient {
+                        client_id: OIDC_CLIENT_ID.into(),
+                        client_secret: Some(OIDC_CLIENT_SECRET.into()),
+                        redirect_uris: vec![callback.clone()],
+                    }],
+                    ..salesforce_emulator::EmulatorConfig::default()
+                },
+                emulator_listener,
+            )
+            .await
+            .expect("start the emulator");
+            if salesforce_backend() {
+                let key_file = data_dir.path().join("jwt-key.pem");
+                std::fs::write(&key_file, private).expect("write key");
+                config.backend = portal::config::Backend::Salesforce;
+                config.salesforce = Some(portal::config::SalesforceConfig {
+                    login_url: emulator.base_url.clone(),
+                    consumer_key: salesforce_emulator::EmulatorConfig::default().consumer_key,
+                    username: Some(
+                        salesforce_emulator::EmulatorConfig::default().integration_username,
+                    ),
+                    private_key_file: Some(key_file),
+                    ..portal::config::SalesforceConfig::default()
+                });
+            }
+            if oidc {
+                config.oidc = Some(portal::config::OidcConfig {
+                    issuer_url: emulator.base_url.clone(),
+                    client_id: OIDC_CLIENT_ID.into(),
+                    client_secret: Some(Secret::new(OIDC_CLIENT_SECRET)),
+                    redirect_url: Some(callback),
+                    ..portal::config::OidcConfig::default()
+                });
+            }
+            Some(emulator)
+        } else {
+            None
+        };
+        adjust(&mut config);
+        config.validate().expect("test config is valid");
         let server = tokio::spawn(portal::run(config, listener));
         let app = Self {
             addr,
             data_dir,
+            emulator,
             server,
         };
         // Ready once /readyz answers 200: the store is loaded and the listener accepts.
@@ -77,7 +190,6 @@ impl TestApp {
                 !app.server.is_finished(),
                 "the server stopped during start-up"
             );
-            tokio::task::yield_now().await;
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         panic!("the server did not become ready");

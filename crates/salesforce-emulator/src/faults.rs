@@ -54,6 +54,9 @@ pub struct FaultConfig {
     pub slow_body: Option<SlowBody>,
     /// Only requests whose path starts with this are affected (all when absent).
     pub path_prefix: Option<String>,
+    /// Claims replaced in every id_token issued (a wrong `aud`, a past `exp`, another
+    /// `nonce`...), to test that a relying party verifies them.
+    pub id_token_claims: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl FaultConfig {

@@ -444,6 +444,11 @@ fn id_token(
     if let Some(custom) = custom_attributes(p) {
         claims["custom_attributes"] = custom;
     }
+    if let Some(overrides) = state.faults.get().id_token_claims {
+        for (name, value) in overrides {
+            claims[name] = value;
+        }
+    }
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(state.keys.kid.clone());
     jsonwebtoken::encode(&header, &claims, &state.keys.encoding)

@@ -531,10 +531,9 @@ impl Store {
             } => {
                 let r = self.resolve(object, field)?;
                 let v = typed_literal(&r, value, *value_offset)?;
-                if matches!(
-                    r.field.ty,
-                    FieldType::Boolean | FieldType::Id | FieldType::Reference { .. }
-                ) && !matches!(op, CmpOp::Eq | CmpOp::Ne)
+                // Id and reference fields do support < and > (the keyset idiom
+                // `WHERE Id > :last ORDER BY Id`); booleans only = and !=.
+                if matches!(r.field.ty, FieldType::Boolean) && !matches!(op, CmpOp::Eq | CmpOp::Ne)
                 {
                     return Err(SoqlError {
                         code: "INVALID_QUERY_FILTER_OPERATOR",

@@ -1,0 +1,288 @@
+//! Sign-in through OpenID Connect against the Salesforce emulator as the identity provider:
+//! the whole authorization code flow with PKCE, state and nonce, and each way it is refused.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{ACME, PASSWORD, TestApp};
+use reqwest::Url;
+use serde_json::{Value, json};
+
+/// The browser's side of the flow, step by step. Returns where the portal finally sends the
+/// browser and the provider's redirect to the callback (to replay it).
+struct Flow {
+    client: reqwest::Client,
+    callback: String,
+}
+
+impl Flow {
+    /// Starts at the portal and signs in at the provider; stops before the callback.
+    async fn to_callback(
+        app: &TestApp,
+        client: &reqwest::Client,
+        email: &str,
+        return_to: &str,
+    ) -> Self {
+        let start = client
+            .get(app.url(&format!("/auth/oidc/login?return_to={return_to}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(start.status(), 302);
+        let authorize = Url::parse(start.headers()["location"].to_str().unwrap()).unwrap();
+        let params: HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+        assert_eq!(params["response_type"], "code");
+        assert_eq!(params["code_challenge_method"], "S256");
+        assert!(params.contains_key("state") && params.contains_key("nonce"));
+        assert!(params["scope"].split(' ').any(|s| s == "openid"));
+
+        // The provider's sign-in page, then its form.
+        let page = client.get(authorize.clone()).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let mut form = params.clone();
+        form.insert("username".into(), email.into());
+        form.insert("pw".into(), PASSWORD.into());
+        let mut post_url = authorize.clone();
+        post_url.set_query(None);
+        let signed_in = client.post(post_url).form(&form).send().await.unwrap();
+        assert_eq!(
+            signed_in.status(),
+            302,
+            "{}",
+            signed_in.text().await.unwrap_or_default()
+        );
+        let callback = signed_in.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            callback.starts_with(&app.url("/auth/oidc/callback?")),
+            "{callback}"
+        );
+        Self {
+            client: client.clone(),
+            callback,
+        }
+    }
+
+    async fn finish(&self) -> String {
+        let response = self.client.get(&self.callback).send().await.unwrap();
+        assert_eq!(response.status(), 302);
+        response.headers()["location"].to_str().unwrap().to_owned()
+    }
+}
+
+#[tokio::test]
+async fn signing_in_through_the_provider_opens_the_usual_session() {
+    let app = TestApp::spawn_oidc().await;
+    let client = app.anonymous();
+    let methods: Value = client
+        .get(app.url("/auth/methods"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(methods["oidc"]["login_url"], "/auth/oidc/login");
+    assert_eq!(methods["password"], true);
+
+    let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/cases?status=open").await;
+    assert_eq!(flow.finish().await, "/cases?status=open");
+    let session: Value = client
+        .get(app.url("/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        session["customer"],
+        json!({"id": ACME, "name": "Acme Corporation"})
+    );
+    assert_eq!(session["user"]["email"], "alice@acme.example");
+    let cases = client
+        .get(app.url(&format!("/customer/{ACME}/cases?limit=1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cases.status(), 200);
+
+    // The callback cannot be used twice: its state is spent.
+    let replay = app.anonymous();
+    let again = replay.get(&flow.callback).send().await.unwrap();
+    assert_eq!(again.headers()["location"], "/sign-in?sso_error=bad_state");
+}
+
+#[tokio::test]
+async fn a_callback_without_this_browsers_state_is_refused() {
+    let app = TestApp::spawn_oidc().await;
+    let victim = app.anonymous();
+    let flow = Flow::to_callback(&app, &victim, "alice@acme.example", "/").await;
+    // Login CSRF: an attacker makes another browser land on the victim's callback.
+    let attacker = app.anonymous();
+    let response = attacker.get(&flow.callback).send().await.unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-in?sso_error=bad_state"
+    );
+    let tampered = flow.callback.replace("state=", "state=x");
+    let response = victim.get(&tampered).send().await.unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-in?sso_error=bad_state"
+    );
+    // Neither got a session.
+    assert_eq!(
+        attacker
+            .get(app.url("/auth/session"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_by_the_provider() {
+    let app = TestApp::spawn_oidc().await;
+    let client = app.anonymous();
+    let first = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    assert_eq!(first.finish().await, "/");
+    // A new sign-in in the same browser, but the old code smuggled into its callback.
+    let second = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    let old_code = Url::parse(&first.callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let new_state = Url::parse(&second.callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let forged = app.url(&format!(
+        "/auth/oidc/callback?code={old_code}&state={new_state}"
+    ));
+    let response = client.get(&forged).send().await.unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-in?sso_error=code_rejected"
+    );
+}
+
+#[tokio::test]
+async fn id_tokens_with_a_wrong_audience_issuer_expiry_or_nonce_are_refused() {
+    let app = TestApp::spawn_oidc().await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    for claims in [
+        json!({"aud": "some-other-app"}),
+        json!({"iss": "https://evil.example"}),
+        json!({"exp": now - 600, "iat": now - 900}),
+        json!({"nonce": "not-the-nonce-we-sent"}),
+    ] {
+        emulator
+            .faults
+            .update(|f| f.id_token_claims = claims.as_object().cloned());
+        let client = app.anonymous();
+        let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+        assert_eq!(
+            flow.finish().await,
+            "/sign-in?sso_error=invalid_token",
+            "{claims}"
+        );
+        assert_eq!(
+            client
+                .get(app.url("/auth/session"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_user_without_a_contact_is_refused() {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let hash = argon2::Argon2::default()
+        .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+    let app = TestApp::spawn_oidc_with_users(vec![json!({
+        "email": "stranger@nowhere.example",
+        "password_hash": hash,
+        "contact_id": "003Dn000O6V0xBh",
+        "account_id": ACME,
+    })])
+    .await;
+    let client = app.anonymous();
+    let flow = Flow::to_callback(&app, &client, "stranger@nowhere.example", "/").await;
+    assert_eq!(flow.finish().await, "/sign-in?sso_error=unknown_contact");
+    assert_eq!(
+        client
+            .get(app.url("/auth/session"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn provider_errors_and_unsafe_return_paths_are_handled() {
+    let app = TestApp::spawn_oidc().await;
+    let client = app.anonymous();
+    let denied = client
+        .get(app.url("/auth/oidc/callback?error=access_denied&error_description=end-user+denied"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        denied.headers()["location"],
+        "/sign-in?sso_error=provider_error"
+    );
+    let flow = Flow::to_callback(
+        &app,
+        &client,
+        "gina@globex.example",
+        "https://evil.example/",
+    )
+    .await;
+    assert_eq!(
+        flow.finish().await,
+        "/",
+        "never redirect off-site after sign-in"
+    );
+}
+
+#[tokio::test]
+async fn without_oidc_configured_its_routes_do_not_exist() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    let methods: Value = client
+        .get(app.url("/auth/methods"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(methods["oidc"].is_null());
+    common::problem(
+        client
+            .get(app.url("/auth/oidc/login"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+}
