@@ -1,13 +1,15 @@
 import { defineConfig, devices } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emulatorURL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, STRANGER } from './e2e/support/idp';
 
-// End-to-end tests drive Debian's chromium against the real Rust server on the demo store.
-// The server gets a free port and a fresh data directory per run. Playwright loads this file
-// in every worker too, so the choices are made once and handed down through the environment.
+// End-to-end tests drive Debian's chromium against the real Rust server on the demo store, with
+// the Salesforce emulator as the OpenID Connect provider for single sign-on. Each server gets a
+// free port, the portal a fresh data directory per run. Playwright loads this file in every
+// worker too, so the choices are made once and handed down through the environment.
 const webDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(webDir, '..');
 
@@ -19,10 +21,43 @@ function freePort(): string {
   ).trim();
 }
 
+interface LocalAccount {
+  email: string;
+  password_hash: string;
+  contact_id: string;
+  account_id: string;
+}
+
+/**
+ * The emulator's sign-ins: the demo accounts, plus one whose email matches no Contact (to test
+ * the "unknown contact" refusal). Its password is `portal-demo` too: an argon2id PHC string
+ * carries its own salt and is not bound to the email, so an existing hash can be reused.
+ */
+function writeEmulatorUsers(): string {
+  const accounts = JSON.parse(
+    readFileSync(join(repoRoot, 'backend', 'mocks', 'local_accounts.json'), 'utf8'),
+  ) as LocalAccount[];
+  const demo = accounts[0];
+  if (!demo) throw new Error('backend/mocks/local_accounts.json has no accounts');
+  accounts.push({
+    email: STRANGER,
+    password_hash: demo.password_hash,
+    contact_id: '003Dn000O6V0xBh',
+    account_id: demo.account_id,
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'portal-e2e-idp-')), 'users.json');
+  writeFileSync(file, JSON.stringify(accounts, null, 1));
+  return file;
+}
+
 process.env.E2E_PORTAL_PORT ??= freePort();
 process.env.E2E_PORTAL_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'portal-e2e-'));
+process.env.E2E_EMULATOR_PORT ??= freePort();
+process.env.E2E_EMULATOR_USERS ??= writeEmulatorUsers();
 const port = process.env.E2E_PORTAL_PORT;
 const baseURL = `http://127.0.0.1:${port}`;
+const idpURL = emulatorURL();
+const oidcCallback = `${baseURL}/auth/oidc/callback`;
 
 export default defineConfig({
   testDir: './e2e',
@@ -58,23 +93,48 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 800 } } }],
-  webServer: {
-    // The first build of the backend can take several minutes on a small machine.
-    command: 'cargo build -p portal && exec target/debug/portal',
-    cwd: repoRoot,
-    url: `${baseURL}/readyz`,
-    timeout: 20 * 60_000,
-    reuseExistingServer: false,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      PORTAL_LISTEN: `127.0.0.1:${port}`,
-      PORTAL_DATA_DIR: process.env.E2E_PORTAL_DATA_DIR,
-      PORTAL_WEB_DIR: join(webDir, 'dist'),
-      PORTAL_CASES__RATE_LIMIT__PER_HOUR: '1000',
-      PORTAL_CASES__RATE_LIMIT__BURST: '100',
-      // Warnings and errors only, so that the test report stays readable.
-      PORTAL_LOG__FILTER: process.env.E2E_PORTAL_LOG ?? 'warn',
+  webServer: [
+    {
+      // The identity provider: the Salesforce emulator, with the portal registered as a client.
+      command: 'cargo build -p salesforce-emulator && exec target/debug/salesforce-emulator',
+      cwd: repoRoot,
+      url: `${idpURL}/__emulator/health`,
+      timeout: 20 * 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        SF_EMULATOR_LISTEN: `127.0.0.1:${process.env.E2E_EMULATOR_PORT}`,
+        SF_EMULATOR_BASE_URL: idpURL,
+        SF_EMULATOR_FIXTURES: join(repoRoot, 'backend', 'mocks', 'salesforce'),
+        SF_EMULATOR_USERS: process.env.E2E_EMULATOR_USERS,
+        SF_EMULATOR_OIDC_CLIENTS: `${OIDC_CLIENT_ID}:${OIDC_CLIENT_SECRET}=${oidcCallback}`,
+        RUST_LOG: process.env.E2E_EMULATOR_LOG ?? 'warn',
+      },
     },
-  },
+    {
+      // The first build of the backend can take several minutes on a small machine.
+      command: 'cargo build -p portal && exec target/debug/portal',
+      cwd: repoRoot,
+      url: `${baseURL}/readyz`,
+      timeout: 20 * 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        PORTAL_LISTEN: `127.0.0.1:${port}`,
+        PORTAL_DATA_DIR: process.env.E2E_PORTAL_DATA_DIR,
+        PORTAL_WEB_DIR: join(webDir, 'dist'),
+        PORTAL_CASES__RATE_LIMIT__PER_HOUR: '1000',
+        PORTAL_CASES__RATE_LIMIT__BURST: '100',
+        // Single sign-on through the emulator (discovery at <issuer>/.well-known/openid-configuration).
+        PORTAL_OIDC__ISSUER_URL: idpURL,
+        PORTAL_OIDC__CLIENT_ID: OIDC_CLIENT_ID,
+        PORTAL_OIDC__CLIENT_SECRET: OIDC_CLIENT_SECRET,
+        PORTAL_OIDC__REDIRECT_URL: oidcCallback,
+        // Warnings and errors only, so that the test report stays readable.
+        PORTAL_LOG__FILTER: process.env.E2E_PORTAL_LOG ?? 'warn',
+      },
+    },
+  ],
 });

@@ -12,6 +12,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::case::Picklists;
+use crate::salesforce::cache::CacheConfig;
+use crate::salesforce::resilience::ResilienceConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -37,9 +39,18 @@ pub struct Config {
     pub picklists: Picklists,
     /// The org to use when `backend = "salesforce"`.
     pub salesforce: Option<SalesforceConfig>,
+    /// Timeouts, retries, circuit breaker and API budget guard for Salesforce calls.
+    pub resilience: ResilienceConfig,
+    /// The read cache in front of Salesforce.
+    pub cache: CacheConfig,
     /// Sign-in through an OpenID Connect provider (a Salesforce Experience Cloud site or any
     /// standard provider). Off unless configured.
     pub oidc: Option<OidcConfig>,
+    /// Redis shared by every instance (`redis://host:6379/0`): rate limits, idempotency
+    /// records, revoked sessions, pending sign-ins. Unset: kept in this process (one instance).
+    pub redis_url: Option<Secret>,
+    /// Prefix of every key the portal writes in Redis.
+    pub redis_prefix: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,7 +271,11 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             picklists: Picklists::default(),
             salesforce: None,
+            resilience: ResilienceConfig::default(),
+            cache: CacheConfig::default(),
             oidc: None,
+            redis_url: None,
+            redis_prefix: "portal".into(),
         }
     }
 }
@@ -411,6 +426,41 @@ impl Config {
             }
         }
         self.picklists.validate().map_err(ConfigError::Invalid)?;
+        if let Some(url) = &self.redis_url
+            && let Err(err) = redis::Client::open(url.expose())
+        {
+            // The error names the problem without repeating the URL (it may hold a password).
+            return Err(ConfigError::Invalid(format!(
+                "redis_url (PORTAL_REDIS_URL) is not a valid Redis URL like redis://127.0.0.1:6379/0: {err}"
+            )));
+        }
+        if self.redis_prefix.is_empty()
+            || !self
+                .redis_prefix
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'{' && b != b'}')
+        {
+            return invalid("redis_prefix must be non-empty visible ASCII without braces");
+        }
+        let r = &self.resilience;
+        if r.max_attempts == 0
+            || r.call_timeout_ms == 0
+            || r.breaker_failures == 0
+            || !(0.0..=1.0).contains(&r.api_budget_share)
+        {
+            return invalid(
+                "resilience: max_attempts, call_timeout_ms and breaker_failures must be positive, api_budget_share within 0..1",
+            );
+        }
+        if self.cache.max_stale_secs
+            < self
+                .cache
+                .cases_ttl_secs
+                .max(self.cache.documents_ttl_secs)
+                .max(self.cache.accounts_ttl_secs)
+        {
+            return invalid("cache.max_stale_secs must be at least the longest TTL");
+        }
         if self.backend == Backend::Salesforce {
             let Some(sf) = &self.salesforce else {
                 return invalid(

@@ -11,6 +11,7 @@ pub mod mock_store;
 pub mod salesforce;
 pub mod salesforce_rest;
 pub mod services;
+pub mod shared_state;
 pub mod telemetry;
 
 use std::net::SocketAddr;

@@ -83,8 +83,11 @@ pub async fn session(State(state): State<AppState>, session: Session) -> Json<Se
     security(("session" = []))
 )]
 pub async fn logout(State(state): State<AppState>, session: Option<Session>) -> Response {
-    if let Some(session) = &session {
-        state.auth.logout(session);
+    if let Some(session) = &session
+        && let Err(err) = state.auth.logout(session).await
+    {
+        // Not revoked: say so (503, retry) rather than pretend the token stopped working.
+        return ApiError::from(err).into_response();
     }
     let cleared = session_cookie(&state, String::new(), 0);
     let mut response = StatusCode::NO_CONTENT.into_response();

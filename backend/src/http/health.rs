@@ -39,7 +39,30 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
             status: if salesforce_up { "up" } else { "down" }.into(),
         },
     );
-    let ready = checks.values().all(|c| c.status == "up");
+    if let Some(redis) = state.shared.redis() {
+        let up = match redis.ping().await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, "readiness: redis is down");
+                false
+            }
+        };
+        checks.insert(
+            "redis".to_owned(),
+            DependencyStatus {
+                status: if up { "up" } else { "down" }.into(),
+            },
+        );
+    }
+    for (name, value) in state.salesforce.diagnostics() {
+        checks.insert(
+            format!("salesforce_{name}"),
+            DependencyStatus { status: value },
+        );
+    }
+    let ready = checks.iter().all(|(name, c)| {
+        c.status == "up" || (name.starts_with("salesforce_") && c.status != "open")
+    });
     let status = if ready {
         StatusCode::OK
     } else {

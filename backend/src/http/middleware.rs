@@ -39,9 +39,14 @@ pub fn session_cookie(state: &AppState, token: String, max_age_secs: i64) -> Coo
 /// cookie as the session is used.
 pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let session: Option<Session> = jar
-        .get(cookie_name(&state))
-        .and_then(|c| state.auth.authenticate(c.value()));
+    let session: Option<Session> = match jar.get(cookie_name(&state)) {
+        Some(cookie) => match state.auth.authenticate(cookie.value()).await {
+            Ok(session) => session,
+            // Revocation cannot be checked: refuse rather than trust a possibly revoked token.
+            Err(err) => return ApiError::from(err).into_response(),
+        },
+        None => None,
+    };
     if let Some(session) = &session {
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         // Sign-in replaces whatever session there was and is not cookie-authenticated.
@@ -88,7 +93,7 @@ pub async fn problems(req: Request, next: Next) -> Response {
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(problem) => problem,
         None if (status.is_client_error() || status.is_server_error())
-            && !is_problem(response.headers()) =>
+            && is_bare(response.headers()) =>
         {
             if status.is_server_error() {
                 tracing::error!(status = status.as_u16(), "request failed outside a handler");
@@ -112,10 +117,12 @@ pub async fn problems(req: Request, next: Next) -> Response {
     response
 }
 
-fn is_problem(headers: &HeaderMap) -> bool {
+/// A response the framework or a middleware produced (no body type, or plain text): ours to
+/// turn into a problem. JSON bodies, such as `/readyz`'s report, are left as they are.
+fn is_bare(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
 }
 
 /// A client-sent `X-Request-Id` is kept only when it is short and plain; otherwise a fresh id
@@ -205,5 +212,17 @@ pub async fn record_metrics(State(state): State<AppState>, req: Request, next: N
             status: response.status().as_u16(),
         })
         .inc();
+    response
+}
+
+/// Marks responses built from stale data (served from cache because Salesforce failed), so
+/// clients can say the data may be out of date: `X-Data-Stale: true` and `Age`.
+pub async fn freshness(req: Request, next: Next) -> Response {
+    let (mut response, stale_age) = crate::salesforce::cache::Freshness::track(next.run(req)).await;
+    if let Some(age) = stale_age {
+        let headers = response.headers_mut();
+        headers.insert("x-data-stale", HeaderValue::from_static("true"));
+        headers.insert(header::AGE, HeaderValue::from(age));
+    }
     response
 }

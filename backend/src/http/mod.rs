@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::sessions,
         ))
+        .route_layer(axum::middleware::from_fn(middleware::freshness))
         .route("/auth/methods", get(oidc::methods))
         .route("/auth/oidc/login", get(oidc::login))
         .route("/auth/oidc/callback", get(oidc::callback))
@@ -134,7 +135,9 @@ pub fn router(state: AppState) -> Router {
             .expose_headers([
                 header::LOCATION,
                 header::RETRY_AFTER,
+                header::AGE,
                 HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("x-data-stale"),
             ])
     });
 

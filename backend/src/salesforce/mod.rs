@@ -4,9 +4,11 @@
 //! REST adapter for a real org later. Every read takes the account id from the session so an
 //! adapter filters by account in the query itself; ownership is never checked after the fact.
 
+pub mod cache;
 pub mod datetime;
 mod id;
 mod records;
+pub mod resilience;
 
 use std::pin::Pin;
 
@@ -188,4 +190,14 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     /// Readiness: can this adapter serve requests now?
     async fn check_ready(&self) -> PortResult<()>;
+
+    /// The org's API usage from the last `Sforce-Limit-Info`: (used, daily limit).
+    fn api_usage(&self) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// Named states for `/readyz` (the circuit, the cache backend...).
+    fn diagnostics(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }

@@ -354,6 +354,10 @@ impl SalesforcePort for SalesforceRest {
     async fn check_ready(&self) -> PortResult<()> {
         self.client.authenticate().await.map_err(port_error)
     }
+
+    fn api_usage(&self) -> Option<(u64, u64)> {
+        self.client.api_usage().map(|u| (u.used, u.limit))
+    }
 }
 
 impl CaseSortField {

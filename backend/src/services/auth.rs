@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -22,10 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Keys};
 use super::metrics::Metrics;
-use super::rate_limit::{Decision, KeyedLimiter, ceil_secs};
+use super::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
 use crate::config::AuthConfig;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
+use crate::shared_state::{SharedState, StoreResult};
 
 const ISSUER: &str = "customer-portal";
 
@@ -78,56 +80,75 @@ pub struct AuthService {
     csrf_key: [u8; 32],
     ttl: chrono::Duration,
     max_age: chrono::Duration,
-    /// Revoked session ids and when their tokens would have expired anyway.
-    revoked: Mutex<HashMap<String, i64>>,
-    per_ip: FailureThrottle<IpAddr>,
-    per_account: FailureThrottle<String>,
+    /// Revoked session ids, until their tokens would have expired anyway.
+    revoked: Arc<dyn RevocationStore>,
+    per_ip: FailureThrottle,
+    per_account: FailureThrottle,
     metrics: Arc<Metrics>,
+}
+
+/// Revoked sessions, wherever they are kept.
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Revokes `session_id`; it needs remembering only `until` the session's maximum expiry.
+    async fn revoke(&self, session_id: &str, until: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn is_revoked(&self, session_id: &str) -> StoreResult<bool>;
+}
+
+/// [`RevocationStore`] in this process: correct for a single instance.
+#[derive(Default)]
+pub struct InMemoryRevocations {
+    /// Session id -> the Unix time its tokens expire anyway.
+    revoked: Mutex<HashMap<String, i64>>,
+}
+
+#[async_trait]
+impl RevocationStore for InMemoryRevocations {
+    async fn revoke(&self, session_id: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        let mut revoked = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Utc::now().timestamp();
+        revoked.retain(|_, until| *until > now);
+        revoked.insert(session_id.to_owned(), until.timestamp());
+        Ok(())
+    }
+
+    async fn is_revoked(&self, session_id: &str) -> StoreResult<bool> {
+        let revoked = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(revoked.contains_key(session_id))
+    }
 }
 
 /// Throttles sign-in by failures: each key (client address, account) may fail a number of
 /// times per window; then it is locked until its budget recovers. Successful sign-ins cost
 /// nothing, so a busy office behind one address is never locked out by its own users.
-struct FailureThrottle<K: std::hash::Hash + Eq + Clone> {
-    failures: KeyedLimiter<K>,
-    locked_until: Mutex<HashMap<K, Instant>>,
+struct FailureThrottle {
+    failures: Arc<dyn RateLimitStore>,
 }
 
-impl<K: std::hash::Hash + Eq + Clone> FailureThrottle<K> {
-    fn new(per_window: u32, window: Duration) -> Self {
+impl FailureThrottle {
+    fn new(shared: &SharedState, name: &'static str, per_window: u32, window: Duration) -> Self {
         Self {
-            failures: KeyedLimiter::new(per_window, window, per_window),
-            locked_until: Mutex::new(HashMap::new()),
+            failures: shared.rate_limit(Policy::new(name, per_window, window, per_window)),
         }
     }
 
     /// How long the key is still locked, if it is.
-    fn locked_for(&self, key: &K) -> Option<Duration> {
-        let locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
-        locked
-            .get(key)
-            .and_then(|until| until.checked_duration_since(Instant::now()))
+    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>> {
+        self.failures.locked_for(key).await
     }
 
-    fn record_failure(&self, key: &K) {
-        let lock_for = match self.failures.check(key) {
-            Decision::Allowed { remaining: 0 } => self.failures.period,
-            Decision::Allowed { .. } => return,
+    async fn record_failure(&self, key: &str) -> StoreResult<()> {
+        let lock_for = match self.failures.check(key).await? {
+            Decision::Allowed { remaining: 0 } => self.failures.policy().period,
+            Decision::Allowed { .. } => return Ok(()),
             Decision::Limited { retry_after } => retry_after,
         };
-        let mut locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        locked.retain(|_, until| *until > now);
-        locked.insert(key.clone(), now + lock_for);
+        self.failures.lock(key, lock_for).await
     }
 
     fn prune(&self) {
         self.failures.prune();
-        let now = Instant::now();
-        self.locked_until
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, until| *until > now);
     }
 }
 
@@ -138,6 +159,7 @@ impl AuthService {
         local_accounts_file: &Path,
         salesforce: Arc<dyn SalesforcePort>,
         metrics: Arc<Metrics>,
+        shared: &SharedState,
     ) -> anyhow::Result<Self> {
         let raw = std::fs::read(local_accounts_file)
             .with_context(|| format!("reading {}", local_accounts_file.display()))?;
@@ -176,12 +198,16 @@ impl AuthService {
             csrf_key: keys.csrf,
             ttl,
             max_age,
-            revoked: Mutex::new(HashMap::new()),
+            revoked: shared.revocations(),
             per_ip: FailureThrottle::new(
+                shared,
+                "sign-in-ip",
                 config.login_attempts_per_ip_per_minute,
                 Duration::from_secs(60),
             ),
             per_account: FailureThrottle::new(
+                shared,
+                "sign-in-account",
                 config.login_attempts_per_account_per_hour,
                 Duration::from_secs(3600),
             ),
@@ -206,9 +232,10 @@ impl AuthService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
+        let client_key = client.to_string();
         let locked = [
-            self.per_ip.locked_for(&client),
-            self.per_account.locked_for(&email),
+            self.per_ip.locked_for(&client_key).await?,
+            self.per_account.locked_for(&email).await?,
         ];
         if let Some(wait) = locked.into_iter().flatten().max() {
             tracing::warn!(%client, "sign-in throttled after repeated failures");
@@ -233,8 +260,8 @@ impl AuthService {
         .await
         .context("password check task")?;
         let Some(account) = account.filter(|_| matches) else {
-            self.per_ip.record_failure(&client);
-            self.per_account.record_failure(&email);
+            self.per_ip.record_failure(&client_key).await?;
+            self.per_account.record_failure(&email).await?;
             tracing::info!(%client, "sign-in refused: wrong credentials");
             return Err(ApiError::BadCredentials);
         };
@@ -300,16 +327,25 @@ impl AuthService {
             .map_err(ApiError::Internal)
     }
 
-    /// The session a token stands for, if it is authentic, unexpired and not revoked.
-    pub fn authenticate(&self, token: &str) -> Option<Session> {
+    /// The session a token stands for, if it is authentic, unexpired and not revoked. An error
+    /// when revocation cannot be checked (the shared store is down): fail closed.
+    pub async fn authenticate(&self, token: &str) -> StoreResult<Option<Session>> {
+        let Some(session) = self.verify(token) else {
+            return Ok(None);
+        };
+        if self.revoked.is_revoked(&session.id).await? {
+            return Ok(None);
+        }
+        Ok(Some(session))
+    }
+
+    /// The session in an authentic, unexpired token (revocation not checked).
+    fn verify(&self, token: &str) -> Option<Session> {
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()?
             .claims;
         let signed_in_at = DateTime::from_timestamp(claims.auth_time, 0)?;
         if Utc::now() > signed_in_at + self.max_age {
-            return None;
-        }
-        if self.revoked.lock().ok()?.contains_key(&claims.sid) {
             return None;
         }
         Some(Session {
@@ -345,14 +381,11 @@ impl AuthService {
     }
 
     /// Revokes the session on the server: its token stops working everywhere at once.
-    pub fn logout(&self, session: &Session) {
-        let max_expiry = (session.signed_in_at + self.max_age).timestamp();
-        if let Ok(mut revoked) = self.revoked.lock() {
-            let now = Utc::now().timestamp();
-            revoked.retain(|_, until| *until > now);
-            revoked.insert(session.id.clone(), max_expiry);
-        }
+    pub async fn logout(&self, session: &Session) -> StoreResult<()> {
+        let max_expiry = session.signed_in_at + self.max_age;
+        self.revoked.revoke(&session.id, max_expiry).await?;
         tracing::info!(session = %session.id, "signed out");
+        Ok(())
     }
 
     /// The session's CSRF token: derived from the session id, so nothing is stored.

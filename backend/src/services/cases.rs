@@ -7,10 +7,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::auth::Session;
-use super::idempotency::{Begin, IdempotencyStore};
+use super::idempotency::{self, Begin, IdempotencyStore};
 use super::listing::{self, Listed, RawListParams};
 use super::metrics::Metrics;
-use super::rate_limit::{Decision, KeyedLimiter, ceil_secs};
+use super::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
 use crate::config::RateLimitConfig;
 use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
 use crate::domain::paging::{Direction, Sort};
@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
 use crate::salesforce::{
     CaseQuery, CaseRecord, CaseSortField, NewCase, SalesforceId, SalesforcePort, StatusFilter,
 };
+use crate::shared_state::SharedState;
 
 pub const DEFAULT_SORT: Sort<CaseSortField> = Sort {
     field: CaseSortField::CreatedAt,
@@ -117,8 +118,8 @@ pub struct Created {
 
 pub struct CaseService {
     salesforce: Arc<dyn SalesforcePort>,
-    idempotency: Arc<IdempotencyStore>,
-    limiter: KeyedLimiter<SalesforceId>,
+    idempotency: Arc<dyn IdempotencyStore>,
+    limiter: Arc<dyn RateLimitStore>,
     metrics: Arc<Metrics>,
     picklists: Arc<Picklists>,
 }
@@ -129,13 +130,19 @@ impl CaseService {
         rate: &RateLimitConfig,
         metrics: Arc<Metrics>,
         picklists: Arc<Picklists>,
+        shared: &SharedState,
     ) -> Self {
         Self {
             picklists,
             metrics,
             salesforce,
-            idempotency: Arc::default(),
-            limiter: KeyedLimiter::new(rate.per_hour, Duration::from_secs(3600), rate.burst),
+            idempotency: shared.idempotency(),
+            limiter: shared.rate_limit(Policy::new(
+                "case-create",
+                rate.per_hour,
+                Duration::from_secs(3600),
+                rate.burst,
+            )),
         }
     }
 
@@ -210,22 +217,26 @@ impl CaseService {
         // Keys are per customer: two customers may well pick the same one.
         let scoped_key = key.map(|k| format!("{}:{k}", session.account_id));
         let claim = match &scoped_key {
-            Some(scoped) => match self.idempotency.begin(scoped.clone(), input.fingerprint()) {
-                Begin::Proceed(claim) => Some(claim),
-                Begin::Replay(case) => {
-                    return Ok(Created {
-                        case: *case,
-                        replayed: true,
-                        rate: None,
-                    });
+            Some(scoped) => {
+                match idempotency::begin(&self.idempotency, scoped.clone(), input.fingerprint())
+                    .await?
+                {
+                    Begin::Proceed(claim) => Some(claim),
+                    Begin::Replay(case) => {
+                        return Ok(Created {
+                            case: *case,
+                            replayed: true,
+                            rate: None,
+                        });
+                    }
+                    Begin::InFlight => return Err(ApiError::IdempotencyInFlight),
+                    Begin::Mismatch => return Err(ApiError::IdempotencyMismatch),
                 }
-                Begin::InFlight => return Err(ApiError::IdempotencyInFlight),
-                Begin::Mismatch => return Err(ApiError::IdempotencyMismatch),
-            },
+            }
             None => None,
         };
 
-        let rate = match self.limiter.check(&session.account_id) {
+        let rate = match self.limiter.check(session.account_id.as_str()).await? {
             Decision::Allowed { remaining } => self.rate_info(remaining, 0),
             Decision::Limited { retry_after } => {
                 tracing::info!(account = %session.account_id, "case creation rate-limited");
@@ -258,8 +269,12 @@ impl CaseService {
         if !outcome.created && !input.matches(&outcome.record, &self.picklists) {
             return Err(ApiError::IdempotencyMismatch);
         }
-        if let Some(claim) = claim {
-            claim.complete(&outcome.record);
+        if let Some(claim) = claim
+            && let Err(err) = claim.complete(&outcome.record).await
+        {
+            // The case exists and a retry still finds it through the upsert on the external
+            // id; failing this request now would only make the client retry for nothing.
+            tracing::error!(error = %err, case = %outcome.record.id, "could not record the idempotency key");
         }
         if outcome.created {
             tracing::info!(case = %outcome.record.id, number = %outcome.record.case_number, "case created");
@@ -272,10 +287,11 @@ impl CaseService {
     }
 
     fn rate_info(&self, remaining: u32, reset_secs: u64) -> RateLimitInfo {
+        let policy = self.limiter.policy();
         RateLimitInfo {
             policy: "case-create",
-            quota: self.limiter.burst,
-            window_secs: self.limiter.period.as_secs() * u64::from(self.limiter.burst),
+            quota: policy.burst,
+            window_secs: policy.period.as_secs() * u64::from(policy.burst),
             remaining,
             reset_secs,
         }

@@ -26,6 +26,27 @@ pub struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    pub operation: String,
+    /// `ok`, `error` (Salesforce refused the request), `unavailable` (transient failure or
+    /// timeout), `circuit_open`, `budget_guard`.
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    pub operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    /// `account`, `cases`, `documents`...
+    pub resource: String,
+    /// `hit`, `miss`, `stale` (served past its TTL because Salesforce failed).
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LimitLabels {
     /// `case_create` or `sign_in`.
     pub limit: String,
@@ -42,6 +63,13 @@ pub struct Metrics {
     pub http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
     pub http_in_flight: Gauge,
     pub rate_limited: Family<LimitLabels, Counter>,
+    pub salesforce_calls: Family<CallLabels, Counter>,
+    pub salesforce_duration: Family<OperationLabels, Histogram, fn() -> Histogram>,
+    pub cache: Family<CacheLabels, Counter>,
+    /// 0 closed, 1 half-open, 2 open.
+    pub circuit_state: Gauge,
+    pub api_used: Gauge,
+    pub api_limit: Gauge,
 }
 
 impl Default for Metrics {
@@ -74,7 +102,52 @@ impl Default for Metrics {
             "Requests refused by a rate limit or sign-in throttle",
             rate_limited.clone(),
         );
+        let salesforce_calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "salesforce_calls",
+            "Salesforce calls by operation and outcome",
+            salesforce_calls.clone(),
+        );
+        let salesforce_duration =
+            Family::<OperationLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        registry.register(
+            "salesforce_call_duration_seconds",
+            "Salesforce call latency by operation",
+            salesforce_duration.clone(),
+        );
+        let cache = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "cache_lookups",
+            "Cache lookups by resource and result",
+            cache.clone(),
+        );
+        let circuit_state = Gauge::default();
+        registry.register(
+            "salesforce_circuit_state",
+            "Salesforce circuit: 0 closed, 1 half-open, 2 open",
+            circuit_state.clone(),
+        );
+        let api_used = Gauge::default();
+        registry.register(
+            "salesforce_api_used",
+            "Daily API requests used (Sforce-Limit-Info)",
+            api_used.clone(),
+        );
+        let api_limit = Gauge::default();
+        registry.register(
+            "salesforce_api_limit",
+            "Daily API request allocation",
+            api_limit.clone(),
+        );
         Self {
+            salesforce_calls,
+            salesforce_duration,
+            cache,
+            circuit_state,
+            api_used,
+            api_limit,
             registry: Mutex::new(registry),
             http_requests,
             http_duration,
@@ -92,6 +165,36 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         out
+    }
+
+    pub fn salesforce_call(&self, operation: &str, outcome: &str, took: std::time::Duration) {
+        self.salesforce_calls
+            .get_or_create(&CallLabels {
+                operation: operation.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        if outcome == "ok" || outcome == "error" || outcome == "unavailable" {
+            self.salesforce_duration
+                .get_or_create(&OperationLabels {
+                    operation: operation.to_owned(),
+                })
+                .observe(took.as_secs_f64());
+        }
+    }
+
+    pub fn set_api_usage(&self, used: u64, limit: u64) {
+        self.api_used.set(i64::try_from(used).unwrap_or(i64::MAX));
+        self.api_limit.set(i64::try_from(limit).unwrap_or(i64::MAX));
+    }
+
+    pub fn cache_lookup(&self, resource: &str, result: &str) {
+        self.cache
+            .get_or_create(&CacheLabels {
+                resource: resource.to_owned(),
+                result: result.to_owned(),
+            })
+            .inc();
     }
 
     pub fn refused(&self, limit: &str) {

@@ -20,6 +20,8 @@ use crate::config::{Backend, Config};
 use crate::domain::case::Picklists;
 use crate::mock_store::MockStore;
 use crate::salesforce::SalesforcePort;
+use crate::salesforce::cache::CachedPort;
+use crate::salesforce::resilience::ResilientPort;
 use crate::salesforce_rest::SalesforceRest;
 
 /// Everything a request may need, built once at start-up and shared by every request.
@@ -32,17 +34,34 @@ pub struct Services {
     pub oidc: Option<oidc::OidcService>,
     pub metrics: Arc<metrics::Metrics>,
     pub picklists: Arc<Picklists>,
+    /// Where rate limits, idempotency records, revocations and pending sign-ins live.
+    pub shared: crate::shared_state::SharedState,
 }
 
 impl Services {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let shared = crate::shared_state::SharedState::build(&config).await?;
+        let metrics = Arc::new(metrics::Metrics::default());
         let salesforce: Arc<dyn SalesforcePort> = match config.backend {
             Backend::Salesforce => {
                 let sf = config
                     .salesforce
                     .as_ref()
                     .context("backend = \"salesforce\" needs a [salesforce] section")?;
-                Arc::new(SalesforceRest::new(sf, Arc::new(config.picklists.clone()))?)
+                let rest: Arc<dyn SalesforcePort> =
+                    Arc::new(SalesforceRest::new(sf, Arc::new(config.picklists.clone()))?);
+                // Outside in: cache (stale-if-error) -> resilience (timeouts, retries,
+                // circuit, budget) -> REST.
+                let resilient: Arc<dyn SalesforcePort> = Arc::new(ResilientPort::new(
+                    rest,
+                    config.resilience.clone(),
+                    Arc::clone(&metrics),
+                ));
+                Arc::new(CachedPort::new(
+                    resilient,
+                    config.cache.clone(),
+                    Arc::clone(&metrics),
+                ))
             }
             Backend::Mock => {
                 let dir = config.mock.fixtures_dir.clone();
@@ -54,7 +73,6 @@ impl Services {
                 Arc::new(store)
             }
         };
-        let metrics = Arc::new(metrics::Metrics::default());
         let picklists = Arc::new(config.picklists.clone());
         let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
         let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
@@ -64,12 +82,14 @@ impl Services {
             &config.mock.local_accounts_file,
             Arc::clone(&salesforce),
             Arc::clone(&metrics),
+            &shared,
         )?;
         let cases = cases::CaseService::new(
             Arc::clone(&salesforce),
             &config.cases.rate_limit,
             Arc::clone(&metrics),
             Arc::clone(&picklists),
+            &shared,
         );
         let documents = documents::DocumentService::new(
             Arc::clone(&salesforce),
@@ -82,10 +102,12 @@ impl Services {
                 oidc.clone(),
                 redirect,
                 Arc::clone(&salesforce),
+                &shared,
             )?),
             _ => None,
         };
         Ok(Self {
+            shared,
             config,
             oidc,
             metrics,

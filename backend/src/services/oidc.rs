@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
+use async_trait::async_trait;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
 };
@@ -17,14 +18,16 @@ use openidconnect::{
     EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
     RedirectUrl, Scope, TokenResponse, reqwest,
 };
+use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
 use super::auth::{AuthService, Session};
 use crate::config::OidcConfig;
 use crate::salesforce::SalesforcePort;
+use crate::shared_state::{SharedState, StoreResult};
 
 /// How long a started sign-in may take at the provider.
-const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
+pub const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
 
 type Client = CoreClient<
     EndpointSet,
@@ -66,11 +69,49 @@ impl Refusal {
     }
 }
 
-struct Pending {
-    nonce: Nonce,
-    verifier: PkceCodeVerifier,
+/// A started sign-in, kept server-side under its state until the callback.
+#[derive(Serialize, Deserialize)]
+pub struct PendingSignIn {
+    nonce: String,
+    verifier: String,
     return_to: String,
-    started: Instant,
+}
+
+/// Pending sign-ins, wherever they are kept: each lives [`PENDING_TTL`] and is taken once.
+#[async_trait]
+pub trait PendingSignIns: Send + Sync {
+    async fn put(&self, state: &str, pending: PendingSignIn) -> StoreResult<()>;
+
+    /// Removes and returns the sign-in started with `state`, unless it expired. Atomic: of two
+    /// callbacks with the same state (on any instances), at most one gets it.
+    async fn take(&self, state: &str) -> StoreResult<Option<PendingSignIn>>;
+}
+
+/// [`PendingSignIns`] in this process: correct for a single instance.
+#[derive(Default)]
+pub struct InMemoryPendingSignIns {
+    pending: Mutex<HashMap<String, (PendingSignIn, Instant)>>,
+}
+
+#[async_trait]
+impl PendingSignIns for InMemoryPendingSignIns {
+    async fn put(&self, state: &str, pending: PendingSignIn) -> StoreResult<()> {
+        let mut map = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, started)| started.elapsed() < PENDING_TTL);
+        map.insert(state.to_owned(), (pending, Instant::now()));
+        Ok(())
+    }
+
+    async fn take(&self, state: &str) -> StoreResult<Option<PendingSignIn>> {
+        let taken = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(state);
+        Ok(taken
+            .filter(|(_, started)| started.elapsed() < PENDING_TTL)
+            .map(|(pending, _)| pending))
+    }
 }
 
 /// A started sign-in: where to send the browser, and the state to bind it to.
@@ -85,7 +126,7 @@ pub struct OidcService {
     http: reqwest::Client,
     /// Discovered lazily and kept, so the portal starts even while the provider is down.
     client: RwLock<Option<Arc<Client>>>,
-    pending: Mutex<HashMap<String, Pending>>,
+    pending: Arc<dyn PendingSignIns>,
     salesforce: Arc<dyn SalesforcePort>,
 }
 
@@ -94,6 +135,7 @@ impl OidcService {
         config: OidcConfig,
         redirect_url: String,
         salesforce: Arc<dyn SalesforcePort>,
+        shared: &SharedState,
     ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             // Following redirects from the provider's endpoints would open the portal to SSRF.
@@ -106,7 +148,7 @@ impl OidcService {
             config,
             http,
             client: RwLock::new(None),
-            pending: Mutex::new(HashMap::new()),
+            pending: shared.pending_sign_ins(),
             salesforce,
         })
     }
@@ -162,17 +204,20 @@ impl OidcService {
             }
         }
         let (url, state, nonce) = request.url();
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.retain(|_, p| p.started.elapsed() < PENDING_TTL);
-        pending.insert(
-            state.secret().clone(),
-            Pending {
-                nonce,
-                verifier,
-                return_to,
-                started: Instant::now(),
-            },
-        );
+        self.pending
+            .put(
+                state.secret(),
+                PendingSignIn {
+                    nonce: nonce.secret().clone(),
+                    verifier: verifier.secret().clone(),
+                    return_to,
+                },
+            )
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "oidc sign-in could not start: pending sign-ins unavailable");
+                Refusal::Unavailable
+            })?;
         Ok(Started {
             authorize_url: url.to_string(),
             state: state.secret().clone(),
@@ -190,10 +235,10 @@ impl OidcService {
     ) -> Result<(Session, String, String), Refusal> {
         let pending = self
             .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(state);
-        let Some(pending) = pending.filter(|p| p.started.elapsed() < PENDING_TTL) else {
+            .take(state)
+            .await
+            .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?;
+        let Some(pending) = pending else {
             return Err(refuse(
                 Refusal::BadState,
                 "unknown, expired or replayed state",
@@ -212,7 +257,7 @@ impl OidcService {
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?
-            .set_pkce_verifier(pending.verifier)
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
             .request_async(&self.http)
             .await
             .map_err(|e| refuse(Refusal::CodeRejected, &format!("{e:?}")))?;
@@ -220,7 +265,7 @@ impl OidcService {
             .id_token()
             .ok_or_else(|| refuse(Refusal::InvalidToken, "the token response has no id_token"))?;
         let claims = id_token
-            .claims(&client.id_token_verifier(), &pending.nonce)
+            .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
             .map_err(|e| refuse(Refusal::InvalidToken, &e.to_string()))?;
         let subject = claims.subject().clone();
         let userinfo: CoreUserInfoClaims = client

@@ -1,15 +1,24 @@
-//! Keyed rate limits (GCRA, via `governor`): case creation per customer, sign-in per address and
-//! per account. In-process for now; a shared store for several instances is a later issue.
+//! Keyed rate limits (GCRA): case creation per customer, sign-in failures per address and per
+//! account. [`RateLimitStore`] is one policy's limit; [`InMemoryRateLimit`] keeps it in this
+//! process (via `governor`), `shared_state::redis::RedisRateLimit` in Redis with the same
+//! arithmetic, so the numbers a client sees do not depend on where the state lives.
 
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+use crate::shared_state::StoreResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Allowed { remaining: u32 },
     Limited { retry_after: Duration },
@@ -26,8 +35,11 @@ pub struct KeyedLimiter<K: Hash + Eq + Clone> {
 impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     /// `per_window` events every `window`, at most `burst` at once.
     pub fn new(per_window: u32, window: Duration, burst: u32) -> Self {
-        let per_window = per_window.max(1);
-        let period = window / per_window;
+        Self::with_period(window / per_window.max(1), burst)
+    }
+
+    /// One unit replenished every `period`, at most `burst` at once.
+    pub fn with_period(period: Duration, burst: u32) -> Self {
         let burst = burst.max(1);
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -55,6 +67,96 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     /// Forgets keys whose limits have fully recovered, so memory stays bounded.
     pub fn prune(&self) {
         self.limiter.retain_recent();
+    }
+}
+
+/// A named limit: one unit replenished every `period`, at most `burst` at once.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Part of the shared store's keys, e.g. `case-create`.
+    pub name: &'static str,
+    pub period: Duration,
+    pub burst: u32,
+}
+
+impl Policy {
+    /// `per_window` events every `window`, at most `burst` at once.
+    pub fn new(name: &'static str, per_window: u32, window: Duration, burst: u32) -> Self {
+        Self {
+            name,
+            period: window / per_window.max(1),
+            burst: burst.max(1),
+        }
+    }
+}
+
+/// One policy's keyed limit, wherever its state lives.
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    fn policy(&self) -> &Policy;
+
+    /// Takes one unit for `key` if there is one.
+    async fn check(&self, key: &str) -> StoreResult<Decision>;
+
+    /// Locks `key` for `duration` (sign-in throttles lock a key that used up its failures).
+    async fn lock(&self, key: &str, duration: Duration) -> StoreResult<()>;
+
+    /// How long `key` is still locked, if it is.
+    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>>;
+
+    /// Forgets state that no longer matters; run periodically (a no-op where entries expire).
+    fn prune(&self) {}
+}
+
+/// [`RateLimitStore`] in this process: correct for a single instance.
+pub struct InMemoryRateLimit {
+    policy: Policy,
+    limiter: KeyedLimiter<String>,
+    locked_until: Mutex<HashMap<String, Instant>>,
+}
+
+impl InMemoryRateLimit {
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            limiter: KeyedLimiter::with_period(policy.period, policy.burst),
+            locked_until: Mutex::new(HashMap::new()),
+            policy,
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimitStore for InMemoryRateLimit {
+    fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    async fn check(&self, key: &str) -> StoreResult<Decision> {
+        Ok(self.limiter.check(&key.to_owned()))
+    }
+
+    async fn lock(&self, key: &str, duration: Duration) -> StoreResult<()> {
+        let mut locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        locked.retain(|_, until| *until > now);
+        locked.insert(key.to_owned(), now + duration);
+        Ok(())
+    }
+
+    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>> {
+        let locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(locked
+            .get(key)
+            .and_then(|until| until.checked_duration_since(Instant::now())))
+    }
+
+    fn prune(&self) {
+        self.limiter.prune();
+        let now = Instant::now();
+        self.locked_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, until| *until > now);
     }
 }
 

@@ -43,12 +43,32 @@ pub fn salesforce_backend() -> bool {
     std::env::var("PORTAL_TEST_BACKEND").is_ok_and(|b| b == "salesforce")
 }
 
+thread_local! {
+    static FORCE_SALESFORCE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The probe `TestApp::start` waits for: `/readyz`, or `/healthz` for a server that is
+    /// meant to start with a dependency down.
+    static READY_PROBE: std::cell::Cell<&'static str> = const { std::cell::Cell::new("/readyz") };
+}
+
 pub const OIDC_CLIENT_ID: &str = "portal-web";
 pub const OIDC_CLIENT_SECRET: &str = "portal-web-secret";
 
+/// The shared Redis of the suite's third run (`PORTAL_TEST_REDIS=redis://127.0.0.1:PORT`, set
+/// by `scripts/test`); `None` runs on the in-process stores.
+pub fn test_redis() -> Option<String> {
+    std::env::var("PORTAL_TEST_REDIS")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A key prefix no other test (or test run) uses, so tests never see each other's keys.
+pub fn unique_redis_prefix() -> String {
+    format!("portal-test-{}", uuid::Uuid::new_v4().simple())
+}
+
 /// One RSA key pair per test binary (generating one takes a moment): the private half signs
 /// the portal's JWT bearer assertions, the public half is what the connected app holds.
-fn jwt_keys() -> &'static (String, String) {
+pub fn jwt_keys() -> &'static (String, String) {
     static KEYS: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
     KEYS.get_or_init(|| {
         use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
@@ -77,6 +97,24 @@ impl TestApp {
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         Self::start(false, Vec::new(), adjust).await
+    }
+
+    /// On the Salesforce adapter through the emulator whatever `PORTAL_TEST_BACKEND` says:
+    /// for tests of Salesforce behaviour (faults, cache, circuit).
+    pub async fn spawn_salesforce_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        FORCE_SALESFORCE.with(|f| f.set(true));
+        let app = Self::start(false, Vec::new(), adjust).await;
+        FORCE_SALESFORCE.with(|f| f.set(false));
+        app
+    }
+
+    /// Like [`TestApp::spawn_with`], but ready once `/healthz` answers: for a server started
+    /// with a dependency down (so `/readyz` says 503).
+    pub async fn spawn_unready_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        READY_PROBE.with(|p| p.set("/healthz"));
+        let app = Self::start(false, Vec::new(), adjust).await;
+        READY_PROBE.with(|p| p.set("/readyz"));
+        app
     }
 
     /// With sign-in through the emulator's OpenID Connect provider configured.
@@ -108,7 +146,10 @@ impl TestApp {
         let mut config = test_config(data_dir.path());
         config.listen = addr;
         let callback = format!("http://{addr}/auth/oidc/callback");
-        let emulator = if salesforce_backend() || oidc {
+        // The test's own thread polls this future (block_on), so the flag set by
+        // `spawn_salesforce_with` is visible here.
+        let salesforce = salesforce_backend() || FORCE_SALESFORCE.with(std::cell::Cell::get);
+        let emulator = if salesforce || oidc {
             let (private, public) = jwt_keys();
             let users_file = if extra_users.is_empty() {
                 mocks_dir().join("local_accounts.json")
@@ -123,26 +164,8 @@ impl TestApp {
                     .expect("write users");
                 path
             };
-            let emulator_listener = TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind emulator");
-            let emulator = salesforce_emulator::spawn(
-                salesforce_emulator::EmulatorConfig {
-                    fixtures_dir: mocks_dir().join("salesforce"),
-                    users_file: Some(users_file),
-                    jwt_verification_pem: Some(public.clone()),
-                    oidc_clients: vec![salesforce_emulator::OidcClient {
-                        client_id: OIDC_CLIENT_ID.into(),
-                        client_secret: Some(OIDC_CLIENT_SECRET.into()),
-                        redirect_uris: vec![callback.clone()],
-                    }],
-                    ..salesforce_emulator::EmulatorConfig::default()
-                },
-                emulator_listener,
-            )
-            .await
-            .expect("start the emulator");
-            if salesforce_backend() {
+            let emulator = spawn_emulator(users_file, public, vec![callback.clone()]).await;
+            if salesforce {
                 let key_file = data_dir.path().join("jwt-key.pem");
                 std::fs::write(&key_file, private).expect("write key");
                 config.backend = portal::config::Backend::Salesforce;
@@ -169,6 +192,10 @@ impl TestApp {
         } else {
             None
         };
+        if let Some(url) = test_redis() {
+            config.redis_url = Some(Secret::new(url));
+            config.redis_prefix = unique_redis_prefix();
+        }
         adjust(&mut config);
         config.validate().expect("test config is valid");
         let server = tokio::spawn(portal::run(config, listener));
@@ -180,8 +207,9 @@ impl TestApp {
         };
         // Ready once /readyz answers 200: the store is loaded and the listener accepts.
         let client = app.anonymous();
+        let probe = READY_PROBE.with(std::cell::Cell::get);
         for _ in 0..500 {
-            if let Ok(r) = client.get(app.url("/readyz")).send().await
+            if let Ok(r) = client.get(app.url(probe)).send().await
                 && r.status() == 200
             {
                 return app;
@@ -228,6 +256,35 @@ impl TestApp {
                 .to_owned(),
         }
     }
+}
+
+/// The Salesforce emulator on a random port, seeded from the demo fixtures, with `users_file`
+/// as its users, `jwt_public_pem` as the connected app's certificate and the portal's OpenID
+/// Connect client registered with `redirect_uris`.
+pub async fn spawn_emulator(
+    users_file: PathBuf,
+    jwt_public_pem: &str,
+    redirect_uris: Vec<String>,
+) -> salesforce_emulator::Emulator {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind emulator");
+    salesforce_emulator::spawn(
+        salesforce_emulator::EmulatorConfig {
+            fixtures_dir: mocks_dir().join("salesforce"),
+            users_file: Some(users_file),
+            jwt_verification_pem: Some(jwt_public_pem.to_owned()),
+            oidc_clients: vec![salesforce_emulator::OidcClient {
+                client_id: OIDC_CLIENT_ID.into(),
+                client_secret: Some(OIDC_CLIENT_SECRET.into()),
+                redirect_uris,
+            }],
+            ..salesforce_emulator::EmulatorConfig::default()
+        },
+        listener,
+    )
+    .await
+    .expect("start the emulator")
 }
 
 impl Drop for TestApp {

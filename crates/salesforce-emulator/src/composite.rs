@@ -170,7 +170,12 @@ fn run_one(
             format!("The url must start with /services/data: {url}"),
         )
     })?;
-    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let decoded: Vec<String> = rest
+        .trim_end_matches('/')
+        .split('/')
+        .map(crate::rest::decode_segment)
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let sub_version = segments[0];
     if sub_version != version {
         return Err(ApiError::not_found());

@@ -127,7 +127,10 @@ pub async fn entry(
     if rest.is_empty() {
         return versions(&state).into_response();
     }
-    let segments: Vec<&str> = rest.split('/').collect();
+    // Path segments arrive percent-encoded (an external id like `a/b` is sent as `a%2Fb`);
+    // split first, then decode each, as Salesforce does.
+    let decoded: Vec<String> = rest.split('/').map(decode_segment).collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let version = segments[0];
     if parse_version(version, state.config.max_api_version).is_none() {
         return ApiError::not_found().into_response();
@@ -535,4 +538,11 @@ fn describe(state: &AppState, ty: &str, base: &str) -> Result<Reply, ApiError> {
             "urls": {"sobject": format!("{base}/sobjects/{}", o.name), "describe": format!("{base}/sobjects/{}/describe", o.name)},
         }),
     ))
+}
+
+/// One percent-decoded path segment (invalid UTF-8 is replaced, never panics).
+pub(crate) fn decode_segment(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }

@@ -7,6 +7,7 @@ import type { paths } from './schema';
 type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
 export type Session = JsonOf<paths['/auth/session']['get']['responses'][200]>;
+export type AuthMethods = JsonOf<paths['/auth/methods']['get']['responses'][200]>;
 export type LoginBody = NonNullable<paths['/auth/login']['post']['requestBody']>['content']['application/json'];
 
 export type DocumentPage = JsonOf<paths['/customer/{customer_id}/documents']['get']['responses'][200]>;

@@ -23,9 +23,10 @@ export function createApp(options: { initialEntries?: string[] } = {}): App {
   const queryClient = createQueryClient(() => {
     if (queryClient.getQueryData(SESSION_KEY) !== null) queryClient.setQueryData(SESSION_KEY, null);
     if (!router) return;
-    const { location, navigation, matches } = router.state;
-    // During a navigation, the protected route's loader sees the missing session and redirects.
-    if (navigation.state !== 'idle') return;
+    const { location, navigation, matches, initialized } = router.state;
+    // During the first load or a navigation, the protected route's loader sees the missing
+    // session and redirects (without "your session has ended": a first visit had none).
+    if (!initialized || navigation.state !== 'idle') return;
     if (!matches.some((match) => match.route.id === PROTECTED_ROUTE_ID)) return;
     void router.navigate(signInPath(`${location.pathname}${location.search}`, 'expired'), { replace: true });
   });

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { ReactNode, Ref } from 'react';
 
 interface AlertProps {
   tone: 'error' | 'success' | 'info' | 'warning';
@@ -7,16 +7,19 @@ interface AlertProps {
   /** Marks the alert as the element to focus after the next navigation or submit. */
   focusAfterNavigation?: boolean;
   id?: string;
+  /** For a message that takes focus as soon as it appears (give it `focusAfterNavigation` too). */
+  ref?: Ref<HTMLDivElement>;
 }
 
 /**
  * A message box. Errors and warnings are announced at once (role="alert"); success and info
  * politely (role="status").
  */
-export function Alert({ tone, title, children, focusAfterNavigation = false, id }: AlertProps) {
+export function Alert({ tone, title, children, focusAfterNavigation = false, id, ref }: AlertProps) {
   const urgent = tone === 'error' || tone === 'warning';
   return (
     <div
+      ref={ref}
       id={id}
       className={`alert alert--${tone}`}
       role={urgent ? 'alert' : 'status'}

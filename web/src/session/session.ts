@@ -7,6 +7,9 @@ import { signInPath } from '../lib/returnTo';
 
 export const SESSION_KEY = ['session'] as const;
 
+/** Query keys that start with this hold what anyone may see (not customer data). */
+export const PUBLIC_KEY = ['public'] as const;
+
 /** The route that guards every signed-in page; its loader data is the session. */
 export const PROTECTED_ROUTE_ID = 'protected';
 
@@ -56,7 +59,9 @@ export async function withSession<T>(queryClient: QueryClient, request: Request,
 
 /** Drops every cached answer that belongs to the signed-in customer. */
 export function forgetCustomerData(queryClient: QueryClient): void {
-  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
+  queryClient.removeQueries({
+    predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] && query.queryKey[0] !== PUBLIC_KEY[0],
+  });
 }
 
 /** The signed-in session, for components below the protected route. */

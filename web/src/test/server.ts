@@ -1,6 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupServer } from 'msw/node';
-import type { Case, PortalDocument, Session } from '../api/types';
+import type { AuthMethods, Case, PortalDocument, Session } from '../api/types';
 
 /** An in-memory stand-in for the portal API, just rich enough for the app's tests. */
 export const CUSTOMER_ID = '001TEST000000001AAA';
@@ -45,6 +45,12 @@ function makeDocuments(count: number): PortalDocument[] {
   }));
 }
 
+/** What `/auth/methods` answers when the portal offers single sign-on. */
+export const oidcMethods: AuthMethods = {
+  password: true,
+  oidc: { label: 'Sign in with Salesforce', login_url: '/auth/oidc/login' },
+};
+
 interface RecordedRequest {
   method: string;
   url: URL;
@@ -54,6 +60,7 @@ interface RecordedRequest {
 
 export const mockApi = {
   session: null as Session | null,
+  authMethods: { password: true, oidc: null } as AuthMethods,
   cases: makeCases(60),
   documents: makeDocuments(30),
   requests: [] as RecordedRequest[],
@@ -62,6 +69,7 @@ export const mockApi = {
 
 export function resetMockApi(): void {
   mockApi.session = null;
+  mockApi.authMethods = { password: true, oidc: null };
   mockApi.cases = makeCases(60);
   mockApi.documents = makeDocuments(30);
   mockApi.requests = [];
@@ -102,6 +110,10 @@ export const handlers = [
   http.get('/auth/session', async ({ request }) => {
     await record(request);
     return mockApi.session ? HttpResponse.json(mockApi.session) : unauthorized();
+  }),
+  http.get('/auth/methods', async ({ request }) => {
+    await record(request);
+    return HttpResponse.json(mockApi.authMethods);
   }),
   http.post('/auth/login', async ({ request }) => {
     await record(request);

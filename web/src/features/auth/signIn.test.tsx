@@ -8,7 +8,9 @@ describe('sign in', () => {
   it('sends a signed-out visitor to sign-in and back to the page they asked for', async () => {
     const { user, router } = renderApp('/cases?status=open');
     expect(await screen.findByRole('heading', { level: 1, name: 'Sign in to your account' })).toBeInTheDocument();
-    expect(router.state.location.search).toContain('returnTo=%2Fcases%3Fstatus%3Dopen');
+    expect(router.state.location.search).toBe('?returnTo=%2Fcases%3Fstatus%3Dopen');
+    // A first visit had no session, so none has "ended".
+    expect(screen.queryByText(/Your session has ended/)).not.toBeInTheDocument();
 
     await user.type(screen.getByLabelText('Email address'), 'alice@acme.example');
     await user.type(screen.getByLabelText('Password'), 'portal-demo');

@@ -1,0 +1,397 @@
+//! A read-through cache in front of Salesforce.
+//!
+//! - Each resource has its own freshness TTL; a fresh entry answers without a call.
+//! - Concurrent misses for one key make one call: `moka`'s `try_get_with` runs one loader and
+//!   hands its result to every waiter.
+//! - Stale-if-error: entries are kept past their TTL, up to `max_stale_secs`; when Salesforce
+//!   fails (or the circuit or the API budget guard refuses a read), the last good value is
+//!   served and the response is marked stale ([`Freshness`]). With nothing to serve, the
+//!   error stands (503 with Retry-After).
+//! - Writes invalidate: a customer's new case bumps the account's generation, which is part of
+//!   every key of that account, so its lists are reloaded at once.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use async_trait::async_trait;
+use moka::Expiry;
+use moka::future::Cache;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, NewCase,
+    PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+};
+use crate::domain::paging::Page;
+use crate::services::metrics::Metrics;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Freshness of accounts and contacts (names rarely change).
+    pub accounts_ttl_secs: u64,
+    /// Freshness of case lists and cases.
+    pub cases_ttl_secs: u64,
+    /// Freshness of document lists and documents.
+    pub documents_ttl_secs: u64,
+    /// How old a value may be when it is served because Salesforce failed.
+    pub max_stale_secs: u64,
+    /// Most entries kept.
+    pub max_entries: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            accounts_ttl_secs: 600,
+            cases_ttl_secs: 60,
+            documents_ttl_secs: 300,
+            max_stale_secs: 3600,
+            max_entries: 100_000,
+        }
+    }
+}
+
+tokio::task_local! {
+    /// Set for the span of one request by the HTTP layer: the age in seconds of the oldest
+    /// stale value served, so the response can say the data may be out of date.
+    static STALE_AGE: Cell<Option<u64>>;
+}
+
+/// Tracks whether a request was answered from stale data.
+pub struct Freshness;
+
+impl Freshness {
+    /// Runs `f` and returns its output with the age of the stalest value it was served.
+    pub async fn track<F: Future>(f: F) -> (F::Output, Option<u64>) {
+        STALE_AGE
+            .scope(Cell::new(None), async move {
+                let out = f.await;
+                (out, STALE_AGE.with(Cell::get))
+            })
+            .await
+    }
+
+    fn mark(age: Duration) {
+        let _ = STALE_AGE.try_with(|cell| {
+            let age = age.as_secs();
+            cell.set(Some(cell.get().map_or(age, |a| a.max(age))));
+        });
+    }
+}
+
+#[derive(Clone)]
+enum Value {
+    Account(Option<Account>),
+    Contact(Option<Contact>),
+    Cases(Page<CaseRecord>),
+    Case(Option<CaseRecord>),
+    Documents(Page<DocumentRecord>),
+    Document(Option<DocumentRecord>),
+}
+
+#[derive(Clone)]
+struct Entry {
+    value: Value,
+    fetched: Instant,
+    ttl: Duration,
+}
+
+struct FreshFor;
+
+impl Expiry<String, Arc<Entry>> for FreshFor {
+    fn expire_after_create(
+        &self,
+        _: &String,
+        entry: &Arc<Entry>,
+        _: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &String,
+        entry: &Arc<Entry>,
+        _: std::time::Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+pub struct CachedPort {
+    inner: Arc<dyn SalesforcePort>,
+    config: CacheConfig,
+    /// Entries within their TTL.
+    fresh: Cache<String, Arc<Entry>>,
+    /// The last good value of every key, kept for `max_stale_secs` to serve when Salesforce fails.
+    last_good: Cache<String, Arc<Entry>>,
+    generations: Mutex<HashMap<SalesforceId, u64>>,
+    metrics: Arc<Metrics>,
+}
+
+impl CachedPort {
+    pub fn new(inner: Arc<dyn SalesforcePort>, config: CacheConfig, metrics: Arc<Metrics>) -> Self {
+        let fresh = Cache::builder()
+            .max_capacity(config.max_entries)
+            .expire_after(FreshFor)
+            .build();
+        let last_good = Cache::builder()
+            .max_capacity(config.max_entries)
+            .time_to_live(Duration::from_secs(config.max_stale_secs))
+            .build();
+        Self {
+            inner,
+            config,
+            fresh,
+            last_good,
+            generations: Mutex::new(HashMap::new()),
+            metrics,
+        }
+    }
+
+    fn generation(&self, account: &SalesforceId) -> u64 {
+        self.generations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(account)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Forgets everything cached for the account: its lists show a new case at once.
+    fn invalidate(&self, account: &SalesforceId) {
+        *self
+            .generations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(account.clone())
+            .or_insert(0) += 1;
+    }
+
+    async fn read<T>(
+        &self,
+        resource: &'static str,
+        key: String,
+        ttl: u64,
+        load: impl Future<Output = PortResult<T>> + Send,
+        wrap: fn(T) -> Value,
+        unwrap: fn(&Value) -> Option<T>,
+    ) -> PortResult<T> {
+        let unwrap_entry = |entry: &Entry| {
+            unwrap(&entry.value).ok_or_else(|| {
+                PortError::Internal(anyhow!("cache entry {resource} has another type"))
+            })
+        };
+        if let Some(entry) = self.fresh.get(&key).await {
+            self.metrics.cache_lookup(resource, "hit");
+            return unwrap_entry(&entry);
+        }
+        let ttl = Duration::from_secs(ttl);
+        let loaded = self
+            .fresh
+            .try_get_with(key.clone(), async move {
+                load.await.map(|value| {
+                    Arc::new(Entry {
+                        value: wrap(value),
+                        fetched: Instant::now(),
+                        ttl,
+                    })
+                })
+            })
+            .await;
+        match loaded {
+            Ok(entry) => {
+                self.metrics.cache_lookup(resource, "miss");
+                self.last_good.insert(key, Arc::clone(&entry)).await;
+                unwrap_entry(&entry)
+            }
+            Err(err) => match &*err {
+                PortError::Unavailable(cause) => match self.last_good.get(&key).await {
+                    Some(entry)
+                        if entry.fetched.elapsed()
+                            <= Duration::from_secs(self.config.max_stale_secs) =>
+                    {
+                        self.metrics.cache_lookup(resource, "stale");
+                        tracing::warn!(
+                            resource,
+                            age_secs = entry.fetched.elapsed().as_secs(),
+                            error = format!("{cause:#}"),
+                            "serving stale data"
+                        );
+                        Freshness::mark(entry.fetched.elapsed());
+                        unwrap_entry(&entry)
+                    }
+                    _ => Err(PortError::Unavailable(anyhow!("{cause:#}"))),
+                },
+                PortError::Internal(cause) => Err(PortError::Internal(anyhow!("{cause:#}"))),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl SalesforcePort for CachedPort {
+    async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
+        let key = format!("account:{id}");
+        self.read(
+            "account",
+            key,
+            self.config.accounts_ttl_secs,
+            self.inner.account(id),
+            Value::Account,
+            |v| match v {
+                Value::Account(a) => Some(a.clone()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
+        let key = format!("contact:{id}");
+        self.read(
+            "contact",
+            key,
+            self.config.accounts_ttl_secs,
+            self.inner.contact(id),
+            Value::Contact,
+            |v| match v {
+                Value::Contact(c) => Some(c.clone()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
+        // Sign-in must see the org as it is now.
+        self.inner.contacts_by_email(email).await
+    }
+
+    async fn query_cases(
+        &self,
+        account: &SalesforceId,
+        query: &CaseQuery,
+    ) -> PortResult<Page<CaseRecord>> {
+        let key = format!(
+            "cases:{account}:{}:{:?}:{:?}:{}:{:?}:{}",
+            self.generation(account),
+            query.status,
+            query.search,
+            query.sort.spelling(),
+            query.after,
+            query.limit
+        );
+        self.read(
+            "cases",
+            key,
+            self.config.cases_ttl_secs,
+            self.inner.query_cases(account, query),
+            Value::Cases,
+            |v| match v {
+                Value::Cases(p) => Some(p.clone()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    async fn case(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<CaseRecord>> {
+        let key = format!("case:{account}:{}:{id}", self.generation(account));
+        self.read(
+            "case",
+            key,
+            self.config.cases_ttl_secs,
+            self.inner.case(account, id),
+            Value::Case,
+            |v| match v {
+                Value::Case(c) => Some(c.clone()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
+        let account = case.account_id.clone();
+        let outcome = self.inner.upsert_case(case).await;
+        if outcome.is_ok() {
+            self.invalidate(&account);
+        }
+        outcome
+    }
+
+    async fn query_documents(
+        &self,
+        account: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<DocumentRecord>> {
+        let key = format!(
+            "documents:{account}:{:?}:{}:{:?}:{}",
+            query.search,
+            query.sort.spelling(),
+            query.after,
+            query.limit
+        );
+        self.read(
+            "documents",
+            key,
+            self.config.documents_ttl_secs,
+            self.inner.query_documents(account, query),
+            Value::Documents,
+            |v| match v {
+                Value::Documents(p) => Some(p.clone()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    async fn document(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<DocumentRecord>> {
+        let key = format!("document:{account}:{id}");
+        self.read(
+            "document",
+            key,
+            self.config.documents_ttl_secs,
+            self.inner.document(account, id),
+            Value::Document,
+            |v| match v {
+                Value::Document(d) => Some(d.clone()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        self.inner.version_data(version_id).await
+    }
+
+    async fn check_ready(&self) -> PortResult<()> {
+        self.inner.check_ready().await
+    }
+
+    fn api_usage(&self) -> Option<(u64, u64)> {
+        self.inner.api_usage()
+    }
+
+    fn diagnostics(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("cache", "memory".to_owned())];
+        out.extend(self.inner.diagnostics());
+        out
+    }
+}

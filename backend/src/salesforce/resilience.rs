@@ -1,0 +1,440 @@
+//! Calls to Salesforce that survive Salesforce's bad days: a timeout on every call, retries
+//! only where repeating is safe (reads, and creates by external-id upsert) with exponential
+//! backoff and full jitter bounded in count and time, a circuit breaker that fails fast while
+//! Salesforce is down and probes it before trusting it again, and an API budget guard that
+//! stops optional reads before the portal can exhaust the org's daily allocation.
+//!
+//! It wraps any [`SalesforcePort`]; the cache sits in front of it, so reads refused here are
+//! served from cache (marked stale) when there is something to serve.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use async_trait::async_trait;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, NewCase,
+    PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+};
+use crate::domain::paging::Page;
+use crate::services::metrics::Metrics;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResilienceConfig {
+    /// Most attempts of one retryable call, the first included.
+    pub max_attempts: u32,
+    /// Backoff: the n-th retry waits a random time up to `min(max, base * 2^n)` ("full jitter").
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Retries stop when the next wait would pass this much time since the first attempt.
+    pub retry_budget_ms: u64,
+    /// One attempt, from sending to the last header, may take this long.
+    pub call_timeout_ms: u64,
+    /// Consecutive failures that open the circuit.
+    pub breaker_failures: u32,
+    /// How long an open circuit fails fast before one probe is let through.
+    pub breaker_open_secs: u64,
+    /// Share of the org's daily API allocation (from `Sforce-Limit-Info`) above which the
+    /// portal stops optional reads and serves them from cache only; creates still go through.
+    pub api_budget_share: f64,
+}
+
+impl Default for ResilienceConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            backoff_base_ms: 100,
+            backoff_max_ms: 1_000,
+            retry_budget_ms: 3_000,
+            call_timeout_ms: 10_000,
+            breaker_failures: 5,
+            breaker_open_secs: 30,
+            api_budget_share: 0.9,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CircuitState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+impl CircuitState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Open => "open",
+            Self::HalfOpen => "half_open",
+        }
+    }
+
+    /// For the metrics gauge: 0 closed, 1 half-open, 2 open.
+    pub fn level(self) -> i64 {
+        match self {
+            Self::Closed => 0,
+            Self::HalfOpen => 1,
+            Self::Open => 2,
+        }
+    }
+}
+
+enum State {
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
+    /// One probe is out; it decides. A probe that never reports (its caller went away) is
+    /// replaced after `stale_after`.
+    HalfOpen {
+        probe_started: Instant,
+    },
+}
+
+/// A circuit breaker for one Salesforce org.
+pub struct Breaker {
+    state: Mutex<State>,
+    threshold: u32,
+    open_for: Duration,
+    stale_probe: Duration,
+}
+
+impl Breaker {
+    pub fn new(threshold: u32, open_for: Duration, stale_probe: Duration) -> Self {
+        Self {
+            state: Mutex::new(State::Closed { failures: 0 }),
+            threshold: threshold.max(1),
+            open_for,
+            stale_probe,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// May a call go out now? `Err(wait)` while the circuit is open.
+    pub fn admit(&self) -> Result<(), Duration> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        match *state {
+            State::Closed { .. } => Ok(()),
+            State::Open { until } if now < until => Err(until - now),
+            State::Open { .. } => {
+                *state = State::HalfOpen { probe_started: now };
+                Ok(())
+            }
+            State::HalfOpen { probe_started }
+                if now.duration_since(probe_started) > self.stale_probe =>
+            {
+                *state = State::HalfOpen { probe_started: now };
+                Ok(())
+            }
+            State::HalfOpen { .. } => Err(self.open_for),
+        }
+    }
+
+    pub fn success(&self) {
+        *self.lock() = State::Closed { failures: 0 };
+    }
+
+    pub fn failure(&self) {
+        let mut state = self.lock();
+        let open = State::Open {
+            until: Instant::now() + self.open_for,
+        };
+        *state = match *state {
+            State::Closed { failures } if failures + 1 < self.threshold => State::Closed {
+                failures: failures + 1,
+            },
+            _ => open,
+        };
+    }
+
+    pub fn state(&self) -> CircuitState {
+        match *self.lock() {
+            State::Closed { .. } => CircuitState::Closed,
+            State::Open { until } if Instant::now() < until => CircuitState::Open,
+            State::Open { .. } | State::HalfOpen { .. } => CircuitState::HalfOpen,
+        }
+    }
+}
+
+pub struct ResilientPort {
+    inner: Arc<dyn SalesforcePort>,
+    config: ResilienceConfig,
+    breaker: Breaker,
+    metrics: Arc<Metrics>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A read the cache can stand in for: stopped by the budget guard.
+    OptionalRead,
+    /// A read the request cannot do without (e.g. the file of a download): retried, not budgeted.
+    Read,
+    /// A write that is safe to repeat (upsert by external id).
+    SafeWrite,
+}
+
+impl ResilientPort {
+    pub fn new(
+        inner: Arc<dyn SalesforcePort>,
+        config: ResilienceConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let breaker = Breaker::new(
+            config.breaker_failures,
+            Duration::from_secs(config.breaker_open_secs),
+            Duration::from_millis(config.call_timeout_ms.saturating_mul(2)),
+        );
+        Self {
+            inner,
+            config,
+            breaker,
+            metrics,
+        }
+    }
+
+    pub fn circuit(&self) -> CircuitState {
+        self.breaker.state()
+    }
+
+    fn over_budget(&self) -> bool {
+        let Some((used, limit)) = self.inner.api_usage() else {
+            return false;
+        };
+        limit > 0 && (used as f64) >= self.config.api_budget_share * limit as f64
+    }
+
+    fn backoff(&self, retry: u32) -> Duration {
+        let cap = self
+            .config
+            .backoff_base_ms
+            .saturating_mul(1u64 << retry.min(20))
+            .min(self.config.backoff_max_ms);
+        Duration::from_millis(rand::rng().random_range(0..=cap))
+    }
+
+    fn observe(&self, operation: &'static str, outcome: &'static str, took: Duration) {
+        self.metrics.salesforce_call(operation, outcome, took);
+        self.metrics.circuit_state.set(self.breaker.state().level());
+        if let Some((used, limit)) = self.inner.api_usage() {
+            self.metrics.set_api_usage(used, limit);
+        }
+    }
+
+    async fn call<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: Kind,
+        attempt: F,
+    ) -> PortResult<T>
+    where
+        F: Fn() -> Fut + Send + Sync,
+        Fut: Future<Output = PortResult<T>> + Send,
+    {
+        if kind == Kind::OptionalRead && self.over_budget() {
+            self.observe(operation, "budget_guard", Duration::ZERO);
+            return Err(PortError::Unavailable(anyhow!(
+                "the org's API allocation is nearly used up; optional reads are paused"
+            )));
+        }
+        let started = Instant::now();
+        let budget = Duration::from_millis(self.config.retry_budget_ms);
+        let timeout = Duration::from_millis(self.config.call_timeout_ms);
+        let mut tries = 0;
+        loop {
+            if let Err(wait) = self.breaker.admit() {
+                self.observe(operation, "circuit_open", Duration::ZERO);
+                return Err(PortError::Unavailable(anyhow!(
+                    "the Salesforce circuit is open for another {} s",
+                    wait.as_secs().max(1)
+                )));
+            }
+            tries += 1;
+            let call_started = Instant::now();
+            let result = match tokio::time::timeout(timeout, attempt()).await {
+                Ok(result) => result,
+                Err(_) => Err(PortError::Unavailable(anyhow!(
+                    "Salesforce did not answer within {timeout:?}"
+                ))),
+            };
+            let took = call_started.elapsed();
+            match result {
+                Ok(value) => {
+                    self.breaker.success();
+                    self.observe(operation, "ok", took);
+                    return Ok(value);
+                }
+                Err(PortError::Unavailable(err)) => {
+                    self.breaker.failure();
+                    self.observe(operation, "unavailable", took);
+                    let wait = self.backoff(tries);
+                    if tries >= self.config.max_attempts || started.elapsed() + wait > budget {
+                        return Err(PortError::Unavailable(err));
+                    }
+                    tracing::info!(
+                        operation,
+                        tries,
+                        wait_ms = wait.as_millis() as u64,
+                        error = format!("{err:#}"),
+                        "retrying a Salesforce call"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Err(other) => {
+                    // Salesforce answered; the request itself was wrong. The org is healthy.
+                    self.breaker.success();
+                    self.observe(operation, "error", took);
+                    return Err(other);
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SalesforcePort for ResilientPort {
+    // Accounts and contacts are what sign-in needs: essential, never budget-guarded.
+    async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
+        self.call("account", Kind::Read, || self.inner.account(id))
+            .await
+    }
+
+    async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
+        self.call("contact", Kind::Read, || self.inner.contact(id))
+            .await
+    }
+
+    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
+        // Sign-in cannot work from a cache of other people's emails: essential.
+        self.call("contacts_by_email", Kind::Read, || {
+            self.inner.contacts_by_email(email)
+        })
+        .await
+    }
+
+    async fn query_cases(
+        &self,
+        account: &SalesforceId,
+        query: &CaseQuery,
+    ) -> PortResult<Page<CaseRecord>> {
+        self.call("query_cases", Kind::OptionalRead, || {
+            self.inner.query_cases(account, query)
+        })
+        .await
+    }
+
+    async fn case(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<CaseRecord>> {
+        self.call("case", Kind::OptionalRead, || self.inner.case(account, id))
+            .await
+    }
+
+    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
+        self.call("upsert_case", Kind::SafeWrite, || {
+            self.inner.upsert_case(case.clone())
+        })
+        .await
+    }
+
+    async fn query_documents(
+        &self,
+        account: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<DocumentRecord>> {
+        self.call("query_documents", Kind::OptionalRead, || {
+            self.inner.query_documents(account, query)
+        })
+        .await
+    }
+
+    async fn document(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<DocumentRecord>> {
+        self.call("document", Kind::OptionalRead, || {
+            self.inner.document(account, id)
+        })
+        .await
+    }
+
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        self.call("version_data", Kind::Read, || {
+            self.inner.version_data(version_id)
+        })
+        .await
+    }
+
+    async fn check_ready(&self) -> PortResult<()> {
+        if self.breaker.state() == CircuitState::Open {
+            return Err(PortError::Unavailable(anyhow!(
+                "the Salesforce circuit is open"
+            )));
+        }
+        self.inner.check_ready().await
+    }
+
+    fn api_usage(&self) -> Option<(u64, u64)> {
+        self.inner.api_usage()
+    }
+
+    fn diagnostics(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("circuit", self.breaker.state().as_str().to_owned())];
+        out.extend(self.inner.diagnostics());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_breaker_opens_after_the_threshold_and_lets_one_probe_through() {
+        let breaker = Breaker::new(3, Duration::from_millis(50), Duration::from_secs(10));
+        for _ in 0..2 {
+            breaker.failure();
+            assert_eq!(breaker.state(), CircuitState::Closed);
+        }
+        breaker.failure();
+        assert_eq!(breaker.state(), CircuitState::Open);
+        assert!(breaker.admit().is_err(), "fails fast while open");
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(breaker.admit().is_ok(), "one probe after the open period");
+        assert!(breaker.admit().is_err(), "only one probe at a time");
+        breaker.failure();
+        assert_eq!(
+            breaker.state(),
+            CircuitState::Open,
+            "a failed probe reopens"
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(breaker.admit().is_ok());
+        breaker.success();
+        assert_eq!(breaker.state(), CircuitState::Closed);
+        assert!(breaker.admit().is_ok());
+    }
+
+    #[test]
+    fn a_success_resets_the_count() {
+        let breaker = Breaker::new(2, Duration::from_secs(60), Duration::from_secs(10));
+        breaker.failure();
+        breaker.success();
+        breaker.failure();
+        assert_eq!(breaker.state(), CircuitState::Closed);
+    }
+}

@@ -1,0 +1,385 @@
+//! Salesforce failing in each of the ways the emulator can inject: reads keep working from
+//! cache and say they are stale, every create either succeeds exactly once or fails with 503
+//! and Retry-After, no request outlives its timeout, and the circuit opens and then recovers.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::{GLOBEX, TestApp, User, new_case, problem};
+use salesforce_emulator::Outage;
+use serde_json::Value;
+
+/// Short timings so each scenario runs in seconds: 400 ms per attempt, three attempts within
+/// a 1.5 s budget, a circuit that opens after 3 failures for 1 s, and TTLs of zero so every
+/// read goes to Salesforce (and the stale path is what serves it when Salesforce fails).
+async fn app() -> TestApp {
+    TestApp::spawn_salesforce_with(|c| {
+        c.resilience.call_timeout_ms = 400;
+        c.resilience.max_attempts = 3;
+        c.resilience.backoff_base_ms = 20;
+        c.resilience.backoff_max_ms = 100;
+        c.resilience.retry_budget_ms = 1_500;
+        c.resilience.breaker_failures = 3;
+        c.resilience.breaker_open_secs = 1;
+        c.cache.accounts_ttl_secs = 0;
+        c.cache.cases_ttl_secs = 0;
+        c.cache.documents_ttl_secs = 0;
+        c.cases.rate_limit.burst = 1_000;
+        c.http.request_timeout_secs = 5;
+    })
+    .await
+}
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A read that must answer 200 from cache, marked stale, within the request timeout.
+async fn stale_read(user: &User, path: &str) -> Value {
+    let started = Instant::now();
+    let response = user.get(path).await;
+    assert!(
+        started.elapsed() < REQUEST_TIMEOUT,
+        "{path} took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(
+        response.headers()["x-data-stale"],
+        "true",
+        "{path} is marked stale"
+    );
+    assert!(response.headers().contains_key("age"));
+    response.json().await.unwrap()
+}
+
+/// Creates `n` cases with idempotency keys; returns each key's status and case id.
+async fn create_many(user: &User, label: &str, n: usize) -> HashMap<String, (u16, Option<String>)> {
+    let mut results = HashMap::new();
+    for i in 0..n {
+        let key = format!("{label}-{i}");
+        let started = Instant::now();
+        let response = user.create_case(&new_case(&key), Some(&key)).await;
+        assert!(
+            started.elapsed() < REQUEST_TIMEOUT,
+            "create took {:?}",
+            started.elapsed()
+        );
+        let status = response.status().as_u16();
+        let id = match status {
+            201 => Some(
+                response.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            ),
+            503 => {
+                let retry: u64 = response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry >= 1);
+                problem(response, 503).await;
+                None
+            }
+            other => panic!("create answered {other}"),
+        };
+        results.insert(key, (status, id));
+    }
+    results
+}
+
+/// After the fault: every acknowledged case exists exactly once; the failed ones, retried with
+/// the same key, are created exactly once (never twice, even if Salesforce got the first try).
+async fn check_exactly_once(
+    app: &TestApp,
+    user: &User,
+    results: &HashMap<String, (u16, Option<String>)>,
+) {
+    let emulator = app.emulator.as_ref().unwrap();
+    for (key, (status, id)) in results {
+        if *status == 503 {
+            let retry = user.create_case(&new_case(key), Some(key)).await;
+            assert_eq!(retry.status(), 201, "retry of {key}");
+        }
+        let stored: Vec<Value> = emulator
+            .records
+            .all("Case")
+            .unwrap()
+            .into_iter()
+            .filter(|c| c["Subject"] == key.as_str())
+            .collect();
+        assert_eq!(stored.len(), 1, "{key} stored exactly once");
+        if let Some(id) = id {
+            assert_eq!(
+                stored[0]["Id"],
+                id.as_str(),
+                "{key} is the acknowledged case"
+            );
+        }
+    }
+}
+
+async fn warm(user: &User) {
+    user.get_json(&format!("/customer/{GLOBEX}/cases")).await;
+    user.get_json(&format!("/customer/{GLOBEX}/documents"))
+        .await;
+}
+
+async fn circuit(app: &TestApp) -> f64 {
+    let text = app
+        .anonymous()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with("portal_salesforce_circuit_state "))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1.0)
+}
+
+/// Polls (bounded) until the circuit closes again after the fault is gone.
+async fn recovers(app: &TestApp, user: &User) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = user.get(&format!("/customer/{GLOBEX}/cases")).await;
+        if response.status() == 200 && response.headers().get("x-data-stale").is_none() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the portal did not recover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(circuit(app).await, 0.0, "the circuit closed again");
+    let ready = app
+        .anonymous()
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bursts_of_5xx() {
+    let app = app().await;
+    let gina = app.login("gina@globex.example").await;
+    warm(&gina).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| f.error_rate = 1.0);
+    stale_read(&gina, &format!("/customer/{GLOBEX}/cases")).await;
+    stale_read(&gina, &format!("/customer/{GLOBEX}/documents")).await;
+    let results = create_many(&gina, "burst", 3).await;
+    assert!(results.values().all(|(s, _)| *s == 503));
+    assert_eq!(circuit(&app).await, 2.0, "the circuit opened");
+    let ready = app
+        .anonymous()
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503, "readiness reports the open circuit");
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(
+        body["checks"]["salesforce_circuit"]["status"], "open",
+        "{body}"
+    );
+    emulator.faults.clear();
+    recovers(&app, &gina).await;
+    check_exactly_once(&app, &gina, &results).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flaky_5xx_never_lose_or_duplicate_a_case() {
+    let app = app().await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| f.error_rate = 0.4);
+    let results = create_many(&gina, "flaky", 12).await;
+    emulator.faults.clear();
+    recovers(&app, &gina).await;
+    check_exactly_once(&app, &gina, &results).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage() {
+    for outage in [Outage::Refuse, Outage::Hang] {
+        let app = app().await;
+        let gina = app.login("gina@globex.example").await;
+        warm(&gina).await;
+        let emulator = app.emulator.as_ref().unwrap();
+        emulator.faults.update(|f| f.outage = Some(outage));
+        stale_read(&gina, &format!("/customer/{GLOBEX}/cases")).await;
+        stale_read(&gina, &format!("/customer/{GLOBEX}/documents")).await;
+        // Nothing cached for this one: a clear 503, not a hang.
+        let uncached = gina
+            .get(&format!("/customer/{GLOBEX}/cases?sort=subject"))
+            .await;
+        assert_eq!(uncached.status(), 503, "{outage:?}");
+        assert!(uncached.headers().contains_key("retry-after"));
+        let results = create_many(&gina, &format!("outage-{outage:?}"), 3).await;
+        assert_eq!(circuit(&app).await, 2.0, "{outage:?}: the circuit opened");
+        emulator.faults.clear();
+        recovers(&app, &gina).await;
+        check_exactly_once(&app, &gina, &results).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_slower_than_the_timeout() {
+    let app = app().await;
+    let gina = app.login("gina@globex.example").await;
+    warm(&gina).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| f.latency_ms = 1_500);
+    stale_read(&gina, &format!("/customer/{GLOBEX}/cases")).await;
+    let results = create_many(&gina, "slow", 3).await;
+    emulator.faults.clear();
+    recovers(&app, &gina).await;
+    // The slow creates may have reached Salesforce after the portal gave up: the upsert on the
+    // idempotency key makes the retry find them instead of creating them again.
+    check_exactly_once(&app, &gina, &results).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_expiry_is_invisible() {
+    let app = app().await;
+    let gina = app.login("gina@globex.example").await;
+    warm(&gina).await;
+    app.emulator.as_ref().unwrap().faults.expire_tokens();
+    let response = gina.get(&format!("/customer/{GLOBEX}/cases")).await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers().get("x-data-stale").is_none(),
+        "renewed, not stale"
+    );
+    let results = create_many(&gina, "token", 2).await;
+    assert!(results.values().all(|(s, _)| *s == 201));
+    check_exactly_once(&app, &gina, &results).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_limit_exceeded() {
+    let app = app().await;
+    let gina = app.login("gina@globex.example").await;
+    warm(&gina).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| f.request_limit_exceeded = true);
+    stale_read(&gina, &format!("/customer/{GLOBEX}/cases")).await;
+    let results = create_many(&gina, "limit", 2).await;
+    assert!(results.values().all(|(s, _)| *s == 503));
+    emulator.faults.clear();
+    recovers(&app, &gina).await;
+    check_exactly_once(&app, &gina, &results).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unable_to_lock_row() {
+    let app = app().await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| f.unable_to_lock_row_rate = 1.0);
+    // Reads are not writes: unaffected.
+    let fresh = gina.get(&format!("/customer/{GLOBEX}/cases")).await;
+    assert_eq!(fresh.status(), 200);
+    assert!(fresh.headers().get("x-data-stale").is_none());
+    let results = create_many(&gina, "locked", 2).await;
+    assert!(results.values().all(|(s, _)| *s == 503));
+    emulator.faults.update(|f| f.unable_to_lock_row_rate = 0.5);
+    let flaky = create_many(&gina, "half-locked", 6).await;
+    emulator.faults.clear();
+    recovers(&app, &gina).await;
+    check_exactly_once(&app, &gina, &results).await;
+    check_exactly_once(&app, &gina, &flaky).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_misses_on_a_cold_key_make_one_call() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    // Slow Salesforce down so that all 100 requests arrive while the first load is running.
+    emulator.faults.update(|f| f.latency_ms = 300);
+    emulator.requests.clear();
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let gina = gina.clone();
+            tokio::spawn(async move {
+                gina.get(&format!("/customer/{GLOBEX}/documents?sort=title"))
+                    .await
+                    .status()
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let queries = emulator.requests.count("GET", "/services/data/v62.0/query");
+    assert_eq!(
+        queries, 1,
+        "100 concurrent requests on a cold key made {queries} Salesforce calls"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_new_case_shows_at_once_despite_the_cache() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let gina = app.login("gina@globex.example").await;
+    let before = gina
+        .get_json(&format!("/customer/{GLOBEX}/cases?limit=1"))
+        .await;
+    let created: Value = gina
+        .create_case(&new_case("fresh after write"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let after = gina
+        .get_json(&format!("/customer/{GLOBEX}/cases?limit=1"))
+        .await;
+    assert_ne!(before["items"][0]["id"], after["items"][0]["id"]);
+    assert_eq!(after["items"][0]["id"], created["id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_budget_guard_serves_reads_from_cache_only() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        c.resilience.api_budget_share = 0.0;
+        c.cache.cases_ttl_secs = 0;
+    })
+    .await;
+    let gina = app.login("gina@globex.example").await;
+    // Any usage is over a zero budget: the first read had nothing cached, so it is refused...
+    let refused = gina.get(&format!("/customer/{GLOBEX}/cases")).await;
+    assert_eq!(refused.status(), 503);
+    // ...while creating a case, which is essential, still works.
+    let created = gina
+        .create_case(&new_case("budget"), Some("budget-1"))
+        .await;
+    assert_eq!(created.status(), 201);
+    let calls = app
+        .emulator
+        .as_ref()
+        .unwrap()
+        .requests
+        .count("GET", "/services/data/v62.0/query");
+    let text = app
+        .anonymous()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains(r#"outcome="budget_guard""#), "{text}");
+    assert!(
+        calls <= 2,
+        "only the create's own lookups reached Salesforce: {calls}"
+    );
+}
