@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::case::Picklists;
 use crate::salesforce::cache::CacheConfig;
 use crate::salesforce::resilience::ResilienceConfig;
+use crate::telemetry::TelemetryConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -35,6 +36,8 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    /// Trace export over OTLP.
+    pub telemetry: TelemetryConfig,
     /// How the org's Case Status and Priority values map to the API's enums.
     pub picklists: Picklists,
     /// The org to use when `backend = "salesforce"`.
@@ -269,6 +272,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
+            telemetry: TelemetryConfig::default(),
             picklists: Picklists::default(),
             salesforce: None,
             resilience: ResilienceConfig::default(),

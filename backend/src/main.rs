@@ -52,7 +52,10 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
         Ok(config) => config,
         Err(err) => return fail(&err.to_string()),
     };
-    portal::telemetry::init(&config.log);
+    let telemetry = match portal::telemetry::init_with(&config.log, &config.telemetry) {
+        Ok(telemetry) => telemetry,
+        Err(err) => return fail(&format!("telemetry: {err:#}")),
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => return fail(&format!("starting the runtime: {err}")),
@@ -63,13 +66,15 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         portal::run(config, listener).await
     });
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = format!("{err:#}"), "portal failed");
             fail(&format!("{err:#}"))
         }
-    }
+    };
+    telemetry.shutdown();
+    code
 }
 
 fn hash_password() -> ExitCode {

@@ -223,3 +223,86 @@ fn bad_configuration_stops_start_up_with_a_clear_message() {
         assert!(!stderr.contains(SECRET), "the secret never shows");
     }
 }
+
+/// Every export a collector received: its content type and body.
+type Exports = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A stand-in OTLP/HTTP collector that keeps every trace export it receives.
+async fn collector() -> (SocketAddr, Exports) {
+    let received: Exports = Arc::default();
+    let store = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let store = Arc::clone(&store);
+                async move {
+                    let content_type = headers
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    store.lock().unwrap().push((content_type, body.to_vec()));
+                    axum::http::StatusCode::OK
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traces_are_exported_over_otlp_with_the_request_id() {
+    let (collector_addr, received) = collector().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut child = portal(data.path())
+        .env(
+            "PORTAL_TELEMETRY__OTLP_ENDPOINT",
+            format!("http://{collector_addr}"),
+        )
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr: SocketAddr = loop {
+        let line = lines.next().expect("portal exited").unwrap();
+        let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        if event["message"] == "portal listening" {
+            break event["addr"].as_str().unwrap().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .header("x-request-id", "trace-me-0042")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // SIGTERM: the portal drains and flushes its buffered spans before exiting.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success());
+    let exports = received.lock().unwrap().clone();
+    assert!(!exports.is_empty(), "no trace export reached the collector");
+    assert!(
+        exports.iter().all(|(ct, _)| ct == "application/x-protobuf"),
+        "{exports:?}"
+    );
+    let all: Vec<u8> = exports.into_iter().flat_map(|(_, body)| body).collect();
+    let contains = |needle: &[u8]| all.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        contains(b"trace-me-0042"),
+        "the request id is an attribute of the exported span"
+    );
+    assert!(contains(b"customer-portal"), "service.name is set");
+}
