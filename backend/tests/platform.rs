@@ -26,6 +26,16 @@ async fn probes_answer() {
     if common::test_redis().is_some() {
         checks["redis"] = json!({"status": "up"});
     }
+    if common::salesforce_backend() {
+        // The Salesforce adapter also reports its circuit and its cache.
+        checks["salesforce_circuit"] = json!({"status": "closed"});
+        let cache = if common::test_redis().is_some() {
+            "memory+redis-invalidation"
+        } else {
+            "memory"
+        };
+        checks["salesforce_cache"] = json!({"status": cache});
+    }
     assert_eq!(ready, json!({"status": "ready", "checks": checks}));
 }
 

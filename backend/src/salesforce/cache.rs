@@ -28,6 +28,7 @@ use super::{
 };
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
+use crate::shared_state::redis::Redis;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -131,12 +132,20 @@ pub struct CachedPort {
     fresh: Cache<String, Arc<Entry>>,
     /// The last good value of every key, kept for `max_stale_secs` to serve when Salesforce fails.
     last_good: Cache<String, Arc<Entry>>,
+    /// Per-account generations, in process; with Redis, in Redis, so that a write on one
+    /// instance invalidates the account's entries on every instance.
     generations: Mutex<HashMap<SalesforceId, u64>>,
+    redis: Option<Redis>,
     metrics: Arc<Metrics>,
 }
 
 impl CachedPort {
-    pub fn new(inner: Arc<dyn SalesforcePort>, config: CacheConfig, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        inner: Arc<dyn SalesforcePort>,
+        config: CacheConfig,
+        metrics: Arc<Metrics>,
+        redis: Option<Redis>,
+    ) -> Self {
         let fresh = Cache::builder()
             .max_capacity(config.max_entries)
             .expire_after(FreshFor)
@@ -151,27 +160,48 @@ impl CachedPort {
             fresh,
             last_good,
             generations: Mutex::new(HashMap::new()),
+            redis,
             metrics,
         }
     }
 
-    fn generation(&self, account: &SalesforceId) -> u64 {
-        self.generations
+    async fn generation(&self, account: &SalesforceId) -> PortResult<u64> {
+        if let Some(redis) = &self.redis {
+            let key = redis.key(&["cache-gen", account.as_str()]);
+            let generation: Option<u64> = redis::AsyncCommands::get(&mut redis.connection(), &key)
+                .await
+                .map_err(|e| {
+                    PortError::Unavailable(anyhow!("reading the cache generation from Redis: {e}"))
+                })?;
+            return Ok(generation.unwrap_or(0));
+        }
+        Ok(self
+            .generations
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(account)
             .copied()
-            .unwrap_or(0)
+            .unwrap_or(0))
     }
 
-    /// Forgets everything cached for the account: its lists show a new case at once.
-    fn invalidate(&self, account: &SalesforceId) {
+    /// Forgets everything cached for the account, on every instance: its lists show a new
+    /// case at once.
+    async fn invalidate(&self, account: &SalesforceId) {
         *self
             .generations
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .entry(account.clone())
             .or_insert(0) += 1;
+        if let Some(redis) = &self.redis {
+            let key = redis.key(&["cache-gen", account.as_str()]);
+            let bumped: Result<u64, _> =
+                redis::AsyncCommands::incr(&mut redis.connection(), &key, 1u64).await;
+            if let Err(err) = bumped {
+                // The case exists; other instances may show it only after their TTL.
+                tracing::warn!(error = %err, account = %account, "could not invalidate the shared cache");
+            }
+        }
     }
 
     async fn read<T>(
@@ -281,7 +311,7 @@ impl SalesforcePort for CachedPort {
     ) -> PortResult<Page<CaseRecord>> {
         let key = format!(
             "cases:{account}:{}:{:?}:{:?}:{}:{:?}:{}",
-            self.generation(account),
+            self.generation(account).await?,
             query.status,
             query.search,
             query.sort.spelling(),
@@ -307,7 +337,7 @@ impl SalesforcePort for CachedPort {
         account: &SalesforceId,
         id: &SalesforceId,
     ) -> PortResult<Option<CaseRecord>> {
-        let key = format!("case:{account}:{}:{id}", self.generation(account));
+        let key = format!("case:{account}:{}:{id}", self.generation(account).await?);
         self.read(
             "case",
             key,
@@ -326,7 +356,7 @@ impl SalesforcePort for CachedPort {
         let account = case.account_id.clone();
         let outcome = self.inner.upsert_case(case).await;
         if outcome.is_ok() {
-            self.invalidate(&account);
+            self.invalidate(&account).await;
         }
         outcome
     }
@@ -390,7 +420,12 @@ impl SalesforcePort for CachedPort {
     }
 
     fn diagnostics(&self) -> Vec<(&'static str, String)> {
-        let mut out = vec![("cache", "memory".to_owned())];
+        let kind = if self.redis.is_some() {
+            "memory+redis-invalidation"
+        } else {
+            "memory"
+        };
+        let mut out = vec![("cache", kind.to_owned())];
         out.extend(self.inner.diagnostics());
         out
     }

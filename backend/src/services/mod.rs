@@ -61,6 +61,7 @@ impl Services {
                     resilient,
                     config.cache.clone(),
                     Arc::clone(&metrics),
+                    shared.redis().cloned(),
                 ))
             }
             Backend::Mock => {
