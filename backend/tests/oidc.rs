@@ -286,3 +286,25 @@ async fn without_oidc_configured_its_routes_do_not_exist() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_unreachable_provider_is_reported_as_unavailable() {
+    let app = TestApp::spawn_oidc().await;
+    let client = app.anonymous();
+    let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .faults
+        .update(|f| f.outage = Some(salesforce_emulator::Outage::Refuse));
+    assert_eq!(flow.finish().await, "/sign-in?sso_error=unavailable");
+    assert_eq!(
+        client
+            .get(app.url("/auth/session"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

@@ -260,7 +260,15 @@ impl OidcService {
             .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
             .request_async(&self.http)
             .await
-            .map_err(|e| refuse(Refusal::CodeRejected, &format!("{e:?}")))?;
+            .map_err(|e| {
+                // The provider refusing the code is the user's to retry; not reaching the
+                // provider at all is "unavailable".
+                let refusal = match &e {
+                    openidconnect::RequestTokenError::ServerResponse(_) => Refusal::CodeRejected,
+                    _ => Refusal::Unavailable,
+                };
+                refuse(refusal, &format!("{e:?}"))
+            })?;
         let id_token = token
             .id_token()
             .ok_or_else(|| refuse(Refusal::InvalidToken, "the token response has no id_token"))?;
@@ -273,7 +281,13 @@ impl OidcService {
             .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?
             .request_async(&self.http)
             .await
-            .map_err(|e| refuse(Refusal::InvalidToken, &format!("userinfo: {e}")))?;
+            .map_err(|e| {
+                let refusal = match &e {
+                    openidconnect::UserInfoError::Request(_) => Refusal::Unavailable,
+                    _ => Refusal::InvalidToken,
+                };
+                refuse(refusal, &format!("userinfo: {e}"))
+            })?;
 
         let email = match self.config.contact_claim.as_str() {
             "email" => userinfo
