@@ -287,7 +287,7 @@ impl ApiError {
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
-                "Our case system is not reachable right now. Please try again in a minute.",
+                "A system the portal depends on is not reachable right now. Please try again in a minute.",
             ),
             Self::Http(status) => Problem::for_status(*status),
             Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),

@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import { ApiError, NetworkError } from './errors';
+import { readStaleness, type Fetched } from './freshness';
 import type { paths } from './schema';
 
 /**
@@ -19,8 +20,8 @@ interface FetchResult<D> {
   response: Response;
 }
 
-/** Turns an openapi-fetch result into its data, or throws `ApiError` / `NetworkError`. */
-export async function call<D>(pending: Promise<FetchResult<D>>): Promise<D> {
+/** Waits for an openapi-fetch result and throws `ApiError` / `NetworkError` unless it is a 2xx. */
+async function settle<D>(pending: Promise<FetchResult<D>>): Promise<{ data: D; response: Response }> {
   let result: FetchResult<D>;
   try {
     result = await pending;
@@ -29,17 +30,24 @@ export async function call<D>(pending: Promise<FetchResult<D>>): Promise<D> {
     throw new NetworkError(error);
   }
   if (!result.response.ok) throw ApiError.fromResponse(result.response, result.error);
-  return result.data as D;
+  return { data: result.data as D, response: result.response };
+}
+
+/** Turns an openapi-fetch result into its data, or throws `ApiError` / `NetworkError`. */
+export async function call<D>(pending: Promise<FetchResult<D>>): Promise<D> {
+  return (await settle(pending)).data;
 }
 
 /** Like `call`, for responses that also carry something useful in their headers. */
 export async function callWithResponse<D>(pending: Promise<FetchResult<D>>): Promise<{ data: D; response: Response }> {
-  let result: FetchResult<D>;
-  try {
-    result = await pending;
-  } catch (error) {
-    throw new NetworkError(error);
-  }
-  if (!result.response.ok) throw ApiError.fromResponse(result.response, result.error);
-  return { data: result.data as D, response: result.response };
+  return settle(pending);
+}
+
+/**
+ * Like `call`, for reads the server may answer from its cache when Salesforce fails: the data
+ * comes with `stale` set from `X-Data-Stale` and `Age`.
+ */
+export async function callFetched<D>(pending: Promise<FetchResult<D>>): Promise<Fetched<D>> {
+  const { data, response } = await settle(pending);
+  return { data, stale: readStaleness(response.headers) };
 }

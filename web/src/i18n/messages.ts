@@ -79,6 +79,12 @@ export const en = {
   'common.optional': 'optional',
   'common.tryAgainAt': 'at {time} ({relative})',
 
+  'staleData.unreachable.cases': 'Our case system is not reachable right now.',
+  'staleData.unreachable.documents': 'Our document system is not reachable right now.',
+  'staleData.age': 'You are seeing information from {relative}; it may be out of date.',
+  'staleData.ageRecent': 'You are seeing information from less than a minute ago; it may be out of date.',
+  'staleData.ageUnknown': 'You are seeing information saved earlier; it may be out of date.',
+
   'documents.heading': 'Documents',
   'documents.intro': 'Invoices, reports and agreements shared with your company.',
   'documents.searchLabel': 'Search documents by title',

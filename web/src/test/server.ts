@@ -65,6 +65,8 @@ export const mockApi = {
   documents: makeDocuments(30),
   requests: [] as RecordedRequest[],
   createdCount: 0,
+  /** When set, reads answer as the API does from its cache while Salesforce is down. */
+  staleAgeSeconds: null as number | null,
 };
 
 export function resetMockApi(): void {
@@ -74,6 +76,7 @@ export function resetMockApi(): void {
   mockApi.documents = makeDocuments(30);
   mockApi.requests = [];
   mockApi.createdCount = 0;
+  mockApi.staleAgeSeconds = null;
 }
 
 export function signIn(): void {
@@ -106,6 +109,12 @@ async function record(request: Request): Promise<void> {
 
 const unauthorized = () => problem(401, 'Not signed in');
 
+/** A read's answer, marked stale-if-error (`X-Data-Stale`, `Age`) when `mockApi.staleAgeSeconds` is set. */
+function read(body: JsonBodyType) {
+  const age = mockApi.staleAgeSeconds;
+  return HttpResponse.json(body, age === null ? {} : { headers: { 'X-Data-Stale': 'true', Age: String(age) } });
+}
+
 export const handlers = [
   http.get('/auth/session', async ({ request }) => {
     await record(request);
@@ -134,7 +143,7 @@ export const handlers = [
     const url = new URL(request.url);
     const q = (url.searchParams.get('q') ?? '').toLowerCase();
     const items = mockApi.documents.filter((d) => d.title.toLowerCase().includes(q));
-    return HttpResponse.json(page(items, url));
+    return read(page(items, url));
   }),
   http.get('/customer/:customerId/cases', async ({ request }) => {
     await record(request);
@@ -147,13 +156,13 @@ export const handlers = [
         (status === 'all' || (status === 'closed') === c.is_closed) &&
         (c.subject.toLowerCase().includes(q) || c.case_number.includes(q)),
     );
-    return HttpResponse.json(page(items, url));
+    return read(page(items, url));
   }),
   http.get('/customer/:customerId/cases/:caseId', async ({ request, params }) => {
     await record(request);
     if (!mockApi.session) return unauthorized();
     const found = mockApi.cases.find((c) => c.id === params.caseId);
-    return found ? HttpResponse.json(found) : problem(404, 'Not found');
+    return found ? read(found) : problem(404, 'Not found');
   }),
   http.post('/customer/:customerId/cases', async ({ request }) => {
     await record(request);

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { renderApp } from '../../test/renderApp';
@@ -73,6 +73,39 @@ describe('cases list', () => {
     expect(screen.getByRole('button', { name: 'Previous page' })).toHaveAttribute('aria-disabled', 'false');
   });
 
+  it('says politely when the list comes from the cache while Salesforce is down, until fresh data arrives', async () => {
+    signIn();
+    mockApi.staleAgeSeconds = 120;
+    const { queryClient } = renderApp('/cases');
+    await screen.findByRole('table', { name: 'Your cases' });
+    const notice = screen.getByRole('status');
+    expect(notice).toHaveTextContent(
+      'Our case system is not reachable right now. You are seeing information from 2 minutes ago; it may be out of date.',
+    );
+    // Near the heading, before the filters; polite, and not something that takes focus.
+    expect(screen.getByRole('heading', { level: 1, name: 'Cases' }).compareDocumentPosition(notice)).toBe(
+      Node.DOCUMENT_POSITION_FOLLOWING,
+    );
+    expect(notice.compareDocumentPosition(screen.getByRole('radio', { name: 'All' })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    expect(notice.querySelector('[tabindex]')).toBeNull();
+
+    mockApi.staleAgeSeconds = null;
+    await act(() => queryClient.invalidateQueries({ queryKey: ['cases'] }));
+    await waitFor(() => {
+      expect(screen.getByRole('status')).toBeEmptyDOMElement();
+    });
+    expect(screen.getByRole('table', { name: 'Your cases' })).toBeInTheDocument();
+  });
+
+  it('shows no notice for fresh data', async () => {
+    signIn();
+    renderApp('/cases');
+    await screen.findByRole('table', { name: 'Your cases' });
+    expect(screen.getByRole('status')).toBeEmptyDOMElement();
+    expect(screen.queryByText(/may be out of date/)).not.toBeInTheDocument();
+  });
+
   it('explains an empty result', async () => {
     signIn();
     renderApp('/cases?q=nothing-matches');
@@ -119,6 +152,33 @@ describe('case detail', () => {
     await waitFor(() => {
       expect(router.state.location.search).toBe('?status=closed');
     });
+  });
+
+  it('says when the case comes from the cache, and stops once a refetch is fresh', async () => {
+    signIn();
+    mockApi.staleAgeSeconds = 3 * 3600;
+    const item = mockApi.cases[0]!;
+    const { queryClient } = renderApp(`/cases/${item.id}`);
+    expect(await screen.findByRole('heading', { level: 1, name: item.subject })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent(
+      'Our case system is not reachable right now. You are seeing information from 3 hours ago; it may be out of date.',
+    );
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+
+    mockApi.staleAgeSeconds = null;
+    await act(() => queryClient.invalidateQueries({ queryKey: ['cases'] }));
+    await waitFor(() => {
+      expect(screen.getByRole('status')).toBeEmptyDOMElement();
+    });
+    expect(screen.getByRole('heading', { level: 1, name: item.subject })).toBeInTheDocument();
+  });
+
+  it('shows no notice for a fresh case', async () => {
+    signIn();
+    const item = mockApi.cases[0]!;
+    renderApp(`/cases/${item.id}`);
+    expect(await screen.findByRole('heading', { level: 1, name: item.subject })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toBeEmptyDOMElement();
   });
 
   it('says a case that is not the customer’s is not found', async () => {

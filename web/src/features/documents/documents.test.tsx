@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { renderApp } from '../../test/renderApp';
 import { CUSTOMER_ID, mockApi, requestsTo, signIn } from '../../test/server';
@@ -51,5 +51,31 @@ describe('documents', () => {
     signIn();
     renderApp('/documents?q=zzz');
     expect(await screen.findByText('No documents match “zzz”.')).toBeInTheDocument();
+  });
+
+  it('says when the documents come from the cache, until a refetch is fresh', async () => {
+    signIn();
+    mockApi.staleAgeSeconds = 2 * 86_400;
+    const { queryClient } = renderApp('/documents');
+    await screen.findByRole('table', { name: 'Your documents' });
+    expect(screen.getByRole('status')).toHaveTextContent(
+      'Our document system is not reachable right now. You are seeing information from 2 days ago; it may be out of date.',
+    );
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+
+    mockApi.staleAgeSeconds = null;
+    await act(() => queryClient.invalidateQueries({ queryKey: ['documents'] }));
+    await waitFor(() => {
+      expect(screen.getByRole('status')).toBeEmptyDOMElement();
+    });
+    expect(screen.getByRole('table', { name: 'Your documents' })).toBeInTheDocument();
+  });
+
+  it('shows no notice for fresh documents', async () => {
+    signIn();
+    renderApp('/documents');
+    await screen.findByRole('table', { name: 'Your documents' });
+    expect(screen.getByRole('status')).toBeEmptyDOMElement();
+    expect(screen.queryByText(/may be out of date/)).not.toBeInTheDocument();
   });
 });

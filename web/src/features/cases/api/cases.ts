@@ -1,5 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
-import { api, call } from '../../../api/client';
+import { api, callFetched } from '../../../api/client';
 import type { CaseQuery } from '../../../api/types';
 import { currentCursor, readChoice, readCursors, readQuery } from '../../../lib/listSearch';
 
@@ -56,7 +56,7 @@ export function casesQuery(customerId: string, search: CasesSearch) {
   return queryOptions({
     queryKey: caseKeys.list(customerId, search),
     queryFn: ({ signal }) =>
-      call(
+      callFetched(
         api.GET('/customer/{customer_id}/cases', {
           params: {
             path: { customer_id: customerId },

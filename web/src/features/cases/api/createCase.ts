@@ -4,6 +4,7 @@ import { isApiError } from '../../../api/errors';
 import type { Case, CasePriority, NewCaseBody } from '../../../api/types';
 import type { MessageKey } from '../../../i18n';
 import { charCount, hasControlCharacters } from '../../../lib/text';
+import { caseQuery } from './case';
 import { caseKeys } from './cases';
 
 /** The server's limits (POST /customer/{id}/cases), mirrored so mistakes show before sending. */
@@ -89,7 +90,8 @@ export function useCreateCase(customerId: string) {
     retry: (failureCount, error) => isApiError(error, 409) && failureCount < IN_FLIGHT_RETRIES,
     retryDelay: (attempt) => Math.min(500 * 2 ** attempt, 4000),
     onSuccess: async (created) => {
-      queryClient.setQueryData(caseKeys.detail(customerId, created.id), created);
+      // Straight from the server's answer to the create: never from its cache.
+      queryClient.setQueryData(caseQuery(customerId, created.id).queryKey, { data: created, stale: null });
       await queryClient.invalidateQueries({ queryKey: caseKeys.lists(customerId) });
     },
   });

@@ -5,6 +5,7 @@ import { DateTime } from '../../../components/DateTime';
 import { PageHeader } from '../../../components/PageHeader';
 import { LoadingScreen } from '../../../components/PendingBar';
 import { ProblemMessage } from '../../../components/ProblemMessage';
+import { StaleDataNotice } from '../../../components/StaleDataNotice';
 import { t } from '../../../i18n';
 import { requireSession, useSession, withSession } from '../../../session/session';
 import { caseQuery } from '../api/case';
@@ -58,7 +59,7 @@ export function CaseDetailRoute() {
     );
   }
 
-  const item = query.data;
+  const { data: item, stale } = query.data;
   return (
     <article className="case-detail">
       <BackToCases listSearch={state.listSearch} />
@@ -72,6 +73,7 @@ export function CaseDetailRoute() {
         <span className="case-detail__number">{item.case_number}</span>
         <StatusBadge status={item.status} />
       </p>
+      <StaleDataNotice stale={stale} source="cases" />
 
       <section aria-labelledby="case-details-heading" className="card">
         <h2 id="case-details-heading">{t('caseDetail.details')}</h2>

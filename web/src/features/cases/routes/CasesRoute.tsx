@@ -7,6 +7,7 @@ import { LoadingScreen } from '../../../components/PendingBar';
 import { ProblemMessage } from '../../../components/ProblemMessage';
 import { SearchBox } from '../../../components/SearchBox';
 import { SelectField } from '../../../components/SelectField';
+import { StaleDataNotice } from '../../../components/StaleDataNotice';
 import { t, tp } from '../../../i18n';
 import { updateSearch } from '../../../lib/listSearch';
 import { requireSession, useSession, withSession } from '../../../session/session';
@@ -48,7 +49,7 @@ export function CasesRoute() {
 
   const page = search.cursors.length + 1;
   const filtered = search.q !== '' || search.status !== 'all';
-  const data = query.data;
+  const data = query.data?.data;
 
   let body;
   if (data) {
@@ -102,6 +103,7 @@ export function CasesRoute() {
           </Link>
         }
       />
+      <StaleDataNotice stale={query.data?.stale} source="cases" />
       <div className="toolbar">
         <StatusFilter
           value={shown.status}

@@ -1,5 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
-import { api, call } from '../../../api/client';
+import { api, callFetched } from '../../../api/client';
 import type { DocumentQuery, PortalDocument } from '../../../api/types';
 import type { MessageKey } from '../../../i18n';
 import { currentCursor, readChoice, readCursors, readQuery } from '../../../lib/listSearch';
@@ -36,7 +36,7 @@ export function documentsQuery(customerId: string, search: DocumentsSearch) {
   return queryOptions({
     queryKey: documentKeys.list(customerId, search),
     queryFn: ({ signal }) =>
-      call(
+      callFetched(
         api.GET('/customer/{customer_id}/documents', {
           params: {
             path: { customer_id: customerId },

@@ -6,6 +6,7 @@ import { Pagination } from '../../../components/Pagination';
 import { ProblemMessage } from '../../../components/ProblemMessage';
 import { SearchBox } from '../../../components/SearchBox';
 import { SelectField } from '../../../components/SelectField';
+import { StaleDataNotice } from '../../../components/StaleDataNotice';
 import { LoadingScreen } from '../../../components/PendingBar';
 import { t, tp } from '../../../i18n';
 import { updateSearch } from '../../../lib/listSearch';
@@ -46,11 +47,12 @@ export function DocumentsRoute() {
   }
 
   const page = search.cursors.length + 1;
-  const nextCursor = query.data?.next_cursor ?? null;
+  const nextCursor = query.data?.data.next_cursor ?? null;
 
   return (
     <>
       <PageHeader title={t('documents.heading')} intro={t('documents.intro')} />
+      <StaleDataNotice stale={query.data?.stale} source="documents" />
       <div className="toolbar">
         <SearchBox
           label={t('documents.searchLabel')}
@@ -77,17 +79,17 @@ export function DocumentsRoute() {
             void query.refetch();
           }}
         />
-      ) : query.data.items.length === 0 ? (
+      ) : query.data.data.items.length === 0 ? (
         <EmptyState>
           <p>{search.q ? t('documents.emptySearch', { q: search.q }) : t('documents.empty')}</p>
         </EmptyState>
       ) : (
         <section aria-labelledby="documents-results">
           <p id="documents-results" className="results-summary" aria-live="polite">
-            {tp('documents.summary', query.data.items.length, { page })}
+            {tp('documents.summary', query.data.data.items.length, { page })}
             {stale ? <span className="results-summary__updating"> · {t('common.updating')}</span> : null}
           </p>
-          <DocumentsTable customerId={customerId} documents={query.data.items} sort={search.sort} stale={stale} />
+          <DocumentsTable customerId={customerId} documents={query.data.data.items} sort={search.sort} stale={stale} />
           <Pagination
             page={page}
             hasPrevious={search.cursors.length > 0}
