@@ -659,3 +659,59 @@ async fn the_redis_rate_limit_gives_governors_numbers() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_cache_is_shared_through_redis() {
+    if common::test_redis().is_none() {
+        eprintln!("SKIPPED the_read_cache_is_shared_through_redis: PORTAL_TEST_REDIS is not set");
+        return;
+    }
+    let prefix = common::unique_redis_prefix();
+    let first_prefix = prefix.clone();
+    let a = TestApp::spawn_salesforce_with(move |c| c.redis_prefix = first_prefix).await;
+    let org = a.emulator.as_ref().unwrap();
+    let base = org.base_url.clone();
+    // B talks to A's org and shares A's Redis keys.
+    let b = TestApp::spawn_salesforce_with(move |c| {
+        c.redis_prefix = prefix;
+        if let Some(sf) = c.salesforce.as_mut() {
+            sf.login_url = base;
+        }
+    })
+    .await;
+    let list = format!("/customer/{GLOBEX}/cases?limit=5");
+    let from_a = a.login("gina@globex.example").await.get_json(&list).await;
+    let gina_b = b.login("gina@globex.example").await;
+    org.requests.clear();
+    let from_b = gina_b.get_json(&list).await;
+    assert_eq!(from_a, from_b);
+    assert_eq!(
+        org.requests.count("GET", "/services/data/v62.0/query"),
+        0,
+        "B answered from the cache A filled"
+    );
+    // A new case created through B shows through A at once.
+    let created: Value = gina_b
+        .create_case(&new_case("shared cache"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let newest = a.login("gina@globex.example").await.get_json(&list).await;
+    assert_eq!(newest["items"][0]["id"], created["id"]);
+    // And when the org goes down, B serves what A fetched, marked stale.
+    let documents = format!("/customer/{GLOBEX}/documents");
+    a.login("gina@globex.example")
+        .await
+        .get_json(&documents)
+        .await;
+    org.faults
+        .update(|f| f.outage = Some(salesforce_emulator::Outage::Refuse));
+    let stale = gina_b.get(&documents).await;
+    assert_eq!(stale.status(), 200);
+    assert!(
+        stale.headers().get("x-data-stale").is_none(),
+        "still fresh within its TTL"
+    );
+    println!("RAN the_read_cache_is_shared_through_redis");
+}

@@ -138,7 +138,7 @@ pub fn decode_cursor(raw: &str, sort: &str, filter: &str) -> Result<Keyset, Curs
 }
 
 /// One page of rows, and the keyset to continue from when there are more.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<Keyset>,

@@ -85,7 +85,7 @@ impl Freshness {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 enum Value {
     Account(Option<Account>),
     Contact(Option<Contact>),
@@ -100,6 +100,21 @@ struct Entry {
     value: Value,
     fetched: Instant,
     ttl: Duration,
+}
+
+/// An entry as stored in Redis: the value and when it was fetched (Unix milliseconds), so
+/// every instance judges its freshness the same way.
+#[derive(Serialize, Deserialize)]
+struct SharedEntry {
+    value: Value,
+    fetched_ms: i64,
+}
+
+impl SharedEntry {
+    fn age(&self) -> Duration {
+        let now = chrono::Utc::now().timestamp_millis();
+        Duration::from_millis(u64::try_from(now - self.fetched_ms).unwrap_or(0))
+    }
 }
 
 struct FreshFor;
@@ -213,6 +228,27 @@ impl CachedPort {
         wrap: fn(T) -> Value,
         unwrap: fn(&Value) -> Option<T>,
     ) -> PortResult<T> {
+        match &self.redis {
+            Some(redis) => {
+                self.read_shared(redis, resource, key, ttl, load, wrap, unwrap)
+                    .await
+            }
+            None => {
+                self.read_local(resource, key, ttl, load, wrap, unwrap)
+                    .await
+            }
+        }
+    }
+
+    async fn read_local<T>(
+        &self,
+        resource: &'static str,
+        key: String,
+        ttl: u64,
+        load: impl Future<Output = PortResult<T>> + Send,
+        wrap: fn(T) -> Value,
+        unwrap: fn(&Value) -> Option<T>,
+    ) -> PortResult<T> {
         let unwrap_entry = |entry: &Entry| {
             unwrap(&entry.value).ok_or_else(|| {
                 PortError::Internal(anyhow!("cache entry {resource} has another type"))
@@ -247,15 +283,95 @@ impl CachedPort {
                         if entry.fetched.elapsed()
                             <= Duration::from_secs(self.config.max_stale_secs) =>
                     {
-                        self.metrics.cache_lookup(resource, "stale");
-                        tracing::warn!(
-                            resource,
-                            age_secs = entry.fetched.elapsed().as_secs(),
-                            error = format!("{cause:#}"),
-                            "serving stale data"
-                        );
-                        Freshness::mark(entry.fetched.elapsed());
+                        self.serve_stale(resource, entry.fetched.elapsed(), cause);
                         unwrap_entry(&entry)
+                    }
+                    _ => Err(PortError::Unavailable(anyhow!("{cause:#}"))),
+                },
+                PortError::Internal(cause) => Err(PortError::Internal(anyhow!("{cause:#}"))),
+            },
+        }
+    }
+
+    fn serve_stale(&self, resource: &'static str, age: Duration, cause: &anyhow::Error) {
+        self.metrics.cache_lookup(resource, "stale");
+        tracing::warn!(
+            resource,
+            age_secs = age.as_secs(),
+            error = format!("{cause:#}"),
+            "serving stale data"
+        );
+        Freshness::mark(age);
+    }
+
+    /// The Redis-backed path: entries live in Redis (shared by every instance, kept for
+    /// `max_stale_secs`, fresh for the resource's TTL); concurrent misses on this instance still
+    /// share one load through the local cache, which then holds only what is in flight.
+    #[allow(clippy::too_many_arguments, reason = "the same shape as read_local")]
+    async fn read_shared<T>(
+        &self,
+        redis: &Redis,
+        resource: &'static str,
+        key: String,
+        ttl: u64,
+        load: impl Future<Output = PortResult<T>> + Send,
+        wrap: fn(T) -> Value,
+        unwrap: fn(&Value) -> Option<T>,
+    ) -> PortResult<T> {
+        use redis::AsyncCommands;
+        let unwrap_value = |value: &Value| {
+            unwrap(value).ok_or_else(|| {
+                PortError::Internal(anyhow!("cache entry {resource} has another type"))
+            })
+        };
+        let redis_key = redis.key(&["cache", &key]);
+        let stored: Option<String> =
+            redis.connection().get(&redis_key).await.map_err(|e| {
+                PortError::Unavailable(anyhow!("reading the cache from Redis: {e}"))
+            })?;
+        let stored: Option<SharedEntry> = stored.and_then(|json| serde_json::from_str(&json).ok());
+        let ttl = Duration::from_secs(ttl);
+        if let Some(entry) = stored.as_ref().filter(|e| e.age() < ttl) {
+            self.metrics.cache_lookup(resource, "hit");
+            return unwrap_value(&entry.value);
+        }
+        // Only coalescing here: the local entry lives a moment, Redis keeps the value.
+        let loaded = self
+            .fresh
+            .try_get_with(key.clone(), async move {
+                load.await.map(|value| {
+                    Arc::new(Entry {
+                        value: wrap(value),
+                        fetched: Instant::now(),
+                        ttl: Duration::from_secs(1).min(ttl),
+                    })
+                })
+            })
+            .await;
+        match loaded {
+            Ok(entry) => {
+                self.metrics.cache_lookup(resource, "miss");
+                let shared = SharedEntry {
+                    value: entry.value.clone(),
+                    fetched_ms: chrono::Utc::now().timestamp_millis(),
+                };
+                if let Ok(json) = serde_json::to_string(&shared) {
+                    let keep_ms = self.config.max_stale_secs.saturating_mul(1000).max(1);
+                    let saved: Result<(), _> =
+                        redis.connection().pset_ex(&redis_key, json, keep_ms).await;
+                    if let Err(err) = saved {
+                        tracing::warn!(error = %err, "could not store a cache entry in Redis");
+                    }
+                }
+                unwrap_value(&entry.value)
+            }
+            Err(err) => match &*err {
+                PortError::Unavailable(cause) => match stored {
+                    Some(entry)
+                        if entry.age() <= Duration::from_secs(self.config.max_stale_secs) =>
+                    {
+                        self.serve_stale(resource, entry.age(), cause);
+                        unwrap_value(&entry.value)
                     }
                     _ => Err(PortError::Unavailable(anyhow!("{cause:#}"))),
                 },

@@ -77,7 +77,7 @@ pub struct UpsertOutcome {
 
 /// A file shared with the customer: a ContentDocument joined with its latest ContentVersion,
 /// reached through a ContentDocumentLink to the account with Visibility `AllUsers`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentRecord {
     pub id: SalesforceId,
     pub title: String,
