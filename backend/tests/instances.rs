@@ -713,5 +713,5 @@ async fn the_read_cache_is_shared_through_redis() {
         stale.headers().get("x-data-stale").is_none(),
         "still fresh within its TTL"
     );
-    println!("RAN the_read_cache_is_shared_through_redis");
+    eprintln!("RAN the_read_cache_is_shared_through_redis");
 }
