@@ -229,7 +229,9 @@ fn write_loop(
     }
 }
 
-/// Sorts, applies the keyset and cuts a page; `limit + 1` rows tell whether there is more.
+/// Applies the keyset, then selects and sorts only the `limit + 1` rows the page needs
+/// (`select_nth_unstable`: linear in the account's rows, not n log n); the extra row tells
+/// whether there is more.
 fn page<'a, T: Clone + 'a, F: SortField>(
     rows: impl Iterator<Item = &'a T>,
     sort: Sort<F>,
@@ -237,18 +239,25 @@ fn page<'a, T: Clone + 'a, F: SortField>(
     after: Option<&Keyset>,
     limit: usize,
 ) -> Page<T> {
-    let mut keyed: Vec<((SortValue, SalesforceId), &T)> = rows.map(|r| (key(r), r)).collect();
-    keyed.sort_by(|a, b| sort.compare((&a.0.0, &a.0.1), (&b.0.0, &b.0.1)));
-    let start = match after {
-        Some(k) => keyed.partition_point(|(rk, _)| {
-            sort.compare((&rk.0, &rk.1), (&k.value, &k.id)) != std::cmp::Ordering::Greater
-        }),
-        None => 0,
+    let order = |a: &((SortValue, SalesforceId), &T), b: &((SortValue, SalesforceId), &T)| {
+        sort.compare((&a.0.0, &a.0.1), (&b.0.0, &b.0.1))
     };
-    let mut window: Vec<_> = keyed.into_iter().skip(start).take(limit + 1).collect();
-    let next = if window.len() > limit {
-        window.truncate(limit);
-        window.last().map(|((value, id), _)| Keyset {
+    let mut keyed: Vec<((SortValue, SalesforceId), &T)> = rows
+        .map(|r| (key(r), r))
+        .filter(|(k, _)| {
+            after.is_none_or(|a| {
+                sort.compare((&k.0, &k.1), (&a.value, &a.id)) == std::cmp::Ordering::Greater
+            })
+        })
+        .collect();
+    if keyed.len() > limit + 1 {
+        keyed.select_nth_unstable_by(limit, order);
+        keyed.truncate(limit + 1);
+    }
+    keyed.sort_by(order);
+    let next = if keyed.len() > limit {
+        keyed.truncate(limit);
+        keyed.last().map(|((value, id), _)| Keyset {
             value: value.clone(),
             id: id.clone(),
         })
@@ -256,7 +265,7 @@ fn page<'a, T: Clone + 'a, F: SortField>(
         None
     };
     Page {
-        items: window.into_iter().map(|(_, r)| r.clone()).collect(),
+        items: keyed.into_iter().map(|(_, r)| r.clone()).collect(),
         next,
     }
 }

@@ -126,6 +126,8 @@ enum Slot {
 #[derive(Default)]
 pub struct InMemoryIdempotency {
     slots: Mutex<HashMap<String, Slot>>,
+    /// Expired records are swept at most once a minute, not on every create.
+    next_sweep: Mutex<Option<Instant>>,
 }
 
 #[async_trait]
@@ -133,7 +135,17 @@ impl IdempotencyStore for InMemoryIdempotency {
     async fn begin(&self, key: &str, fingerprint: [u8; 32]) -> StoreResult<Started> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        if slots.len() > 10_000 {
+        let sweep = {
+            let mut next = self.next_sweep.lock().unwrap_or_else(|p| p.into_inner());
+            match *next {
+                Some(at) if at > now => false,
+                _ => {
+                    *next = Some(now + std::time::Duration::from_secs(60));
+                    true
+                }
+            }
+        };
+        if sweep {
             slots.retain(|_, slot| !matches!(slot, Slot::Done { expires, .. } if *expires <= now));
         }
         Ok(match slots.get(key) {
