@@ -308,3 +308,19 @@ async fn an_unreachable_provider_is_reported_as_unavailable() {
         401
     );
 }
+
+#[tokio::test]
+async fn a_refusal_keeps_the_page_the_customer_asked_for() {
+    let app = TestApp::spawn_oidc().await;
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .faults
+        .update(|f| f.id_token_claims = json!({"aud": "another-app"}).as_object().cloned());
+    let client = app.anonymous();
+    let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/cases?status=open").await;
+    assert_eq!(
+        flow.finish().await,
+        "/sign-in?sso_error=invalid_token&returnTo=%2Fcases%3Fstatus%3Dopen"
+    );
+}

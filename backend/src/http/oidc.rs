@@ -78,7 +78,7 @@ pub async fn login(State(state): State<AppState>, Query(query): Query<LoginQuery
                 .build();
             with_cookies(Redirect::to(&started.authorize_url), &[cookie])
         }
-        Err(refusal) => refused(&state, refusal),
+        Err(refusal) => refused(&state, refusal, None),
     }
 }
 
@@ -110,11 +110,11 @@ pub async fn callback(
             description = query.error_description.as_deref(),
             "oidc provider returned an error"
         );
-        return refused(&state, Refusal::ProviderError);
+        return refused(&state, Refusal::ProviderError, None);
     }
     let (Some(code), Some(query_state)) = (query.code.as_deref(), query.state.as_deref()) else {
         tracing::warn!("oidc callback without code or state");
-        return refused(&state, Refusal::BadState);
+        return refused(&state, Refusal::BadState, None);
     };
     let jar = CookieJar::from_headers(&headers);
     let cookie_state = jar.get(STATE_COOKIE).map(|c| c.value().to_owned());
@@ -132,15 +132,20 @@ pub async fn callback(
                 ],
             )
         }
-        Err(refusal) => refused(&state, refusal),
+        Err((refusal, return_to)) => refused(&state, refusal, return_to.as_deref()),
     }
 }
 
-fn refused(state: &AppState, refusal: Refusal) -> Response {
-    with_cookies(
-        Redirect::to(&format!("/sign-in?sso_error={}", refusal.code())),
-        &[cleared_state(state)],
-    )
+/// Back to the sign-in page with the reason and, when this browser's sign-in was known, the
+/// page it was headed for, so a retry (or a password sign-in) still lands there.
+fn refused(state: &AppState, refusal: Refusal, return_to: Option<&str>) -> Response {
+    let mut target = format!("/sign-in?sso_error={}", refusal.code());
+    if let Some(path) = return_to.filter(|p| *p != "/") {
+        let encoded =
+            percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC);
+        target.push_str(&format!("&returnTo={encoded}"));
+    }
+    with_cookies(Redirect::to(&target), &[cleared_state(state)])
 }
 
 fn cleared_state(state: &AppState) -> Cookie<'static> {

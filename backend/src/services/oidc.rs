@@ -232,24 +232,42 @@ impl OidcService {
         code: &str,
         state: &str,
         cookie_state: Option<&str>,
-    ) -> Result<(Session, String, String), Refusal> {
+    ) -> Result<(Session, String, String), (Refusal, Option<String>)> {
         let pending = self
             .pending
             .take(state)
             .await
-            .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?;
+            .map_err(|e| (refuse(Refusal::Unavailable, &e.to_string()), None))?;
         let Some(pending) = pending else {
-            return Err(refuse(
-                Refusal::BadState,
-                "unknown, expired or replayed state",
+            return Err((
+                refuse(Refusal::BadState, "unknown, expired or replayed state"),
+                None,
             ));
         };
         if cookie_state != Some(state) {
-            return Err(refuse(
-                Refusal::BadState,
-                "state does not match this browser's cookie",
+            // Not this browser's sign-in: do not echo its return path either.
+            return Err((
+                refuse(
+                    Refusal::BadState,
+                    "state does not match this browser's cookie",
+                ),
+                None,
             ));
         }
+        let return_to = pending.return_to.clone();
+        self.complete(auth, code, pending)
+            .await
+            .map(|(session, token)| (session, token, return_to.clone()))
+            .map_err(|refusal| (refusal, Some(return_to)))
+    }
+
+    /// The part of a sign-in after its state checked out: code, tokens, user, session.
+    async fn complete(
+        &self,
+        auth: &AuthService,
+        code: &str,
+        pending: PendingSignIn,
+    ) -> Result<(Session, String), Refusal> {
         let client = self
             .client()
             .await
@@ -328,9 +346,7 @@ impl OidcService {
             .open_session(contact, email.to_lowercase(), "oidc")
             .await
             .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?;
-        let (session, token) =
-            opened.ok_or_else(|| refuse(Refusal::UnknownContact, "the contact has no account"))?;
-        Ok((session, token, pending.return_to))
+        opened.ok_or_else(|| refuse(Refusal::UnknownContact, "the contact has no account"))
     }
 }
 
