@@ -370,7 +370,15 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment = figment.merge(Env::prefixed("PORTAL_").split("__").ignore(&["config"]));
+        // PORTAL_CONFIG names the file; PORTAL_TEST_* belong to the test suite. Neither is a
+        // setting, so neither trips the unknown-key check.
+        figment = figment.merge(
+            Env::prefixed("PORTAL_")
+                .filter(|key| {
+                    key != "config" && !key.as_str().to_ascii_lowercase().starts_with("test_")
+                })
+                .split("__"),
+        );
         let config: Config = figment.extract().map_err(Box::new)?;
         config.validate()?;
         Ok(config)

@@ -306,3 +306,19 @@ async fn traces_are_exported_over_otlp_with_the_request_id() {
     );
     assert!(contains(b"customer-portal"), "service.name is set");
 }
+
+#[test]
+fn the_test_suites_own_variables_are_not_settings() {
+    let data = tempfile::tempdir().unwrap();
+    let output = portal(data.path())
+        .env("PORTAL_TEST_REDIS", "redis://127.0.0.1:1")
+        .env("PORTAL_TEST_BACKEND", "salesforce")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
