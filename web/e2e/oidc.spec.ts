@@ -26,9 +26,12 @@ async function signInWithSalesforce(page: Page, email: string): Promise<void> {
   await signInAtProvider(page, email);
 }
 
-/** The refusal's message, in an alert that took focus. */
+/**
+ * The refusal's message, in an alert that took focus. Once the provider has answered for this
+ * browser's own sign-in, the page the customer asked for comes back as `returnTo`.
+ */
 async function expectRefusal(page: Page, code: string, message: string | RegExp): Promise<void> {
-  await expect(page).toHaveURL(new RegExp(`/sign-in\\?sso_error=${code}$`));
+  await expect(page).toHaveURL(new RegExp(`/sign-in\\?sso_error=${code}(&returnTo=[^&]+)?$`));
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('We could not sign you in');
   await expect(alert).toContainText(message);
@@ -146,6 +149,7 @@ test.describe('sign in with Salesforce', () => {
     await page.goto('/sign-in?returnTo=%2Fdocuments');
     await signInWithSalesforce(page, STRANGER);
     await expectRefusal(page, 'unknown_contact', 'your email address is not linked to a customer account');
+    await expect(page).toHaveURL(/&returnTo=%2Fdocuments$/);
     const status = await page.evaluate(async () => (await fetch('/auth/session')).status);
     expect(status).toBe(401);
   });
