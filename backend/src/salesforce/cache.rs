@@ -277,31 +277,43 @@ impl CachedPort {
                 self.last_good.insert(key, Arc::clone(&entry)).await;
                 unwrap_entry(&entry)
             }
-            Err(err) => match &*err {
-                PortError::Unavailable(cause) => match self.last_good.get(&key).await {
-                    Some(entry)
-                        if entry.fetched.elapsed()
-                            <= Duration::from_secs(self.config.max_stale_secs) =>
-                    {
-                        self.serve_stale(resource, entry.fetched.elapsed(), cause);
-                        unwrap_entry(&entry)
-                    }
-                    _ => Err(PortError::Unavailable(anyhow!("{cause:#}"))),
-                },
-                PortError::Internal(cause) => Err(PortError::Internal(anyhow!("{cause:#}"))),
-            },
+            Err(err) => {
+                let last = self.last_good.get(&key).await;
+                let last = last.as_ref().map(|e| (e.fetched.elapsed(), &e.value));
+                self.fall_back(resource, &err, last).and_then(|value| {
+                    unwrap(value).ok_or_else(|| {
+                        PortError::Internal(anyhow!("cache entry {resource} has another type"))
+                    })
+                })
+            }
         }
     }
 
-    fn serve_stale(&self, resource: &'static str, age: Duration, cause: &anyhow::Error) {
-        self.metrics.cache_lookup(resource, "stale");
-        tracing::warn!(
-            resource,
-            age_secs = age.as_secs(),
-            error = format!("{cause:#}"),
-            "serving stale data"
-        );
-        Freshness::mark(age);
+    /// A load failed: when Salesforce was unavailable and the last good value (its age, its
+    /// value) is young enough, serve it marked stale; otherwise pass the error on.
+    fn fall_back<'v>(
+        &self,
+        resource: &'static str,
+        err: &PortError,
+        last: Option<(Duration, &'v Value)>,
+    ) -> PortResult<&'v Value> {
+        match err {
+            PortError::Unavailable(cause) => match last {
+                Some((age, value)) if age <= Duration::from_secs(self.config.max_stale_secs) => {
+                    self.metrics.cache_lookup(resource, "stale");
+                    tracing::warn!(
+                        resource,
+                        age_secs = age.as_secs(),
+                        error = format!("{cause:#}"),
+                        "serving stale data"
+                    );
+                    Freshness::mark(age);
+                    Ok(value)
+                }
+                _ => Err(PortError::Unavailable(anyhow!("{cause:#}"))),
+            },
+            PortError::Internal(cause) => Err(PortError::Internal(anyhow!("{cause:#}"))),
+        }
     }
 
     /// The Redis-backed path: entries live in Redis (shared by every instance, kept for
@@ -365,18 +377,10 @@ impl CachedPort {
                 }
                 unwrap_value(&entry.value)
             }
-            Err(err) => match &*err {
-                PortError::Unavailable(cause) => match stored {
-                    Some(entry)
-                        if entry.age() <= Duration::from_secs(self.config.max_stale_secs) =>
-                    {
-                        self.serve_stale(resource, entry.age(), cause);
-                        unwrap_value(&entry.value)
-                    }
-                    _ => Err(PortError::Unavailable(anyhow!("{cause:#}"))),
-                },
-                PortError::Internal(cause) => Err(PortError::Internal(anyhow!("{cause:#}"))),
-            },
+            Err(err) => {
+                let last = stored.as_ref().map(|e| (e.age(), &e.value));
+                self.fall_back(resource, &err, last).and_then(unwrap_value)
+            }
         }
     }
 }
