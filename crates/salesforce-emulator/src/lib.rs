@@ -44,8 +44,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 pub use config::{EmulatorConfig, OidcClient};
 pub use error::{ApiError, ErrorItem};
@@ -88,7 +88,7 @@ pub struct Emulator {
     /// Every request it answered.
     pub requests: RequestLog,
     state: SharedState,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: CancellationToken,
     task: Option<JoinHandle<()>>,
 }
 
@@ -108,11 +108,9 @@ impl Emulator {
         &self.state.org_id
     }
 
-    /// Stops accepting connections and waits for the server task.
+    /// Stops accepting connections, drops the open ones and waits for the server task.
     pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.shutdown.cancel();
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -121,9 +119,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.shutdown.cancel();
     }
 }
 
@@ -326,8 +322,13 @@ pub async fn spawn(config: EmulatorConfig, listener: TcpListener) -> Result<Emul
         started: chrono::Utc::now(),
     });
     let app = server::router(state.clone());
-    let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(server::serve(listener, app, faults.clone(), rx));
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(server::serve(
+        listener,
+        app,
+        faults.clone(),
+        shutdown.clone(),
+    ));
     Ok(Emulator {
         base_url,
         addr,
@@ -337,7 +338,7 @@ pub async fn spawn(config: EmulatorConfig, listener: TcpListener) -> Result<Emul
         },
         requests: log,
         state,
-        shutdown: Some(tx),
+        shutdown,
         task: Some(task),
     })
 }

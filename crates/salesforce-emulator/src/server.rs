@@ -7,7 +7,7 @@ use axum::routing::{any, get, post};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 
 use crate::faults::{Faults, Outage};
 use crate::state::SharedState;
@@ -46,16 +46,16 @@ pub fn router(state: SharedState) -> Router {
 }
 
 /// Accepts connections until `shutdown`, refusing or holding them during an outage and
-/// dropping open ones when an outage starts.
+/// dropping open ones when an outage starts or the emulator shuts down.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     faults: Faults,
-    mut shutdown: oneshot::Receiver<()>,
+    shutdown: CancellationToken,
 ) {
     loop {
         let (stream, _) = tokio::select! {
-            _ = &mut shutdown => return,
+            _ = shutdown.cancelled() => return,
             accepted = listener.accept() => match accepted {
                 Ok(c) => c,
                 Err(e) => {
@@ -74,9 +74,13 @@ pub async fn serve(
             }
             Some(Outage::Hang) => {
                 let mut watch = faults.watch_outage();
+                let shutdown = shutdown.clone();
                 tokio::spawn(async move {
                     let _held = stream;
-                    let _ = watch.wait_for(Option::is_none).await;
+                    tokio::select! {
+                        _ = watch.wait_for(Option::is_none) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
                 });
                 continue;
             }
@@ -84,12 +88,18 @@ pub async fn serve(
         }
         let service = TowerToHyperService::new(app.clone());
         let mut watch = faults.watch_outage();
+        let shutdown = shutdown.clone();
         tokio::spawn(async move {
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             let conn = builder.serve_connection(TokioIo::new(stream), service);
+            // Biased: an outage that started (or a shutdown) before a request arrived on a
+            // kept-alive connection wins over serving it, so no request slips through after
+            // the switch is thrown.
             tokio::select! {
-                _ = conn => {}
+                biased;
+                _ = shutdown.cancelled() => {}
                 _ = watch.wait_for(Option::is_some) => {}
+                _ = conn => {}
             }
         });
     }

@@ -175,6 +175,61 @@ async fn outage_refuses_connections_until_cleared() {
     assert_eq!(get(&emu, &t, "/limits").await.status(), 200);
 }
 
+/// A connection kept alive from before the outage must not carry one more request through it:
+/// each round warms one pooled connection, throws the switch, and asks again on that client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_closes_kept_alive_connections_at_once() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    for round in 0..30 {
+        let client = http();
+        let url = format!("{}/services/data/{V}/limits", emu.base_url);
+        let warm = client.get(&url).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(warm.status(), 200);
+        warm.bytes().await.unwrap();
+        let outage = if round % 2 == 0 {
+            Outage::Refuse
+        } else {
+            Outage::Hang
+        };
+        emu.faults.set(FaultConfig {
+            outage: Some(outage),
+            ..FaultConfig::default()
+        });
+        let answer = client
+            .get(&url)
+            .bearer_auth(&t)
+            .timeout(Duration::from_millis(300))
+            .send()
+            .await;
+        assert!(
+            answer.is_err(),
+            "round {round} ({outage:?}): answered {:?}",
+            answer.map(|r| r.status())
+        );
+        emu.faults.clear();
+    }
+}
+
+#[tokio::test]
+async fn shutdown_closes_kept_alive_connections() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let client = http();
+    let url = format!("{}/services/data/{V}/limits", emu.base_url);
+    let warm = client.get(&url).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(warm.status(), 200);
+    warm.bytes().await.unwrap();
+    emu.shutdown().await;
+    let answer = client
+        .get(&url)
+        .bearer_auth(&t)
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await;
+    assert!(answer.is_err(), "answered {:?}", answer.map(|r| r.status()));
+}
+
 #[tokio::test]
 async fn outage_can_hang_instead() {
     let emu = start().await;
