@@ -8,28 +8,32 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::{GLOBEX, TestApp, User, new_case, problem};
+use portal::Config;
+use reqwest::header::HeaderMap;
 use salesforce_emulator::Outage;
 use serde_json::Value;
+use tokio::time::MissedTickBehavior;
 
 /// Short timings so each scenario runs in seconds: 400 ms per attempt, three attempts within
 /// a 1.5 s budget, a circuit that opens after 3 failures for 1 s, and TTLs of zero so every
 /// read goes to Salesforce (and the stale path is what serves it when Salesforce fails).
+fn short_timings(c: &mut Config) {
+    c.resilience.call_timeout_ms = 400;
+    c.resilience.max_attempts = 3;
+    c.resilience.backoff_base_ms = 20;
+    c.resilience.backoff_max_ms = 100;
+    c.resilience.retry_budget_ms = 1_500;
+    c.resilience.breaker_failures = 3;
+    c.resilience.breaker_open_secs = 1;
+    c.cache.accounts_ttl_secs = 0;
+    c.cache.cases_ttl_secs = 0;
+    c.cache.documents_ttl_secs = 0;
+    c.cases.rate_limit.burst = 1_000;
+    c.http.request_timeout_secs = 5;
+}
+
 async fn app() -> TestApp {
-    TestApp::spawn_salesforce_with(|c| {
-        c.resilience.call_timeout_ms = 400;
-        c.resilience.max_attempts = 3;
-        c.resilience.backoff_base_ms = 20;
-        c.resilience.backoff_max_ms = 100;
-        c.resilience.retry_budget_ms = 1_500;
-        c.resilience.breaker_failures = 3;
-        c.resilience.breaker_open_secs = 1;
-        c.cache.accounts_ttl_secs = 0;
-        c.cache.cases_ttl_secs = 0;
-        c.cache.documents_ttl_secs = 0;
-        c.cases.rate_limit.burst = 1_000;
-        c.http.request_timeout_secs = 5;
-    })
-    .await
+    TestApp::spawn_salesforce_with(short_timings).await
 }
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -230,6 +234,59 @@ async fn an_outage() {
     }
 }
 
+/// Salesforce refuses connections for 30 seconds of wall time, not a moment: for the whole
+/// outage, reads keep answering from the cache (the stale values ageing past 30 s) within the
+/// request timeout, creates fail cleanly, the circuit opens; afterwards the portal recovers and
+/// no case is lost or duplicated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thirty_second_outage() {
+    const OUTAGE: Duration = Duration::from_secs(30);
+    let app = TestApp::spawn_salesforce_with(|c| {
+        short_timings(c);
+        // Stale values must outlive the outage (with room), or its last reads would fail.
+        c.cache.max_stale_secs = 120;
+    })
+    .await;
+    let gina = app.login("gina@globex.example").await;
+    warm(&gina).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| f.outage = Some(Outage::Refuse));
+    let started = Instant::now();
+
+    // Pacing only: one round of reads and a create about every second.
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut results = HashMap::new();
+    let mut rounds = 0;
+    let mut circuit_seen_open = false;
+    while started.elapsed() < OUTAGE {
+        tick.tick().await;
+        stale_read(&gina, &format!("/customer/{GLOBEX}/cases")).await;
+        stale_read(&gina, &format!("/customer/{GLOBEX}/documents")).await;
+        results.extend(create_many(&gina, &format!("long-outage-{rounds}"), 1).await);
+        circuit_seen_open |= circuit(&app).await == 2.0;
+        rounds += 1;
+    }
+    // Still inside the outage: the cached list is served although it is now over 30 s old
+    // (it was fetched before the outage began).
+    let last = gina.get(&format!("/customer/{GLOBEX}/cases")).await;
+    assert_eq!(last.status(), 200);
+    assert_eq!(last.headers()["x-data-stale"], "true");
+    let age: u64 = last.headers()["age"].to_str().unwrap().parse().unwrap();
+    assert!(age >= OUTAGE.as_secs(), "served a value {age} s old");
+    assert!(
+        rounds >= 10,
+        "only {rounds} rounds of requests in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(results.len(), rounds, "one create per round");
+    assert!(circuit_seen_open, "the circuit opened during the outage");
+
+    emulator.faults.clear();
+    recovers(&app, &gina).await;
+    check_exactly_once(&app, &gina, &results).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_slower_than_the_timeout() {
     let app = app().await;
@@ -382,4 +439,88 @@ async fn the_api_budget_guard_serves_reads_from_cache_only() {
         calls <= 2,
         "only the create's own lookups reached Salesforce: {calls}"
     );
+}
+
+/// The request ids on the Salesforce REST calls the emulator logged (since its log was last
+/// cleared); token requests are left out.
+fn salesforce_call_ids(app: &TestApp) -> Vec<Option<String>> {
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .requests
+        .entries()
+        .into_iter()
+        .filter(|e| e.path.starts_with("/services/data/"))
+        .map(|e| e.request_id)
+        .collect()
+}
+
+/// Asserts that the request made Salesforce calls and that each carried `id`, then clears the
+/// log for the next request.
+fn assert_calls_carry(app: &TestApp, what: &str, id: &str) {
+    let ids = salesforce_call_ids(app);
+    assert!(!ids.is_empty(), "{what} made no Salesforce call");
+    assert!(
+        ids.iter().all(|sent| sent.as_deref() == Some(id)),
+        "{what}: every call carries X-Request-Id {id}: {ids:?}"
+    );
+    app.emulator.as_ref().unwrap().requests.clear();
+}
+
+/// Every Salesforce call made on behalf of a request carries that request's id, so the portal's
+/// logs and Salesforce's can be joined: the case list under one id, then a cold read (the
+/// document list, never loaded before) under another, a create, and a request that sent no id
+/// under the one the portal gave it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_calls_carry_the_request_id() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    // Nothing else calls Salesforce between requests: whatever is logged next is the request's.
+    emulator.requests.clear();
+
+    let get_with_id = |path: String, id: &'static str| {
+        gina.client
+            .get(gina.url(&path))
+            .header("x-request-id", id)
+            .send()
+    };
+    let response = get_with_id(format!("/customer/{GLOBEX}/cases"), "case-list-1")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "case-list-1");
+    assert_calls_carry(&app, "the case list", "case-list-1");
+
+    let response = get_with_id(format!("/customer/{GLOBEX}/documents"), "document-list-2")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_calls_carry(&app, "a cold read of the documents", "document-list-2");
+
+    let mut headers = HeaderMap::new();
+    headers.insert("idempotency-key", "request-id-create".parse().unwrap());
+    headers.insert("x-request-id", "case-create-3".parse().unwrap());
+    let created = gina
+        .post(
+            &format!("/customer/{GLOBEX}/cases"),
+            &new_case("request id"),
+            headers,
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    assert_calls_carry(&app, "the create", "case-create-3");
+
+    // No id sent: the portal's own (returned in the response) is the one Salesforce sees. Another
+    // customer's list, so that the read is cold.
+    let ian = app.login("ian@initech.example").await;
+    emulator.requests.clear();
+    let response = ian.get(&format!("/customer/{}/cases", ian.customer)).await;
+    assert_eq!(response.status(), 200);
+    let generated = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!generated.is_empty());
+    assert_calls_carry(&app, "another customer's case list", &generated);
 }

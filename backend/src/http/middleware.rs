@@ -217,8 +217,21 @@ pub async fn record_metrics(State(state): State<AppState>, req: Request, next: N
 
 /// Marks responses built from stale data (served from cache because Salesforce failed), so
 /// clients can say the data may be out of date: `X-Data-Stale: true` and `Age`.
+///
+/// It also scopes the request id (already set by `SetRequestId`) over the handler, so every
+/// Salesforce REST call made for this request sends it as `X-Request-Id`. The scope is a task
+/// local: a cache load shared by concurrent requests carries the id of the one that made it.
 pub async fn freshness(req: Request, next: Next) -> Response {
-    let (mut response, stale_age) = crate::salesforce::cache::Freshness::track(next.run(req)).await;
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let handled = crate::salesforce::cache::Freshness::track(next.run(req));
+    let (mut response, stale_age) = match request_id {
+        Some(id) => salesforce_client::RequestId::scope(id, handled).await,
+        None => handled.await,
+    };
     if let Some(age) = stale_age {
         let headers = response.headers_mut();
         headers.insert("x-data-stale", HeaderValue::from_static("true"));

@@ -3,6 +3,7 @@
 //! portal runs on a laptop with no org.
 
 mod fixtures;
+mod index;
 mod journal;
 
 use std::collections::HashMap;
@@ -11,15 +12,17 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, anyhow};
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::io::ReaderStream;
 
-use crate::domain::paging::{Keyset, Page, Sort, SortField, SortValue};
+use crate::domain::paging::Page;
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, NewCase,
-    PortError, PortResult, SalesforceId, SalesforcePort, StatusFilter, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentStream, DocumentQuery,
+    DocumentRecord, DocumentSortField, NewCase, PortError, PortResult, SalesforceId,
+    SalesforcePort, StatusFilter, UpsertOutcome,
 };
+use index::SortedIndex;
 use journal::{Entry, Journal};
 
 /// Most creates one group commit takes at once.
@@ -29,10 +32,10 @@ const MAX_BATCH: usize = 256;
 struct State {
     accounts: HashMap<SalesforceId, Account>,
     contacts: HashMap<SalesforceId, Contact>,
-    cases: HashMap<SalesforceId, CaseRecord>,
-    cases_by_account: HashMap<SalesforceId, Vec<SalesforceId>>,
+    cases: HashMap<SalesforceId, Arc<CaseRecord>>,
+    cases_by_account: HashMap<SalesforceId, SortedIndex<CaseSortField, CaseRecord>>,
     case_by_request_id: HashMap<String, SalesforceId>,
-    documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>>,
+    documents_by_account: HashMap<SalesforceId, SortedIndex<DocumentSortField, DocumentRecord>>,
     version_files: HashMap<SalesforceId, PathBuf>,
 }
 
@@ -42,13 +45,11 @@ impl State {
             self.case_by_request_id
                 .insert(request_id.clone(), case.id.clone());
         }
-        let by_account = self
-            .cases_by_account
+        let case = Arc::new(case);
+        self.cases_by_account
             .entry(case.account_id.clone())
-            .or_default();
-        if !self.cases.contains_key(&case.id) {
-            by_account.push(case.id.clone());
-        }
+            .or_insert_with(|| SortedIndex::new(CaseSortField::value_of))
+            .upsert(&case.id, Arc::clone(&case));
         self.cases.insert(case.id.clone(), case);
     }
 
@@ -84,7 +85,17 @@ impl MockStore {
                 .into_iter()
                 .map(|c| (c.id.clone(), c))
                 .collect(),
-            documents_by_account: loaded.documents_by_account,
+            documents_by_account: loaded
+                .documents_by_account
+                .into_iter()
+                .map(|(account, docs)| {
+                    let mut index = SortedIndex::new(DocumentSortField::value_of);
+                    for doc in docs {
+                        index.upsert(&doc.id.clone(), Arc::new(doc));
+                    }
+                    (account, index)
+                })
+                .collect(),
             version_files: loaded.version_files,
             ..State::default()
         };
@@ -135,7 +146,9 @@ fn write_loop(
             }
         }
 
-        let now = Utc::now();
+        // Milliseconds, as Salesforce stamps records and as the journal keeps them, so a case
+        // reads the same before and after a restart.
+        let now = Utc::now().trunc_subsecs(3);
         let mut fresh: Vec<CaseRecord> = Vec::new();
         // For each request: Ok(existing) when its request id is known, or an index into `fresh`.
         let mut plans: Vec<(Result<CaseRecord, usize>, CreateReply)> =
@@ -147,7 +160,7 @@ fn write_loop(
                     .case_by_request_id
                     .get(&new.portal_request_id)
                     .and_then(|id| st.cases.get(id))
-                    .cloned();
+                    .map(|case| CaseRecord::clone(case));
                 if let Some(existing) = known {
                     plans.push((Ok(existing), reply));
                     continue;
@@ -229,47 +242,6 @@ fn write_loop(
     }
 }
 
-/// Applies the keyset, then selects and sorts only the `limit + 1` rows the page needs
-/// (`select_nth_unstable`: linear in the account's rows, not n log n); the extra row tells
-/// whether there is more.
-fn page<'a, T: Clone + 'a, F: SortField>(
-    rows: impl Iterator<Item = &'a T>,
-    sort: Sort<F>,
-    key: impl Fn(&T) -> (SortValue, SalesforceId),
-    after: Option<&Keyset>,
-    limit: usize,
-) -> Page<T> {
-    let order = |a: &((SortValue, SalesforceId), &T), b: &((SortValue, SalesforceId), &T)| {
-        sort.compare((&a.0.0, &a.0.1), (&b.0.0, &b.0.1))
-    };
-    let mut keyed: Vec<((SortValue, SalesforceId), &T)> = rows
-        .map(|r| (key(r), r))
-        .filter(|(k, _)| {
-            after.is_none_or(|a| {
-                sort.compare((&k.0, &k.1), (&a.value, &a.id)) == std::cmp::Ordering::Greater
-            })
-        })
-        .collect();
-    if keyed.len() > limit + 1 {
-        keyed.select_nth_unstable_by(limit, order);
-        keyed.truncate(limit + 1);
-    }
-    keyed.sort_by(order);
-    let next = if keyed.len() > limit {
-        keyed.truncate(limit);
-        keyed.last().map(|((value, id), _)| Keyset {
-            value: value.clone(),
-            id: id.clone(),
-        })
-    } else {
-        None
-    };
-    Page {
-        items: keyed.into_iter().map(|(_, r)| r.clone()).collect(),
-        next,
-    }
-}
-
 fn contains_ci(haystack: &str, needle_lower: &str) -> bool {
     haystack.to_lowercase().contains(needle_lower)
 }
@@ -307,32 +279,25 @@ impl SalesforcePort for MockStore {
     ) -> PortResult<Page<CaseRecord>> {
         let st = self.read();
         let search = query.search.as_deref().map(str::to_lowercase);
-        let ids = st
-            .cases_by_account
-            .get(account)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let rows = ids
-            .iter()
-            .filter_map(|id| st.cases.get(id))
-            .filter(|c| match query.status {
-                StatusFilter::Open => !c.is_closed,
-                StatusFilter::Closed => c.is_closed,
-                StatusFilter::All => true,
-            })
-            .filter(|c| {
-                search
-                    .as_deref()
-                    .is_none_or(|q| contains_ci(&c.subject, q) || c.case_number.contains(q))
+        let Some(index) = st.cases_by_account.get(account) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
             });
-        let field = query.sort.field;
-        Ok(page(
-            rows,
-            query.sort,
-            |c| (field.value_of(c), c.id.clone()),
-            query.after.as_ref(),
-            query.limit,
-        ))
+        };
+        Ok(
+            index.page(query.sort, query.after.as_ref(), query.limit, |c| {
+                let status = match query.status {
+                    StatusFilter::Open => !c.is_closed,
+                    StatusFilter::Closed => c.is_closed,
+                    StatusFilter::All => true,
+                };
+                status
+                    && search
+                        .as_deref()
+                        .is_none_or(|q| contains_ci(&c.subject, q) || c.case_number.contains(q))
+            }),
+        )
     }
 
     async fn case(
@@ -345,7 +310,7 @@ impl SalesforcePort for MockStore {
             .cases
             .get(id)
             .filter(|c| &c.account_id == account)
-            .cloned())
+            .map(|c| CaseRecord::clone(c)))
     }
 
     async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
@@ -367,22 +332,17 @@ impl SalesforcePort for MockStore {
     ) -> PortResult<Page<DocumentRecord>> {
         let st = self.read();
         let search = query.search.as_deref().map(str::to_lowercase);
-        let docs = st
-            .documents_by_account
-            .get(account)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let rows = docs
-            .iter()
-            .filter(|d| search.as_deref().is_none_or(|q| contains_ci(&d.title, q)));
-        let field = query.sort.field;
-        Ok(page(
-            rows,
-            query.sort,
-            |d| (field.value_of(d), d.id.clone()),
-            query.after.as_ref(),
-            query.limit,
-        ))
+        let Some(index) = st.documents_by_account.get(account) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
+        Ok(
+            index.page(query.sort, query.after.as_ref(), query.limit, |d| {
+                search.as_deref().is_none_or(|q| contains_ci(&d.title, q))
+            }),
+        )
     }
 
     async fn document(
@@ -394,7 +354,7 @@ impl SalesforcePort for MockStore {
             .read()
             .documents_by_account
             .get(account)
-            .and_then(|docs| docs.iter().find(|d| &d.id == id))
+            .and_then(|docs| docs.get(id))
             .cloned())
     }
 

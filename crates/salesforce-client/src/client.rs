@@ -22,6 +22,7 @@ use crate::model::{
     ApiUsage, CompositeRequest, CompositeResponse, Limits, QueryOptions, QueryPage, SaveResult,
     UpsertResult, truncate,
 };
+use crate::request_id::{RequestId, X_REQUEST_ID};
 use crate::soql;
 
 const SFORCE_CALL_OPTIONS: HeaderName = HeaderName::from_static("sforce-call-options");
@@ -572,6 +573,10 @@ impl SalesforceClient {
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(options) = &self.inner.call_options {
             request = request.header(SFORCE_CALL_OPTIONS, options.clone());
+        }
+        // The caller's request id, when it scoped one (see `RequestId`).
+        if let Some(request_id) = RequestId::header_value() {
+            request = request.header(X_REQUEST_ID, request_id);
         }
         if let Some(body) = &call.body {
             request = request

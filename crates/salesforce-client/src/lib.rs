@@ -6,6 +6,8 @@
 //! - SOQL queries with paging, and [`soql`] functions that quote every literal safely.
 //! - sObject retrieve, create, update, upsert by external id; `/composite`; streaming
 //!   `ContentVersion` downloads; `/limits` and the `Sforce-Limit-Info` usage of every response.
+//! - [`RequestId::scope`] sends the caller's request id as `X-Request-Id` on every REST call
+//!   made within it, to match Salesforce calls to the request that caused them.
 //! - Typed errors ([`Error`]) that tell transient failures from permanent ones, and never carry
 //!   secrets ([`SecretString`]).
 //!
@@ -54,6 +56,7 @@ mod config;
 mod error;
 mod id;
 mod model;
+mod request_id;
 mod secret;
 pub mod soql;
 
@@ -65,6 +68,7 @@ pub use model::{
     ApiUsage, CompositeRequest, CompositeResponse, CompositeSubrequest, CompositeSubresponse,
     Limit, Limits, QueryOptions, QueryPage, UpsertResult,
 };
+pub use request_id::RequestId;
 pub use secret::SecretString;
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use futures_util::future::join_all;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use salesforce_client::{
     ApiUsage, AuthFlow, AuthProblem, CompositeRequest, CompositeSubrequest, Config, Credentials,
-    Error, ErrorCode, QueryOptions, QueryPage, RecordId, SalesforceClient, soql,
+    Error, ErrorCode, QueryOptions, QueryPage, RecordId, RequestId, SalesforceClient, soql,
 };
 use salesforce_emulator::{Emulator, EmulatorConfig, Outage, SlowBody};
 use serde::Deserialize;
@@ -893,6 +893,45 @@ async fn an_expired_token_is_renewed_once_and_the_call_sent_again() {
         result.unwrap();
     }
     assert_eq!(token_requests(&emu), 3, "one renewal for eight callers");
+}
+
+#[tokio::test]
+async fn the_scoped_request_id_reaches_the_emulator_on_every_rest_call() {
+    let emu = start().await;
+    let client = client(&emu);
+    client.authenticate().await.unwrap();
+
+    // The first attempt meets an expired token; the call sent again carries the id too.
+    emu.faults.expire_tokens();
+    RequestId::scope(
+        "portal-req-42".to_owned(),
+        client.query::<Value>("SELECT Id FROM Account"),
+    )
+    .await
+    .unwrap();
+    client
+        .query::<Value>("SELECT Id FROM Contact")
+        .await
+        .unwrap();
+
+    let logged: Vec<(String, u16, Option<String>)> = emu
+        .requests
+        .entries()
+        .into_iter()
+        .map(|e| (e.path, e.status, e.request_id))
+        .collect();
+    let query = "/services/data/v62.0/query".to_owned();
+    let id = Some("portal-req-42".to_owned());
+    assert_eq!(
+        logged,
+        vec![
+            (TOKEN_PATH.to_owned(), 200, None),
+            (query.clone(), 401, id.clone()),
+            (TOKEN_PATH.to_owned(), 200, None),
+            (query.clone(), 200, id),
+            (query, 200, None),
+        ]
+    );
 }
 
 // ---- Faults ----

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::Method;
 use salesforce_client::{
     ApiUsage, CompositeRequest, CompositeSubrequest, Config, Credentials, Error, ErrorCode,
-    QueryOptions, RecordId, SalesforceClient, soql,
+    QueryOptions, RecordId, RequestId, SalesforceClient, soql,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -549,4 +549,90 @@ async fn api_version_is_configurable() {
     );
     let client = SalesforceClient::new(org.jwt_config().with_api_version("58.0")).unwrap();
     client.limits().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_scoped_request_id_is_sent_as_x_request_id() {
+    let org = Org::start().await;
+    org.instance.on_json(
+        Method::GET,
+        &Org::data("/query"),
+        200,
+        &fixture("query_page1.json"),
+    );
+    org.instance.on_json(
+        Method::GET,
+        &Org::data("/query/01gRO0000016PIAYA2-2"),
+        200,
+        &fixture("query_page2.json"),
+    );
+    let client = org.client();
+
+    // Inside the scope: every call, the next page too, carries the id.
+    assert_eq!(RequestId::current(), None);
+    let records: Vec<Account> = RequestId::scope("req-1".to_owned(), async {
+        assert_eq!(RequestId::current().as_deref(), Some("req-1"));
+        client
+            .query_all_pages("SELECT Name FROM Account", &QueryOptions::default())
+            .await
+    })
+    .await
+    .unwrap();
+    assert_eq!(records.len(), 3);
+    let sent = org.instance.requests();
+    assert_eq!(sent.len(), 2);
+    for request in &sent {
+        assert_eq!(
+            request.header("x-request-id"),
+            Some("req-1"),
+            "{}",
+            request.path
+        );
+    }
+    // The token request is not a REST call.
+    assert_eq!(org.login.requests()[0].header("x-request-id"), None);
+
+    // Outside any scope: no header.
+    client
+        .query::<Account>("SELECT Name FROM Account")
+        .await
+        .unwrap();
+    let sent = org.instance.requests();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2].header("x-request-id"), None);
+
+    // Two scopes running at once on one shared client each send their own id.
+    let (a, b) = tokio::join!(
+        RequestId::scope(
+            "req-a".to_owned(),
+            client.query::<Account>("SELECT Name FROM Account WHERE Name = 'a'")
+        ),
+        RequestId::scope(
+            "req-b".to_owned(),
+            client.query::<Account>("SELECT Name FROM Account WHERE Name = 'b'")
+        ),
+    );
+    a.unwrap();
+    b.unwrap();
+    let sent = org.instance.requests();
+    assert_eq!(sent.len(), 5);
+    for request in &sent[3..] {
+        let expected = if request.query_params()["q"].ends_with("'a'") {
+            "req-a"
+        } else {
+            "req-b"
+        };
+        assert_eq!(request.header("x-request-id"), Some(expected));
+    }
+
+    // An id that cannot be a header value is left out; the call itself goes through.
+    RequestId::scope(
+        "bad\nid".to_owned(),
+        client.query::<Account>("SELECT Name FROM Account"),
+    )
+    .await
+    .unwrap();
+    let sent = org.instance.requests();
+    assert_eq!(sent.len(), 6);
+    assert_eq!(sent[5].header("x-request-id"), None);
 }

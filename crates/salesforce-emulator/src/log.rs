@@ -11,6 +11,10 @@ pub struct LoggedRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     pub status: u16,
+    /// The request's `X-Request-Id` header, when it sent one (the portal sends its own
+    /// request id), so a test can tell which portal request made which call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// Every request the emulator answered (admin routes excepted), oldest first.

@@ -17,6 +17,11 @@ pub async fn log_requests(State(state): State<SharedState>, req: Request, next: 
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let res = next.run(req).await;
     tracing::debug!(%method, %path, status = res.status().as_u16(), "request");
     state.log.push(LoggedRequest {
@@ -24,6 +29,7 @@ pub async fn log_requests(State(state): State<SharedState>, req: Request, next: 
         path,
         query,
         status: res.status().as_u16(),
+        request_id,
     });
     res
 }

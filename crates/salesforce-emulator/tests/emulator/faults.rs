@@ -338,3 +338,43 @@ async fn request_log_counts_calls() {
         .unwrap();
     assert!(emu.requests.entries().is_empty());
 }
+
+#[tokio::test]
+async fn request_log_records_the_x_request_id_header() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    http()
+        .get(format!("{}/services/data/{V}/limits", emu.base_url))
+        .bearer_auth(&t)
+        .header("x-request-id", "portal-req-7")
+        .send()
+        .await
+        .unwrap();
+    get(&emu, &t, "/limits").await;
+    let entries = emu.requests.entries();
+    assert_eq!(entries.len(), 3, "token, limits with an id, limits without");
+    assert_eq!(entries[0].request_id, None);
+    assert_eq!(entries[1].request_id.as_deref(), Some("portal-req-7"));
+    assert_eq!(entries[2].request_id, None);
+    let log: Value = http()
+        .get(format!("{}/__emulator/requests", emu.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        log[1],
+        json!({
+            "method": "GET",
+            "path": format!("/services/data/{V}/limits"),
+            "status": 200,
+            "request_id": "portal-req-7",
+        })
+    );
+    assert!(
+        log[2].get("request_id").is_none(),
+        "left out when absent: {log}"
+    );
+}
