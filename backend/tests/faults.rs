@@ -383,6 +383,54 @@ async fn concurrent_misses_on_a_cold_key_make_one_call() {
     );
 }
 
+/// A customer's first views (their case list and their document list) are loaded together in
+/// one composite request: one Salesforce API call for both, and none when viewed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visits_first_views_cost_one_salesforce_call() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let api_calls = || {
+        emulator
+            .requests
+            .entries()
+            .into_iter()
+            .filter(|r| r.path.starts_with("/services/data/"))
+            .map(|r| r.path)
+            .collect::<Vec<_>>()
+    };
+    emulator.requests.clear();
+    let cases = gina.get_json(&format!("/customer/{GLOBEX}/cases")).await;
+    let documents = gina
+        .get_json(&format!("/customer/{GLOBEX}/documents"))
+        .await;
+    assert_eq!(
+        api_calls(),
+        vec!["/services/data/v62.0/composite".to_owned()],
+        "both lists from one call"
+    );
+    // Globex has 40 cases and 15 documents: a full first page with a cursor, and all 15.
+    assert_eq!(cases["items"].as_array().unwrap().len(), 25);
+    assert!(cases["next_cursor"].is_string());
+    assert_eq!(documents["items"].as_array().unwrap().len(), 15);
+    assert!(documents["next_cursor"].is_null());
+    // The same query spelled out is the same landing page, served from the cache.
+    let spelled = gina
+        .get_json(&format!(
+            "/customer/{GLOBEX}/cases?status=all&sort=-created_at&limit=25"
+        ))
+        .await;
+    assert_eq!(spelled, cases);
+    assert_eq!(api_calls().len(), 1, "viewed again: no call");
+    // Paging on is a query of its own.
+    let cursor = cases["next_cursor"].as_str().unwrap();
+    let second = gina
+        .get_json(&format!("/customer/{GLOBEX}/cases?cursor={cursor}"))
+        .await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 15);
+    assert_eq!(api_calls().len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customers_new_case_shows_at_once_despite_the_cache() {
     let app = TestApp::spawn_salesforce_with(|_| {}).await;
@@ -390,6 +438,8 @@ async fn a_customers_new_case_shows_at_once_despite_the_cache() {
     let before = gina
         .get_json(&format!("/customer/{GLOBEX}/cases?limit=1"))
         .await;
+    let landing_before = gina.get_json(&format!("/customer/{GLOBEX}/cases")).await;
+    assert_eq!(landing_before["items"][0]["id"], before["items"][0]["id"]);
     let created: Value = gina
         .create_case(&new_case("fresh after write"), None)
         .await
@@ -401,6 +451,9 @@ async fn a_customers_new_case_shows_at_once_despite_the_cache() {
         .await;
     assert_ne!(before["items"][0]["id"], after["items"][0]["id"]);
     assert_eq!(after["items"][0]["id"], created["id"]);
+    // The landing page (loaded with the documents) is invalidated the same way.
+    let landing = gina.get_json(&format!("/customer/{GLOBEX}/cases")).await;
+    assert_eq!(landing["items"][0]["id"], created["id"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -492,9 +545,13 @@ async fn salesforce_calls_carry_the_request_id() {
     assert_eq!(response.headers()["x-request-id"], "case-list-1");
     assert_calls_carry(&app, "the case list", "case-list-1");
 
-    let response = get_with_id(format!("/customer/{GLOBEX}/documents"), "document-list-2")
-        .await
-        .unwrap();
+    // Not the landing page (that came with the case list): a cold read of its own.
+    let response = get_with_id(
+        format!("/customer/{GLOBEX}/documents?sort=title"),
+        "document-list-2",
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), 200);
     assert_calls_carry(&app, "a cold read of the documents", "document-list-2");
 

@@ -23,8 +23,8 @@ use moka::future::Cache;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, NewCase,
-    PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, Landing,
+    NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
@@ -93,6 +93,7 @@ enum Value {
     Case(Option<CaseRecord>),
     Documents(Page<DocumentRecord>),
     Document(Option<DocumentRecord>),
+    Landing(Landing),
 }
 
 #[derive(Clone)]
@@ -429,6 +430,9 @@ impl SalesforcePort for CachedPort {
         account: &SalesforceId,
         query: &CaseQuery,
     ) -> PortResult<Page<CaseRecord>> {
+        if *query == CaseQuery::landing() {
+            return self.landing(account).await.map(|landing| landing.cases);
+        }
         let key = format!(
             "cases:{account}:{}:{:?}:{:?}:{}:{:?}:{}",
             self.generation(account).await?,
@@ -486,6 +490,9 @@ impl SalesforcePort for CachedPort {
         account: &SalesforceId,
         query: &DocumentQuery,
     ) -> PortResult<Page<DocumentRecord>> {
+        if *query == DocumentQuery::landing() {
+            return self.landing(account).await.map(|landing| landing.documents);
+        }
         let key = format!(
             "documents:{account}:{:?}:{}:{:?}:{}",
             query.search,
@@ -521,6 +528,26 @@ impl SalesforcePort for CachedPort {
             Value::Document,
             |v| match v {
                 Value::Document(d) => Some(d.clone()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// A visit's first views (cases and documents) share one entry, loaded by one call: the
+    /// customer who looks at their cases usually looks at their documents next.
+    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+        let key = format!("landing:{account}:{}", self.generation(account).await?);
+        self.read(
+            "landing",
+            key,
+            self.config
+                .cases_ttl_secs
+                .min(self.config.documents_ttl_secs),
+            self.inner.landing(account),
+            Value::Landing,
+            |v| match v {
+                Value::Landing(l) => Some(l.clone()),
                 _ => None,
             },
         )

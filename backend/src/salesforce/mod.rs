@@ -15,9 +15,12 @@ use std::pin::Pin;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::Stream;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::case::{CaseStatus, Priority};
-use crate::domain::paging::{Keyset, Page, Sort, SortField, SortValue};
+use crate::domain::paging::{
+    DEFAULT_PAGE_SIZE, Direction, Keyset, Page, Sort, SortField, SortValue,
+};
 
 pub use id::{InvalidId, SalesforceId};
 pub use records::{Account, CaseRecord, Contact, DocumentRecord, NewCase, UpsertOutcome};
@@ -125,7 +128,7 @@ impl DocumentSortField {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CaseQuery {
     pub status: StatusFilter,
     /// Case-insensitive match on subject or case number.
@@ -135,13 +138,59 @@ pub struct CaseQuery {
     pub limit: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DocumentQuery {
     /// Case-insensitive match on the title.
     pub search: Option<String>,
     pub sort: Sort<DocumentSortField>,
     pub after: Option<Keyset>,
     pub limit: usize,
+}
+
+impl CaseQuery {
+    /// Newest first: the order a case list has when the customer has not chosen one.
+    pub const DEFAULT_SORT: Sort<CaseSortField> = Sort {
+        field: CaseSortField::CreatedAt,
+        direction: Direction::Descending,
+    };
+
+    /// The first page of every case in the default order: what the case list shows first.
+    pub fn landing() -> Self {
+        Self {
+            status: StatusFilter::All,
+            search: None,
+            sort: Self::DEFAULT_SORT,
+            after: None,
+            limit: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+impl DocumentQuery {
+    /// Newest first.
+    pub const DEFAULT_SORT: Sort<DocumentSortField> = Sort {
+        field: DocumentSortField::CreatedAt,
+        direction: Direction::Descending,
+    };
+
+    /// The first page of every document in the default order.
+    pub fn landing() -> Self {
+        Self {
+            search: None,
+            sort: Self::DEFAULT_SORT,
+            after: None,
+            limit: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+/// What a customer's visit shows first: the landing page of their cases and of their documents
+/// ([`CaseQuery::landing`], [`DocumentQuery::landing`]). Fetched together so that one
+/// Salesforce round trip (one API call) serves both views of a visit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Landing {
+    pub cases: Page<CaseRecord>,
+    pub documents: Page<DocumentRecord>,
 }
 
 #[async_trait]
@@ -184,6 +233,17 @@ pub trait SalesforcePort: Send + Sync + 'static {
         account: &SalesforceId,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>>;
+
+    /// The account's landing pages. The default asks for each; adapters that can fetch both in
+    /// one round trip override it.
+    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+        Ok(Landing {
+            cases: self.query_cases(account, &CaseQuery::landing()).await?,
+            documents: self
+                .query_documents(account, &DocumentQuery::landing())
+                .await?,
+        })
+    }
 
     /// Streams a ContentVersion's VersionData.
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream>;

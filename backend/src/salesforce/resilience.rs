@@ -17,8 +17,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, NewCase,
-    PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, Landing,
+    NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
@@ -368,6 +368,13 @@ impl SalesforcePort for ResilientPort {
     ) -> PortResult<Option<DocumentRecord>> {
         self.call("document", Kind::OptionalRead, || {
             self.inner.document(account, id)
+        })
+        .await
+    }
+
+    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+        self.call("landing", Kind::OptionalRead, || {
+            self.inner.landing(account)
         })
         .await
     }

@@ -22,8 +22,8 @@ use crate::domain::case::Picklists;
 use crate::domain::paging::{Page, SortValue};
 use crate::salesforce::{
     Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentStream, DocumentQuery,
-    DocumentRecord, NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
-    datetime,
+    DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome, datetime,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
@@ -166,6 +166,19 @@ fn into_page<T>(
     Page { items: rows, next }
 }
 
+fn cases_page(rows: Vec<CaseRecord>, query: &CaseQuery, picklists: &Picklists) -> Page<CaseRecord> {
+    let field = query.sort.field;
+    into_page(rows, query.limit, |c| {
+        (field.value_with(c, picklists), c.id.clone())
+    })
+}
+
+fn documents_page(rows: Vec<LinkRow>, query: &DocumentQuery) -> Page<DocumentRecord> {
+    let docs: Vec<DocumentRecord> = rows.into_iter().map(DocumentRecord::from).collect();
+    let field = query.sort.field;
+    into_page(docs, query.limit, |d| (field.value_of(d), d.id.clone()))
+}
+
 #[async_trait]
 impl SalesforcePort for SalesforceRest {
     async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
@@ -204,7 +217,6 @@ impl SalesforcePort for SalesforceRest {
             query,
             picklists: &self.picklists,
         };
-        let field = query.sort.field;
         let rows: Vec<CaseRecord> = match build.buckets() {
             // Picklist sorts: one query per business-order bucket, sent together as one
             // composite request, because SOQL orders picklists by the org's own value order.
@@ -234,10 +246,7 @@ impl SalesforcePort for SalesforceRest {
             }
             None => self.query(&build.single()).await?,
         };
-        let picklists = Arc::clone(&self.picklists);
-        Ok(into_page(rows, query.limit, |c| {
-            (field.value_with(c, &picklists), c.id.clone())
-        }))
+        Ok(cases_page(rows, query, &self.picklists))
     }
 
     async fn case(
@@ -314,11 +323,7 @@ impl SalesforcePort for SalesforceRest {
     ) -> PortResult<Page<DocumentRecord>> {
         let soql = DocumentSoql { account, query }.build();
         let rows: Vec<LinkRow> = self.query(&soql).await?;
-        let docs: Vec<DocumentRecord> = rows.into_iter().map(DocumentRecord::from).collect();
-        let field = query.sort.field;
-        Ok(into_page(docs, query.limit, |d| {
-            (field.value_of(d), d.id.clone())
-        }))
+        Ok(documents_page(rows, query))
     }
 
     async fn document(
@@ -336,6 +341,54 @@ impl SalesforcePort for SalesforceRest {
             ))
             .await?;
         Ok(rows.into_iter().next().map(DocumentRecord::from))
+    }
+
+    /// Both landing queries in one composite request: Salesforce counts it as one API call.
+    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+        let cases = CaseQuery::landing();
+        let documents = DocumentQuery::landing();
+        let cases_soql = CaseSoql {
+            account,
+            query: &cases,
+            picklists: &self.picklists,
+        };
+        // The default sort is by date, never by a picklist, so it is one query; should that
+        // change, ask for each page on its own.
+        if cases_soql.buckets().is_some() {
+            return Ok(Landing {
+                cases: self.query_cases(account, &cases).await?,
+                documents: self.query_documents(account, &documents).await?,
+            });
+        }
+        let request = CompositeRequest::new(false)
+            .push(CompositeSubrequest::get(
+                "cases",
+                self.client.query_url(&cases_soql.single()),
+            ))
+            .push(CompositeSubrequest::get(
+                "documents",
+                self.client.query_url(
+                    &DocumentSoql {
+                        account,
+                        query: &documents,
+                    }
+                    .build(),
+                ),
+            ));
+        let response = self.client.composite(&request).await.map_err(port_error)?;
+        let part = |name: &str| {
+            response
+                .get(name)
+                .ok_or_else(|| PortError::Internal(anyhow!("composite answer lacks {name}")))
+        };
+        let case_rows: salesforce_client::QueryPage<CaseRecord> =
+            part("cases")?.json().map_err(port_error)?;
+        let link_rows: salesforce_client::QueryPage<LinkRow> =
+            part("documents")?.json().map_err(port_error)?;
+        Ok(Landing {
+            cases: cases_page(case_rows.records, &cases, &self.picklists),
+            documents: documents_page(link_rows.records, &documents),
+        })
     }
 
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {

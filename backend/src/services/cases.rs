@@ -13,17 +13,14 @@ use super::metrics::Metrics;
 use super::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
 use crate::config::RateLimitConfig;
 use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
-use crate::domain::paging::{Direction, Sort};
+use crate::domain::paging::Sort;
 use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
 use crate::salesforce::{
     CaseQuery, CaseRecord, CaseSortField, NewCase, SalesforceId, SalesforcePort, StatusFilter,
 };
 use crate::shared_state::SharedState;
 
-pub const DEFAULT_SORT: Sort<CaseSortField> = Sort {
-    field: CaseSortField::CreatedAt,
-    direction: Direction::Descending,
-};
+pub const DEFAULT_SORT: Sort<CaseSortField> = CaseQuery::DEFAULT_SORT;
 
 /// A validated request to open a case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,16 +16,13 @@ use super::audit::{AuditEvent, AuditLog};
 use super::auth::Session;
 use super::keys;
 use super::listing::{self, Listed, RawListParams};
-use crate::domain::paging::{Direction, Sort};
+use crate::domain::paging::Sort;
 use crate::error::{ApiError, ApiResult};
 use crate::salesforce::{
     ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, SalesforceId, SalesforcePort,
 };
 
-pub const DEFAULT_SORT: Sort<DocumentSortField> = Sort {
-    field: DocumentSortField::CreatedAt,
-    direction: Direction::Descending,
-};
+pub const DEFAULT_SORT: Sort<DocumentSortField> = DocumentQuery::DEFAULT_SORT;
 
 /// The query string of a signed download link.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]

@@ -114,6 +114,23 @@ fn reply_response(reply: Reply) -> Response {
     res
 }
 
+/// A composite request is sent as a POST, but it writes (and can meet a locked row) only when
+/// one of its subrequests does; a body that cannot be read counts as a write.
+fn composite_writes(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("compositeRequest")?.as_array().map(|subs| {
+                subs.iter().any(|sub| {
+                    sub.get("method")
+                        .and_then(serde_json::Value::as_str)
+                        .is_none_or(|m| !m.eq_ignore_ascii_case("GET"))
+                })
+            })
+        })
+        .unwrap_or(true)
+}
+
 /// Entry point for everything under `/services/data/`.
 pub async fn entry(
     State(state): State<SharedState>,
@@ -143,10 +160,14 @@ pub async fn entry(
     if used > state.config.api_limit || (faults.request_limit_exceeded && faults.applies_to(path)) {
         return with_limit_info(&state, ApiError::request_limit_exceeded().into_response());
     }
-    let write = matches!(
-        method,
-        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
-    );
+    let write = if segments.get(1..) == Some(&["composite"][..]) {
+        composite_writes(&body)
+    } else {
+        matches!(
+            method,
+            Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+        )
+    };
     if write && faults.applies_to(path) && roll(faults.unable_to_lock_row_rate) {
         let id = segments
             .get(3)
