@@ -491,7 +491,8 @@ async fn guarantees_hold_across_two_instances_behind_nginx() {
     let record: Value =
         serde_json::from_str(&record.expect("idempotency record in Redis")).unwrap();
     assert_eq!(record["state"], "done");
-    assert_eq!(record["case"]["id"], first["id"]);
+    // The case in its Salesforce wire form, as the adapters read it.
+    assert_eq!(record["case"]["Id"], first["id"]);
 
     // A new case is visible through both instances and the load balancer, in the list (which
     // both had read before) and by id.

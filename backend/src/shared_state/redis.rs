@@ -20,7 +20,7 @@ use redis::{AsyncCommands, Script, SetExpiry, SetOptions};
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, StoreResult};
-use crate::salesforce::{CaseRecord, SalesforceId};
+use crate::salesforce::CaseRecord;
 use crate::services::auth::RevocationStore;
 use crate::services::idempotency::{IdempotencyStore, RETENTION, Started};
 use crate::services::oidc::{PENDING_TTL, PendingSignIn, PendingSignIns};
@@ -217,103 +217,10 @@ enum IdempotencyRecord {
     },
     Done {
         fingerprint: String,
-        case: Box<StoredCase>,
+        /// In the record's own (Salesforce wire) form. Both adapters stamp times in
+        /// milliseconds, as Salesforce does, so a replay returns exactly the same bytes.
+        case: Box<CaseRecord>,
     },
-}
-
-/// A [`CaseRecord`] as kept in an idempotency record. Not the record's own (Salesforce wire)
-/// serialisation, which keeps milliseconds only: a replay must return exactly the same bytes.
-#[derive(Serialize, Deserialize)]
-struct StoredCase {
-    id: SalesforceId,
-    case_number: String,
-    account_id: SalesforceId,
-    contact_id: Option<SalesforceId>,
-    subject: String,
-    description: Option<String>,
-    status: String,
-    priority: String,
-    origin: Option<String>,
-    is_closed: bool,
-    created_date: DateTime<Utc>,
-    last_modified_date: DateTime<Utc>,
-    closed_date: Option<DateTime<Utc>>,
-    portal_request_id: Option<String>,
-}
-
-impl From<&CaseRecord> for StoredCase {
-    fn from(case: &CaseRecord) -> Self {
-        // Destructured in full, so a new field on CaseRecord cannot be forgotten here.
-        let CaseRecord {
-            id,
-            case_number,
-            account_id,
-            contact_id,
-            subject,
-            description,
-            status,
-            priority,
-            origin,
-            is_closed,
-            created_date,
-            last_modified_date,
-            closed_date,
-            portal_request_id,
-        } = case.clone();
-        Self {
-            id,
-            case_number,
-            account_id,
-            contact_id,
-            subject,
-            description,
-            status,
-            priority,
-            origin,
-            is_closed,
-            created_date,
-            last_modified_date,
-            closed_date,
-            portal_request_id,
-        }
-    }
-}
-
-impl From<StoredCase> for CaseRecord {
-    fn from(case: StoredCase) -> Self {
-        let StoredCase {
-            id,
-            case_number,
-            account_id,
-            contact_id,
-            subject,
-            description,
-            status,
-            priority,
-            origin,
-            is_closed,
-            created_date,
-            last_modified_date,
-            closed_date,
-            portal_request_id,
-        } = case;
-        Self {
-            id,
-            case_number,
-            account_id,
-            contact_id,
-            subject,
-            description,
-            status,
-            priority,
-            origin,
-            is_closed,
-            created_date,
-            last_modified_date,
-            closed_date,
-            portal_request_id,
-        }
-    }
 }
 
 pub struct RedisIdempotency {
@@ -373,7 +280,7 @@ impl IdempotencyStore for RedisIdempotency {
                 IdempotencyRecord::Done {
                     fingerprint: fp,
                     case,
-                } if fp == fingerprint => Started::Replay(Box::new(CaseRecord::from(*case))),
+                } if fp == fingerprint => Started::Replay(case),
                 _ => Started::Mismatch,
             });
         }
@@ -391,7 +298,7 @@ impl IdempotencyStore for RedisIdempotency {
         let redis_key = self.redis.key(&["idem", key]);
         let record = serde_json::to_string(&IdempotencyRecord::Done {
             fingerprint: hex(&fingerprint),
-            case: Box::new(StoredCase::from(case)),
+            case: Box::new(case.clone()),
         })
         .context("encoding an idempotency record")?;
         let mut conn = self.redis.connection();
@@ -495,10 +402,15 @@ impl PendingSignIns for RedisPendingSignIns {
 
 #[cfg(test)]
 mod tests {
+    use chrono::SubsecRound;
+
     use super::*;
+    use crate::salesforce::SalesforceId;
 
     #[test]
     fn a_stored_case_round_trips_exactly() {
+        // Milliseconds, as Salesforce and the mock store stamp records.
+        let now = Utc::now().trunc_subsecs(3);
         let case = CaseRecord {
             id: SalesforceId::generate("500"),
             case_number: "00001234".into(),
@@ -510,21 +422,21 @@ mod tests {
             priority: "High".into(),
             origin: Some("Web".into()),
             is_closed: false,
-            created_date: Utc::now(),
-            last_modified_date: Utc::now(),
+            created_date: now,
+            last_modified_date: now,
             closed_date: None,
             portal_request_id: Some("k-abc".into()),
         };
         let json = serde_json::to_string(&IdempotencyRecord::Done {
             fingerprint: "ff".into(),
-            case: Box::new(StoredCase::from(&case)),
+            case: Box::new(case.clone()),
         })
         .unwrap();
         let IdempotencyRecord::Done { case: back, .. } = serde_json::from_str(&json).unwrap()
         else {
             panic!("not a done record");
         };
-        assert_eq!(CaseRecord::from(*back), case);
+        assert_eq!(*back, case);
     }
 
     #[tokio::test]
