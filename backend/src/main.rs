@@ -66,15 +66,15 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         portal::run(config, listener).await
     });
-    let code = match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "portal failed");
-            fail(&format!("{err:#}"))
-        }
-    };
+    if let Err(err) = &result {
+        tracing::error!(error = format!("{err:#}"), "portal failed");
+    }
+    // Until here the log lines are written by a worker thread: this writes out the last ones.
     telemetry.shutdown();
-    code
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&format!("{err:#}")),
+    }
 }
 
 fn hash_password() -> ExitCode {

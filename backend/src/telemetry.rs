@@ -1,7 +1,10 @@
 //! Logs and traces.
 //!
 //! Logs: JSON lines by default (one object per event, with the request span's fields, so every
-//! line of a request carries its request id), or human-readable for local work.
+//! line of a request carries its request id), or human-readable for local work. The server's
+//! lines are formatted on the thread that logs them and written to stderr by a worker thread
+//! (`tracing_appender::non_blocking`), so no request waits for a `write` to stderr; see
+//! `docs/decisions/008-logs-off-the-request-path.md`.
 //! Traces: with `telemetry.otlp_endpoint` set, spans (each request, with its request id, and
 //! the work inside it, Salesforce calls included) are exported over OTLP/HTTP in batches.
 
@@ -10,6 +13,8 @@ use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde::{Deserialize, Serialize};
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -35,38 +40,42 @@ impl Default for TelemetryConfig {
     }
 }
 
-/// Keeps the trace pipeline alive; [`Telemetry::shutdown`] flushes what is buffered.
+/// Keeps the log writer and the trace pipeline alive; [`Telemetry::shutdown`] (or dropping
+/// it) flushes what is buffered. Keep it until the process ends.
 pub struct Telemetry {
     provider: Option<SdkTracerProvider>,
+    /// Dropped last: waits until the log worker has written every line queued before it.
+    logs: Option<WorkerGuard>,
 }
 
 impl Telemetry {
-    pub fn shutdown(self) {
-        if let Some(provider) = self.provider
+    pub fn shutdown(mut self) {
+        if let Some(provider) = self.provider.take()
             && let Err(err) = provider.shutdown()
         {
             tracing::warn!(error = %err, "flushing traces failed");
         }
+        // The worker writes out every line queued so far, then the guard returns.
+        drop(self.logs.take());
     }
 }
 
-/// Logs only (tests, tools).
+/// Logs only (tests, tools), written straight to stderr by the thread that logs.
 pub fn init(config: &LogConfig) {
-    let _ = init_with(config, &TelemetryConfig::default());
+    let _ = init_subscriber(config, &TelemetryConfig::default(), false);
 }
 
+/// The server's logs and traces; its log lines are written to stderr off the request path.
 pub fn init_with(log: &LogConfig, telemetry: &TelemetryConfig) -> anyhow::Result<Telemetry> {
-    let filter = EnvFilter::try_new(&log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let fmt = match log.format {
-        LogFormat::Json => fmt
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .boxed(),
-        LogFormat::Pretty => fmt.boxed(),
-    };
+    init_subscriber(log, telemetry, true)
+}
+
+fn init_subscriber(
+    log: &LogConfig,
+    telemetry: &TelemetryConfig,
+    off_thread: bool,
+) -> anyhow::Result<Telemetry> {
+    // Built first: a failure here leaves no log worker behind.
     let provider = match &telemetry.otlp_endpoint {
         Some(endpoint) => {
             let endpoint = if endpoint.trim_end_matches('/').ends_with("/v1/traces") {
@@ -92,6 +101,23 @@ pub fn init_with(log: &LogConfig, telemetry: &TelemetryConfig) -> anyhow::Result
         }
         None => None,
     };
+    let filter = EnvFilter::try_new(&log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (fmt, logs) = if off_thread {
+        // lossy(false): when the queue is full (the disk or the pipe reading stderr is slower
+        // than the requests' logging), the logging thread waits for room instead of the line
+        // being dropped. Logs are the audit trail of requests and failures, and a line lost
+        // silently under load is the one an operator would need; a slow log sink slowing the
+        // server down is visible and bounded, a hole in the log is neither.
+        // The worker writes each batch of queued lines through one buffer and flushes it when
+        // the queue is empty, so a burst costs a few `write`s rather than one per line.
+        let (writer, guard) = NonBlockingBuilder::default()
+            .lossy(false)
+            .thread_name("portal-log-writer")
+            .finish(std::io::BufWriter::new(std::io::stderr()));
+        (fmt_layer(log.format, writer), Some(guard))
+    } else {
+        (fmt_layer(log.format, std::io::stderr), None)
+    };
     let otel = provider
         .as_ref()
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("customer-portal")));
@@ -100,5 +126,23 @@ pub fn init_with(log: &LogConfig, telemetry: &TelemetryConfig) -> anyhow::Result
         .with(fmt)
         .with(otel)
         .try_init();
-    Ok(Telemetry { provider })
+    Ok(Telemetry { provider, logs })
+}
+
+/// The log line format over a writer.
+fn fmt_layer<S, W>(format: LogFormat, writer: W) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let fmt = tracing_subscriber::fmt::layer().with_writer(writer);
+    match format {
+        LogFormat::Json => fmt
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .boxed(),
+        LogFormat::Pretty => fmt.boxed(),
+    }
 }

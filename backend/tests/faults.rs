@@ -11,7 +11,7 @@ use common::{GLOBEX, TestApp, User, new_case, problem};
 use portal::Config;
 use reqwest::header::HeaderMap;
 use salesforce_emulator::Outage;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::time::MissedTickBehavior;
 
 /// Short timings so each scenario runs in seconds: 400 ms per attempt, three attempts within
@@ -131,7 +131,8 @@ async fn warm(user: &User) {
         .await;
 }
 
-async fn circuit(app: &TestApp) -> f64 {
+/// The value of one sample in `/metrics` (the line starting with `series`, labels included).
+async fn metric(app: &TestApp, series: &str) -> Option<f64> {
     let text = app
         .anonymous()
         .get(app.url("/metrics"))
@@ -142,9 +143,14 @@ async fn circuit(app: &TestApp) -> f64 {
         .await
         .unwrap();
     text.lines()
-        .find(|l| l.starts_with("portal_salesforce_circuit_state "))
+        .find(|l| l.starts_with(series))
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
+}
+
+async fn circuit(app: &TestApp) -> f64 {
+    metric(app, "portal_salesforce_circuit_state ")
+        .await
         .unwrap_or(-1.0)
 }
 
@@ -429,6 +435,95 @@ async fn a_visits_first_views_cost_one_salesforce_call() {
         .await;
     assert_eq!(second["items"].as_array().unwrap().len(), 15);
     assert_eq!(api_calls().len(), 2);
+}
+
+/// Successful change polls so far, from `/metrics`.
+async fn change_polls(app: &TestApp) -> u64 {
+    metric(app, "portal_cache_change_polls_total{outcome=\"ok\"}")
+        .await
+        .map_or(0, |v| v as u64)
+}
+
+/// Waits (bounded) until `more` further change polls have succeeded.
+async fn wait_for_polls(app: &TestApp, more: u64) {
+    let target = change_polls(app).await + more;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while change_polls(app).await < target {
+        assert!(Instant::now() < deadline, "no change poll succeeded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Change polls keep unchanged data fresh past its TTL without reloading it, and reload an
+/// account as soon as a poll sees one of its cases or files written in Salesforce.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_polls_keep_unchanged_data_and_reload_what_changed() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        c.cache.cases_ttl_secs = 3;
+        c.cache.documents_ttl_secs = 3;
+        c.cache.change_poll_secs = 1;
+    })
+    .await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let data_calls = || {
+        emulator
+            .requests
+            .entries()
+            .into_iter()
+            .filter(|r| r.path.starts_with("/services/data/"))
+            .count()
+    };
+    let cases_path = format!("/customer/{GLOBEX}/cases");
+    let documents_path = format!("/customer/{GLOBEX}/documents");
+    let cases = gina.get_json(&cases_path).await;
+    let documents = gina.get_json(&documents_path).await;
+
+    // Four polls (over 4 s) later the 3 s TTL has run out, but the polls vouch for the data.
+    wait_for_polls(&app, 4).await;
+    emulator.requests.clear();
+    assert_eq!(gina.get_json(&cases_path).await, cases);
+    assert_eq!(gina.get_json(&documents_path).await, documents);
+    assert_eq!(data_calls(), 0, "unchanged data is not reloaded");
+
+    // An agent changes a case in Salesforce: the next poll sees it, the list is reloaded.
+    let case_id = cases["items"][3]["id"].as_str().unwrap().to_owned();
+    emulator
+        .records
+        .update("Case", &case_id, &json!({"Subject": "Changed by an agent"}))
+        .unwrap();
+    wait_for_polls(&app, 2).await;
+    emulator.requests.clear();
+    let reloaded = gina.get_json(&cases_path).await;
+    assert_eq!(reloaded["items"][3]["subject"], "Changed by an agent");
+    assert_eq!(
+        data_calls(),
+        1,
+        "one call reloads the account's landing pages"
+    );
+
+    // A shared file renamed: the same for documents.
+    let document_id = documents["items"][0]["id"].as_str().unwrap().to_owned();
+    emulator
+        .records
+        .update(
+            "ContentDocument",
+            &document_id,
+            &json!({"Title": "Renamed in Salesforce"}),
+        )
+        .unwrap();
+    wait_for_polls(&app, 2).await;
+    let renamed = gina.get_json(&documents_path).await;
+    assert_eq!(renamed["items"][0]["title"], "Renamed in Salesforce");
+
+    // Another customer's data was not touched by either change: still served without a call.
+    let ian = app.login("ian@initech.example").await;
+    let ian_cases = format!("/customer/{}/cases", ian.customer);
+    ian.get_json(&ian_cases).await;
+    wait_for_polls(&app, 4).await;
+    emulator.requests.clear();
+    ian.get_json(&ian_cases).await;
+    assert_eq!(data_calls(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

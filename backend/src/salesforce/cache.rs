@@ -9,10 +9,16 @@
 //!   error stands (503 with Retry-After).
 //! - Writes invalidate: a customer's new case bumps the account's generation, which is part of
 //!   every key of that account, so its lists are reloaded at once.
+//! - Change polls ([`CachedPort::poll_changes`]): every `change_poll_secs` one call asks
+//!   Salesforce which accounts had cases or shared files written since the last poll; those are
+//!   invalidated, and every other account's entries count as checked at the poll, fresh for
+//!   another TTL (up to `revalidated_max_age_secs`, which bounds what a poll cannot see:
+//!   deleted records). A TTL then bounds staleness without reloading data that did not change.
 
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,8 +29,8 @@ use moka::future::Cache;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, Landing,
-    NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, Changes, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
@@ -43,6 +49,10 @@ pub struct CacheConfig {
     pub max_stale_secs: u64,
     /// Most entries kept.
     pub max_entries: u64,
+    /// How often to ask Salesforce what changed (0: never; entries then expire by TTL alone).
+    pub change_poll_secs: u64,
+    /// The longest an entry is trusted through change polls, since it was loaded.
+    pub revalidated_max_age_secs: u64,
 }
 
 impl Default for CacheConfig {
@@ -53,6 +63,8 @@ impl Default for CacheConfig {
             documents_ttl_secs: 300,
             max_stale_secs: 3600,
             max_entries: 100_000,
+            change_poll_secs: 30,
+            revalidated_max_age_secs: 900,
         }
     }
 }
@@ -100,8 +112,44 @@ enum Value {
 struct Entry {
     value: Value,
     fetched: Instant,
-    ttl: Duration,
+    /// Unix milliseconds, for comparing with change polls.
+    fetched_ms: i64,
+    /// How long the in-process cache keeps it: its TTL, or longer when change polls may keep
+    /// it fresh (freshness itself is judged on every read).
+    keep: Duration,
 }
+
+/// How a read may be answered from the cache.
+#[derive(Clone, Copy)]
+struct Ttl {
+    fresh: Duration,
+    /// An account's data (cases, documents): change polls can keep it fresh past `fresh`.
+    revalidated: bool,
+}
+
+impl Ttl {
+    fn plain(secs: u64) -> Self {
+        Self {
+            fresh: Duration::from_secs(secs),
+            revalidated: false,
+        }
+    }
+
+    fn of_account(secs: u64) -> Self {
+        Self {
+            fresh: Duration::from_secs(secs),
+            revalidated: true,
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Overlap between consecutive change polls: covers clock skew between Salesforce and the
+/// portal and transactions that commit a moment after their timestamp.
+const POLL_OVERLAP: Duration = Duration::from_secs(10);
 
 /// An entry as stored in Redis: the value and when it was fetched (Unix milliseconds), so
 /// every instance judges its freshness the same way.
@@ -113,8 +161,7 @@ struct SharedEntry {
 
 impl SharedEntry {
     fn age(&self) -> Duration {
-        let now = chrono::Utc::now().timestamp_millis();
-        Duration::from_millis(u64::try_from(now - self.fetched_ms).unwrap_or(0))
+        Duration::from_millis(u64::try_from(now_ms() - self.fetched_ms).unwrap_or(0))
     }
 }
 
@@ -127,7 +174,7 @@ impl Expiry<String, Arc<Entry>> for FreshFor {
         entry: &Arc<Entry>,
         _: std::time::Instant,
     ) -> Option<Duration> {
-        Some(entry.ttl)
+        Some(entry.keep)
     }
 
     fn expire_after_update(
@@ -137,7 +184,7 @@ impl Expiry<String, Arc<Entry>> for FreshFor {
         _: std::time::Instant,
         _: Option<Duration>,
     ) -> Option<Duration> {
-        Some(entry.ttl)
+        Some(entry.keep)
     }
 }
 
@@ -153,6 +200,13 @@ pub struct CachedPort {
     generations: Mutex<HashMap<SalesforceId, u64>>,
     redis: Option<Redis>,
     metrics: Arc<Metrics>,
+    /// Accounts read from recently (when, Unix ms): what change polls ask about.
+    watched: Mutex<HashMap<SalesforceId, i64>>,
+    /// Start of the last successful change poll (Unix ms; 0: none yet).
+    validated_ms: AtomicI64,
+    /// Changes are known from this moment on (the first poll's start of window; 0: none yet):
+    /// only entries loaded after it can be vouched for by a poll.
+    covered_from_ms: AtomicI64,
 }
 
 impl CachedPort {
@@ -178,10 +232,118 @@ impl CachedPort {
             generations: Mutex::new(HashMap::new()),
             redis,
             metrics,
+            watched: Mutex::new(HashMap::new()),
+            validated_ms: AtomicI64::new(0),
+            covered_from_ms: AtomicI64::new(0),
         }
     }
 
+    /// Whether an entry loaded at `fetched_ms` may answer without a call.
+    fn is_fresh(&self, fetched_ms: i64, ttl: Ttl) -> bool {
+        let now = now_ms();
+        let fresh_ms = i64::try_from(ttl.fresh.as_millis()).unwrap_or(i64::MAX);
+        let age = now - fetched_ms;
+        if age < fresh_ms {
+            return true;
+        }
+        let covered_from = self.covered_from_ms.load(Ordering::Acquire);
+        if !ttl.revalidated || covered_from == 0 || fetched_ms < covered_from {
+            return false;
+        }
+        let max_age = i64::try_from(self.config.revalidated_max_age_secs)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1000);
+        age < max_age && now - self.validated_ms.load(Ordering::Acquire) < fresh_ms
+    }
+
+    /// How long the in-process cache keeps an entry.
+    fn keep(&self, ttl: Ttl) -> Duration {
+        if ttl.revalidated && self.config.change_poll_secs > 0 {
+            ttl.fresh
+                .max(Duration::from_secs(self.config.revalidated_max_age_secs))
+        } else {
+            ttl.fresh
+        }
+    }
+
+    /// Asks Salesforce every `change_poll_secs` what was written since the last successful
+    /// poll (with [`POLL_OVERLAP`]), invalidates those accounts and marks the rest as checked.
+    /// A failed poll vouches for nothing: entries then age out by their TTL. Returns when the
+    /// adapter cannot tell what changed.
+    pub async fn poll_changes(self: Arc<Self>) {
+        let every = Duration::from_secs(self.config.change_poll_secs);
+        if every.is_zero() {
+            return;
+        }
+        let mut since = chrono::Utc::now() - POLL_OVERLAP;
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let started = chrono::Utc::now();
+            let watched = self.watched_accounts();
+            match self.inner.changes_since(since, &watched).await {
+                Ok(Some(changes)) => {
+                    let changed: Vec<SalesforceId> = match changes {
+                        Changes::Accounts(accounts) => accounts.into_iter().collect(),
+                        Changes::Everything => watched,
+                    };
+                    for account in &changed {
+                        self.invalidate(account).await;
+                    }
+                    // Only now: a read between the poll's start and here must not count a
+                    // changed account's old entry as checked.
+                    let _ = self.covered_from_ms.compare_exchange(
+                        0,
+                        since.timestamp_millis(),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    );
+                    self.validated_ms
+                        .store(started.timestamp_millis(), Ordering::Release);
+                    since = started - POLL_OVERLAP;
+                    self.metrics.change_poll("ok");
+                    tracing::debug!(changed = changed.len(), "change poll");
+                }
+                Ok(None) => {
+                    tracing::info!(
+                        "the Salesforce adapter cannot report changes; caching by TTL only"
+                    );
+                    return;
+                }
+                Err(err) => {
+                    self.metrics.change_poll("error");
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        "change poll failed; entries age out by TTL"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The accounts read from within `revalidated_max_age_secs` (older ones are forgotten:
+    /// their entries are no longer trusted through polls anyway).
+    fn watched_accounts(&self) -> Vec<SalesforceId> {
+        let horizon = now_ms()
+            - i64::try_from(self.config.revalidated_max_age_secs)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000);
+        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+        watched.retain(|_, read| *read >= horizon);
+        watched.keys().cloned().collect()
+    }
+
+    /// The account's generation, part of every key of its data. Also notes that the account
+    /// is being read, so change polls ask about it.
     async fn generation(&self, account: &SalesforceId) -> PortResult<u64> {
+        if self.config.change_poll_secs > 0 {
+            self.watched
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(account.clone(), now_ms());
+        }
         if let Some(redis) = &self.redis {
             let key = redis.key(&["cache-gen", account.as_str()]);
             let generation: Option<u64> = redis::AsyncCommands::get(&mut redis.connection(), &key)
@@ -224,7 +386,7 @@ impl CachedPort {
         &self,
         resource: &'static str,
         key: String,
-        ttl: u64,
+        ttl: Ttl,
         load: impl Future<Output = PortResult<T>> + Send,
         wrap: fn(T) -> Value,
         unwrap: fn(&Value) -> Option<T>,
@@ -245,7 +407,7 @@ impl CachedPort {
         &self,
         resource: &'static str,
         key: String,
-        ttl: u64,
+        ttl: Ttl,
         load: impl Future<Output = PortResult<T>> + Send,
         wrap: fn(T) -> Value,
         unwrap: fn(&Value) -> Option<T>,
@@ -256,10 +418,14 @@ impl CachedPort {
             })
         };
         if let Some(entry) = self.fresh.get(&key).await {
-            self.metrics.cache_lookup(resource, "hit");
-            return unwrap_entry(&entry);
+            if self.is_fresh(entry.fetched_ms, ttl) {
+                self.metrics.cache_lookup(resource, "hit");
+                return unwrap_entry(&entry);
+            }
+            // Kept for a poll that did not vouch for it (failed, or too long ago): reload.
+            self.fresh.invalidate(&key).await;
         }
-        let ttl = Duration::from_secs(ttl);
+        let keep = self.keep(ttl);
         let loaded = self
             .fresh
             .try_get_with(key.clone(), async move {
@@ -267,7 +433,8 @@ impl CachedPort {
                     Arc::new(Entry {
                         value: wrap(value),
                         fetched: Instant::now(),
-                        ttl,
+                        fetched_ms: now_ms(),
+                        keep,
                     })
                 })
             })
@@ -326,7 +493,7 @@ impl CachedPort {
         redis: &Redis,
         resource: &'static str,
         key: String,
-        ttl: u64,
+        ttl: Ttl,
         load: impl Future<Output = PortResult<T>> + Send,
         wrap: fn(T) -> Value,
         unwrap: fn(&Value) -> Option<T>,
@@ -343,8 +510,7 @@ impl CachedPort {
                 PortError::Unavailable(anyhow!("reading the cache from Redis: {e}"))
             })?;
         let stored: Option<SharedEntry> = stored.and_then(|json| serde_json::from_str(&json).ok());
-        let ttl = Duration::from_secs(ttl);
-        if let Some(entry) = stored.as_ref().filter(|e| e.age() < ttl) {
+        if let Some(entry) = stored.as_ref().filter(|e| self.is_fresh(e.fetched_ms, ttl)) {
             self.metrics.cache_lookup(resource, "hit");
             return unwrap_value(&entry.value);
         }
@@ -356,7 +522,8 @@ impl CachedPort {
                     Arc::new(Entry {
                         value: wrap(value),
                         fetched: Instant::now(),
-                        ttl: Duration::from_secs(1).min(ttl),
+                        fetched_ms: now_ms(),
+                        keep: Duration::from_secs(1).min(ttl.fresh),
                     })
                 })
             })
@@ -366,7 +533,7 @@ impl CachedPort {
                 self.metrics.cache_lookup(resource, "miss");
                 let shared = SharedEntry {
                     value: entry.value.clone(),
-                    fetched_ms: chrono::Utc::now().timestamp_millis(),
+                    fetched_ms: entry.fetched_ms,
                 };
                 if let Ok(json) = serde_json::to_string(&shared) {
                     let keep_ms = self.config.max_stale_secs.saturating_mul(1000).max(1);
@@ -393,7 +560,7 @@ impl SalesforcePort for CachedPort {
         self.read(
             "account",
             key,
-            self.config.accounts_ttl_secs,
+            Ttl::plain(self.config.accounts_ttl_secs),
             self.inner.account(id),
             Value::Account,
             |v| match v {
@@ -409,7 +576,7 @@ impl SalesforcePort for CachedPort {
         self.read(
             "contact",
             key,
-            self.config.accounts_ttl_secs,
+            Ttl::plain(self.config.accounts_ttl_secs),
             self.inner.contact(id),
             Value::Contact,
             |v| match v {
@@ -445,7 +612,7 @@ impl SalesforcePort for CachedPort {
         self.read(
             "cases",
             key,
-            self.config.cases_ttl_secs,
+            Ttl::of_account(self.config.cases_ttl_secs),
             self.inner.query_cases(account, query),
             Value::Cases,
             |v| match v {
@@ -465,7 +632,7 @@ impl SalesforcePort for CachedPort {
         self.read(
             "case",
             key,
-            self.config.cases_ttl_secs,
+            Ttl::of_account(self.config.cases_ttl_secs),
             self.inner.case(account, id),
             Value::Case,
             |v| match v {
@@ -494,7 +661,8 @@ impl SalesforcePort for CachedPort {
             return self.landing(account).await.map(|landing| landing.documents);
         }
         let key = format!(
-            "documents:{account}:{:?}:{}:{:?}:{}",
+            "documents:{account}:{}:{:?}:{}:{:?}:{}",
+            self.generation(account).await?,
             query.search,
             query.sort.spelling(),
             query.after,
@@ -503,7 +671,7 @@ impl SalesforcePort for CachedPort {
         self.read(
             "documents",
             key,
-            self.config.documents_ttl_secs,
+            Ttl::of_account(self.config.documents_ttl_secs),
             self.inner.query_documents(account, query),
             Value::Documents,
             |v| match v {
@@ -519,11 +687,14 @@ impl SalesforcePort for CachedPort {
         account: &SalesforceId,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>> {
-        let key = format!("document:{account}:{id}");
+        let key = format!(
+            "document:{account}:{}:{id}",
+            self.generation(account).await?
+        );
         self.read(
             "document",
             key,
-            self.config.documents_ttl_secs,
+            Ttl::of_account(self.config.documents_ttl_secs),
             self.inner.document(account, id),
             Value::Document,
             |v| match v {
@@ -541,9 +712,11 @@ impl SalesforcePort for CachedPort {
         self.read(
             "landing",
             key,
-            self.config
-                .cases_ttl_secs
-                .min(self.config.documents_ttl_secs),
+            Ttl::of_account(
+                self.config
+                    .cases_ttl_secs
+                    .min(self.config.documents_ttl_secs),
+            ),
             self.inner.landing(account),
             Value::Landing,
             |v| match v {

@@ -12,8 +12,11 @@ pub mod resilience;
 
 use std::pin::Pin;
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
@@ -193,6 +196,16 @@ pub struct Landing {
     pub documents: Page<DocumentRecord>,
 }
 
+/// What was written in the org since a moment: how the cache keeps entries past their TTL
+/// without asking for each of them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// These accounts had a case or a shared file written; no other account did.
+    Accounts(HashSet<SalesforceId>),
+    /// Too much to list: treat every account as changed.
+    Everything,
+}
+
 #[async_trait]
 pub trait SalesforcePort: Send + Sync + 'static {
     async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>>;
@@ -243,6 +256,18 @@ pub trait SalesforcePort: Send + Sync + 'static {
                 .query_documents(account, &DocumentQuery::landing())
                 .await?,
         })
+    }
+
+    /// The accounts whose cases (any account) or shared files (among `watched`: Salesforce
+    /// queries a file's links only by the ids they link) were written at or after `since`.
+    /// `None` when the adapter cannot tell; caches then rely on their TTLs alone.
+    async fn changes_since(
+        &self,
+        since: DateTime<Utc>,
+        watched: &[SalesforceId],
+    ) -> PortResult<Option<Changes>> {
+        let _ = (since, watched);
+        Ok(None)
     }
 
     /// Streams a ContentVersion's VersionData.

@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord, Landing,
-    NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, Changes, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
@@ -368,6 +369,17 @@ impl SalesforcePort for ResilientPort {
     ) -> PortResult<Option<DocumentRecord>> {
         self.call("document", Kind::OptionalRead, || {
             self.inner.document(account, id)
+        })
+        .await
+    }
+
+    async fn changes_since(
+        &self,
+        since: DateTime<Utc>,
+        watched: &[SalesforceId],
+    ) -> PortResult<Option<Changes>> {
+        self.call("changes_since", Kind::OptionalRead, || {
+            self.inner.changes_since(since, watched)
         })
         .await
     }

@@ -4,6 +4,7 @@
 
 mod soql_build;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use crate::config::{SalesforceAuthFlow, SalesforceConfig};
 use crate::domain::case::Picklists;
 use crate::domain::paging::{Page, SortValue};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentStream, DocumentQuery,
+    Account, CaseQuery, CaseRecord, CaseSortField, Changes, Contact, ContentStream, DocumentQuery,
     DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort,
     UpsertOutcome, datetime,
 };
@@ -341,6 +342,69 @@ impl SalesforcePort for SalesforceRest {
             ))
             .await?;
         Ok(rows.into_iter().next().map(DocumentRecord::from))
+    }
+
+    /// One composite request (one API call) per 24 chunks of watched accounts: the accounts
+    /// with changed cases, and the watched ones with changed file links or files. Deleted
+    /// records do not show in a query; the cache bounds how long it trusts an entry for that.
+    async fn changes_since(
+        &self,
+        since: DateTime<Utc>,
+        watched: &[SalesforceId],
+    ) -> PortResult<Option<Changes>> {
+        // 200 ids keep each subrequest's URL near 5 kB; a composite takes 25 subrequests.
+        const IDS_PER_QUERY: usize = 200;
+        const QUERIES_PER_CALL: usize = 24;
+        let chunks: Vec<&[SalesforceId]> = watched.chunks(IDS_PER_QUERY).collect();
+        let mut changed = HashSet::new();
+        let mut first = true;
+        for group in chunks.chunks(QUERIES_PER_CALL).map(Some).chain(
+            // Cases are asked once, in the first call, even with nothing watched.
+            std::iter::once(None).filter(|_| watched.is_empty()),
+        ) {
+            let mut request = CompositeRequest::new(false);
+            if first {
+                request = request.push(CompositeSubrequest::get(
+                    "cases",
+                    self.client
+                        .query_url(&soql_build::changed_case_accounts(&since)),
+                ));
+            }
+            let group = group.unwrap_or_default();
+            for (i, accounts) in group.iter().enumerate() {
+                request = request.push(CompositeSubrequest::get(
+                    format!("files{i}"),
+                    self.client
+                        .query_url(&soql_build::changed_file_links(accounts, &since)),
+                ));
+            }
+            let response = self.client.composite(&request).await.map_err(port_error)?;
+            let mut read = |name: &str, field: &str| -> PortResult<bool> {
+                let part = response
+                    .get(name)
+                    .ok_or_else(|| PortError::Internal(anyhow!("composite answer lacks {name}")))?;
+                let page: salesforce_client::QueryPage<serde_json::Value> =
+                    part.json().map_err(port_error)?;
+                let full = page.records.len() >= soql_build::CHANGES_LIMIT || !page.done;
+                changed.extend(
+                    page.records
+                        .iter()
+                        .filter_map(|r| r.get(field)?.as_str())
+                        .filter_map(|id| SalesforceId::parse(id).ok()),
+                );
+                Ok(full)
+            };
+            if first && read("cases", "AccountId")? {
+                return Ok(Some(Changes::Everything));
+            }
+            for i in 0..group.len() {
+                if read(&format!("files{i}"), "LinkedEntityId")? {
+                    return Ok(Some(Changes::Everything));
+                }
+            }
+            first = false;
+        }
+        Ok(Some(Changes::Accounts(changed)))
     }
 
     /// Both landing queries in one composite request: Salesforce counts it as one API call.

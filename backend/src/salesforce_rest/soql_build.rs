@@ -1,6 +1,7 @@
 //! Building the adapter's SOQL. Kept apart from the HTTP calls so every query shape is unit
 //! tested, and so every value goes through `salesforce_client::soql` quoting in one place.
 
+use chrono::{DateTime, Utc};
 use salesforce_client::RecordId;
 use salesforce_client::soql::{datetime, id_literal, like_contains, quote_list, quote_str};
 
@@ -200,6 +201,30 @@ impl DocumentSoql<'_> {
     }
 }
 
+/// Most rows a change query reads; a full answer means "too much changed to list".
+pub const CHANGES_LIMIT: usize = 2_000;
+
+/// Accounts with a case written at or after `since` (one row per case; SOQL's `GROUP BY` would
+/// need aggregate results, and a full page is read as "everything").
+pub fn changed_case_accounts(since: &DateTime<Utc>) -> String {
+    format!(
+        "SELECT AccountId FROM Case WHERE SystemModstamp >= {} LIMIT {CHANGES_LIMIT}",
+        datetime(since)
+    )
+}
+
+/// Which of `accounts` had a file link or a linked file written at or after `since`.
+pub fn changed_file_links(accounts: &[SalesforceId], since: &DateTime<Utc>) -> String {
+    let ids: Vec<String> = accounts.iter().map(id).collect();
+    let since = datetime(since);
+    format!(
+        "SELECT LinkedEntityId FROM ContentDocumentLink WHERE LinkedEntityId IN ({}) \
+         AND (SystemModstamp >= {since} OR ContentDocument.SystemModstamp >= {since}) \
+         LIMIT {CHANGES_LIMIT}",
+        ids.join(",")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +242,26 @@ mod tests {
             after,
             limit: 25,
         }
+    }
+
+    #[test]
+    fn change_queries_name_the_window_and_the_watched_accounts() {
+        let since = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:05.250Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        // SOQL datetimes have whole seconds: truncating widens the window, never narrows it.
+        assert_eq!(
+            changed_case_accounts(&since),
+            "SELECT AccountId FROM Case WHERE SystemModstamp >= 2026-11-29T10:00:05Z LIMIT 2000"
+        );
+        let other = SalesforceId::parse("001Dn000V58wd0NIIQ").unwrap();
+        assert_eq!(
+            changed_file_links(&[account(), other], &since),
+            "SELECT LinkedEntityId FROM ContentDocumentLink \
+             WHERE LinkedEntityId IN ('001Dn000V58wd0MIIQ','001Dn000V58wd0NIIQ') \
+             AND (SystemModstamp >= 2026-11-29T10:00:05Z \
+             OR ContentDocument.SystemModstamp >= 2026-11-29T10:00:05Z) LIMIT 2000"
+        );
     }
 
     #[test]

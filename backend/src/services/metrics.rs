@@ -47,6 +47,12 @@ pub struct CacheLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `ok` or `error`.
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LimitLabels {
     /// `case_create` or `sign_in`.
     pub limit: String,
@@ -66,6 +72,7 @@ pub struct Metrics {
     pub salesforce_calls: Family<CallLabels, Counter>,
     pub salesforce_duration: Family<OperationLabels, Histogram, fn() -> Histogram>,
     pub cache: Family<CacheLabels, Counter>,
+    pub change_polls: Family<OutcomeLabels, Counter>,
     /// 0 closed, 1 half-open, 2 open.
     pub circuit_state: Gauge,
     pub api_used: Gauge,
@@ -123,6 +130,12 @@ impl Default for Metrics {
             "Cache lookups by resource and result",
             cache.clone(),
         );
+        let change_polls = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "cache_change_polls",
+            "Polls asking Salesforce which accounts changed, by outcome",
+            change_polls.clone(),
+        );
         let circuit_state = Gauge::default();
         registry.register(
             "salesforce_circuit_state",
@@ -145,6 +158,7 @@ impl Default for Metrics {
             salesforce_calls,
             salesforce_duration,
             cache,
+            change_polls,
             circuit_state,
             api_used,
             api_limit,
@@ -193,6 +207,14 @@ impl Metrics {
             .get_or_create(&CacheLabels {
                 resource: resource.to_owned(),
                 result: result.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn change_poll(&self, outcome: &str) {
+        self.change_polls
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
             })
             .inc();
     }

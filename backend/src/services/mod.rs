@@ -57,12 +57,15 @@ impl Services {
                     config.resilience.clone(),
                     Arc::clone(&metrics),
                 ));
-                Arc::new(CachedPort::new(
+                let cached = Arc::new(CachedPort::new(
                     resilient,
                     config.cache.clone(),
                     Arc::clone(&metrics),
                     shared.redis().cloned(),
-                ))
+                ));
+                // Lives as long as the runtime: the process, or a test's.
+                tokio::spawn(Arc::clone(&cached).poll_changes());
+                cached
             }
             Backend::Mock => {
                 let dir = config.mock.fixtures_dir.clone();

@@ -152,6 +152,19 @@ impl Records {
     pub fn count(&self, sobject: &str) -> usize {
         self.all(sobject).map_or(0, |v| v.len())
     }
+
+    /// Changes a record as someone working in the org would (an agent closing a case, a file
+    /// renamed): the same checks and derived fields as a REST update, stamped now.
+    pub fn update(&self, sobject: &str, id: &str, fields: &Value) -> Result<(), String> {
+        let mut store = lock(&self.state.store);
+        store.update(sobject, id, fields).map(|_| ()).map_err(|e| {
+            e.errors
+                .iter()
+                .map(|item| item.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
 }
 
 #[derive(Deserialize)]

@@ -84,6 +84,12 @@ const fn f(name: &'static str, ty: FieldType) -> FieldDef {
     }
 }
 
+/// Updateable but not createable (as a file's title: files are created through a version).
+const fn update_only(mut def: FieldDef) -> FieldDef {
+    def.createable = false;
+    def
+}
+
 const fn ro(name: &'static str, ty: FieldType) -> FieldDef {
     FieldDef {
         name,
@@ -110,10 +116,12 @@ const fn reference(target: &'static str, relationship: &'static str) -> FieldTyp
 const S80: FieldType = FieldType::String { max_len: 80 };
 const S255: FieldType = FieldType::String { max_len: 255 };
 
-fn audit_fields() -> [FieldDef; 2] {
+fn audit_fields() -> [FieldDef; 3] {
     [
         ro("CreatedDate", FieldType::DateTime),
         ro("LastModifiedDate", FieldType::DateTime),
+        // Changed by every write, users' or the system's: what change detection filters on.
+        ro("SystemModstamp", FieldType::DateTime),
     ]
 }
 
@@ -161,7 +169,7 @@ pub fn objects() -> Vec<ObjectDef> {
 
     let mut document = vec![
         ro("Id", FieldType::Id),
-        ro("Title", S255),
+        update_only(f("Title", S255)),
         ro("FileExtension", FieldType::String { max_len: 40 }),
         ro("FileType", FieldType::String { max_len: 20 }),
         ro("ContentSize", FieldType::Int),
@@ -198,7 +206,8 @@ pub fn objects() -> Vec<ObjectDef> {
         ),
         ro("LinkedEntityId", reference("Account", "LinkedEntity")),
         ro("ShareType", FieldType::Picklist(LINK_SHARE_TYPE)),
-        ro("Visibility", FieldType::Picklist(LINK_VISIBILITY)),
+        update_only(f("Visibility", FieldType::Picklist(LINK_VISIBILITY))),
+        ro("SystemModstamp", FieldType::DateTime),
     ];
 
     vec![

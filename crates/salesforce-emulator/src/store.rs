@@ -133,6 +133,16 @@ impl Store {
                             index,
                         })?;
                     row.insert("Id".into(), Value::String(id.clone()));
+                    // Fixtures carry the user-visible audit dates; the system stamp is at
+                    // least the last modification.
+                    if !row.contains_key("SystemModstamp") {
+                        let stamp = row
+                            .get("LastModifiedDate")
+                            .or_else(|| row.get("CreatedDate"))
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        row.insert("SystemModstamp".into(), stamp);
+                    }
                     id_types.insert(id.clone(), object.name);
                     table.insert(id, row);
                 }
@@ -854,6 +864,7 @@ impl Store {
             _ => {}
         }
         record.insert("LastModifiedDate".into(), Value::String(now.into()));
+        record.insert("SystemModstamp".into(), Value::String(now.into()));
     }
 
     pub fn create(&mut self, ty: &str, body: &Value) -> Result<(String, Undo), ApiError> {
