@@ -47,5 +47,9 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     css: false,
+    // The default 5 s is too tight for a whole-app test (sign in, render, several navigations)
+    // on a 2-core CI machine that is also compiling: a timeout there is load, not a failure.
+    // findBy*/waitFor keep their own shorter bounds, so a real hang still fails.
+    testTimeout: 30_000,
   },
 });

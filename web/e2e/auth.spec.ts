@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { ALICE, PASSWORD, signIn } from './support/portal';
 
 test.describe('sign in and out', () => {
@@ -26,18 +26,55 @@ test.describe('sign in and out', () => {
     await signIn(page);
     await page.goto('/cases');
     await expect(page.getByRole('heading', { level: 1, name: 'Cases' })).toBeVisible();
-    await page.keyboard.press('Tab');
+
+    // Each step is a real key press; the focused element must be the expected one, visibly.
+    async function press(key: 'Tab' | 'Shift+Tab', target: Locator) {
+      await page.keyboard.press(key);
+      await expect(target).toBeFocused();
+      expect(await target.evaluate((element) => element.matches(':focus-visible')), 'focus is visible').toBe(true);
+    }
+
     const skip = page.getByRole('link', { name: 'Skip to main content' });
-    await expect(skip).toBeFocused();
+    const brand = page.getByRole('banner').getByRole('link', { name: 'Customer Portal' });
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const documents = nav.getByRole('link', { name: 'Documents' });
+    const cases = nav.getByRole('link', { name: 'Cases' });
+    const newCase = nav.getByRole('link', { name: 'New case' });
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+
+    // The skip link comes first and jumps to the content.
+    await press('Tab', skip);
     await page.keyboard.press('Enter');
     await expect(page.locator('#main')).toBeFocused();
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Documents' }).focus();
+    // From the top of a fresh page, Tab walks the header in order: the navigation, then Sign out.
+    await page.goto('/cases');
+    await expect(page.getByRole('heading', { level: 1, name: 'Cases' })).toBeVisible();
+    await press('Tab', skip);
+    await press('Tab', brand);
+    await press('Tab', documents);
+    await press('Tab', cases);
+    await expect(cases).toHaveAttribute('aria-current', 'page');
+    await press('Tab', newCase);
+    await press('Tab', signOut);
+
+    // Back to Documents and open it with Enter.
+    await press('Shift+Tab', newCase);
+    await press('Shift+Tab', cases);
+    await press('Shift+Tab', documents);
     await page.keyboard.press('Enter');
     await expect(page).toHaveURL(/\/documents$/);
     // Focus moves to the new page's heading, so screen readers announce it.
     await expect(page.getByRole('heading', { level: 1, name: 'Documents' })).toBeFocused();
     await expect(page).toHaveTitle('Documents · Customer Portal');
+    await expect(documents).toHaveAttribute('aria-current', 'page');
+
+    // From the heading, one step back reaches Sign out; Enter signs out.
+    await press('Shift+Tab', signOut);
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/sign-in\?reason=signed-out$/);
+    await expect(page.getByText('You have signed out.')).toBeVisible();
+    await expect(nav).toHaveCount(0);
   });
 
   test('signing out closes the pages', async ({ page }) => {

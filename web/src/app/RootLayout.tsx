@@ -67,7 +67,7 @@ function SiteNav({ session, pathname }: { session: Session; pathname: string }) 
               className="site-nav__new-case"
               aria-current={pathname === '/cases/new' ? 'page' : undefined}
             >
-              <span aria-hidden="true">+ </span>
+              <span aria-hidden="true">{t('nav.newCaseIcon')} </span>
               {t('nav.newCase')}
             </Link>
           </li>

@@ -1,3 +1,4 @@
+import { t } from '../i18n';
 import { formatDateTime, formatRelative, parseTimestamp } from '../lib/format';
 import { useNow } from '../lib/useNow';
 
@@ -17,7 +18,7 @@ export function DateTime({ value, variant = 'stacked' }: DateTimeProps) {
   return (
     <time dateTime={value} className={`datetime datetime--${variant}`}>
       <span className="datetime__relative">{relative}</span>
-      <span className="datetime__absolute">{variant === 'inline' ? `(${absolute})` : absolute}</span>
+      <span className="datetime__absolute">{variant === 'inline' ? t('dates.absoluteInline', { absolute }) : absolute}</span>
     </time>
   );
 }

@@ -28,7 +28,7 @@ export function FormField({ id, label, hint, error, optional = false, footer, fo
     <div className={`form-field${error ? ' form-field--error' : ''}`}>
       <label htmlFor={id} className="form-field__label">
         {label}
-        {optional ? <span className="form-field__optional"> ({t('common.optional')})</span> : null}
+        {optional ? <span className="form-field__optional"> {t('common.optional')}</span> : null}
       </label>
       {hint ? (
         <p id={hintId} className="form-field__hint">
@@ -37,8 +37,7 @@ export function FormField({ id, label, hint, error, optional = false, footer, fo
       ) : null}
       {error ? (
         <p id={errorId} className="form-field__error">
-          <span className="visually-hidden">Error: </span>
-          {error}
+          <span className="visually-hidden">{t('errors.fieldPrefix')}</span> {error}
         </p>
       ) : null}
       {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}

@@ -23,7 +23,7 @@ export function Pagination({ page, hasPrevious, hasNext, onPrevious, onNext }: P
           if (hasPrevious) onPrevious();
         }}
       >
-        <span aria-hidden="true">← </span>
+        <span aria-hidden="true">{t('common.previousIcon')} </span>
         {t('common.previous')}
       </button>
       <span className="pagination__page">{t('common.page', { page })}</span>
@@ -36,7 +36,7 @@ export function Pagination({ page, hasPrevious, hasNext, onPrevious, onNext }: P
         }}
       >
         {t('common.next')}
-        <span aria-hidden="true"> →</span>
+        <span aria-hidden="true"> {t('common.nextIcon')}</span>
       </button>
     </nav>
   );

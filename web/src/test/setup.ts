@@ -2,9 +2,11 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { resetMockApi, server } from './server';
+import { failOnUnhandledRequests, recordUnhandledRequest } from './unhandledRequests';
 
 beforeAll(() => {
-  server.listen({ onUnhandledRequest: 'error' });
+  // An unhandled request is recorded (and fails on its own), then fails the test below.
+  server.listen({ onUnhandledRequest: recordUnhandledRequest });
 });
 
 afterEach(() => {
@@ -12,6 +14,7 @@ afterEach(() => {
   server.resetHandlers();
   resetMockApi();
   sessionStorage.clear();
+  failOnUnhandledRequests();
 });
 
 afterAll(() => {

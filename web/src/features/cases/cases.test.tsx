@@ -2,6 +2,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { renderApp } from '../../test/renderApp';
+import { holdRequests, watchLoadingScreens } from '../../test/routeLoading';
 import { mockApi, problem, requestsTo, server, signIn } from '../../test/server';
 
 describe('cases list', () => {
@@ -110,6 +111,44 @@ describe('cases list', () => {
     signIn();
     renderApp('/cases?q=nothing-matches');
     expect(await screen.findByText('No cases match your filters.')).toBeInTheDocument();
+  });
+
+  it('fetches the list in the route loader, before the page renders, so it never shows a loading state', async () => {
+    signIn();
+    const { user } = renderApp('/documents');
+    await screen.findByRole('table', { name: 'Your documents' });
+    const held = holdRequests('/customer/:id/cases');
+    const loading = watchLoadingScreens();
+
+    await user.click(screen.getByRole('link', { name: 'Cases' }));
+    await waitFor(() => {
+      expect(held.headingsAtArrival).toHaveLength(1);
+    });
+    // The loader asked while the previous page was still on screen: the cases page has not rendered.
+    expect(held.headingsAtArrival).toEqual(['Documents']);
+    expect(screen.getByRole('heading', { level: 1, name: 'Documents' })).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { level: 1, name: 'Cases' })).not.toBeInTheDocument();
+
+    held.release();
+    expect(await screen.findByRole('table', { name: 'Your cases' })).toBeInTheDocument();
+    expect(loading.stop()).toEqual([]);
+    // The page read the loader's answer from the cache rather than asking again.
+    const requests = requestsTo('GET', /\/cases$/);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.url.searchParams.get('status')).toBe('all');
+  });
+
+  it('says plainly when the customer has no cases at all', async () => {
+    signIn();
+    mockApi.cases = [];
+    renderApp('/cases');
+    expect(await screen.findByText('You have no cases yet.')).toBeInTheDocument();
+    expect(screen.queryByText('No cases match your filters.')).not.toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+    expect(screen.queryByRole('navigation', { name: 'Pagination' })).not.toBeInTheDocument();
+    expect(screen.getByRole('radio', { name: 'All' })).toBeChecked();
+    // The way forward is right there.
+    expect(within(screen.getByRole('main')).getByRole('link', { name: 'New case' })).toHaveAttribute('href', '/cases/new');
   });
 
   it('shows a load failure in the page with its reference, and retries', async () => {

@@ -136,6 +136,32 @@ describe('new case', () => {
     expect(requestsTo('POST', /\/cases$/)).toHaveLength(0);
   });
 
+  it('refuses control characters in the description beside the field, but keeps line breaks and tabs', async () => {
+    signIn();
+    const { user } = renderApp('/cases/new');
+    await user.type(await screen.findByLabelText('Subject'), 'Pasted log');
+    const description = screen.getByLabelText('Description');
+    await user.click(description);
+    await user.paste('line one\n\tindented\u0007 bell');
+    await user.click(screen.getByRole('button', { name: 'Submit case' }));
+
+    const message = 'The description cannot contain control characters. Line breaks and tabs are fine.';
+    expect(await screen.findByText(message, { selector: 'a' })).toBeInTheDocument();
+    expect(description).toHaveAttribute('aria-invalid', 'true');
+    // Beside the field, with a prefix from the catalogue that screen readers hear.
+    expect(description).toHaveAccessibleDescription(expect.stringContaining(`Error: ${message}`));
+    expect(screen.getByLabelText('Subject')).not.toHaveAttribute('aria-invalid');
+    expect(requestsTo('POST', /\/cases$/)).toHaveLength(0);
+
+    // Fixing it clears the error, and the line break and tab are sent as typed.
+    await user.clear(description);
+    await user.paste('line one\n\tindented bell');
+    expect(description).not.toHaveAttribute('aria-invalid');
+    await user.click(screen.getByRole('button', { name: 'Submit case' }));
+    expect(await screen.findByText(/Your case 00005001 has been created/)).toBeInTheDocument();
+    expect(requestsTo('POST', /\/cases$/)[0]!.body).toMatchObject({ description: 'line one\n\tindented bell' });
+  });
+
   it('keeps the draft through an expired session and sign-in', async () => {
     signIn();
     const { user, router } = renderApp('/cases/new');

@@ -1,7 +1,9 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
+import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { renderApp } from '../../test/renderApp';
-import { CUSTOMER_ID, mockApi, requestsTo, signIn } from '../../test/server';
+import { holdRequests, watchLoadingScreens } from '../../test/routeLoading';
+import { CUSTOMER_ID, mockApi, problem, requestsTo, server, signIn } from '../../test/server';
 
 describe('documents', () => {
   it('lists documents with type, readable size, date and a download link', async () => {
@@ -52,6 +54,63 @@ describe('documents', () => {
     renderApp('/documents?q=zzz');
     expect(await screen.findByText('No documents match “zzz”.')).toBeInTheDocument();
   });
+
+  it('fetches the documents in the route loader, before the page renders, so it never shows a loading state', async () => {
+    signIn();
+    const { user } = renderApp('/cases');
+    await screen.findByRole('table', { name: 'Your cases' });
+    const held = holdRequests('/customer/:id/documents');
+    const loading = watchLoadingScreens();
+
+    await user.click(screen.getByRole('link', { name: 'Documents' }));
+    await waitFor(() => {
+      expect(held.headingsAtArrival).toHaveLength(1);
+    });
+    // The loader asked while the previous page was still on screen: the documents page has not rendered.
+    expect(held.headingsAtArrival).toEqual(['Cases']);
+    expect(screen.getByRole('heading', { level: 1, name: 'Cases' })).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { level: 1, name: 'Documents' })).not.toBeInTheDocument();
+
+    held.release();
+    expect(await screen.findByRole('table', { name: 'Your documents' })).toBeInTheDocument();
+    expect(loading.stop()).toEqual([]);
+    // The page read the loader's answer from the cache rather than asking again.
+    expect(requestsTo('GET', /\/documents$/)).toHaveLength(1);
+  });
+
+  it('says plainly when there are no documents at all', async () => {
+    signIn();
+    mockApi.documents = [];
+    renderApp('/documents');
+    expect(await screen.findByText('There are no documents yet.')).toBeInTheDocument();
+    expect(screen.queryByText(/No documents match/)).not.toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+    expect(screen.queryByRole('navigation', { name: 'Pagination' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    // The search stays, empty, so the page still explains itself.
+    expect(screen.getByLabelText('Search documents by title')).toHaveValue('');
+    expect(requestsTo('GET', /\/documents$/)).toHaveLength(1);
+  });
+
+  it('shows a load failure in the page with its reference, and retries', async () => {
+    signIn();
+    server.use(http.get('/customer/:id/documents', () => problem(500, 'Boom')));
+    const { user } = renderApp('/documents');
+    // The loader tries twice (one retry for a 5xx), then the page explains.
+    const failure = await screen.findByRole('alert', {}, { timeout: 8000 });
+    expect(failure).toHaveTextContent('We could not load this page.');
+    expect(failure).toHaveTextContent('Something went wrong on our side. Please try again in a moment.');
+    expect(within(failure).getByText('req-500-abc')).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1, name: 'Documents' })).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+    expect(screen.queryByText('There are no documents yet.')).not.toBeInTheDocument();
+
+    server.resetHandlers();
+    await user.click(within(failure).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('table', { name: 'Your documents' })).toBeInTheDocument();
+    expect(screen.queryByText('We could not load this page.')).not.toBeInTheDocument();
+    expect(requestsTo('GET', /\/documents$/)).toHaveLength(1);
+  }, 15_000);
 
   it('says when the documents come from the cache, until a refetch is fresh', async () => {
     signIn();

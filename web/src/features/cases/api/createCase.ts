@@ -3,7 +3,7 @@ import { api, callWithResponse } from '../../../api/client';
 import { isApiError } from '../../../api/errors';
 import type { Case, CasePriority, NewCaseBody } from '../../../api/types';
 import type { MessageKey } from '../../../i18n';
-import { charCount, hasControlCharacters } from '../../../lib/text';
+import { charCount, hasControlCharacters, hasControlCharactersExceptLineBreaks, trimWhiteSpace } from '../../../lib/text';
 import { caseQuery } from './case';
 import { caseKeys } from './cases';
 
@@ -27,17 +27,23 @@ export interface FieldIssue {
   vars?: Record<string, number>;
 }
 
+/** `CaseSubject::parse` on the server: trimmed (Rust `trim`), 1-255 characters, no control characters. */
 export function validateSubject(subject: string): FieldIssue | undefined {
-  const trimmed = subject.trim();
+  const trimmed = trimWhiteSpace(subject);
   if (trimmed === '') return { key: 'newCase.subjectRequired' };
-  if (hasControlCharacters(trimmed)) return { key: 'newCase.subjectControl' };
   if (charCount(trimmed) > SUBJECT_MAX) return { key: 'newCase.subjectTooLong', vars: { max: SUBJECT_MAX } };
+  if (hasControlCharacters(trimmed)) return { key: 'newCase.subjectControl' };
   return undefined;
 }
 
+/**
+ * `CaseDescription::parse` on the server: not only white space, 1-32,000 characters, no control
+ * characters except line breaks and tabs. Sent as typed (not trimmed).
+ */
 export function validateDescription(description: string): FieldIssue | undefined {
-  if (description.trim() === '') return { key: 'newCase.descriptionRequired' };
+  if (trimWhiteSpace(description) === '') return { key: 'newCase.descriptionRequired' };
   if (charCount(description) > DESCRIPTION_MAX) return { key: 'newCase.descriptionTooLong', vars: { max: DESCRIPTION_MAX } };
+  if (hasControlCharactersExceptLineBreaks(description)) return { key: 'newCase.descriptionControl' };
   return undefined;
 }
 
@@ -50,9 +56,9 @@ export function validateNewCase(form: NewCaseForm): Partial<Record<NewCaseField,
   return issues;
 }
 
-/** The request body exactly as the server wants it: trimmed subject, no extra fields. */
+/** The request body exactly as the server wants it: subject trimmed as the server trims it, no extra fields. */
 export function toNewCaseBody(form: NewCaseForm): NewCaseBody {
-  return { subject: form.subject.trim(), description: form.description, priority: form.priority };
+  return { subject: trimWhiteSpace(form.subject), description: form.description, priority: form.priority };
 }
 
 export function isNewCaseField(field: string): field is NewCaseField {

@@ -6,7 +6,7 @@ export function BackToCases({ listSearch }: { listSearch?: string | undefined })
   return (
     <p className="back-link">
       <Link to={listSearch ? `/cases?${listSearch}` : '/cases'}>
-        <span aria-hidden="true">← </span>
+        <span aria-hidden="true">{t('caseDetail.backIcon')} </span>
         {t('caseDetail.back')}
       </Link>
     </p>

@@ -63,7 +63,7 @@ export function CasesRoute() {
         <section aria-labelledby="cases-results">
           <p id="cases-results" className="results-summary" aria-live="polite">
             {tp('cases.summary', data.items.length, { page })}
-            {stale ? <span className="results-summary__updating"> · {t('common.updating')}</span> : null}
+            {stale ? <span className="results-summary__updating"> {t('common.updating')}</span> : null}
           </p>
           <CasesTable cases={data.items} sort={search.sort} listSearch={params.toString()} stale={stale} />
           <Pagination

@@ -87,7 +87,7 @@ export function DocumentsRoute() {
         <section aria-labelledby="documents-results">
           <p id="documents-results" className="results-summary" aria-live="polite">
             {tp('documents.summary', query.data.data.items.length, { page })}
-            {stale ? <span className="results-summary__updating"> · {t('common.updating')}</span> : null}
+            {stale ? <span className="results-summary__updating"> {t('common.updating')}</span> : null}
           </p>
           <DocumentsTable customerId={customerId} documents={query.data.data.items} sort={search.sort} stale={stale} />
           <Pagination
