@@ -165,6 +165,8 @@ async fn every_acknowledged_case_survives_kill_9_during_concurrent_creates() {
         .map(|c| c["case_number"].as_str().unwrap())
         .collect();
     let mut unique = numbers.clone();
+    // dedup only drops adjacent repeats: sort first so every duplicate is adjacent.
+    unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), numbers.len(), "case numbers are unique");
     child.kill().unwrap();
