@@ -204,6 +204,35 @@ async fn sigterm_drains_and_exits_cleanly() {
     );
 }
 
+#[tokio::test]
+async fn a_second_process_on_the_same_data_dir_refuses_to_start() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut first, addr) = start(data.path());
+    let output = tokio::task::spawn_blocking({
+        let dir = data.path().to_owned();
+        move || portal(&dir).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the second process started");
+    assert!(
+        stderr.contains("in use by another portal process")
+            && stderr.contains(&first.id().to_string()),
+        "{stderr}"
+    );
+    // The first one is untouched and keeps serving.
+    let ready = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(first.try_wait().unwrap().is_none(), "the first still runs");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // With the first gone (even by kill -9), the directory is free again.
+    let (mut again, _) = start(data.path());
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
 #[test]
 fn bad_configuration_stops_start_up_with_a_clear_message() {
     let data = tempfile::tempdir().unwrap();
