@@ -4,6 +4,7 @@
 //! -> `salesforce` (the port) -> adapters (`mock_store`, `salesforce_rest`).
 
 pub mod config;
+pub mod data_dir;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -123,14 +123,41 @@ async fn sign_in_validates_its_body() {
 #[tokio::test]
 async fn no_session_means_401_everywhere() {
     let app = TestApp::spawn().await;
+    // Real ids of the customer, so a 401 cannot be a 404 in disguise.
+    let alice = app.login("alice@acme.example").await;
+    let cases = alice
+        .get_json(&format!("/customer/{ACME}/cases?limit=1"))
+        .await;
+    let case_id = cases["items"][0]["id"].as_str().unwrap().to_owned();
+    let documents = alice
+        .get_json(&format!("/customer/{ACME}/documents?limit=1"))
+        .await;
+    let document_id = documents["items"][0]["id"].as_str().unwrap().to_owned();
+
     let client = app.anonymous();
     for path in [
         "/auth/session".to_owned(),
         format!("/customer/{ACME}/cases"),
+        format!("/customer/{ACME}/cases/{case_id}"),
         format!("/customer/{ACME}/documents"),
+        format!("/customer/{ACME}/documents/{document_id}/download"),
     ] {
-        problem(client.get(app.url(&path)).send().await.unwrap(), 401).await;
+        let body = problem(client.get(app.url(&path)).send().await.unwrap(), 401).await;
+        assert_eq!(body["type"], "/problems/unauthenticated", "GET {path}");
     }
+    // A create without a session is 401 (not a CSRF 403), and creates nothing.
+    let create = client
+        .post(app.url(&format!("/customer/{ACME}/cases")))
+        .json(&common::new_case("no session"))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(create, 401).await;
+    assert_eq!(body["type"], "/problems/unauthenticated");
+    assert!(
+        alice.all_cases("q=no%20session").await.is_empty(),
+        "nothing was created"
+    );
     let forged = client
         .get(app.url("/auth/session"))
         .header(

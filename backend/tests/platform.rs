@@ -77,11 +77,60 @@ async fn the_served_openapi_document_is_the_committed_one() {
         assert!(paths.contains_key(route), "{route} undocumented");
     }
     let create = &served["paths"]["/customer/{customer_id}/cases"]["post"];
-    for status in ["201", "401", "403", "409", "415", "422", "429", "503"] {
+    for status in [
+        "201", "400", "401", "403", "409", "413", "415", "422", "429", "503",
+    ] {
         assert!(
             create["responses"].get(status).is_some(),
             "POST cases lacks {status}"
         );
+    }
+    let login = &served["paths"]["/auth/login"]["post"];
+    for status in ["200", "400", "401", "413", "415", "422", "429", "503"] {
+        assert!(
+            login["responses"].get(status).is_some(),
+            "POST /auth/login lacks {status}"
+        );
+    }
+    // The headers each response sends are declared.
+    let headers_of = |operation: &Value, status: &str| -> Vec<String> {
+        operation["responses"][status]["headers"]
+            .as_object()
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    for (operation, status, header) in [
+        (create, "201", "Location"),
+        (create, "201", "Idempotent-Replayed"),
+        (create, "201", "RateLimit"),
+        (create, "201", "RateLimit-Policy"),
+        (create, "429", "Retry-After"),
+        (create, "429", "RateLimit"),
+        (create, "429", "RateLimit-Policy"),
+        (create, "503", "Retry-After"),
+        (login, "429", "Retry-After"),
+        (login, "503", "Retry-After"),
+    ] {
+        assert!(
+            headers_of(operation, status).iter().any(|h| h == header),
+            "{} {status} does not declare {header}",
+            operation["operationId"]
+        );
+    }
+    // Any request can time out (503), and reads depend on Salesforce or the shared state.
+    for (route, item) in paths {
+        if !(route.starts_with("/auth/")
+            || route.starts_with("/customer/")
+            || route.starts_with("/downloads/"))
+        {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(
+                operation["responses"].get("503").is_some(),
+                "{method} {route} lacks 503"
+            );
+        }
     }
     let statuses = &served["components"]["schemas"]["CaseStatus"]["enum"];
     assert_eq!(

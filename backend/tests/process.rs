@@ -34,7 +34,14 @@ fn portal(data_dir: &Path) -> Command {
 
 /// Starts the binary and waits for its "portal listening" log line, which names the port.
 fn start(data_dir: &Path) -> (Child, SocketAddr) {
-    let mut child = portal(data_dir).spawn().expect("start portal");
+    let (child, addr, _) = start_logged(portal(data_dir));
+    (child, addr)
+}
+
+/// Starts `cmd` and waits for its "portal listening" log line; the log lines after it arrive
+/// on the receiver (which may be dropped: the log is drained either way).
+fn start_logged(mut cmd: Command) -> (Child, SocketAddr, std::sync::mpsc::Receiver<String>) {
+    let mut child = cmd.spawn().expect("start portal");
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
@@ -48,8 +55,18 @@ fn start(data_dir: &Path) -> (Child, SocketAddr) {
         }
     };
     // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, addr, rx)
+}
+
+fn stop(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 async fn sign_in(addr: SocketAddr) -> (reqwest::Client, String) {
@@ -165,6 +182,8 @@ async fn every_acknowledged_case_survives_kill_9_during_concurrent_creates() {
         .map(|c| c["case_number"].as_str().unwrap())
         .collect();
     let mut unique = numbers.clone();
+    // dedup only drops adjacent repeats: sort first so every duplicate is adjacent.
+    unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), numbers.len(), "case numbers are unique");
     child.kill().unwrap();
@@ -200,6 +219,129 @@ async fn sigterm_drains_and_exits_cleanly() {
             .is_err(),
         "no longer listening"
     );
+}
+
+#[tokio::test]
+async fn a_second_process_on_the_same_data_dir_refuses_to_start() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut first, addr) = start(data.path());
+    let output = tokio::task::spawn_blocking({
+        let dir = data.path().to_owned();
+        move || portal(&dir).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the second process started");
+    assert!(
+        stderr.contains("in use by another portal process")
+            && stderr.contains(&first.id().to_string()),
+        "{stderr}"
+    );
+    // The first one is untouched and keeps serving.
+    let ready = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(first.try_wait().unwrap().is_none(), "the first still runs");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // With the first gone (even by kill -9), the directory is free again.
+    let (mut again, _) = start(data.path());
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+/// The JSON log line of a request names its request id: the one the client sent, or the one
+/// the server made up and returned in X-Request-Id.
+#[tokio::test]
+async fn a_requests_json_log_lines_carry_its_request_id() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, addr, logs) = start_logged(portal(data.path()));
+    let client = reqwest::Client::new();
+    let generated = client
+        .get(format!("http://{addr}/auth/session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(generated.status(), 401);
+    let generated = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let sent = client
+        .get(format!("http://{addr}/healthz"))
+        .header("x-request-id", "log-me-0042")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.headers()["x-request-id"], "log-me-0042");
+
+    // A request's closing line is written before its response is sent, so both are in the
+    // log by now; the timeout only bounds a failing test.
+    let mut found = std::collections::HashMap::new();
+    while found.len() < 2 {
+        let line = logs
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("no log line for the request ids; found {found:?}"));
+        let event: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("a log line that is not JSON: {line}"));
+        let id = event["span"]["request_id"].as_str().unwrap_or_default();
+        if (id == generated || id == "log-me-0042")
+            && event["message"] == "finished processing request"
+        {
+            found.insert(id.to_owned(), event);
+        }
+    }
+    assert_eq!(found[&generated]["status"], 401);
+    assert_eq!(found[&generated]["span"]["path"], "/auth/session");
+    assert_eq!(found["log-me-0042"]["status"], 200);
+    stop(child);
+}
+
+/// A setting from the config file takes effect whether the file is named by --config or by
+/// PORTAL_CONFIG, and a PORTAL_* variable overrides it.
+#[tokio::test]
+async fn a_config_file_takes_effect_and_the_environment_overrides_it() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("portal.toml");
+    std::fs::write(&file, "[http]\nbody_limit_bytes = 2048\n").unwrap();
+    // A 4 KB sign-in: too large for the file's limit, not for the override's.
+    let big_login = json!({"email": "nobody@example.com", "password": "x".repeat(4096)});
+    let status_of_big_login = |addr: SocketAddr| {
+        let body = big_login.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("http://{addr}/auth/login"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+
+    let mut by_flag = portal(data.path());
+    by_flag.arg("--config").arg(&file);
+    let mut by_env = portal(data.path());
+    by_env.env("PORTAL_CONFIG", &file);
+    for (how, cmd) in [("--config", by_flag), ("PORTAL_CONFIG", by_env)] {
+        let (child, addr, _) = start_logged(cmd);
+        assert_eq!(status_of_big_login(addr).await, 413, "file named by {how}");
+        stop(child);
+    }
+
+    let mut overridden = portal(data.path());
+    overridden
+        .env("PORTAL_CONFIG", &file)
+        .env("PORTAL_HTTP__BODY_LIMIT_BYTES", "65536");
+    let (child, addr, _) = start_logged(overridden);
+    // Past the body limit, the handler refuses the overlong password itself.
+    assert_eq!(
+        status_of_big_login(addr).await,
+        422,
+        "PORTAL_HTTP__BODY_LIMIT_BYTES overrides the file"
+    );
+    stop(child);
 }
 
 #[test]

@@ -22,9 +22,15 @@ use crate::services::auth::Session;
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = SessionInfo),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the server accepts", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (Content-Type is not application/json)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until another attempt is accepted"))),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]
 pub async fn login(
@@ -64,6 +70,8 @@ pub async fn login(
     responses(
         (status = 200, description = "The current session", body = SessionInfo),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("session" = []))
 )]
@@ -79,6 +87,8 @@ pub async fn session(State(state): State<AppState>, session: Session) -> Json<Se
     responses(
         (status = 204, description = "Signed out (also when there was no session)"),
         (status = 403, description = "Missing or wrong CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The session could not be revoked (shared state unavailable), or the request timed out; sign out again", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("session" = []))
 )]

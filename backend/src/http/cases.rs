@@ -41,6 +41,8 @@ pub struct CaseListQuery {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("session" = []))
 )]
@@ -81,6 +83,8 @@ pub async fn list(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("session" = []))
 )]
@@ -107,15 +111,27 @@ pub async fn get(
     request_body = NewCase,
     responses(
         (status = 201, description = "Created (or replayed, with Idempotent-Replayed: true)", body = Case,
-            headers(("Location" = String, description = "The new case's URL"))),
+            headers(
+                ("Location" = String, description = "The new case's URL"),
+                ("Idempotent-Replayed" = bool, description = "`true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise"),
+                ("RateLimit-Policy" = String, description = "The per-customer creation quota, e.g. `\"case-create\";q=10;w=3600` (absent on a replay of a recorded response)"),
+                ("RateLimit" = String, description = "What is left of the quota, e.g. `\"case-create\";r=4;t=0` (absent on a replay of a recorded response)"),
+            )),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the signed-in customer, or missing CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the server accepts", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (Content-Type is not application/json)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many new cases; see Retry-After", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds until another case may be created"))),
-        (status = 503, description = "Salesforce unavailable; nothing was created", body = Problem, content_type = "application/problem+json"),
+            headers(
+                ("Retry-After" = u64, description = "Seconds until another case may be created"),
+                ("RateLimit-Policy" = String, description = "The per-customer creation quota, e.g. `\"case-create\";q=10;w=3600`"),
+                ("RateLimit" = String, description = "What is left of the quota (`r=0`) and when it refills (`t`, seconds)"),
+            )),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; retry with the same Idempotency-Key, which never creates a second case", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying (sent when a dependency is unavailable)"))),
     ),
     security(("session" = []))
 )]

@@ -39,6 +39,8 @@ pub struct DocumentListQuery {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("session" = []))
 )]
@@ -73,6 +75,8 @@ pub async fn list(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document for this customer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     ),
     security(("session" = []))
 )]
@@ -104,6 +108,8 @@ pub async fn download(
             )),
         (status = 403, description = "The link was tampered with or has expired", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The document is no longer shared", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]
 pub async fn serve(

@@ -193,10 +193,10 @@ pub async fn record_metrics(State(state): State<AppState>, req: Request, next: N
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = req.method().as_str().to_owned();
     let metrics = &state.metrics;
-    metrics.http_in_flight.inc();
+    let in_flight = InFlight::enter(&metrics.http_in_flight);
     let started = std::time::Instant::now();
     let response = next.run(req).await;
-    metrics.http_in_flight.dec();
+    drop(in_flight);
     metrics
         .http_duration
         .get_or_create(&RouteLabels {
@@ -213,6 +213,36 @@ pub async fn record_metrics(State(state): State<AppState>, req: Request, next: N
         })
         .inc();
     response
+}
+
+/// One request counted in the in-flight gauge, until dropped: also when the client goes away
+/// and the request's future is dropped before it answers.
+struct InFlight<'a>(&'a prometheus_client::metrics::gauge::Gauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(gauge: &'a prometheus_client::metrics::gauge::Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The response to a handler that panicked: a generic 500 problem (the `problems` layer adds
+/// the request id). The panic is logged inside the request's span, so with its request id;
+/// its message never reaches the client.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    tracing::error!(panic = message, "request handler panicked");
+    Problem::for_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR).into_response()
 }
 
 /// Marks responses built from stale data (served from cache because Salesforce failed), so

@@ -84,8 +84,12 @@ impl Modify for SessionCookie {
 
 /// The complete application: routes, middleware and the web app.
 pub fn router(state: AppState) -> Router {
-    let config = &state.config;
-    let api = Router::new()
+    with_middleware(routes(state.clone()), state)
+}
+
+/// Every route of the application, with the per-route layers (sessions, freshness).
+fn routes(state: AppState) -> Router {
+    Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/session", get(auth::session))
         .route("/auth/logout", post(auth::logout))
@@ -113,8 +117,15 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
         .fallback(web::fallback)
-        .with_state(state.clone());
+        .with_state(state)
+}
 
+/// The application's middleware around `routes`, outermost last: request ids, tracing,
+/// problem rendering, metrics, security headers, timeout, body limit, CORS, and innermost the
+/// panic catcher, so that a panicking handler still gets a problem response with the request
+/// id, the security headers, and an in-flight gauge that goes back down.
+pub fn with_middleware(routes: Router, state: AppState) -> Router {
+    let config = &state.config;
     let cors = (!config.http.cors_allowed_origins.is_empty()).then(|| {
         let origins: Vec<HeaderValue> = config
             .http
@@ -138,10 +149,14 @@ pub fn router(state: AppState) -> Router {
                 header::AGE,
                 HeaderName::from_static("x-request-id"),
                 HeaderName::from_static("x-data-stale"),
+                HeaderName::from_static("idempotent-replayed"),
+                HeaderName::from_static("ratelimit"),
+                HeaderName::from_static("ratelimit-policy"),
             ])
     });
 
-    let mut app = api
+    let mut app = routes
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(option_layer(cors))
         .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -160,7 +175,6 @@ pub fn router(state: AppState) -> Router {
         middleware::record_metrics,
     ))
     .layer(axum::middleware::from_fn(middleware::problems))
-    .layer(CatchPanicLayer::new())
     .layer(
         TraceLayer::new_for_http()
             .make_span_with(|req: &axum::http::Request<_>| {
@@ -187,5 +201,123 @@ fn option_layer<L>(layer: Option<L>) -> tower::util::Either<L, tower::layer::uti
     match layer {
         Some(layer) => tower::util::Either::Left(layer),
         None => tower::util::Either::Right(tower::layer::util::Identity::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::routing::get;
+    use serde_json::Value;
+
+    use super::{AppState, with_middleware};
+    use crate::config::{Config, Secret};
+    use crate::services::Services;
+
+    async fn state(data_dir: &std::path::Path) -> AppState {
+        let mocks = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks");
+        let mut config = Config {
+            data_dir: data_dir.to_owned(),
+            web_dir: data_dir.join("no-web-app"),
+            ..Config::default()
+        };
+        config.mock.fixtures_dir = mocks.join("salesforce");
+        config.mock.local_accounts_file = mocks.join("local_accounts.json");
+        config.auth.secret_key = Some(Secret::new("unit-test-secret-key-long-enough-0123456789"));
+        Arc::new(Services::build(config).await.expect("services"))
+    }
+
+    /// A log sink the test reads back: JSON lines, as the binary writes them.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The real middleware stack, served over HTTP, around a route that panics: the panic
+    /// becomes a 500 problem with the request id and every header the other layers add, the
+    /// in-flight gauge goes back to zero, and the log names the request.
+    #[tokio::test]
+    async fn a_panicking_handler_gets_a_problem_response_from_every_layer() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        // The runtime of this test is single-threaded: the server logs on this thread.
+        let _logging = tracing::subscriber::set_default(subscriber);
+
+        let data = tempfile::tempdir().unwrap();
+        let state = state(data.path()).await;
+        let routes = Router::new().route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("internal detail 7f3a");
+                }
+                "unreachable"
+            }),
+        );
+        let app = with_middleware(routes, state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let response = reqwest::Client::new()
+            .get(format!("http://{addr}/boom"))
+            .header("x-request-id", "panic-test-0001")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-type"], "application/problem+json");
+        assert_eq!(headers["x-request-id"], "panic-test-0001");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["cache-control"], "no-store");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+        let text = response.text().await.unwrap();
+        assert!(
+            !text.contains("7f3a"),
+            "the panic message stays inside: {text}"
+        );
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["type"], "/problems/internal");
+        assert_eq!(body["status"], 500);
+        assert_eq!(body["request_id"], "panic-test-0001");
+        assert!(body["detail"].is_string());
+
+        assert_eq!(
+            state.metrics.http_in_flight.get(),
+            0,
+            "the in-flight gauge went back down"
+        );
+        let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        let panic_line = logged
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find(|event| event["message"] == "request handler panicked")
+            .unwrap_or_else(|| panic!("the panic was not logged: {logged}"));
+        assert_eq!(panic_line["level"], "ERROR");
+        assert_eq!(panic_line["span"]["request_id"], "panic-test-0001");
+        assert_eq!(panic_line["panic"], "internal detail 7f3a");
     }
 }

@@ -36,7 +36,10 @@ pub struct OidcMethod {
 
 /// The sign-in methods this portal offers.
 #[utoipa::path(get, path = "/auth/methods", tag = "auth", operation_id = "auth_methods",
-    responses((status = 200, description = "Available sign-in methods", body = AuthMethods)))]
+    responses(
+        (status = 200, description = "Available sign-in methods", body = AuthMethods),
+        (status = 503, description = "The request timed out", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
     Json(AuthMethods {
         password: true,
@@ -60,6 +63,7 @@ pub struct LoginQuery {
     responses(
         (status = 302, description = "To the provider's authorization page, or back to sign-in with sso_error"),
         (status = 404, description = "OpenID Connect is not configured", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The request timed out", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(State(state): State<AppState>, Query(query): Query<LoginQuery>) -> Response {
     let Some(oidc) = &state.oidc else {
@@ -95,7 +99,11 @@ pub struct CallbackQuery {
 /// id_token, maps the user to a Contact and opens the session.
 #[utoipa::path(get, path = "/auth/oidc/callback", tag = "auth", operation_id = "oidc_callback",
     params(CallbackQuery),
-    responses((status = 302, description = "Signed in: to the page asked for. Refused: to /sign-in?sso_error=<reason>")))]
+    responses(
+        (status = 302, description = "Signed in: to the page asked for. Refused: to /sign-in?sso_error=<reason>"),
+        (status = 404, description = "OpenID Connect is not configured", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The request timed out", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn callback(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -23,10 +23,21 @@ pub enum Entry {
     CreateCase { case: CaseRecord },
 }
 
+/// Why a write was refused without trying: an earlier failed append could not be cut back, so
+/// the file may end in a partial line that a new line would follow and make unreadable.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the case journal refuses writes until the portal restarts: a failed append could not be cut back"
+)]
+pub struct JournalBroken;
+
 pub struct Journal {
     path: PathBuf,
     file: File,
     len: u64,
+    /// Set when a failed append could not be cut back; every later append is refused. A restart
+    /// replays the journal and cuts the partial line off (it was never acknowledged).
+    broken: bool,
 }
 
 impl Journal {
@@ -65,14 +76,19 @@ impl Journal {
                 path: path.to_owned(),
                 file,
                 len: good_len as u64,
+                broken: false,
             },
             entries,
         ))
     }
 
     /// Appends entries and syncs them to disk. On failure the file is cut back, so a failed
-    /// batch leaves no partial line behind for the next one to follow.
+    /// batch leaves no partial line behind for the next one to follow; if even that fails, the
+    /// journal is broken and refuses every later append with [`JournalBroken`].
     pub fn append(&mut self, entries: &[Entry]) -> anyhow::Result<()> {
+        if self.broken {
+            return Err(JournalBroken.into());
+        }
         let mut buf = Vec::with_capacity(entries.len() * 512);
         for entry in entries {
             serde_json::to_writer(&mut buf, entry)?;
@@ -88,9 +104,34 @@ impl Journal {
                 Ok(())
             }
             Err(err) => {
-                let _ = self.file.set_len(self.len);
+                if let Err(cut) = self.file.set_len(self.len) {
+                    self.broken = true;
+                    tracing::error!(
+                        journal = %self.path.display(),
+                        write_error = %err,
+                        truncate_error = %cut,
+                        "a failed journal append could not be cut back; refusing every write \
+                         until a restart"
+                    );
+                }
                 Err(err).with_context(|| format!("appending to {}", self.path.display()))
             }
+        }
+    }
+
+    /// Whether the journal refuses writes (see [`JournalBroken`]).
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// A journal over an already open file, e.g. one whose writes fail.
+    #[cfg(test)]
+    pub(super) fn over(file: File, path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            file,
+            len: 0,
+            broken: false,
         }
     }
 }
@@ -155,6 +196,31 @@ mod tests {
         let good = line();
         let bytes = format!("{good}garbage\n{good}");
         assert!(parse(bytes.as_bytes()).is_err());
+    }
+
+    /// `/dev/full` fails every write (ENOSPC) and cannot be truncated (not a regular file):
+    /// the append fails and so does the roll-back.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_append_that_cannot_be_cut_back_refuses_every_later_write() {
+        let path = Path::new("/dev/full");
+        let Ok(file) = OpenOptions::new().append(true).open(path) else {
+            return;
+        };
+        let mut journal = Journal::over(file, path);
+        let entry: Entry = serde_json::from_str(line().trim_end()).unwrap();
+        let entries = [entry];
+        let first = journal.append(&entries).unwrap_err();
+        assert!(
+            first.downcast_ref::<JournalBroken>().is_none(),
+            "the first failure is the write's: {first:#}"
+        );
+        assert!(journal.is_broken());
+        let second = journal.append(&entries).unwrap_err();
+        assert!(
+            second.downcast_ref::<JournalBroken>().is_some(),
+            "later appends are refused without writing: {second:#}"
+        );
     }
 
     #[test]

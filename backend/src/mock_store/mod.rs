@@ -8,6 +8,7 @@ mod journal;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, anyhow};
@@ -23,7 +24,7 @@ use crate::salesforce::{
     SalesforcePort, StatusFilter, UpsertOutcome,
 };
 use index::SortedIndex;
-use journal::{Entry, Journal};
+use journal::{Entry, Journal, JournalBroken};
 
 /// Most creates one group commit takes at once.
 const MAX_BATCH: usize = 256;
@@ -62,11 +63,13 @@ impl State {
     }
 }
 
-type CreateReply = oneshot::Sender<anyhow::Result<UpsertOutcome>>;
+type CreateReply = oneshot::Sender<PortResult<UpsertOutcome>>;
 
 pub struct MockStore {
     state: Arc<RwLock<State>>,
     writer: mpsc::Sender<(NewCase, CreateReply)>,
+    /// Set by the writer when the journal refuses writes until a restart; readiness reports it.
+    journal_broken: Arc<AtomicBool>,
 }
 
 impl MockStore {
@@ -109,15 +112,30 @@ impl MockStore {
             }
         }
         let next_number = state.max_case_number() + 1;
-        let state = Arc::new(RwLock::new(state));
 
+        Self::start(state, journal, next_number)
+    }
+
+    /// Starts the single writer over `journal`.
+    fn start(state: State, journal: Journal, next_number: u64) -> anyhow::Result<Self> {
+        let state = Arc::new(RwLock::new(state));
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        let writer_state = Arc::clone(&state);
+        let journal_broken = Arc::new(AtomicBool::new(false));
+        let writer = Writer {
+            journal,
+            state: Arc::clone(&state),
+            next_number,
+            broken: Arc::clone(&journal_broken),
+        };
         std::thread::Builder::new()
             .name("mock-store-writer".into())
-            .spawn(move || write_loop(rx, journal, writer_state, next_number))
+            .spawn(move || write_loop(rx, writer))
             .context("starting the mock store writer")?;
-        Ok(Self { state, writer: tx })
+        Ok(Self {
+            state,
+            writer: tx,
+            journal_broken,
+        })
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -129,14 +147,23 @@ impl MockStore {
     }
 }
 
+/// What the writer thread owns.
+struct Writer {
+    journal: Journal,
+    state: Arc<RwLock<State>>,
+    next_number: u64,
+    broken: Arc<AtomicBool>,
+}
+
 /// The single writer: takes every create queued so far, journals them with one sync, then
 /// makes them visible and answers. Nothing is visible or acknowledged before it is durable.
-fn write_loop(
-    mut rx: mpsc::Receiver<(NewCase, CreateReply)>,
-    mut journal: Journal,
-    state: Arc<RwLock<State>>,
-    mut next_number: u64,
-) {
+fn write_loop(mut rx: mpsc::Receiver<(NewCase, CreateReply)>, writer: Writer) {
+    let Writer {
+        mut journal,
+        state,
+        mut next_number,
+        broken,
+    } = writer;
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -213,8 +240,16 @@ fn write_loop(
                 error = format!("{err:#}"),
                 "mock store journal write failed"
             );
+            // A journal that refuses writes until a restart is an outage (503, retry later),
+            // not a bug; readiness says so too.
+            let refusing = journal.is_broken();
+            broken.store(refusing, Ordering::Relaxed);
             for (_, reply) in plans {
-                let _ = reply.send(Err(anyhow!("the case journal could not be written")));
+                let _ = reply.send(Err(if refusing {
+                    PortError::Unavailable(JournalBroken.into())
+                } else {
+                    PortError::Internal(anyhow!("the case journal could not be written"))
+                }));
             }
             continue;
         }
@@ -322,7 +357,6 @@ impl SalesforcePort for MockStore {
         answer
             .await
             .map_err(|_| PortError::Internal(anyhow!("the mock store writer dropped a create")))?
-            .map_err(PortError::Internal)
     }
 
     async fn query_documents(
@@ -381,6 +415,53 @@ impl SalesforcePort for MockStore {
                 "the mock store writer has stopped"
             )));
         }
+        if self.journal_broken.load(Ordering::Relaxed) {
+            return Err(PortError::Unavailable(JournalBroken.into()));
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store whose journal cannot write or cut back (`/dev/full`) answers creates with
+    /// "unavailable" (a 503 for the client), now and for every later create, and reports
+    /// itself not ready.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_broken_journal_makes_creates_unavailable_until_restart() {
+        let path = Path::new("/dev/full");
+        let Ok(file) = std::fs::OpenOptions::new().append(true).open(path) else {
+            return;
+        };
+        let store = MockStore::start(State::default(), Journal::over(file, path), 1001).unwrap();
+        store.check_ready().await.expect("ready before any write");
+        for attempt in 0..2 {
+            let outcome = store
+                .upsert_case(NewCase {
+                    account_id: SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap(),
+                    contact_id: None,
+                    subject: format!("attempt {attempt}"),
+                    description: "d".into(),
+                    priority: "Medium".into(),
+                    origin: "Web".into(),
+                    portal_request_id: format!("r-{attempt}"),
+                })
+                .await;
+            assert!(
+                matches!(outcome, Err(PortError::Unavailable(_))),
+                "attempt {attempt}: {outcome:?}"
+            );
+        }
+        assert!(matches!(
+            store.check_ready().await,
+            Err(PortError::Unavailable(_))
+        ));
+        assert!(
+            store.read().cases.is_empty(),
+            "nothing became visible or acknowledged"
+        );
     }
 }

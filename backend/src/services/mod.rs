@@ -36,10 +36,14 @@ pub struct Services {
     pub picklists: Arc<Picklists>,
     /// Where rate limits, idempotency records, revocations and pending sign-ins live.
     pub shared: crate::shared_state::SharedState,
+    /// This process's exclusive hold on `data_dir`, for as long as the services live.
+    pub data_dir_lock: crate::data_dir::DataDirLock,
 }
 
 impl Services {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Before anything reads or writes the data directory: one process at a time.
+        let data_dir_lock = crate::data_dir::DataDirLock::acquire(&config.data_dir)?;
         let shared = crate::shared_state::SharedState::build(&config).await?;
         let metrics = Arc::new(metrics::Metrics::default());
         let salesforce: Arc<dyn SalesforcePort> = match config.backend {
@@ -111,6 +115,7 @@ impl Services {
             _ => None,
         };
         Ok(Self {
+            data_dir_lock,
             shared,
             config,
             oidc,

@@ -22,6 +22,7 @@ pub async fn log_requests(State(state): State<SharedState>, req: Request, next: 
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    state.log.arrived(request_id.as_deref());
     let res = next.run(req).await;
     tracing::debug!(%method, %path, status = res.status().as_u16(), "request");
     state.log.push(LoggedRequest {

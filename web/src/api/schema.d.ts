@@ -450,8 +450,35 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"];
                 };
             };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Wrong email or password */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON (Content-Type is not application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -471,6 +498,19 @@ export interface operations {
             /** @description Too many attempts; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds until another attempt is accepted */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -507,6 +547,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The session could not be revoked (shared state unavailable), or the request timed out; sign out again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     auth_methods: {
@@ -525,6 +576,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthMethods"];
+                };
+            };
+            /** @description The request timed out */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -549,6 +609,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description OpenID Connect is not configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request timed out */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -580,6 +658,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request timed out */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_session: {
@@ -603,6 +690,17 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -673,6 +771,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_case: {
@@ -699,12 +808,27 @@ export interface operations {
             /** @description Created (or replayed, with Idempotent-Replayed: true) */
             201: {
                 headers: {
+                    /** @description `true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
                     /** @description The new case's URL */
                     Location?: string;
+                    /** @description What is left of the quota, e.g. `"case-create";r=4;t=0` (absent on a replay of a recorded response) */
+                    RateLimit?: string;
+                    /** @description The per-customer creation quota, e.g. `"case-create";q=10;w=3600` (absent on a replay of a recorded response) */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in */
@@ -734,7 +858,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not JSON */
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON (Content-Type is not application/json) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -755,6 +888,10 @@ export interface operations {
             /** @description Too many new cases; see Retry-After */
             429: {
                 headers: {
+                    /** @description What is left of the quota (`r=0`) and when it refills (`t`, seconds) */
+                    RateLimit?: string;
+                    /** @description The per-customer creation quota, e.g. `"case-create";q=10;w=3600` */
+                    "RateLimit-Policy"?: string;
                     /** @description Seconds until another case may be created */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -763,9 +900,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Salesforce unavailable; nothing was created */
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; retry with the same Idempotency-Key, which never creates a second case */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (sent when a dependency is unavailable) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -818,6 +957,17 @@ export interface operations {
             /** @description No such case for this customer */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -883,6 +1033,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     download_document: {
@@ -929,6 +1090,17 @@ export interface operations {
             /** @description No such document for this customer */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -982,6 +1154,17 @@ export interface operations {
             /** @description The document is no longer shared */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
