@@ -144,6 +144,8 @@ pub fn objects() -> Vec<ObjectDef> {
         ro("Name", FieldType::String { max_len: 121 }),
         f("Email", FieldType::String { max_len: 80 }),
         f("Phone", FieldType::String { max_len: 40 }),
+        // A custom field an org may add for portal usernames (`oidc.contact_field`).
+        f("Portal_Username__c", S80),
     ];
     contact.extend(audit_fields());
 
