@@ -200,8 +200,13 @@ pub struct OidcConfig {
     /// `<public_url>/auth/oidc/callback`. Register exactly this URL at the provider.
     pub redirect_url: Option<String>,
     pub scopes: Vec<String>,
-    /// The userinfo claim that finds the user's Contact; `email` matches Contact.Email.
+    /// The claim that finds the user's Contact, read from userinfo (else the id_token): `email`
+    /// by default, or e.g. `preferred_username`; a dotted name reaches into an object claim
+    /// (`custom_attributes.ContactId`).
     pub contact_claim: String,
+    /// The Contact field the claim's value must equal (exactly one Contact with an account):
+    /// `Email` by default, `Id`, or a custom field such as `Portal_Username__c`.
+    pub contact_field: String,
     /// The sign-in button's text.
     pub label: String,
 }
@@ -215,6 +220,7 @@ impl Default for OidcConfig {
             redirect_url: None,
             scopes: vec!["openid".into(), "email".into(), "profile".into()],
             contact_claim: "email".into(),
+            contact_field: "Email".into(),
             label: "Sign in with Salesforce".into(),
         }
     }
@@ -513,8 +519,21 @@ impl Config {
             if oidc.client_id.is_empty() {
                 return invalid("oidc.client_id (PORTAL_OIDC__CLIENT_ID) is required with oidc");
             }
-            if oidc.contact_claim != "email" {
-                return invalid("oidc.contact_claim supports `email` (matched to Contact.Email)");
+            if oidc.contact_claim.is_empty()
+                || oidc.contact_claim.len() > 255
+                || !oidc.contact_claim.bytes().all(|b| b.is_ascii_graphic())
+            {
+                return invalid(
+                    "oidc.contact_claim must name a claim, e.g. `email` or `preferred_username`",
+                );
+            }
+            if !is_field_name(&oidc.contact_field) {
+                return Err(ConfigError::Invalid(format!(
+                    "oidc.contact_field {:?} is not a Contact field name like `Email` or \
+                     `Portal_Username__c` (letters, digits and single underscores, starting \
+                     with a letter)",
+                    oidc.contact_field
+                )));
             }
             if self.oidc_redirect_url().is_none() {
                 return invalid(
@@ -523,6 +542,13 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The Contact field that signs in through OpenID Connect (`Email` without `[oidc]`).
+    pub fn contact_field(&self) -> &str {
+        self.oidc
+            .as_ref()
+            .map_or("Email", |o| o.contact_field.as_str())
     }
 
     /// The OpenID Connect callback URL: configured, or derived from the public URL.
@@ -541,6 +567,18 @@ impl Config {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+/// A Salesforce field API name (`Email`, `Portal_Username__c`): safe to write into SOQL as is.
+/// Letters, digits and underscores, starting with a letter, no double underscore but a final
+/// `__c`, at most 80 characters.
+fn is_field_name(name: &str) -> bool {
+    let base = name.strip_suffix("__c").unwrap_or(name);
+    (1..=80).contains(&name.len())
+        && base.starts_with(|c: char| c.is_ascii_alphabetic())
+        && base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !base.contains("__")
+        && !base.ends_with('_')
 }
 
 #[cfg(test)]
@@ -594,6 +632,41 @@ mod tests {
             "filter",
         ] {
             assert!(text.contains(key), "{key} undocumented");
+        }
+    }
+
+    #[test]
+    fn the_contact_field_must_be_a_field_name_safe_in_soql() {
+        let with_field = |field: &str| {
+            let config = Config {
+                public_url: Some("https://portal.example.com".into()),
+                oidc: Some(OidcConfig {
+                    issuer_url: "https://idp.example.com".into(),
+                    client_id: "portal".into(),
+                    contact_claim: "preferred_username".into(),
+                    contact_field: field.into(),
+                    ..OidcConfig::default()
+                }),
+                ..Config::default()
+            };
+            config.validate()
+        };
+        for good in ["Email", "Id", "Portal_Username__c", "Username2__c"] {
+            with_field(good).unwrap();
+        }
+        for bad in [
+            "",
+            "Email OR Id != null",
+            "Account.Name",
+            "Email'",
+            "_Email",
+            "Bad__Name",
+            "Name_",
+            "1Email",
+            &"x".repeat(81),
+        ] {
+            let err = with_field(bad).unwrap_err().to_string();
+            assert!(err.contains("oidc.contact_field"), "{bad}: {err}");
         }
     }
 

@@ -185,6 +185,72 @@ async fn downloads_stream_the_exact_bytes_through_a_signed_link() {
     }
 }
 
+#[tokio::test]
+async fn a_document_with_several_versions_downloads_its_latest() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let read = |file: &Value| {
+        std::fs::read(
+            mocks_dir()
+                .join("salesforce")
+                .join(file["VersionDataFile"].as_str().unwrap()),
+        )
+        .unwrap()
+    };
+    let versions = fixture("ContentVersion");
+    let shared: HashSet<String> = all_documents(&alice, "")
+        .await
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    // Acme's shared documents with several versions whose bytes all differ, so that serving
+    // any older version shows.
+    let mut checked = 0;
+    for id in &shared {
+        let mut mine: Vec<&Value> = versions
+            .iter()
+            .filter(|v| v["ContentDocumentId"] == id.as_str())
+            .collect();
+        if mine.len() < 2 {
+            continue;
+        }
+        mine.sort_by_key(|v| v["VersionNumber"].as_str().unwrap().parse::<u32>().unwrap());
+        let (latest, older) = mine.split_last().unwrap();
+        assert_eq!(
+            latest["IsLatest"], true,
+            "{id}: the highest version is the latest"
+        );
+        let latest_bytes = read(latest);
+        if older.iter().any(|v| read(v) == latest_bytes) {
+            continue;
+        }
+        let redirect = alice
+            .get(&format!("/customer/{ACME}/documents/{id}/download"))
+            .await;
+        assert_eq!(redirect.status(), 302);
+        let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+        let file = app
+            .anonymous()
+            .get(app.url(&location))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200);
+        let bytes = file.bytes().await.unwrap();
+        assert!(
+            bytes.as_ref() == latest_bytes.as_slice(),
+            "{id}: the download is version {} ({} bytes), not an older one",
+            latest["VersionNumber"],
+            bytes.len()
+        );
+        checked += 1;
+        if checked == 5 {
+            break;
+        }
+    }
+    assert_eq!(checked, 5, "the fixtures have such documents on Acme");
+}
+
 /// Signs a link as the server would, for expiry tests without waiting.
 fn sign(document: &str, account: &str, contact: &str, expires: i64) -> String {
     let key =

@@ -324,3 +324,162 @@ async fn a_refusal_keeps_the_page_the_customer_asked_for() {
         "/sign-in?sso_error=invalid_token&returnTo=%2Fcases%3Fstatus%3Dopen"
     );
 }
+
+#[tokio::test]
+async fn id_tokens_not_signed_by_the_providers_published_key_are_refused() {
+    use salesforce_emulator::IdTokenSignature;
+    let app = TestApp::spawn_oidc().await;
+    let emulator = app.emulator.as_ref().unwrap();
+    for signature in [
+        IdTokenSignature::UnknownKey,
+        IdTokenSignature::WrongKid,
+        IdTokenSignature::None,
+        IdTokenSignature::Hs256,
+    ] {
+        emulator
+            .faults
+            .update(|f| f.id_token_signature = Some(signature));
+        let client = app.anonymous();
+        let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+        assert_eq!(
+            flow.finish().await,
+            "/sign-in?sso_error=invalid_token",
+            "{signature:?}"
+        );
+        assert_eq!(
+            client
+                .get(app.url("/auth/session"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401,
+            "{signature:?}"
+        );
+    }
+    // The same sign-in with the published key goes through: the refusals were the signature's.
+    emulator.faults.clear();
+    let client = app.anonymous();
+    let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    assert_eq!(flow.finish().await, "/");
+}
+
+/// A user at the provider made from a demo user's entry (same password), with `change` applied.
+fn provider_user(like: &str, change: Value) -> Value {
+    let users: Vec<Value> = serde_json::from_slice(
+        &std::fs::read(common::mocks_dir().join("local_accounts.json")).unwrap(),
+    )
+    .unwrap();
+    let mut user = users.into_iter().find(|u| u["email"] == like).unwrap();
+    for (k, v) in change.as_object().unwrap() {
+        user[k] = v.clone();
+    }
+    user
+}
+
+async fn session_email(app: &TestApp, client: &reqwest::Client) -> Value {
+    let session: Value = client
+        .get(app.url("/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["customer"]["id"], ACME, "{session}");
+    session["user"]["email"].clone()
+}
+
+#[tokio::test]
+async fn a_configured_claim_maps_the_user_to_a_contact_by_a_configured_field() {
+    // Alice signs in at the provider with a private email; her username there is her work
+    // email, which is what Contact.Email holds.
+    let users = vec![
+        provider_user(
+            "alice@acme.example",
+            json!({"email": "alice.private@mail.example", "username": "alice@acme.example"}),
+        ),
+        // Bob's provider account carries his Contact id (a connected app's custom attribute).
+        provider_user(
+            "bob@acme.example",
+            json!({"email": "bob.private@mail.example"}),
+        ),
+    ];
+    let by_email = TestApp::spawn_oidc_with_users(users.clone()).await;
+    let client = by_email.anonymous();
+    let flow = Flow::to_callback(&by_email, &client, "alice.private@mail.example", "/").await;
+    assert_eq!(
+        flow.finish().await,
+        "/sign-in?sso_error=unknown_contact",
+        "by default the private email matches no Contact"
+    );
+
+    let by_username = TestApp::spawn_oidc_with(users.clone(), |c| {
+        let oidc = c.oidc.as_mut().unwrap();
+        oidc.contact_claim = "preferred_username".into();
+        oidc.contact_field = "Email".into();
+    })
+    .await;
+    let client = by_username.anonymous();
+    let flow = Flow::to_callback(&by_username, &client, "alice.private@mail.example", "/").await;
+    assert_eq!(flow.finish().await, "/");
+    assert_eq!(
+        session_email(&by_username, &client).await,
+        "alice@acme.example"
+    );
+
+    let by_contact_id = TestApp::spawn_oidc_with(users, |c| {
+        let oidc = c.oidc.as_mut().unwrap();
+        oidc.contact_claim = "custom_attributes.ContactId".into();
+        oidc.contact_field = "Id".into();
+    })
+    .await;
+    let client = by_contact_id.anonymous();
+    let flow = Flow::to_callback(&by_contact_id, &client, "bob.private@mail.example", "/").await;
+    assert_eq!(flow.finish().await, "/");
+    assert_eq!(
+        session_email(&by_contact_id, &client).await,
+        "bob@acme.example"
+    );
+}
+
+#[tokio::test]
+async fn a_custom_contact_field_matches_the_claim_in_salesforce() {
+    let users = vec![provider_user(
+        "alice@acme.example",
+        json!({"email": "alice.private@mail.example", "username": "aanderson"}),
+    )];
+    let app = TestApp::spawn_salesforce_org(
+        true,
+        users,
+        |_| {},
+        |c| {
+            let oidc = c.oidc.as_mut().unwrap();
+            oidc.contact_claim = "preferred_username".into();
+            oidc.contact_field = "Portal_Username__c".into();
+        },
+    )
+    .await;
+    let client = app.anonymous();
+    let flow = Flow::to_callback(&app, &client, "alice.private@mail.example", "/").await;
+    assert_eq!(
+        flow.finish().await,
+        "/sign-in?sso_error=unknown_contact",
+        "no Contact has that username yet"
+    );
+    // The org's admin fills in the custom field on Alice's Contact.
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .records
+        .update(
+            "Contact",
+            "003Dn000O6V0xBhIIJ",
+            &json!({"Portal_Username__c": "AAnderson"}),
+        )
+        .unwrap();
+    let client = app.anonymous();
+    let flow = Flow::to_callback(&app, &client, "alice.private@mail.example", "/").await;
+    assert_eq!(flow.finish().await, "/");
+    assert_eq!(session_email(&app, &client).await, "alice@acme.example");
+}

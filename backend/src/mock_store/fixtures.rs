@@ -44,6 +44,8 @@ struct ContentDocumentLink {
 pub struct Fixtures {
     pub accounts: Vec<Account>,
     pub contacts: Vec<Contact>,
+    /// Each contact's fields as the fixture has them, custom ones included.
+    pub contact_rows: Vec<serde_json::Map<String, serde_json::Value>>,
     pub cases: Vec<CaseRecord>,
     pub documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>>,
     pub version_files: HashMap<SalesforceId, PathBuf>,
@@ -57,7 +59,12 @@ fn read<T: DeserializeOwned>(dir: &Path, object: &str) -> anyhow::Result<Vec<T>>
 
 pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
     let accounts: Vec<Account> = read(dir, "Account")?;
-    let contacts: Vec<Contact> = read(dir, "Contact")?;
+    let contact_rows: Vec<serde_json::Map<String, serde_json::Value>> = read(dir, "Contact")?;
+    let contacts = contact_rows
+        .iter()
+        .map(|row| Contact::deserialize(&serde_json::Value::Object(row.clone())))
+        .collect::<Result<Vec<Contact>, _>>()
+        .context("parsing Contact.json")?;
     let cases: Vec<CaseRecord> = read(dir, "Case")?;
     let documents: Vec<ContentDocument> = read(dir, "ContentDocument")?;
     let versions: Vec<ContentVersion> = read(dir, "ContentVersion")?;
@@ -126,6 +133,7 @@ pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
     Ok(Fixtures {
         accounts,
         contacts,
+        contact_rows,
         cases,
         documents_by_account,
         version_files,

@@ -33,6 +33,8 @@ const MAX_BATCH: usize = 256;
 struct State {
     accounts: HashMap<SalesforceId, Account>,
     contacts: HashMap<SalesforceId, Contact>,
+    /// Each contact's value of the sign-in field (`oidc.contact_field`), when it has one.
+    contact_sign_in: Vec<(String, SalesforceId)>,
     cases: HashMap<SalesforceId, Arc<CaseRecord>>,
     cases_by_account: HashMap<SalesforceId, SortedIndex<CaseSortField, CaseRecord>>,
     case_by_request_id: HashMap<String, SalesforceId>,
@@ -73,11 +75,27 @@ pub struct MockStore {
 }
 
 impl MockStore {
-    /// Loads the fixtures from `fixtures_dir` and replays the journal in `data_dir`.
-    pub fn open(fixtures_dir: &Path, data_dir: &Path) -> anyhow::Result<Self> {
+    /// Loads the fixtures from `fixtures_dir` and replays the journal in `data_dir`. Sign-ins
+    /// through OpenID Connect are matched with the contacts' `contact_field` (any field the
+    /// Contact fixtures hold, matched case-insensitively as Salesforce does).
+    pub fn open(fixtures_dir: &Path, data_dir: &Path, contact_field: &str) -> anyhow::Result<Self> {
         let loaded = fixtures::load(fixtures_dir)
             .with_context(|| format!("loading mock fixtures from {}", fixtures_dir.display()))?;
+        let contact_sign_in = loaded
+            .contact_rows
+            .iter()
+            .filter_map(|row| {
+                let id = SalesforceId::parse(row.get("Id")?.as_str()?).ok()?;
+                let value = row
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(contact_field))?
+                    .1
+                    .as_str()?;
+                Some((value.to_owned(), id))
+            })
+            .collect();
         let mut state = State {
+            contact_sign_in,
             accounts: loaded
                 .accounts
                 .into_iter()
@@ -291,17 +309,20 @@ impl SalesforcePort for MockStore {
         Ok(self.read().contacts.get(id).cloned())
     }
 
-    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
-        let mut found: Vec<Contact> = self
-            .read()
-            .contacts
-            .values()
-            .filter(|c| {
-                c.email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+    async fn contacts_by_email(&self, value: &str) -> PortResult<Vec<Contact>> {
+        let state = self.read();
+        // Ids compare in their 18-character form, whichever form either side has.
+        let as_id = SalesforceId::parse(value).ok();
+        let mut found: Vec<Contact> = state
+            .contact_sign_in
+            .iter()
+            .filter(|(field, _)| {
+                field.eq_ignore_ascii_case(value)
+                    || as_id
+                        .as_ref()
+                        .is_some_and(|id| SalesforceId::parse(field).ok().as_ref() == Some(id))
             })
-            .cloned()
+            .filter_map(|(_, id)| state.contacts.get(id).cloned())
             .collect();
         found.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(found)

@@ -212,9 +212,11 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>>;
 
-    /// The contacts with this email address (compared case-insensitively), for mapping a user
-    /// who signed in through an identity provider. More than one means the mapping is ambiguous.
-    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>>;
+    /// The contacts (with an account) whose sign-in field equals `value`, compared
+    /// case-insensitively, for mapping a user who signed in through an identity provider. The
+    /// field is the adapter's configured `oidc.contact_field`: Contact.Email unless set (hence
+    /// the name). More than one means the mapping is ambiguous.
+    async fn contacts_by_email(&self, value: &str) -> PortResult<Vec<Contact>>;
 
     /// One page of the account's cases.
     async fn query_cases(

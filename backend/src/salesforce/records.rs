@@ -31,10 +31,15 @@ pub struct CaseRecord {
     pub case_number: String,
     pub account_id: SalesforceId,
     pub contact_id: Option<SalesforceId>,
+    /// Optional in an org (agents and email-to-case may leave it empty): null reads as "".
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub subject: String,
     #[serde(default)]
     pub description: Option<String>,
     pub status: String,
+    /// Optional in an org: null reads as "", which the picklist mapping reports as the default
+    /// priority (medium), like any value it does not know.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub priority: String,
     #[serde(default)]
     pub origin: Option<String>,
@@ -52,6 +57,10 @@ pub struct CaseRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub portal_request_id: Option<String>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 /// What the portal sends to create a case. Salesforce fills in the rest.
@@ -86,4 +95,29 @@ pub struct DocumentRecord {
     pub latest_version_id: SalesforceId,
     pub path_on_client: Option<String>,
     pub created_date: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case::{Picklists, Priority};
+
+    #[test]
+    fn a_case_without_subject_or_priority_reads_as_empty_and_medium() {
+        let case: CaseRecord = serde_json::from_value(serde_json::json!({
+            "Id": "500Dn0001euruuWIAQ", "CaseNumber": "00001234",
+            "AccountId": "001Dn000V58wd0MIIQ", "ContactId": null,
+            "Subject": null, "Description": null, "Status": "New", "Priority": null,
+            "Origin": null, "IsClosed": false,
+            "CreatedDate": "2025-03-15T10:22:33.000+0000",
+            "LastModifiedDate": "2025-03-15T10:22:33.000+0000", "ClosedDate": null
+        }))
+        .unwrap();
+        assert_eq!(case.subject, "");
+        assert_eq!(case.priority, "");
+        assert_eq!(
+            Picklists::default().priority(&case.priority),
+            Priority::Medium
+        );
+    }
 }

@@ -32,10 +32,17 @@ pub struct SalesforceRest {
     client: SalesforceClient,
     external_id_field: String,
     picklists: Arc<Picklists>,
+    /// The Contact field sign-ins through OpenID Connect are matched with (a field name the
+    /// configuration checked: safe in SOQL as is).
+    contact_field: String,
 }
 
 impl SalesforceRest {
-    pub fn new(config: &SalesforceConfig, picklists: Arc<Picklists>) -> anyhow::Result<Self> {
+    pub fn new(
+        config: &SalesforceConfig,
+        picklists: Arc<Picklists>,
+        contact_field: &str,
+    ) -> anyhow::Result<Self> {
         let credentials = match config.auth_flow {
             SalesforceAuthFlow::JwtBearer => {
                 let path = config
@@ -79,6 +86,7 @@ impl SalesforceRest {
             client,
             external_id_field: config.case_external_id_field.clone(),
             picklists,
+            contact_field: contact_field.to_owned(),
         })
     }
 
@@ -200,10 +208,21 @@ impl SalesforcePort for SalesforceRest {
             .map_err(port_error)
     }
 
-    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
+    /// Matches `value` with the configured Contact field (`Email` unless `oidc.contact_field`
+    /// says otherwise); SOQL compares text case-insensitively.
+    async fn contacts_by_email(&self, value: &str) -> PortResult<Vec<Contact>> {
+        let literal = if self.contact_field.eq_ignore_ascii_case("Id") {
+            // Salesforce refuses a filter on Id with a value that is not one; it matches nobody.
+            match RecordId::parse(value) {
+                Ok(id) => salesforce_client::soql::id_literal(&id),
+                Err(_) => return Ok(Vec::new()),
+            }
+        } else {
+            salesforce_client::soql::quote_str(value)
+        };
         self.query(&format!(
-            "SELECT Id, AccountId, Name, Email FROM Contact WHERE Email = {} AND AccountId != null LIMIT 2",
-            salesforce_client::soql::quote_str(email)
+            "SELECT Id, AccountId, Name, Email FROM Contact WHERE {} = {literal} AND AccountId != null LIMIT 2",
+            self.contact_field
         ))
         .await
     }

@@ -48,6 +48,23 @@ fn after(field: &str, id_field: &str, keyset: &Keyset, direction: Direction) -> 
     )
 }
 
+/// [`after`] for a text field that may be null, read as "" (null sorts before any text).
+fn after_nullable(field: &str, keyset: &Keyset, direction: Direction) -> String {
+    let last = id(&keyset.id);
+    let is_null = matches!(&keyset.value, SortValue::Text(t) if t.is_empty());
+    match (direction, is_null) {
+        (Direction::Ascending, true) => {
+            format!("({field} != null OR ({field} = null AND Id > {last}))")
+        }
+        (Direction::Descending, true) => format!("({field} = null AND Id < {last})"),
+        (Direction::Ascending, false) => after(field, "Id", keyset, direction),
+        (Direction::Descending, false) => format!(
+            "({} OR {field} = null)",
+            after(field, "Id", keyset, direction)
+        ),
+    }
+}
+
 pub struct CaseSoql<'a> {
     pub account: &'a SalesforceId,
     pub query: &'a CaseQuery,
@@ -85,13 +102,27 @@ impl CaseSoql<'_> {
     /// One query for sorts on plain fields.
     pub fn single(&self) -> String {
         let field = self.sort_field();
-        let (dir, _) = ops(self.query.sort.direction);
+        let direction = self.query.sort.direction;
+        let (dir, _) = ops(direction);
         let mut filters = self.filters();
+        // Subject is optional in an org: a case without one reads as "" and sorts before every
+        // subject, so nulls come first ascending and last descending, and paging steps over
+        // them explicitly (SOQL comparisons are never true for null).
+        let nullable = self.query.sort.field == CaseSortField::Subject;
         if let Some(keyset) = &self.query.after {
-            filters.push(after(field, "Id", keyset, self.query.sort.direction));
+            filters.push(if nullable {
+                after_nullable(field, keyset, direction)
+            } else {
+                after(field, "Id", keyset, direction)
+            });
         }
+        let nulls = match (nullable, direction) {
+            (false, _) => "",
+            (true, Direction::Ascending) => " NULLS FIRST",
+            (true, Direction::Descending) => " NULLS LAST",
+        };
         format!(
-            "SELECT {CASE_FIELDS} FROM Case WHERE {} ORDER BY {field} {dir}, Id {dir} LIMIT {}",
+            "SELECT {CASE_FIELDS} FROM Case WHERE {} ORDER BY {field} {dir}{nulls}, Id {dir} LIMIT {}",
             filters.join(" AND "),
             self.query.limit + 1
         )
@@ -302,6 +333,45 @@ mod tests {
             "AND (CaseNumber > '00001234' OR (CaseNumber = '00001234' AND Id > '500Dn0001euruuWIAQ')) \
              ORDER BY CaseNumber ASC, Id ASC LIMIT 26"
         ), "{soql}");
+    }
+
+    #[test]
+    fn subject_sorts_page_through_cases_without_a_subject() {
+        let picklists = Picklists::default();
+        let soql = |sort: &str, subject: &str| {
+            let keyset = Keyset {
+                value: SortValue::Text(subject.into()),
+                id: SalesforceId::parse("500Dn0001euruuWIAQ").unwrap(),
+            };
+            CaseSoql {
+                account: &account(),
+                query: &cases(sort, None, Some(keyset)),
+                picklists: &picklists,
+            }
+            .single()
+        };
+        let asc_null = soql("subject", "");
+        assert!(
+            asc_null.contains(
+                "AND (Subject != null OR (Subject = null AND Id > '500Dn0001euruuWIAQ')) \
+             ORDER BY Subject ASC NULLS FIRST, Id ASC"
+            ),
+            "{asc_null}"
+        );
+        let asc = soql("subject", "printer");
+        assert!(asc.contains(
+            "AND (Subject > 'printer' OR (Subject = 'printer' AND Id > '500Dn0001euruuWIAQ')) ORDER BY"
+        ), "{asc}");
+        let desc = soql("-subject", "printer");
+        assert!(desc.contains(
+            "AND ((Subject < 'printer' OR (Subject = 'printer' AND Id < '500Dn0001euruuWIAQ')) OR Subject = null) \
+             ORDER BY Subject DESC NULLS LAST, Id DESC"
+        ), "{desc}");
+        let desc_null = soql("-subject", "");
+        assert!(
+            desc_null.contains("AND (Subject = null AND Id < '500Dn0001euruuWIAQ') ORDER BY"),
+            "{desc_null}"
+        );
     }
 
     #[test]

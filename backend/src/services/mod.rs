@@ -52,8 +52,11 @@ impl Services {
                     .salesforce
                     .as_ref()
                     .context("backend = \"salesforce\" needs a [salesforce] section")?;
-                let rest: Arc<dyn SalesforcePort> =
-                    Arc::new(SalesforceRest::new(sf, Arc::new(config.picklists.clone()))?);
+                let rest: Arc<dyn SalesforcePort> = Arc::new(SalesforceRest::new(
+                    sf,
+                    Arc::new(config.picklists.clone()),
+                    config.contact_field(),
+                )?);
                 // Outside in: cache (stale-if-error) -> resilience (timeouts, retries,
                 // circuit, budget) -> REST.
                 let resilient: Arc<dyn SalesforcePort> = Arc::new(ResilientPort::new(
@@ -74,10 +77,13 @@ impl Services {
             Backend::Mock => {
                 let dir = config.mock.fixtures_dir.clone();
                 let data = config.data_dir.clone();
+                let contact_field = config.contact_field().to_owned();
                 // Loading a few MB of fixtures is blocking file work; keep it off the runtime.
-                let store = tokio::task::spawn_blocking(move || MockStore::open(&dir, &data))
-                    .await
-                    .context("loading the mock store")??;
+                let store = tokio::task::spawn_blocking(move || {
+                    MockStore::open(&dir, &data, &contact_field)
+                })
+                .await
+                .context("loading the mock store")??;
                 Arc::new(store)
             }
         };

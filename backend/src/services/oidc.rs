@@ -1,8 +1,9 @@
 //! Sign-in through an OpenID Connect provider: a Salesforce Experience Cloud site, or any
 //! standard provider. Authorization code flow with PKCE, state and nonce; the id_token is
 //! verified against the provider's JWKS (signature, issuer, audience, expiry, nonce), the
-//! userinfo endpoint supplies the claim that maps the user to a Contact, and the same session
-//! as a local sign-in follows.
+//! userinfo endpoint (or the id_token) supplies the claim that maps the user to a Contact
+//! (`oidc.contact_claim`, matched with `oidc.contact_field`), and the same session as a local
+//! sign-in follows.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,12 +12,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow};
 use async_trait::async_trait;
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
 };
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse, reqwest,
+    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, UserInfoClaims, reqwest,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -294,7 +295,7 @@ impl OidcService {
             .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
             .map_err(|e| refuse(Refusal::InvalidToken, &e.to_string()))?;
         let subject = claims.subject().clone();
-        let userinfo: CoreUserInfoClaims = client
+        let userinfo: UserInfoClaims<OtherClaims, CoreGenderClaim> = client
             .user_info(token.access_token().to_owned(), Some(subject))
             .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?
             .request_async(&self.http)
@@ -307,46 +308,71 @@ impl OidcService {
                 refuse(refusal, &format!("userinfo: {e}"))
             })?;
 
-        let email = match self.config.contact_claim.as_str() {
-            "email" => userinfo
-                .email()
-                .map(|e| e.as_str().to_owned())
-                .or_else(|| claims.email().map(|e| e.as_str().to_owned())),
-            other => {
-                return Err(refuse(
-                    Refusal::UnknownContact,
-                    &format!("unsupported contact_claim {other}"),
-                ));
-            }
-        };
-        let email =
-            email.ok_or_else(|| refuse(Refusal::UnknownContact, "the provider sent no email"))?;
-        if userinfo.email_verified() == Some(false) {
+        let name = self.config.contact_claim.as_str();
+        let value = [
+            serde_json::to_value(&userinfo).ok(),
+            serde_json::to_value(claims).ok(),
+        ]
+        .iter()
+        .flatten()
+        .find_map(|all| claim(all, name))
+        .ok_or_else(|| {
+            refuse(
+                Refusal::UnknownContact,
+                &format!("the provider sent no {name} claim"),
+            )
+        })?;
+        if name == "email" && userinfo.email_verified() == Some(false) {
             return Err(refuse(
                 Refusal::UnknownContact,
                 "the provider says the email is not verified",
             ));
         }
+        // The adapter matches the value with the configured Contact field (`contact_field`).
         let mut contacts = self
             .salesforce
-            .contacts_by_email(&email)
+            .contacts_by_email(&value)
             .await
             .map_err(|e| refuse(Refusal::Unavailable, &format!("{e:#}")))?;
         if contacts.len() != 1 {
             return Err(refuse(
                 Refusal::UnknownContact,
                 &format!(
-                    "{} contacts match the signed-in user's email",
+                    "{} contacts match the signed-in user's {name} claim",
                     contacts.len()
                 ),
             ));
         }
         let contact = contacts.remove(0);
+        let email = match name {
+            "email" => value,
+            _ => contact.email.clone().unwrap_or(value),
+        };
         let opened = auth
             .open_session(contact, email.to_lowercase(), "oidc")
             .await
             .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?;
         opened.ok_or_else(|| refuse(Refusal::UnknownContact, "the contact has no account"))
+    }
+}
+
+/// Every claim of the userinfo response: the standard ones and whatever else the provider sends
+/// (`custom_attributes` of a Salesforce connected app, a provider's own claims).
+#[derive(Debug, Serialize, Deserialize)]
+struct OtherClaims(HashMap<String, serde_json::Value>);
+
+impl AdditionalClaims for OtherClaims {}
+
+/// The text of claim `name` in `claims`; a dotted name that is not a claim of its own reaches
+/// into object claims (`custom_attributes.ContactId`). Blank values count as absent.
+fn claim(claims: &serde_json::Value, name: &str) -> Option<String> {
+    let found = claims
+        .get(name)
+        .or_else(|| name.split('.').try_fold(claims, |v, part| v.get(part)))?;
+    match found {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

@@ -96,14 +96,28 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        Self::start(false, Vec::new(), adjust).await
+        Self::start(false, Vec::new(), |_| {}, adjust).await
     }
 
     /// On the Salesforce adapter through the emulator whatever `PORTAL_TEST_BACKEND` says:
     /// for tests of Salesforce behaviour (faults, cache, circuit).
     pub async fn spawn_salesforce_with(adjust: impl FnOnce(&mut Config)) -> Self {
         FORCE_SALESFORCE.with(|f| f.set(true));
-        let app = Self::start(false, Vec::new(), adjust).await;
+        let app = Self::start(false, Vec::new(), |_| {}, adjust).await;
+        FORCE_SALESFORCE.with(|f| f.set(false));
+        app
+    }
+
+    /// On the Salesforce adapter through an emulator set up by `org` first (the org's own
+    /// picklist values...), with sign-in through it when `oidc`, and more users at the provider.
+    pub async fn spawn_salesforce_org(
+        oidc: bool,
+        extra_users: Vec<serde_json::Value>,
+        org: impl FnOnce(&mut salesforce_emulator::EmulatorConfig),
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        FORCE_SALESFORCE.with(|f| f.set(true));
+        let app = Self::start(oidc, extra_users, org, adjust).await;
         FORCE_SALESFORCE.with(|f| f.set(false));
         app
     }
@@ -112,25 +126,34 @@ impl TestApp {
     /// with a dependency down (so `/readyz` says 503).
     pub async fn spawn_unready_with(adjust: impl FnOnce(&mut Config)) -> Self {
         READY_PROBE.with(|p| p.set("/healthz"));
-        let app = Self::start(false, Vec::new(), adjust).await;
+        let app = Self::start(false, Vec::new(), |_| {}, adjust).await;
         READY_PROBE.with(|p| p.set("/readyz"));
         app
     }
 
     /// With sign-in through the emulator's OpenID Connect provider configured.
     pub async fn spawn_oidc() -> Self {
-        Self::start(true, Vec::new(), |_| {}).await
+        Self::start(true, Vec::new(), |_| {}, |_| {}).await
     }
 
     /// Like [`TestApp::spawn_oidc`], with more users at the provider (`{email, password_hash,
     /// contact_id, account_id}`), e.g. one that matches no Contact.
     pub async fn spawn_oidc_with_users(extra: Vec<serde_json::Value>) -> Self {
-        Self::start(true, extra, |_| {}).await
+        Self::start(true, extra, |_| {}, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn_oidc_with_users`], with the portal's config adjusted.
+    pub async fn spawn_oidc_with(
+        extra: Vec<serde_json::Value>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        Self::start(true, extra, |_| {}, adjust).await
     }
 
     async fn start(
         oidc: bool,
         extra_users: Vec<serde_json::Value>,
+        org: impl FnOnce(&mut salesforce_emulator::EmulatorConfig),
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
         // PORTAL_TEST_LOG=debug shows the servers' logs while a test runs.
@@ -164,7 +187,8 @@ impl TestApp {
                     .expect("write users");
                 path
             };
-            let emulator = spawn_emulator(users_file, public, vec![callback.clone()]).await;
+            let emulator =
+                spawn_emulator_with(users_file, public, vec![callback.clone()], org).await;
             if salesforce {
                 let key_file = data_dir.path().join("jwt-key.pem");
                 std::fs::write(&key_file, private).expect("write key");
@@ -266,25 +290,34 @@ pub async fn spawn_emulator(
     jwt_public_pem: &str,
     redirect_uris: Vec<String>,
 ) -> salesforce_emulator::Emulator {
+    spawn_emulator_with(users_file, jwt_public_pem, redirect_uris, |_| {}).await
+}
+
+/// [`spawn_emulator`], with its configuration adjusted by `org` before it starts.
+pub async fn spawn_emulator_with(
+    users_file: PathBuf,
+    jwt_public_pem: &str,
+    redirect_uris: Vec<String>,
+    org: impl FnOnce(&mut salesforce_emulator::EmulatorConfig),
+) -> salesforce_emulator::Emulator {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind emulator");
-    salesforce_emulator::spawn(
-        salesforce_emulator::EmulatorConfig {
-            fixtures_dir: mocks_dir().join("salesforce"),
-            users_file: Some(users_file),
-            jwt_verification_pem: Some(jwt_public_pem.to_owned()),
-            oidc_clients: vec![salesforce_emulator::OidcClient {
-                client_id: OIDC_CLIENT_ID.into(),
-                client_secret: Some(OIDC_CLIENT_SECRET.into()),
-                redirect_uris,
-            }],
-            ..salesforce_emulator::EmulatorConfig::default()
-        },
-        listener,
-    )
-    .await
-    .expect("start the emulator")
+    let mut config = salesforce_emulator::EmulatorConfig {
+        fixtures_dir: mocks_dir().join("salesforce"),
+        users_file: Some(users_file),
+        jwt_verification_pem: Some(jwt_public_pem.to_owned()),
+        oidc_clients: vec![salesforce_emulator::OidcClient {
+            client_id: OIDC_CLIENT_ID.into(),
+            client_secret: Some(OIDC_CLIENT_SECRET.into()),
+            redirect_uris,
+        }],
+        ..salesforce_emulator::EmulatorConfig::default()
+    };
+    org(&mut config);
+    salesforce_emulator::spawn(config, listener)
+        .await
+        .expect("start the emulator")
 }
 
 impl Drop for TestApp {

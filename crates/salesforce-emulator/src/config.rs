@@ -13,6 +13,17 @@ pub struct OidcClient {
     pub redirect_uris: Vec<String>,
 }
 
+/// Values an org's admin added to the Case picklists, accepted besides the standard ones
+/// (`schema::CASE_STATUS`, `schema::CASE_PRIORITY`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CasePicklists {
+    /// Status values of open cases.
+    pub open_statuses: Vec<String>,
+    /// Status values that close a case (`IsClosed` true, `ClosedDate` set), like `Closed`.
+    pub closed_statuses: Vec<String>,
+    pub priorities: Vec<String>,
+}
+
 /// The emulator's settings. [`Default`] gives the documented defaults (see README.md).
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -44,6 +55,8 @@ pub struct EmulatorConfig {
     pub org_id: String,
     /// Highest REST API version served (lowest is 50.0).
     pub max_api_version: u32,
+    /// The org's own Case Status and Priority values.
+    pub case_picklists: CasePicklists,
 }
 
 impl Default for EmulatorConfig {
@@ -63,6 +76,7 @@ impl Default for EmulatorConfig {
             jwt_audiences: Vec::new(),
             org_id: "00DDn00000EMULA".into(),
             max_api_version: 66,
+            case_picklists: CasePicklists::default(),
         }
     }
 }

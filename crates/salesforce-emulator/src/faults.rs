@@ -33,6 +33,31 @@ impl Default for SlowBody {
     }
 }
 
+/// A REST write that commits and then loses its answer: the record is stored, but the client
+/// waits `delay_ms` and then gets `503 SERVER_UNAVAILABLE`. With a delay longer than the
+/// client's timeout, the client sees a timeout after Salesforce stored the write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FailAfterCommit {
+    pub delay_ms: u64,
+}
+
+/// How id_tokens are signed instead of RS256 with the key published at `/id/keys`, to test that
+/// a relying party checks the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdTokenSignature {
+    /// RS256 under the published `kid`, by a key the JWKS does not hold.
+    UnknownKey,
+    /// RS256 by the published key, under a `kid` the JWKS does not list.
+    WrongKid,
+    /// `alg: none` and no signature.
+    None,
+    /// HS256 keyed with the client's secret (its id when it has none): an algorithm the
+    /// provider does not announce for id_tokens.
+    Hs256,
+}
+
 /// The faults in force. Every field defaults to "off"; `POST /__emulator/faults` replaces the
 /// whole set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +82,11 @@ pub struct FaultConfig {
     /// Claims replaced in every id_token issued (a wrong `aud`, a past `exp`, another
     /// `nonce`...), to test that a relying party verifies them.
     pub id_token_claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Every id_token issued is signed this way instead.
+    pub id_token_signature: Option<IdTokenSignature>,
+    /// REST writes (sObject create, update, upsert, delete; composites that write) commit, then
+    /// answer late and with a 503.
+    pub fail_after_commit: Option<FailAfterCommit>,
 }
 
 impl FaultConfig {

@@ -47,9 +47,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{EmulatorConfig, OidcClient};
+pub use config::{CasePicklists, EmulatorConfig, OidcClient};
 pub use error::{ApiError, ErrorItem};
-pub use faults::{FaultConfig, Faults, Outage, SlowBody};
+pub use faults::{FailAfterCommit, FaultConfig, Faults, IdTokenSignature, Outage, SlowBody};
 pub use log::{LoggedRequest, RequestLog};
 
 use state::{AppState, Keys, PortalUser, Principal, SharedState, lock};
@@ -153,6 +153,22 @@ impl Records {
         self.all(sobject).map_or(0, |v| v.len())
     }
 
+    /// Creates a record as someone working in the org would (an agent, another integration):
+    /// the same checks, defaults and derived fields as a REST create. Returns its id.
+    pub fn create(&self, sobject: &str, fields: &Value) -> Result<String, String> {
+        let mut store = lock(&self.state.store);
+        store
+            .create(sobject, fields)
+            .map(|(id, _)| id)
+            .map_err(|e| {
+                e.errors
+                    .iter()
+                    .map(|item| item.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+    }
+
     /// Changes a record as someone working in the org would (an agent closing a case, a file
     /// renamed): the same checks and derived fields as a REST update, stamped now.
     pub fn update(&self, sobject: &str, id: &str, fields: &Value) -> Result<(), String> {
@@ -170,6 +186,9 @@ impl Records {
 #[derive(Deserialize)]
 struct UserFileEntry {
     email: String,
+    /// The Salesforce username (`preferred_username`); the email when absent.
+    #[serde(default)]
+    username: Option<String>,
     password_hash: String,
     contact_id: String,
     account_id: String,
@@ -201,7 +220,7 @@ fn load_users(path: &Path, store: &Store) -> Result<Vec<PortalUser>, SpawnError>
             PortalUser {
                 principal: Principal {
                     user_id: ids::derived("005", &e.contact_id),
-                    username: e.email.clone(),
+                    username: e.username.unwrap_or_else(|| e.email.clone()),
                     email: e.email,
                     name,
                     given_name: given,
@@ -284,10 +303,11 @@ pub async fn spawn(config: EmulatorConfig, listener: TcpListener) -> Result<Emul
         .unwrap_or_else(|| format!("http://{addr}"))
         .trim_end_matches('/')
         .to_owned();
-    let store = Store::load(&config.fixtures_dir).map_err(|source| SpawnError::Fixtures {
+    let mut store = Store::load(&config.fixtures_dir).map_err(|source| SpawnError::Fixtures {
         dir: config.fixtures_dir.clone(),
         source,
     })?;
+    store.add_case_picklist_values(&config.case_picklists);
     let users = match &config.users_file {
         Some(path) => load_users(path, &store)?,
         None => Vec::new(),

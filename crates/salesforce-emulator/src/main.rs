@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow_free::Result;
 use clap::Parser;
-use salesforce_emulator::{EmulatorConfig, OidcClient, spawn};
+use salesforce_emulator::{CasePicklists, EmulatorConfig, OidcClient, spawn};
 
 mod anyhow_free {
     pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -75,6 +75,27 @@ struct Cli {
     /// Access token lifetime in seconds.
     #[arg(long, env = "SF_EMULATOR_SESSION_TTL", default_value_t = 7200)]
     session_ttl: u64,
+    /// A Case Status value of the org's own, for open cases (repeatable; `;` in env).
+    #[arg(
+        long = "case-status",
+        env = "SF_EMULATOR_CASE_STATUSES",
+        value_delimiter = ';'
+    )]
+    case_statuses: Vec<String>,
+    /// A Case Status value of the org's own that closes a case (repeatable; `;` in env).
+    #[arg(
+        long = "closed-case-status",
+        env = "SF_EMULATOR_CLOSED_CASE_STATUSES",
+        value_delimiter = ';'
+    )]
+    closed_case_statuses: Vec<String>,
+    /// A Case Priority value of the org's own (repeatable; `;` in env).
+    #[arg(
+        long = "case-priority",
+        env = "SF_EMULATOR_CASE_PRIORITIES",
+        value_delimiter = ';'
+    )]
+    case_priorities: Vec<String>,
 }
 
 fn parse_client(spec: &str) -> Result<OidcClient> {
@@ -90,6 +111,10 @@ fn parse_client(spec: &str) -> Result<OidcClient> {
         client_secret,
         redirect_uris: uris.split(',').map(str::to_owned).collect(),
     })
+}
+
+fn non_empty(values: &[String]) -> Vec<String> {
+    values.iter().filter(|v| !v.is_empty()).cloned().collect()
 }
 
 #[tokio::main]
@@ -124,6 +149,11 @@ async fn main() -> Result<()> {
         signing_key_pem: cli.signing_key.as_ref().map(read).transpose()?,
         session_ttl: Duration::from_secs(cli.session_ttl),
         base_url: cli.base_url.clone(),
+        case_picklists: CasePicklists {
+            open_statuses: non_empty(&cli.case_statuses),
+            closed_statuses: non_empty(&cli.closed_case_statuses),
+            priorities: non_empty(&cli.case_priorities),
+        },
         ..EmulatorConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(&cli.listen)

@@ -195,6 +195,16 @@ pub async fn entry(
         Ok(reply) => reply_response(reply),
         Err(e) => e.into_response(),
     };
+    if let Some(fail) = faults.fail_after_commit
+        && write
+        && faults.applies_to(path)
+        && res.status().is_success()
+    {
+        // The write is stored; only its answer is lost.
+        tracing::info!(%method, path, "fault: the write committed, its answer fails");
+        tokio::time::sleep(Duration::from_millis(fail.delay_ms)).await;
+        return with_limit_info(&state, ApiError::server_unavailable().into_response());
+    }
     with_limit_info(&state, res)
 }
 
@@ -533,7 +543,7 @@ fn describe(state: &AppState, ty: &str, base: &str) -> Result<Reply, ApiError> {
                 FieldType::Reference { target, relationship } => ("reference", 18, vec![], vec![target], Some(relationship)),
                 FieldType::String { max_len } => ("string", max_len, vec![], vec![], None),
                 FieldType::TextArea { max_len } => ("textarea", max_len, vec![], vec![], None),
-                FieldType::Picklist(values) => ("picklist", 255, values.to_vec(), vec![], None),
+                FieldType::Picklist(_) => ("picklist", 255, store.picklist_values(o, f), vec![], None),
                 FieldType::Boolean => ("boolean", 0, vec![], vec![], None),
                 FieldType::Int => ("int", 0, vec![], vec![], None),
                 FieldType::DateTime => ("datetime", 0, vec![], vec![], None),

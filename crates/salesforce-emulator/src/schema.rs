@@ -144,6 +144,8 @@ pub fn objects() -> Vec<ObjectDef> {
         ro("Name", FieldType::String { max_len: 121 }),
         f("Email", FieldType::String { max_len: 80 }),
         f("Phone", FieldType::String { max_len: 40 }),
+        // A custom field an org may add for portal usernames (`oidc.contact_field`).
+        f("Portal_Username__c", S80),
     ];
     contact.extend(audit_fields());
 
@@ -152,7 +154,8 @@ pub fn objects() -> Vec<ObjectDef> {
         ro("CaseNumber", FieldType::String { max_len: 30 }),
         f("AccountId", reference("Account", "Account")),
         f("ContactId", reference("Contact", "Contact")),
-        required(f("Subject", S255)),
+        // Optional, as in a standard org (agents and email-to-case leave it empty).
+        f("Subject", S255),
         f("Description", FieldType::TextArea { max_len: 32000 }),
         f("Status", FieldType::Picklist(CASE_STATUS)),
         f("Priority", FieldType::Picklist(CASE_PRIORITY)),

@@ -72,6 +72,10 @@ pub struct Store {
     id_types: HashMap<String, &'static str>,
     fixtures_dir: PathBuf,
     next_case_number: u64,
+    /// Picklist values the org added, by (object, field), besides the schema's.
+    extra_picklist_values: HashMap<(&'static str, &'static str), Vec<String>>,
+    /// Case Status values that close a case.
+    closed_statuses: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,7 +165,37 @@ impl Store {
             id_types,
             fixtures_dir: dir.to_path_buf(),
             next_case_number,
+            extra_picklist_values: HashMap::new(),
+            closed_statuses: vec!["Closed".into()],
         })
+    }
+
+    /// Adds the org's own Case Status and Priority values to the standard ones.
+    pub fn add_case_picklist_values(&mut self, picklists: &crate::config::CasePicklists) {
+        let statuses = self
+            .extra_picklist_values
+            .entry(("Case", "Status"))
+            .or_default();
+        statuses.extend(picklists.open_statuses.iter().cloned());
+        statuses.extend(picklists.closed_statuses.iter().cloned());
+        self.closed_statuses
+            .extend(picklists.closed_statuses.iter().cloned());
+        self.extra_picklist_values
+            .entry(("Case", "Priority"))
+            .or_default()
+            .extend(picklists.priorities.iter().cloned());
+    }
+
+    /// Every value a picklist field accepts: the schema's, then the org's own.
+    pub fn picklist_values(&self, object: &ObjectDef, field: &FieldDef) -> Vec<String> {
+        let FieldType::Picklist(values) = field.ty else {
+            return Vec::new();
+        };
+        let mut all: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+        if let Some(extra) = self.extra_picklist_values.get(&(object.name, field.name)) {
+            all.extend(extra.iter().cloned());
+        }
+        all
     }
 
     pub fn object(&self, name: &str) -> Option<&ObjectDef> {
@@ -672,13 +706,18 @@ impl Store {
                     &[field.name],
                 ));
             }
-            let value = self.check_value(field, value)?;
+            let value = self.check_value(object, field, value)?;
             out.push((field.name, value));
         }
         Ok(out)
     }
 
-    fn check_value(&self, field: &FieldDef, value: &Value) -> Result<Value, ApiError> {
+    fn check_value(
+        &self,
+        object: &ObjectDef,
+        field: &FieldDef,
+        value: &Value,
+    ) -> Result<Value, ApiError> {
         let type_error = |expected: &str| {
             ApiError::bad_request(
                 "JSON_PARSER_ERROR",
@@ -689,9 +728,6 @@ impl Store {
             )
         };
         if value.is_null() {
-            if let FieldType::Picklist(_) = field.ty {
-                return Ok(Value::Null);
-            }
             return Ok(Value::Null);
         }
         match field.ty {
@@ -715,10 +751,14 @@ impl Store {
                 }
                 Ok(Value::String(s))
             }
-            FieldType::Picklist(values) => {
+            FieldType::Picklist(_) => {
                 let s = value.as_str().ok_or_else(|| type_error("string"))?;
-                match values.iter().find(|v| v.eq_ignore_ascii_case(s)) {
-                    Some(v) => Ok(Value::String((*v).into())),
+                match self
+                    .picklist_values(object, field)
+                    .into_iter()
+                    .find(|v| v.eq_ignore_ascii_case(s))
+                {
+                    Some(v) => Ok(Value::String(v)),
                     None => Err(ApiError::dml(
                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
                         format!(
@@ -840,10 +880,18 @@ impl Store {
         Ok(())
     }
 
-    fn apply_derived(object: &ObjectDef, record: &mut Record, now: &str) {
+    fn apply_derived(
+        object: &ObjectDef,
+        record: &mut Record,
+        now: &str,
+        closed_statuses: &[String],
+    ) {
         match object.name {
             "Case" => {
-                let closed = record.get("Status").and_then(Value::as_str) == Some("Closed");
+                let closed = record
+                    .get("Status")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| closed_statuses.iter().any(|c| c == s));
                 let was_closed = record.get("IsClosed").and_then(Value::as_bool) == Some(true);
                 record.insert("IsClosed".into(), Value::Bool(closed));
                 if closed && !was_closed {
@@ -901,7 +949,7 @@ impl Store {
             record.insert(k.into(), v);
         }
         record.insert("CreatedDate".into(), Value::String(now.clone()));
-        Self::apply_derived(object, &mut record, &now);
+        Self::apply_derived(object, &mut record, &now, &self.closed_statuses);
         self.validate(object, &record, &id)?;
         if object_name == "Case" {
             self.next_case_number += 1;
@@ -940,7 +988,7 @@ impl Store {
             record.insert(k.into(), v);
         }
         let now = format_datetime(Utc::now());
-        Self::apply_derived(object, &mut record, &now);
+        Self::apply_derived(object, &mut record, &now, &self.closed_statuses);
         self.validate(object, &record, &id)?;
         self.records
             .get_mut(object_name)

@@ -98,14 +98,17 @@ async fn without_all_or_none_successes_stay() {
     let request = json!({
         "compositeRequest": [
             {"method": "POST", "url": format!("/services/data/{V}/sobjects/Case"), "referenceId": "ok", "body": case_body("kept")},
-            {"method": "POST", "url": format!("/services/data/{V}/sobjects/Case"), "referenceId": "bad", "body": {"Status": "New"}},
+            {"method": "POST", "url": format!("/services/data/{V}/sobjects/Case"), "referenceId": "bad", "body": {"Subject": "x", "Status": "Maybe"}},
             {"method": "GET", "url": format!("/services/data/{V}/sobjects/Case/@{{bad.id}}"), "referenceId": "dangling"},
         ]
     });
     let body = composite(&emu, &t, &request).await;
     let results = body["compositeResponse"].as_array().unwrap();
     assert_eq!(results[0]["httpStatusCode"], 201);
-    assert_eq!(results[1]["body"][0]["errorCode"], "REQUIRED_FIELD_MISSING");
+    assert_eq!(
+        results[1]["body"][0]["errorCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
     assert_eq!(results[2]["httpStatusCode"], 400);
     assert_eq!(results[2]["body"][0]["errorCode"], "PROCESSING_HALTED");
     assert_eq!(emu.records.count("Case"), before + 1);

@@ -378,3 +378,69 @@ async fn request_log_records_the_x_request_id_header() {
         "left out when absent: {log}"
     );
 }
+
+#[tokio::test]
+async fn fail_after_commit_stores_the_write_and_loses_its_answer() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    set_faults(
+        &emu,
+        json!({"fail_after_commit": {"delay_ms": 300}, "path_prefix": "/services/data/v62.0/sobjects/Case"}),
+    )
+    .await;
+    let before = emu.records.count("Case");
+    let started = Instant::now();
+    let res = send_json(
+        &emu,
+        &t,
+        Method::PATCH,
+        "/sobjects/Case/Portal_Request_Id__c/after-commit-1",
+        &json!({"Subject": "Stored anyway", "AccountId": "001Dn000V58wd0MIIQ"}),
+    )
+    .await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body[0]["errorCode"], "SERVER_UNAVAILABLE");
+    assert_eq!(emu.records.count("Case"), before + 1, "the write committed");
+    let stored: Vec<Value> = emu
+        .records
+        .all("Case")
+        .unwrap()
+        .into_iter()
+        .filter(|c| c["Portal_Request_Id__c"] == "after-commit-1")
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["Subject"], "Stored anyway");
+
+    // Reads answer as usual, and a write that fails is not delayed nor turned into a 503.
+    let res = query(
+        &emu,
+        &t,
+        "SELECT Id FROM Case WHERE Portal_Request_Id__c = 'after-commit-1'",
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = send_json(
+        &emu,
+        &t,
+        Method::POST,
+        "/sobjects/Case",
+        &json!({"Status": "Maybe"}),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+
+    clear_faults(&emu).await;
+    let res = send_json(
+        &emu,
+        &t,
+        Method::PATCH,
+        "/sobjects/Case/Portal_Request_Id__c/after-commit-1",
+        &json!({"Subject": "Stored anyway"}),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "the retry finds the stored case");
+    assert_eq!(res.json::<Value>().await.unwrap()["created"], false);
+    assert_eq!(emu.records.count("Case"), before + 1);
+}

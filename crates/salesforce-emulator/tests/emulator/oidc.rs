@@ -340,3 +340,98 @@ async fn wrong_password_shows_the_form_again() {
     let res = sign_in(&emu, "nobody@example.com", PASSWORD).await;
     assert_eq!(res.status(), 200);
 }
+
+/// The id_token of a sign-in by `emu`'s authorize page and token endpoint.
+async fn id_token_of(emu: &Emulator) -> String {
+    let code = code_for(emu).await;
+    let (status, body) = exchange(emu, &code, VERIFIER, REDIRECT_URI).await;
+    assert_eq!(status, 200, "{body}");
+    body["id_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn id_token_signature_faults_make_tokens_a_relying_party_must_refuse() {
+    use salesforce_emulator::IdTokenSignature;
+    let emu = start().await;
+    let jwks: JwkSet = serde_json::from_value(emu.jwks()).unwrap();
+    let published = jwks.keys[0].common.key_id.clone().unwrap();
+    let key = DecodingKey::from_jwk(&jwks.keys[0]).unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&[CLIENT_ID]);
+    let verify = |token: &str| jsonwebtoken::decode::<Value>(token, &key, &validation);
+
+    let good = id_token_of(&emu).await;
+    verify(&good).expect("the usual id_token verifies");
+
+    emu.faults
+        .update(|f| f.id_token_signature = Some(IdTokenSignature::UnknownKey));
+    let token = id_token_of(&emu).await;
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.alg, Algorithm::RS256);
+    assert_eq!(header.kid.as_deref(), Some(published.as_str()));
+    assert!(verify(&token).is_err(), "signed by a key the JWKS lacks");
+
+    emu.faults
+        .update(|f| f.id_token_signature = Some(IdTokenSignature::WrongKid));
+    let token = id_token_of(&emu).await;
+    let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
+    assert!(jwks.find(&kid).is_none(), "{kid} is not published");
+    verify(&token).expect("still the published key's signature");
+
+    emu.faults
+        .update(|f| f.id_token_signature = Some(IdTokenSignature::None));
+    let token = id_token_of(&emu).await;
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[2], "", "no signature");
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    assert_eq!(header["alg"], "none");
+    assert!(verify(&token).is_err());
+
+    emu.faults
+        .update(|f| f.id_token_signature = Some(IdTokenSignature::Hs256));
+    let token = id_token_of(&emu).await;
+    assert!(verify(&token).is_err());
+    let mut hs = Validation::new(Algorithm::HS256);
+    hs.set_audience(&[CLIENT_ID]);
+    jsonwebtoken::decode::<Value>(
+        &token,
+        &DecodingKey::from_secret(CLIENT_SECRET.as_bytes()),
+        &hs,
+    )
+    .expect("HS256 keyed with the client secret");
+}
+
+#[tokio::test]
+async fn a_user_with_a_username_signs_in_with_it_and_it_is_the_preferred_username() {
+    let mut users: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(mocks().join("local_accounts.json")).unwrap())
+            .unwrap();
+    let alice = users.iter_mut().find(|u| u["email"] == EMAIL).unwrap();
+    alice["username"] = "alice.anderson@acme.portal".into();
+    let path = std::env::temp_dir().join(format!("emulator-users-{}.json", rand::random::<u64>()));
+    std::fs::write(&path, serde_json::to_vec(&users).unwrap()).unwrap();
+    let emu = start_with(salesforce_emulator::EmulatorConfig {
+        users_file: Some(path.clone()),
+        ..config()
+    })
+    .await;
+    std::fs::remove_file(&path).unwrap();
+    let res = sign_in(&emu, "alice.anderson@acme.portal", PASSWORD).await;
+    assert_eq!(res.status(), 302);
+    let code = query_of(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let (_, body) = exchange(&emu, &code, VERIFIER, REDIRECT_URI).await;
+    let info: Value = http()
+        .get(format!("{}/services/oauth2/userinfo", emu.base_url))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["preferred_username"], "alice.anderson@acme.portal");
+    assert_eq!(info["email"], EMAIL);
+    // The email still signs in too.
+    assert_eq!(sign_in(&emu, EMAIL, PASSWORD).await.status(), 302);
+}

@@ -138,12 +138,21 @@ async fn create_validation_errors() {
         let (emu, t) = (&emu, &t);
         async move { error_code(send_json(emu, t, Method::POST, "/sobjects/Case", &body).await).await }
     };
-    let mut missing = new_case();
-    missing.as_object_mut().unwrap().remove("Subject");
-    let (status, code, body) = post(missing).await;
+    let res = send_json(
+        &emu,
+        &t,
+        Method::POST,
+        "/sobjects/Contact",
+        &json!({"FirstName": "Ann"}),
+    )
+    .await;
+    let (status, code, body) = error_code(res).await;
     assert_eq!((status, code.as_str()), (400, "REQUIRED_FIELD_MISSING"));
-    assert_eq!(body[0]["fields"], json!(["Subject"]));
-    assert_eq!(body[0]["message"], "Required fields are missing: [Subject]");
+    assert_eq!(body[0]["fields"], json!(["LastName"]));
+    assert_eq!(
+        body[0]["message"],
+        "Required fields are missing: [LastName]"
+    );
 
     let mut bad = new_case();
     bad["Status"] = "Maybe".into();
@@ -377,5 +386,115 @@ async fn admin_records_endpoint_lists_what_was_written() {
             .unwrap()
             .iter()
             .any(|r| r["Id"] == created["id"])
+    );
+}
+
+#[tokio::test]
+async fn a_case_needs_no_subject_nor_priority_as_in_a_standard_org() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let mut bare = new_case();
+    bare.as_object_mut().unwrap().remove("Subject");
+    bare["Priority"] = Value::Null;
+    let res = send_json(&emu, &t, Method::POST, "/sobjects/Case", &bare).await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case = emu.records.get("Case", &id).unwrap();
+    assert_eq!(case["Subject"], Value::Null);
+    assert_eq!(case["Priority"], Value::Null);
+    assert_eq!(case["Status"], "New");
+
+    // Someone in the org can do the same.
+    let id = emu
+        .records
+        .create("Case", &json!({"AccountId": ACCOUNT, "Priority": null}))
+        .unwrap();
+    assert_eq!(
+        emu.records.get("Case", &id).unwrap()["Subject"],
+        Value::Null
+    );
+    assert!(
+        emu.records
+            .create("Case", &json!({"Status": "Maybe"}))
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn the_orgs_own_case_picklist_values_are_accepted() {
+    let emu = start_with(salesforce_emulator::EmulatorConfig {
+        case_picklists: salesforce_emulator::CasePicklists {
+            open_statuses: vec!["Awaiting Reply".into()],
+            closed_statuses: vec!["Resolved".into()],
+            priorities: vec!["P1 - Critical".into()],
+        },
+        ..config()
+    })
+    .await;
+    let t = token(&emu).await;
+    let mut case = new_case();
+    case["Priority"] = "p1 - critical".into();
+    case["Status"] = "Awaiting Reply".into();
+    let res = send_json(&emu, &t, Method::POST, "/sobjects/Case", &case).await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stored = emu.records.get("Case", &id).unwrap();
+    assert_eq!(stored["Priority"], "P1 - Critical", "the org's spelling");
+    assert_eq!(stored["IsClosed"], false);
+
+    let res = send_json(
+        &emu,
+        &t,
+        Method::PATCH,
+        &format!("/sobjects/Case/{id}"),
+        &json!({"Status": "Resolved"}),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let stored = emu.records.get("Case", &id).unwrap();
+    assert_eq!(stored["IsClosed"], true, "a closed status of the org's");
+    assert!(stored["ClosedDate"].is_string());
+
+    let describe: Value = get(&emu, &t, "/sobjects/Case/describe")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let values = |name: &str| -> Vec<String> {
+        describe["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(values("Priority").contains(&"P1 - Critical".to_owned()));
+    assert!(values("Status").contains(&"Resolved".to_owned()));
+
+    // Values no one added are still refused; the standard emulator knows none of these.
+    case["Priority"] = "P7".into();
+    let res = send_json(&emu, &t, Method::POST, "/sobjects/Case", &case).await;
+    assert_eq!(
+        error_code(res).await.1,
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+    let standard = start().await;
+    let t = token(&standard).await;
+    case["Priority"] = "P1 - Critical".into();
+    let res = send_json(&standard, &t, Method::POST, "/sobjects/Case", &case).await;
+    assert_eq!(
+        error_code(res).await.1,
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     );
 }
