@@ -309,7 +309,7 @@ impl SalesforcePort for MockStore {
         Ok(self.read().contacts.get(id).cloned())
     }
 
-    async fn contacts_by_email(&self, value: &str) -> PortResult<Vec<Contact>> {
+    async fn contacts_by_sign_in(&self, value: &str) -> PortResult<Vec<Contact>> {
         let state = self.read();
         // Ids compare in their 18-character form, whichever form either side has.
         let as_id = SalesforceId::parse(value).ok();

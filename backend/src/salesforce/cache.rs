@@ -587,9 +587,9 @@ impl SalesforcePort for CachedPort {
         .await
     }
 
-    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
+    async fn contacts_by_sign_in(&self, email: &str) -> PortResult<Vec<Contact>> {
         // Sign-in must see the org as it is now.
-        self.inner.contacts_by_email(email).await
+        self.inner.contacts_by_sign_in(email).await
     }
 
     async fn query_cases(

@@ -214,9 +214,9 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     /// The contacts (with an account) whose sign-in field equals `value`, compared
     /// case-insensitively, for mapping a user who signed in through an identity provider. The
-    /// field is the adapter's configured `oidc.contact_field`: Contact.Email unless set (hence
-    /// the name). More than one means the mapping is ambiguous.
-    async fn contacts_by_email(&self, value: &str) -> PortResult<Vec<Contact>>;
+    /// field is the adapter's configured `oidc.contact_field`: Contact.Email unless set. More
+    /// than one means the mapping is ambiguous.
+    async fn contacts_by_sign_in(&self, value: &str) -> PortResult<Vec<Contact>>;
 
     /// One page of the account's cases.
     async fn query_cases(

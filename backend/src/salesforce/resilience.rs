@@ -316,10 +316,10 @@ impl SalesforcePort for ResilientPort {
             .await
     }
 
-    async fn contacts_by_email(&self, email: &str) -> PortResult<Vec<Contact>> {
+    async fn contacts_by_sign_in(&self, email: &str) -> PortResult<Vec<Contact>> {
         // Sign-in cannot work from a cache of other people's emails: essential.
-        self.call("contacts_by_email", Kind::Read, || {
-            self.inner.contacts_by_email(email)
+        self.call("contacts_by_sign_in", Kind::Read, || {
+            self.inner.contacts_by_sign_in(email)
         })
         .await
     }

@@ -210,7 +210,7 @@ impl SalesforcePort for SalesforceRest {
 
     /// Matches `value` with the configured Contact field (`Email` unless `oidc.contact_field`
     /// says otherwise); SOQL compares text case-insensitively.
-    async fn contacts_by_email(&self, value: &str) -> PortResult<Vec<Contact>> {
+    async fn contacts_by_sign_in(&self, value: &str) -> PortResult<Vec<Contact>> {
         let literal = if self.contact_field.eq_ignore_ascii_case("Id") {
             // Salesforce refuses a filter on Id with a value that is not one; it matches nobody.
             match RecordId::parse(value) {

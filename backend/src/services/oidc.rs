@@ -331,7 +331,7 @@ impl OidcService {
         // The adapter matches the value with the configured Contact field (`contact_field`).
         let mut contacts = self
             .salesforce
-            .contacts_by_email(&value)
+            .contacts_by_sign_in(&value)
             .await
             .map_err(|e| refuse(Refusal::Unavailable, &format!("{e:#}")))?;
         if contacts.len() != 1 {
