@@ -172,7 +172,10 @@ pub struct DependencyStatus {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` when every dependency is up, else `not_ready`.
+    /// `ready` when every dependency is up; `degraded` when only Salesforce is down or its
+    /// circuit open (still ready: reads are served from the cache, creates answer 503 with
+    /// Retry-After); `not_ready` when something of this instance's own is down (the mock
+    /// store, Redis).
     pub status: String,
     pub checks: std::collections::BTreeMap<String, DependencyStatus>,
 }

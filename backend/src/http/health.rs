@@ -18,11 +18,15 @@ pub async fn healthz() -> Json<Health> {
     })
 }
 
-/// Readiness: every dependency can serve. 503 lists the ones that cannot.
+/// Readiness, with the state of each dependency. A Salesforce org that is down (or whose
+/// circuit is open) leaves the instance ready but `degraded`: every instance shares that org,
+/// so failing readiness would only make a load balancer drop all of them, and each can still
+/// serve reads from its cache. What belongs to this instance (the mock store, its Redis
+/// connection) failing makes it not ready: 503.
 #[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(
-        (status = 200, description = "Ready", body = Readiness),
-        (status = 503, description = "A dependency is down", body = Readiness),
+        (status = 200, description = "Ready (`ready`, or `degraded` while Salesforce is down)", body = Readiness),
+        (status = 503, description = "A dependency of this instance is down", body = Readiness),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let mut checks = BTreeMap::new();
@@ -60,18 +64,31 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
             DependencyStatus { status: value },
         );
     }
-    let ready = checks.iter().all(|(name, c)| {
-        c.status == "up" || (name.starts_with("salesforce_") && c.status != "open")
-    });
-    let status = if ready {
-        StatusCode::OK
+    let remote = state.salesforce.is_remote();
+    // Down: a check that failed. Salesforce's own checks (circuit, cache kind) are states,
+    // of which only an open circuit is a failure.
+    let down = |name: &str, c: &DependencyStatus| {
+        if name.starts_with("salesforce_") {
+            c.status == "open"
+        } else {
+            c.status != "up"
+        }
+    };
+    let local_down = checks
+        .iter()
+        .any(|(name, c)| down(name, c) && !(remote && name.starts_with("salesforce")));
+    let remote_down = checks.iter().any(|(name, c)| down(name, c));
+    let (status, word) = if local_down {
+        (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
+    } else if remote_down {
+        (StatusCode::OK, "degraded")
     } else {
-        StatusCode::SERVICE_UNAVAILABLE
+        (StatusCode::OK, "ready")
     };
     (
         status,
         Json(Readiness {
-            status: if ready { "ready" } else { "not_ready" }.into(),
+            status: word.into(),
             checks,
         }),
     )

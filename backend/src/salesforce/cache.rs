@@ -739,6 +739,10 @@ impl SalesforcePort for CachedPort {
         self.inner.api_usage()
     }
 
+    fn is_remote(&self) -> bool {
+        self.inner.is_remote()
+    }
+
     fn diagnostics(&self) -> Vec<(&'static str, String)> {
         let kind = if self.redis.is_some() {
             "memory+redis-invalidation"

@@ -278,6 +278,14 @@ pub trait SalesforcePort: Send + Sync + 'static {
     /// Readiness: can this adapter serve requests now?
     async fn check_ready(&self) -> PortResult<()>;
 
+    /// Whether the data lives in a service every instance shares (a Salesforce org), rather
+    /// than in this process (the mock store). `/readyz` reports a shared service that is down
+    /// as degraded, still ready: taking instances out of a load balancer cannot bring it back,
+    /// and each instance can still serve from its cache.
+    fn is_remote(&self) -> bool {
+        false
+    }
+
     /// The org's API usage from the last `Sforce-Limit-Info`: (used, daily limit).
     fn api_usage(&self) -> Option<(u64, u64)> {
         None

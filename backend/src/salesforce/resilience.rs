@@ -411,6 +411,10 @@ impl SalesforcePort for ResilientPort {
         self.inner.api_usage()
     }
 
+    fn is_remote(&self) -> bool {
+        self.inner.is_remote()
+    }
+
     fn diagnostics(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![("circuit", self.breaker.state().as_str().to_owned())];
         out.extend(self.inner.diagnostics());

@@ -494,6 +494,10 @@ impl SalesforcePort for SalesforceRest {
     fn api_usage(&self) -> Option<(u64, u64)> {
         self.client.api_usage().map(|u| (u.used, u.limit))
     }
+
+    fn is_remote(&self) -> bool {
+        true
+    }
 }
 
 impl CaseSortField {

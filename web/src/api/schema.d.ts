@@ -247,7 +247,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: every dependency can serve. 503 lists the ones that cannot. */
+        /**
+         * Readiness, with the state of each dependency. A Salesforce org that is down (or whose
+         *     circuit is open) leaves the instance ready but `degraded`: every instance shares that org,
+         *     so failing readiness would only make a load balancer drop all of them, and each can still
+         *     serve reads from its cache. What belongs to this instance (the mock store, its Redis
+         *     connection) failing makes it not ready: 503.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -400,7 +406,12 @@ export interface components {
             checks: {
                 [key: string]: components["schemas"]["DependencyStatus"];
             };
-            /** @description `ready` when every dependency is up, else `not_ready`. */
+            /**
+             * @description `ready` when every dependency is up; `degraded` when only Salesforce is down or its
+             *     circuit open (still ready: reads are served from the cache, creates answer 503 with
+             *     Retry-After); `not_ready` when something of this instance's own is down (the mock
+             *     store, Redis).
+             */
             status: string;
         };
         /** @description The signed-in session. */
@@ -1231,7 +1242,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready */
+            /** @description Ready (`ready`, or `degraded` while Salesforce is down) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1240,7 +1251,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description A dependency is down */
+            /** @description A dependency of this instance is down */
             503: {
                 headers: {
                     [name: string]: unknown;
