@@ -131,21 +131,38 @@ async fn warm(user: &User) {
         .await;
 }
 
-/// The value of one sample in `/metrics` (the line starting with `series`, labels included).
-async fn metric(app: &TestApp, series: &str) -> Option<f64> {
-    let text = app
-        .anonymous()
+/// The `/metrics` text.
+async fn metrics_text(app: &TestApp) -> String {
+    app.anonymous()
         .get(app.url("/metrics"))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    text.lines()
+        .unwrap()
+}
+
+/// The value of one sample in `/metrics` (the line starting with `series`, labels included).
+async fn metric(app: &TestApp, series: &str) -> Option<f64> {
+    metrics_text(app)
+        .await
+        .lines()
         .find(|l| l.starts_with(series))
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
+}
+
+/// The sum of the samples of `name` whose labels contain every one of `labels`.
+fn metric_sum(text: &str, name: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+                && labels.iter().all(|label| l.contains(label))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 async fn circuit(app: &TestApp) -> f64 {
@@ -204,6 +221,66 @@ async fn bursts_of_5xx() {
     emulator.faults.clear();
     recovers(&app, &gina).await;
     check_exactly_once(&app, &gina, &results).await;
+}
+
+/// What the fault tests rely on is visible to operators: Salesforce calls by operation and
+/// outcome with their latency, cache hits, misses and stale serves, and the org's API usage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_calls_cache_and_api_usage_show_in_metrics() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        short_timings(c);
+        c.cache.cases_ttl_secs = 60;
+    })
+    .await;
+    let gina = app.login("gina@globex.example").await;
+    let sorted = format!("/customer/{GLOBEX}/cases?sort=subject");
+    gina.get_json(&sorted).await;
+    gina.get_json(&sorted).await;
+    let text = metrics_text(&app).await;
+    let calls = "portal_salesforce_calls_total";
+    assert!(
+        metric_sum(
+            &text,
+            calls,
+            &["operation=\"query_cases\"", "outcome=\"ok\""]
+        ) >= 1.0,
+        "{text}"
+    );
+    assert!(
+        metric_sum(
+            &text,
+            "portal_salesforce_call_duration_seconds_count",
+            &["operation=\"query_cases\""]
+        ) >= 1.0
+    );
+    let lookups = "portal_cache_lookups_total";
+    assert!(metric_sum(&text, lookups, &["resource=\"cases\"", "result=\"miss\""]) >= 1.0);
+    assert!(metric_sum(&text, lookups, &["resource=\"cases\"", "result=\"hit\""]) >= 1.0);
+    let used = metric_sum(&text, "portal_salesforce_api_used", &[]);
+    let limit = metric_sum(&text, "portal_salesforce_api_limit", &[]);
+    assert!(used >= 1.0 && limit > used, "api usage {used} of {limit}");
+
+    // Salesforce failing: the failed attempts and the stale serve are counted. (Documents
+    // keep short_timings' TTL of zero, so the second read needs Salesforce.)
+    let documents = format!("/customer/{GLOBEX}/documents?sort=title");
+    gina.get_json(&documents).await;
+    let before = metric_sum(&text, calls, &["outcome=\"unavailable\""]);
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .faults
+        .update(|f| f.error_rate = 1.0);
+    stale_read(&gina, &documents).await;
+    let text = metrics_text(&app).await;
+    assert!(metric_sum(&text, calls, &["outcome=\"unavailable\""]) > before);
+    assert!(
+        metric_sum(
+            &text,
+            lookups,
+            &["resource=\"documents\"", "result=\"stale\""]
+        ) >= 1.0,
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
