@@ -193,7 +193,8 @@ def ensure_tools():
     try:
         import argon2  # noqa: F401  (scripts/generate_fixtures.py needs it)
     except ImportError:
-        sh(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "python3-argon2"])
+        # For this interpreter (which need not be Debian's: apt's python3-argon2 would not do).
+        sh([sys.executable, "-m", "pip", "install", "--quiet", "argon2-cffi"])
 
 
 def build():
