@@ -628,12 +628,13 @@ async fn retrieve_create_and_update() {
     );
     assert_eq!(err.status(), Some(400));
     assert!(!err.is_transient());
+    // A Contact needs a LastName (a Case may have no Subject, as in a real org).
     let err = client
-        .create("Case", &json!({"Description": "no subject"}))
+        .create("Contact", &json!({"FirstName": "No last name"}))
         .await
         .unwrap_err();
     assert!(err.has_code(&ErrorCode::RequiredFieldMissing), "{err:?}");
-    assert_eq!(err.api_errors()[0].fields, vec!["Subject".to_owned()]);
+    assert_eq!(err.api_errors()[0].fields, vec!["LastName".to_owned()]);
     assert_eq!(emu.records.count("Case"), before + 1);
 }
 
@@ -758,8 +759,8 @@ async fn composite_refers_from_one_subrequest_to_another() {
         ))
         .push(CompositeSubrequest::post(
             "bad",
-            client.sobject_collection_url("Case").unwrap(),
-            json!({"Description": "no subject"}),
+            client.sobject_collection_url("Contact").unwrap(),
+            json!({"FirstName": "No last name"}),
         ));
     let response = client.composite(&failing).await.unwrap();
     let err = response.get("bad").unwrap().json::<Value>().unwrap_err();
