@@ -130,20 +130,33 @@ test.describe('sign in with Salesforce', () => {
     await expectRefusal(page, 'code_rejected', 'The sign-in service could not confirm your sign-in');
   });
 
-  test('an identity token that fails verification', async ({ page, request }) => {
-    const faults = `${idp}/__emulator/faults`;
-    expect((await request.post(faults, { data: { id_token_claims: { aud: 'other' } } })).ok()).toBe(true);
-    try {
-      await page.goto('/sign-in');
+  // Each way an id_token can fail verification, as the provider (the emulator) is told to
+  // issue it: the same refusal, and with the fault cleared the same sign-in works.
+  const badTokens: { name: string; fault: Record<string, unknown> }[] = [
+    { name: 'for another application (audience)', fault: { id_token_claims: { aud: 'other' } } },
+    { name: 'from another issuer', fault: { id_token_claims: { iss: 'https://elsewhere.example' } } },
+    { name: 'expired', fault: { id_token_claims: { exp: 946684800, iat: 946684000 } } },
+    { name: 'with another nonce', fault: { id_token_claims: { nonce: 'not-this-browsers' } } },
+    { name: 'signed by a key the provider does not publish', fault: { id_token_signature: 'unknown_key' } },
+    { name: 'not signed at all (alg none)', fault: { id_token_signature: 'none' } },
+  ];
+  for (const { name, fault } of badTokens) {
+    test(`an identity token ${name} is refused`, async ({ page, request }) => {
+      const faults = `${idp}/__emulator/faults`;
+      expect((await request.post(faults, { data: fault })).ok()).toBe(true);
+      try {
+        await page.goto('/sign-in');
+        await signInWithSalesforce(page, ALICE);
+        await expectRefusal(page, 'invalid_token', 'We could not verify your identity with the sign-in service');
+        const status = await page.evaluate(async () => (await fetch('/auth/session')).status);
+        expect(status).toBe(401);
+      } finally {
+        expect((await request.delete(faults)).ok()).toBe(true);
+      }
       await signInWithSalesforce(page, ALICE);
-      await expectRefusal(page, 'invalid_token', 'We could not verify your identity with the sign-in service');
-    } finally {
-      expect((await request.delete(faults)).ok()).toBe(true);
-    }
-    // With the fault cleared, the same sign-in works.
-    await signInWithSalesforce(page, ALICE);
-    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
-  });
+      await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    });
+  }
 
   test('a user whose email matches no customer contact', async ({ page }) => {
     await page.goto('/sign-in?returnTo=%2Fdocuments');
