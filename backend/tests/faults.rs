@@ -686,6 +686,75 @@ async fn the_api_budget_guard_serves_reads_from_cache_only() {
     );
 }
 
+/// At a realistic share of the org's daily allocation: below it, reads go to Salesforce; past
+/// it, the same reads are answered from the cache (marked stale) without another call, and
+/// creating a case still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_api_budget_cached_reads_are_served_without_calls() {
+    let app = TestApp::spawn_salesforce_org(
+        false,
+        Vec::new(),
+        |org| org.api_limit = 40,
+        |c| {
+            c.resilience.api_budget_share = 0.5;
+            c.cache.cases_ttl_secs = 0;
+            c.cache.documents_ttl_secs = 0;
+            c.cache.change_poll_secs = 0;
+        },
+    )
+    .await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let path = format!("/customer/{GLOBEX}/cases");
+    // Each read (TTL zero) is a call, until usage passes half of the 40 allowed.
+    let mut fresh_reads = 0;
+    loop {
+        let response = gina.get(&path).await;
+        assert_eq!(response.status(), 200);
+        if response.headers().get("x-data-stale").is_some() {
+            break;
+        }
+        fresh_reads += 1;
+        assert!(fresh_reads < 40, "the budget guard never engaged");
+    }
+    assert!(
+        fresh_reads >= 1,
+        "reads went to Salesforce while under budget"
+    );
+    let used = emulator.api_usage();
+    assert!(used >= 20, "the guard engaged at {used} of 40");
+    for _ in 0..5 {
+        stale_read(&gina, &path).await;
+    }
+    assert_eq!(emulator.api_usage(), used, "no call while over budget");
+    let created = gina
+        .create_case(&new_case("over budget"), Some("over-budget-1"))
+        .await;
+    assert_eq!(created.status(), 201, "creating a case is essential");
+}
+
+/// Stale values are served only up to `max_stale_secs`: past it, a read with Salesforce down
+/// is a 503 with Retry-After, not data of any age.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_values_are_not_served_past_their_limit() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        short_timings(c);
+        c.cache.max_stale_secs = 0;
+    })
+    .await;
+    let gina = app.login("gina@globex.example").await;
+    warm(&gina).await;
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .faults
+        .update(|f| f.error_rate = 1.0);
+    let response = gina.get(&format!("/customer/{GLOBEX}/cases")).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    problem(response, 503).await;
+}
+
 /// The request ids on the Salesforce REST calls the emulator logged (since its log was last
 /// cleared); token requests are left out.
 fn salesforce_call_ids(app: &TestApp) -> Vec<Option<String>> {
