@@ -217,12 +217,11 @@ impl ResilientPort {
     }
 
     fn backoff(&self, retry: u32) -> Duration {
-        let cap = self
-            .config
-            .backoff_base_ms
-            .saturating_mul(1u64 << retry.min(20))
-            .min(self.config.backoff_max_ms);
-        Duration::from_millis(rand::rng().random_range(0..=cap))
+        full_jitter(
+            self.config.backoff_base_ms,
+            self.config.backoff_max_ms,
+            retry,
+        )
     }
 
     fn observe(&self, operation: &'static str, outcome: &'static str, took: Duration) {
@@ -422,9 +421,36 @@ impl SalesforcePort for ResilientPort {
     }
 }
 
+/// Exponential backoff with full jitter: a wait drawn uniformly from zero to
+/// `base * 2^retry`, capped at `max`, so that callers failing together do not retry together.
+fn full_jitter(base_ms: u64, max_ms: u64, retry: u32) -> Duration {
+    let cap = base_ms.saturating_mul(1u64 << retry.min(20)).min(max_ms);
+    Duration::from_millis(rand::rng().random_range(0..=cap))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_up_to_its_cap_with_full_jitter() {
+        for retry in 1..=8 {
+            let cap = (20u64 << retry).min(1_000);
+            let waits: Vec<u64> = (0..400)
+                .map(|_| full_jitter(20, 1_000, retry).as_millis() as u64)
+                .collect();
+            assert!(
+                waits.iter().all(|w| *w <= cap),
+                "retry {retry}: above {cap}"
+            );
+            // Full jitter spreads the waits over the whole range (the chance of 400 draws all
+            // in one half is 2^-399).
+            assert!(waits.iter().any(|w| *w < cap / 2), "retry {retry}");
+            assert!(waits.iter().any(|w| *w > cap / 2), "retry {retry}");
+        }
+        // A retry count far past the shift's range neither overflows nor passes the cap.
+        assert!(full_jitter(20, 1_000, 60) <= Duration::from_millis(1_000));
+    }
 
     #[test]
     fn the_breaker_opens_after_the_threshold_and_lets_one_probe_through() {
