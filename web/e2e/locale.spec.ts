@@ -1,0 +1,31 @@
+import { expect, test } from '@playwright/test';
+import { signIn } from './support/portal';
+
+// Dates are shown in the customer's own language and time zone, as the browser reports them:
+// here German in Tokyo, so neither the format nor the clock can match the server's (English, UTC).
+const LOCALE = 'de-DE';
+const TIME_ZONE = 'Asia/Tokyo';
+
+test.use({ locale: LOCALE, timezoneId: TIME_ZONE });
+
+test('dates follow the browser’s language and time zone', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/documents');
+  const first = page.getByRole('table', { name: 'Your documents' }).locator('tbody time').first();
+  const iso = await first.getAttribute('datetime');
+  expect(iso).toBeTruthy();
+  // What the browser itself formats for that locale and zone, and for English in UTC.
+  const [expected, english] = await page.evaluate(
+    ([value, locale, timeZone]) => {
+      const date = new Date(value);
+      const options = { dateStyle: 'medium', timeStyle: 'short' } as const;
+      return [
+        new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(date),
+        new Intl.DateTimeFormat('en', { ...options, timeZone: 'UTC' }).format(date),
+      ];
+    },
+    [iso ?? '', LOCALE, TIME_ZONE],
+  );
+  expect(expected).not.toEqual(english);
+  await expect(first.locator('.datetime__absolute')).toHaveText(expected);
+});
