@@ -16,7 +16,7 @@ test('dates follow the browser’s language and time zone', async ({ page }) => 
   expect(iso).toBeTruthy();
   // What the browser itself formats for that locale and zone, and for English in UTC.
   const [expected, english] = await page.evaluate(
-    ([value, locale, timeZone]) => {
+    ({ value, locale, timeZone }) => {
       const date = new Date(value);
       const options = { dateStyle: 'medium', timeStyle: 'short' } as const;
       return [
@@ -24,7 +24,7 @@ test('dates follow the browser’s language and time zone', async ({ page }) => 
         new Intl.DateTimeFormat('en', { ...options, timeZone: 'UTC' }).format(date),
       ];
     },
-    [iso ?? '', LOCALE, TIME_ZONE],
+    { value: iso ?? '', locale: LOCALE, timeZone: TIME_ZONE },
   );
   expect(expected).not.toEqual(english);
   await expect(first.locator('.datetime__absolute')).toHaveText(expected);
