@@ -175,6 +175,20 @@ async fn a_replayed_code_is_refused_by_the_provider() {
     );
 }
 
+/// Alice's sign-in through the provider, as the emulator's faults make it, is refused for its
+/// id_token and opens no session.
+async fn refused_as_invalid_token(app: &TestApp, what: &dyn std::fmt::Debug) {
+    let client = app.anonymous();
+    let flow = Flow::to_callback(app, &client, "alice@acme.example", "/").await;
+    assert_eq!(
+        flow.finish().await,
+        "/sign-in?sso_error=invalid_token",
+        "{what:?}"
+    );
+    let session = client.get(app.url("/auth/session")).send().await.unwrap();
+    assert_eq!(session.status(), 401, "{what:?}");
+}
+
 #[tokio::test]
 async fn id_tokens_with_a_wrong_audience_issuer_expiry_or_nonce_are_refused() {
     let app = TestApp::spawn_oidc().await;
@@ -189,22 +203,7 @@ async fn id_tokens_with_a_wrong_audience_issuer_expiry_or_nonce_are_refused() {
         emulator
             .faults
             .update(|f| f.id_token_claims = claims.as_object().cloned());
-        let client = app.anonymous();
-        let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
-        assert_eq!(
-            flow.finish().await,
-            "/sign-in?sso_error=invalid_token",
-            "{claims}"
-        );
-        assert_eq!(
-            client
-                .get(app.url("/auth/session"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            401
-        );
+        refused_as_invalid_token(&app, &claims).await;
     }
 }
 
@@ -339,23 +338,7 @@ async fn id_tokens_not_signed_by_the_providers_published_key_are_refused() {
         emulator
             .faults
             .update(|f| f.id_token_signature = Some(signature));
-        let client = app.anonymous();
-        let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
-        assert_eq!(
-            flow.finish().await,
-            "/sign-in?sso_error=invalid_token",
-            "{signature:?}"
-        );
-        assert_eq!(
-            client
-                .get(app.url("/auth/session"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            401,
-            "{signature:?}"
-        );
+        refused_as_invalid_token(&app, &signature).await;
     }
     // The same sign-in with the published key goes through: the refusals were the signature's.
     emulator.faults.clear();
