@@ -34,21 +34,8 @@ fn fixture_bytes(document_id: &str) -> Vec<u8> {
 }
 
 async fn all_documents(user: &User, query: &str) -> Vec<Value> {
-    let mut items = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = user
-            .get_json(&format!(
-                "/customer/{}/documents?limit=100&{query}{cursor}",
-                user.customer
-            ))
-            .await;
-        items.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = format!("&cursor={c}"),
-            None => return items,
-        }
-    }
+    user.all_pages("documents", &format!("limit=100&{query}"))
+        .await
 }
 
 #[tokio::test]

@@ -175,16 +175,22 @@ async fn a_replayed_code_is_refused_by_the_provider() {
     );
 }
 
+/// A fresh browser signs in at the provider as `email`, asking for `/`: the browser, and where
+/// the portal's callback sent it.
+async fn sign_in(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let client = app.anonymous();
+    let destination = Flow::to_callback(app, &client, email, "/")
+        .await
+        .finish()
+        .await;
+    (client, destination)
+}
+
 /// Alice's sign-in through the provider, as the emulator's faults make it, is refused for its
 /// id_token and opens no session.
 async fn refused_as_invalid_token(app: &TestApp, what: &dyn std::fmt::Debug) {
-    let client = app.anonymous();
-    let flow = Flow::to_callback(app, &client, "alice@acme.example", "/").await;
-    assert_eq!(
-        flow.finish().await,
-        "/sign-in?sso_error=invalid_token",
-        "{what:?}"
-    );
+    let (client, destination) = sign_in(app, "alice@acme.example").await;
+    assert_eq!(destination, "/sign-in?sso_error=invalid_token", "{what:?}");
     let session = client.get(app.url("/auth/session")).send().await.unwrap();
     assert_eq!(session.status(), 401, "{what:?}");
 }
@@ -221,9 +227,8 @@ async fn a_user_without_a_contact_is_refused() {
         "account_id": ACME,
     })])
     .await;
-    let client = app.anonymous();
-    let flow = Flow::to_callback(&app, &client, "stranger@nowhere.example", "/").await;
-    assert_eq!(flow.finish().await, "/sign-in?sso_error=unknown_contact");
+    let (client, destination) = sign_in(&app, "stranger@nowhere.example").await;
+    assert_eq!(destination, "/sign-in?sso_error=unknown_contact");
     assert_eq!(
         client
             .get(app.url("/auth/session"))
@@ -342,9 +347,8 @@ async fn id_tokens_not_signed_by_the_providers_published_key_are_refused() {
     }
     // The same sign-in with the published key goes through: the refusals were the signature's.
     emulator.faults.clear();
-    let client = app.anonymous();
-    let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
-    assert_eq!(flow.finish().await, "/");
+    let (_, destination) = sign_in(&app, "alice@acme.example").await;
+    assert_eq!(destination, "/");
 }
 
 /// A user at the provider made from a demo user's entry (same password), with `change` applied.
@@ -389,11 +393,9 @@ async fn a_configured_claim_maps_the_user_to_a_contact_by_a_configured_field() {
         ),
     ];
     let by_email = TestApp::spawn_oidc_with_users(users.clone()).await;
-    let client = by_email.anonymous();
-    let flow = Flow::to_callback(&by_email, &client, "alice.private@mail.example", "/").await;
+    let (_, destination) = sign_in(&by_email, "alice.private@mail.example").await;
     assert_eq!(
-        flow.finish().await,
-        "/sign-in?sso_error=unknown_contact",
+        destination, "/sign-in?sso_error=unknown_contact",
         "by default the private email matches no Contact"
     );
 
@@ -403,9 +405,8 @@ async fn a_configured_claim_maps_the_user_to_a_contact_by_a_configured_field() {
         oidc.contact_field = "Email".into();
     })
     .await;
-    let client = by_username.anonymous();
-    let flow = Flow::to_callback(&by_username, &client, "alice.private@mail.example", "/").await;
-    assert_eq!(flow.finish().await, "/");
+    let (client, destination) = sign_in(&by_username, "alice.private@mail.example").await;
+    assert_eq!(destination, "/");
     assert_eq!(
         session_email(&by_username, &client).await,
         "alice@acme.example"
@@ -417,9 +418,8 @@ async fn a_configured_claim_maps_the_user_to_a_contact_by_a_configured_field() {
         oidc.contact_field = "Id".into();
     })
     .await;
-    let client = by_contact_id.anonymous();
-    let flow = Flow::to_callback(&by_contact_id, &client, "bob.private@mail.example", "/").await;
-    assert_eq!(flow.finish().await, "/");
+    let (client, destination) = sign_in(&by_contact_id, "bob.private@mail.example").await;
+    assert_eq!(destination, "/");
     assert_eq!(
         session_email(&by_contact_id, &client).await,
         "bob@acme.example"
@@ -443,11 +443,9 @@ async fn a_custom_contact_field_matches_the_claim_in_salesforce() {
         },
     )
     .await;
-    let client = app.anonymous();
-    let flow = Flow::to_callback(&app, &client, "alice.private@mail.example", "/").await;
+    let (_, destination) = sign_in(&app, "alice.private@mail.example").await;
     assert_eq!(
-        flow.finish().await,
-        "/sign-in?sso_error=unknown_contact",
+        destination, "/sign-in?sso_error=unknown_contact",
         "no Contact has that username yet"
     );
     // The org's admin fills in the custom field on Alice's Contact.
@@ -461,8 +459,7 @@ async fn a_custom_contact_field_matches_the_claim_in_salesforce() {
             &json!({"Portal_Username__c": "AAnderson"}),
         )
         .unwrap();
-    let client = app.anonymous();
-    let flow = Flow::to_callback(&app, &client, "alice.private@mail.example", "/").await;
-    assert_eq!(flow.finish().await, "/");
+    let (client, destination) = sign_in(&app, "alice.private@mail.example").await;
+    assert_eq!(destination, "/");
     assert_eq!(session_email(&app, &client).await, "alice@acme.example");
 }

@@ -308,21 +308,8 @@ async fn an_orgs_own_picklist_values_map_to_the_apis_statuses_and_priorities() {
 
 /// Every case of `user`'s customer in `sort` order, `limit` per page.
 async fn pages(user: &User, sort: &str, limit: usize) -> Vec<Value> {
-    let mut items = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = user
-            .get_json(&format!(
-                "/customer/{}/cases?limit={limit}&sort={sort}{cursor}",
-                user.customer
-            ))
-            .await;
-        items.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = format!("&cursor={c}"),
-            None => return items,
-        }
-    }
+    user.all_pages("cases", &format!("limit={limit}&sort={sort}"))
+        .await
 }
 
 #[tokio::test]

@@ -339,10 +339,15 @@ impl CachedPort {
     /// is being read, so change polls ask about it.
     async fn generation(&self, account: &SalesforceId) -> PortResult<u64> {
         if self.config.change_poll_secs > 0 {
-            self.watched
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(account.clone(), now_ms());
+            let now = now_ms();
+            let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+            // Every read passes here: refresh the entry in place, clone the id only once.
+            match watched.get_mut(account) {
+                Some(read) => *read = now,
+                None => {
+                    watched.insert(account.clone(), now);
+                }
+            }
         }
         if let Some(redis) = &self.redis {
             let key = redis.key(&["cache-gen", account.as_str()]);

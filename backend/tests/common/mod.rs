@@ -373,10 +373,16 @@ impl User {
 
     /// Every case of the customer, following the cursors.
     pub async fn all_cases(&self, query: &str) -> Vec<Value> {
+        self.all_pages("cases", &format!("limit=100&{query}")).await
+    }
+
+    /// Every item of one of the customer's lists (`cases`, `documents`), following the
+    /// cursors; `query` carries the limit, filters and sort.
+    pub async fn all_pages(&self, list: &str, query: &str) -> Vec<Value> {
         let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut path = format!("/customer/{}/cases?limit=100&{query}", self.customer);
+            let mut path = format!("/customer/{}/{list}?{query}", self.customer);
             if let Some(c) = &cursor {
                 path.push_str(&format!("&cursor={c}"));
             }
