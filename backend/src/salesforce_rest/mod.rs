@@ -375,12 +375,14 @@ impl SalesforcePort for SalesforceRest {
         const IDS_PER_QUERY: usize = 200;
         const QUERIES_PER_CALL: usize = 24;
         let chunks: Vec<&[SalesforceId]> = watched.chunks(IDS_PER_QUERY).collect();
+        let mut calls: Vec<&[&[SalesforceId]]> = chunks.chunks(QUERIES_PER_CALL).collect();
+        if calls.is_empty() {
+            // Cases are asked in the first call, which is made even with nothing watched.
+            calls.push(&[]);
+        }
         let mut changed = HashSet::new();
-        let mut first = true;
-        for group in chunks.chunks(QUERIES_PER_CALL).map(Some).chain(
-            // Cases are asked once, in the first call, even with nothing watched.
-            std::iter::once(None).filter(|_| watched.is_empty()),
-        ) {
+        for (call, group) in calls.into_iter().enumerate() {
+            let first = call == 0;
             let mut request = CompositeRequest::new(false);
             if first {
                 request = request.push(CompositeSubrequest::get(
@@ -389,7 +391,6 @@ impl SalesforcePort for SalesforceRest {
                         .query_url(&soql_build::changed_case_accounts(&since)),
                 ));
             }
-            let group = group.unwrap_or_default();
             for (i, accounts) in group.iter().enumerate() {
                 request = request.push(CompositeSubrequest::get(
                     format!("files{i}"),
@@ -421,7 +422,6 @@ impl SalesforcePort for SalesforceRest {
                     return Ok(Some(Changes::Everything));
                 }
             }
-            first = false;
         }
         Ok(Some(Changes::Accounts(changed)))
     }
