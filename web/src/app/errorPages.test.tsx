@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
@@ -35,7 +35,10 @@ describe('root error page (the shell itself could not load)', () => {
     expect(screen.getByRole('link', { name: 'Skip to main content' })).toHaveAttribute('href', '#main');
     expect(screen.getByRole('link', { name: 'Customer Portal' })).toHaveAttribute('href', '/');
     expect(screen.queryByRole('navigation', { name: 'Main' })).not.toBeInTheDocument();
-    expect(document.title).toBe('Something went wrong · Customer Portal');
+    // The tab title is set in an effect, which React may run after the heading is painted.
+    await waitFor(() => {
+      expect(document.title).toBe('Something went wrong · Customer Portal');
+    });
 
     server.resetHandlers();
     await user.click(within(main).getByRole('button', { name: 'Try again' }));

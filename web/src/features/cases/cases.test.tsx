@@ -186,7 +186,9 @@ describe('case detail', () => {
     expect(screen.getAllByText(item.case_number).length).toBeGreaterThan(0);
     expect(screen.getAllByText('Closed').length).toBeGreaterThan(0);
     expect(screen.getByText(/Second line/)).toBeInTheDocument();
-    expect(document.title).toBe(`Case ${item.case_number} · Customer Portal`);
+    await waitFor(() => {
+      expect(document.title).toBe(`Case ${item.case_number} · Customer Portal`);
+    });
     await user.click(screen.getByRole('link', { name: /Back to cases/ }));
     await waitFor(() => {
       expect(router.state.location.search).toBe('?status=closed');
