@@ -2,7 +2,7 @@
 //! request ids.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -185,33 +185,60 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
     headers
 }
 
+/// Copies the matched route template (`/customer/{customer_id}/cases`) into the response, for
+/// [`record_metrics`], which runs outside the router and so before any route has matched.
+pub async fn remember_route(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(req).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
 /// Counts requests by route template, method and status, and times them.
 pub async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    let method = req.method().clone();
     let metrics = &state.metrics;
     let in_flight = InFlight::enter(&metrics.http_in_flight);
     let started = std::time::Instant::now();
     let response = next.run(req).await;
     drop(in_flight);
+    let route = response
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
     metrics
         .http_duration
         .get_or_create(&RouteLabels {
-            route: route.clone(),
-            method: method.clone(),
+            route: route.to_owned(),
+            method: method.as_str().to_owned(),
         })
         .observe(started.elapsed().as_secs_f64());
     metrics
         .http_requests
         .get_or_create(&HttpLabels {
-            route,
-            method,
+            route: route.to_owned(),
+            method: method.as_str().to_owned(),
             status: response.status().as_u16(),
         })
         .inc();
+    response
+}
+
+/// Sets the security headers on every response, and `Cache-Control: no-store` where the
+/// handler chose no caching policy of its own.
+pub fn add_headers(
+    mut response: Response,
+    security_headers: &[(header::HeaderName, HeaderValue)],
+) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in security_headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -116,14 +117,22 @@ fn routes(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+        .route_layer(axum::middleware::from_fn(middleware::remember_route))
         .fallback(web::fallback)
         .with_state(state)
 }
 
-/// The application's middleware around `routes`, outermost last: request ids, tracing,
+/// The application's middleware around `routes`, outermost first: request ids, tracing,
 /// problem rendering, metrics, security headers, timeout, body limit, CORS, and innermost the
 /// panic catcher, so that a panicking handler still gets a problem response with the request
 /// id, the security headers, and an in-flight gauge that goes back down.
+///
+/// The layers wrap the router once, as one statically typed service, rather than through
+/// `Router::layer`: that applies each layer to every route separately and boxes the route
+/// again at each layer, so every request cloned a chain of a dozen boxed services (a
+/// `from_fn` middleware clones what it wraps on each call). Here a clone is one `Arc`.
+/// The route template for metrics is therefore taken from the response
+/// ([`middleware::remember_route`] puts it there once a route has matched).
 pub fn with_middleware(routes: Router, state: AppState) -> Router {
     let config = &state.config;
     let cors = (!config.http.cors_allowed_origins.is_empty()).then(|| {
@@ -154,47 +163,51 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
                 HeaderName::from_static("ratelimit-policy"),
             ])
     });
+    let security_headers: Arc<[(HeaderName, HeaderValue)]> =
+        middleware::security_headers(config.is_https()).into();
 
-    let mut app = routes
-        .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(option_layer(cors))
-        .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
+    let stack = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(middleware::sanitise_request_id))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let request_id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .map_response(IntoResponse::into_response)
+        .layer(axum::middleware::from_fn(middleware::problems))
+        .map_response(move |response| middleware::add_headers(response, &security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::record_metrics,
+        ))
+        .map_response(IntoResponse::into_response)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(config.http.request_timeout_secs),
-        ));
-    for (name, value) in middleware::security_headers(config.is_https()) {
-        app = app.layer(SetResponseHeaderLayer::overriding(name, value));
-    }
-    app.layer(SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    ))
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        middleware::record_metrics,
-    ))
-    .layer(axum::middleware::from_fn(middleware::problems))
-    .layer(
-        TraceLayer::new_for_http()
-            .make_span_with(|req: &axum::http::Request<_>| {
-                let request_id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    request_id,
-                )
-            })
-            .on_response(DefaultOnResponse::new().level(Level::INFO)),
-    )
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-    .layer(axum::middleware::from_fn(middleware::sanitise_request_id))
+        ))
+        .map_response(IntoResponse::into_response)
+        .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
+        .map_response(IntoResponse::into_response)
+        .layer(option_layer(cors))
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .map_response(IntoResponse::into_response)
+        .service(routes);
+    Router::new().fallback_service(stack)
 }
 
 fn option_layer<L>(layer: Option<L>) -> tower::util::Either<L, tower::layer::util::Identity> {
