@@ -232,6 +232,22 @@ pub struct LogConfig {
     pub format: LogFormat,
     /// A tracing filter, e.g. `info` or `portal=debug,tower_http=info`.
     pub filter: String,
+    /// Which requests get a closing line ("finished processing request") at `info`.
+    pub access: AccessLog,
+}
+
+/// Requests logged one line each, at `info`. Whatever the choice, every request is counted
+/// in the metrics, and what happens inside a request (sign-ins, new cases, downloads, warnings,
+/// errors) is logged with its request id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLog {
+    /// Those answered with a 4xx or 5xx; the others' lines are at `debug`
+    /// (`filter = "info,tower_http=debug"` shows them). A line per successful read costs
+    /// more than the read itself (docs/decisions/010-access-log.md).
+    Errors,
+    /// Every request.
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,6 +367,7 @@ impl Default for LogConfig {
         Self {
             format: LogFormat::Json,
             filter: "info".into(),
+            access: AccessLog::Errors,
         }
     }
 }
@@ -630,6 +647,7 @@ mod tests {
             "per_hour",
             "cors_allowed_origins",
             "filter",
+            "access",
         ] {
             assert!(text.contains(key), "{key} undocumented");
         }

@@ -252,10 +252,11 @@ async fn a_second_process_on_the_same_data_dir_refuses_to_start() {
 
 /// The JSON log line of a request names its request id: the one the client sent, or the one
 /// the server made up and returned in X-Request-Id.
-#[tokio::test]
-async fn a_requests_json_log_lines_carry_its_request_id() {
-    let data = tempfile::tempdir().unwrap();
-    let (child, addr, logs) = start_logged(portal(data.path()));
+/// The closing log lines ("finished processing request") of three requests, in order: a 401
+/// with a generated id, a 200 with the client's id, and a last 401 that marks the end (the
+/// lines are queued in order, each before its response is sent).
+async fn closing_lines(cmd: Command) -> Vec<Value> {
+    let (child, addr, logs) = start_logged(cmd);
     let client = reqwest::Client::new();
     let generated = client
         .get(format!("http://{addr}/auth/session"))
@@ -274,27 +275,56 @@ async fn a_requests_json_log_lines_carry_its_request_id() {
         .await
         .unwrap();
     assert_eq!(sent.headers()["x-request-id"], "log-me-0042");
+    let last = client
+        .get(format!("http://{addr}/auth/session"))
+        .header("x-request-id", "log-me-last")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last.status(), 401);
 
-    // A request's closing line is written before its response is sent, so both are in the
-    // log by now; the timeout only bounds a failing test.
-    let mut found = std::collections::HashMap::new();
-    while found.len() < 2 {
+    let mut closing = Vec::new();
+    loop {
+        // The timeout only bounds a failing test.
         let line = logs
             .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("no log line for the request ids; found {found:?}"));
+            .unwrap_or_else(|_| panic!("no closing line for log-me-last; found {closing:?}"));
         let event: Value = serde_json::from_str(&line)
             .unwrap_or_else(|_| panic!("a log line that is not JSON: {line}"));
         let id = event["span"]["request_id"].as_str().unwrap_or_default();
-        if (id == generated || id == "log-me-0042")
+        if [generated.as_str(), "log-me-0042", "log-me-last"].contains(&id)
             && event["message"] == "finished processing request"
         {
-            found.insert(id.to_owned(), event);
+            closing.push(event.clone());
+            if id == "log-me-last" {
+                break;
+            }
         }
     }
-    assert_eq!(found[&generated]["status"], 401);
-    assert_eq!(found[&generated]["span"]["path"], "/auth/session");
-    assert_eq!(found["log-me-0042"]["status"], 200);
     stop(child);
+    assert_eq!(closing[0]["span"]["request_id"], generated.as_str());
+    assert_eq!(closing[0]["status"], 401);
+    assert_eq!(closing[0]["span"]["path"], "/auth/session");
+    closing
+}
+
+#[tokio::test]
+async fn a_requests_json_log_lines_carry_its_request_id() {
+    // By default only requests answered with an error get a closing line.
+    let data = tempfile::tempdir().unwrap();
+    let lines = closing_lines(portal(data.path())).await;
+    assert_eq!(lines.len(), 2, "the 200 was not logged: {lines:?}");
+    assert_eq!(lines[1]["span"]["request_id"], "log-me-last");
+
+    // log.access = "all": every request.
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = portal(data.path());
+    cmd.env("PORTAL_LOG__ACCESS", "all");
+    let lines = closing_lines(cmd).await;
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[1]["span"]["request_id"], "log-me-0042");
+    assert_eq!(lines[1]["status"], 200);
+    assert_eq!(lines[1]["span"]["path"], "/healthz");
 }
 
 /// A setting from the config file takes effect whether the file is named by --config or by

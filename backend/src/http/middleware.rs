@@ -7,8 +7,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use std::time::Duration;
+use tower_http::trace::{DefaultOnResponse, OnResponse};
+use tracing::Level;
 
 use super::AppState;
+use crate::config::AccessLog;
 use crate::error::{ApiError, Problem};
 use crate::services::auth::Session;
 use crate::services::metrics::{HttpLabels, RouteLabels};
@@ -240,6 +244,26 @@ pub fn add_headers(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The request's closing log line ("finished processing request", with status and latency):
+/// at `info` when `log.access` asks for it, otherwise at `debug`, where the filter drops it
+/// for the price of a level check.
+#[derive(Clone, Copy)]
+pub struct AccessLine(pub AccessLog);
+
+impl<B> OnResponse<B> for AccessLine {
+    fn on_response(self, response: &Response<B>, latency: Duration, span: &tracing::Span) {
+        let failed = response.status().is_client_error() || response.status().is_server_error();
+        let level = if failed || self.0 == AccessLog::All {
+            Level::INFO
+        } else {
+            Level::DEBUG
+        };
+        DefaultOnResponse::new()
+            .level(level)
+            .on_response(response, latency, span);
+    }
 }
 
 /// One request counted in the in-flight gauge, until dropped: also when the client goes away

@@ -161,6 +161,7 @@ impl TestApp {
             portal::telemetry::init(&portal::config::LogConfig {
                 format: portal::config::LogFormat::Pretty,
                 filter,
+                access: portal::config::AccessLog::All,
             });
         }
         let data_dir = tempfile::tempdir().expect("temp dir");
