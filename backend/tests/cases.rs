@@ -220,6 +220,12 @@ async fn reads_one_case() {
 async fn creates_a_case_that_shows_at_once() {
     let app = TestApp::spawn().await;
     let gina = app.login("gina@globex.example").await;
+    // Read first, twice, so that the pages are cached (rendered pages are kept while the
+    // account's data is unchanged): the new case must still show at once.
+    let newest_url = format!("/customer/{GLOBEX}/cases?limit=1");
+    let before = gina.get_json(&newest_url).await;
+    assert_eq!(gina.get_json(&newest_url).await, before);
+    assert_eq!(gina.all_cases("").await.len(), 40);
     let response = gina
         .create_case(
             &json!({"subject": "  Scanner offline  ", "description": "Line 1\nLine 2"}),
@@ -242,11 +248,55 @@ async fn creates_a_case_that_shows_at_once() {
     assert_eq!(case["case_number"].as_str().unwrap().len(), 8);
 
     assert_eq!(gina.get_json(&location).await, case);
-    let newest = gina
-        .get_json(&format!("/customer/{GLOBEX}/cases?limit=1"))
-        .await;
+    let newest = gina.get_json(&newest_url).await;
     assert_eq!(newest["items"][0]["id"], case["id"]);
+    assert_ne!(newest, before);
     assert_eq!(gina.all_cases("").await.len(), 41);
+}
+
+/// Two customers asking for the same page (same query string) each get their own: a page
+/// kept for one account is never served to another.
+#[tokio::test]
+async fn the_same_page_of_two_customers_shows_each_their_own() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    for list in ["cases", "documents"] {
+        let query = "?limit=5&sort=-created_at";
+        let ids = |page: &Value| -> HashSet<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        // Twice each, interleaved: the second reads come from what the first kept.
+        let mut alices = Vec::new();
+        let mut ginas = Vec::new();
+        for _ in 0..2 {
+            alices.push(
+                alice
+                    .get_json(&format!("/customer/{ACME}/{list}{query}"))
+                    .await,
+            );
+            ginas.push(
+                gina.get_json(&format!("/customer/{GLOBEX}/{list}{query}"))
+                    .await,
+            );
+        }
+        assert_eq!(alices[0], alices[1]);
+        assert_eq!(ginas[0], ginas[1]);
+        assert_eq!(ids(&alices[0]).len(), 5, "{list}");
+        assert!(ids(&alices[0]).is_disjoint(&ids(&ginas[0])), "{list}");
+        // Alice's page is Alice's: her case is not found through Gina's account.
+        if list == "cases" {
+            let id = ids(&alices[0]).into_iter().next().unwrap();
+            let path = |customer: &str| format!("/customer/{customer}/cases/{id}");
+            assert_eq!(alice.get(&path(ACME)).await.status(), 200);
+            assert_eq!(gina.get(&path(GLOBEX)).await.status(), 404);
+        }
+    }
 }
 
 #[tokio::test]

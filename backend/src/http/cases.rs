@@ -1,15 +1,15 @@
 //! `/customer/{customer_id}/cases`
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::AppState;
 use super::dto::{Case, CaseList, CaseSort, CaseStatusFilter, NewCase};
 use super::extract::{Customer, JsonBody};
+use super::{AppState, pages};
 use crate::error::{ApiResult, Problem};
 use crate::services::listing::RawListParams;
 
@@ -49,26 +49,30 @@ pub struct CaseListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Customer(session): Customer,
+    RawQuery(raw_query): RawQuery,
     Query(query): Query<CaseListQuery>,
-) -> ApiResult<Json<CaseList>> {
-    let raw = RawListParams {
-        limit: query.limit,
-        cursor: query.cursor,
-        q: query.q,
-        sort: query.sort,
+) -> ApiResult<Response> {
+    let load = async {
+        let raw = RawListParams {
+            limit: query.limit,
+            cursor: query.cursor,
+            q: query.q,
+            sort: query.sort,
+        };
+        let listed = state
+            .cases
+            .list(&session, &raw, query.status.as_deref())
+            .await?;
+        Ok(CaseList {
+            items: listed
+                .items
+                .into_iter()
+                .map(|c| Case::from_record(c, &state.picklists))
+                .collect(),
+            next_cursor: listed.next_cursor,
+        })
     };
-    let listed = state
-        .cases
-        .list(&session, &raw, query.status.as_deref())
-        .await?;
-    Ok(Json(CaseList {
-        items: listed
-            .items
-            .into_iter()
-            .map(|c| Case::from_record(c, &state.picklists))
-            .collect(),
-        next_cursor: listed.next_cursor,
-    }))
+    pages::memoized(&state, "cases", &session, raw_query.as_deref(), load).await
 }
 
 /// One of the customer's cases.

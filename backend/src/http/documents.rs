@@ -1,16 +1,15 @@
 //! `/customer/{customer_id}/documents` and the signed `/downloads/{document_id}` links.
 
-use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::AppState;
 use super::dto::{Document, DocumentList, DocumentSort};
 use super::extract::{Customer, RequestId};
+use super::{AppState, pages};
 use crate::error::{ApiResult, Problem};
 use crate::services::documents::{self, SignedLink};
 use crate::services::listing::RawListParams;
@@ -47,22 +46,25 @@ pub struct DocumentListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Customer(session): Customer,
+    RawQuery(raw_query): RawQuery,
     Query(query): Query<DocumentListQuery>,
-) -> ApiResult<Json<DocumentList>> {
-    let raw = RawListParams {
-        limit: query.limit,
-        cursor: query.cursor,
-        q: query.q,
-        sort: query.sort,
+) -> ApiResult<Response> {
+    let load = async {
+        let raw = RawListParams {
+            limit: query.limit,
+            cursor: query.cursor,
+            q: query.q,
+            sort: query.sort,
+        };
+        let listed = state.documents.list(&session, &raw).await?;
+        Ok(DocumentList {
+            items: listed.items.into_iter().map(Document::from).collect(),
+            next_cursor: listed.next_cursor,
+        })
     };
-    let listed = state.documents.list(&session, &raw).await?;
-    Ok(Json(DocumentList {
-        items: listed.items.into_iter().map(Document::from).collect(),
-        next_cursor: listed.next_cursor,
-    }))
+    pages::memoized(&state, "documents", &session, raw_query.as_deref(), load).await
 }
 
-/// Starts a download: redirects to a signed link that is valid for a short time.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents", operation_id = "download_document",
     params(

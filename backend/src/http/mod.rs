@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod middleware;
 pub mod oidc;
+pub mod pages;
 pub mod web;
 
 use std::sync::Arc;

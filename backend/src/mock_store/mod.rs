@@ -40,6 +40,9 @@ struct State {
     case_by_request_id: HashMap<String, SalesforceId>,
     documents_by_account: HashMap<SalesforceId, SortedIndex<DocumentSortField, DocumentRecord>>,
     version_files: HashMap<SalesforceId, PathBuf>,
+    /// Per account, how many cases were written to it: its lists' version (`list_version`),
+    /// bumped in the same critical section as the write it stands for.
+    writes_by_account: HashMap<SalesforceId, u64>,
 }
 
 impl State {
@@ -53,6 +56,10 @@ impl State {
             .entry(case.account_id.clone())
             .or_insert_with(|| SortedIndex::new(CaseSortField::value_of))
             .upsert(&case.id, Arc::clone(&case));
+        *self
+            .writes_by_account
+            .entry(case.account_id.clone())
+            .or_insert(0) += 1;
         self.cases.insert(case.id.clone(), case);
     }
 
@@ -95,6 +102,7 @@ impl MockStore {
             })
             .collect();
         let mut state = State {
+            writes_by_account: HashMap::new(),
             contact_sign_in,
             accounts: loaded
                 .accounts
@@ -428,6 +436,18 @@ impl SalesforcePort for MockStore {
             length: Some(length),
             body: Box::pin(ReaderStream::with_capacity(file, 64 * 1024)),
         })
+    }
+
+    /// Only the portal writes to the store, and every write bumps its account's count under
+    /// the same lock, so the count is the account's lists' version. Documents never change.
+    fn list_version(&self, account: &SalesforceId) -> Option<u64> {
+        Some(
+            self.read()
+                .writes_by_account
+                .get(account)
+                .copied()
+                .unwrap_or(0),
+        )
     }
 
     async fn check_ready(&self) -> PortResult<()> {

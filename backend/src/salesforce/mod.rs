@@ -278,6 +278,15 @@ pub trait SalesforcePort: Send + Sync + 'static {
     /// Readiness: can this adapter serve requests now?
     async fn check_ready(&self) -> PortResult<()>;
 
+    /// A number that changes whenever `query_cases` or `query_documents` for this account may
+    /// answer differently, so that a caller may keep what it derived from an answer (the HTTP
+    /// layer keeps rendered list pages) until it changes. It must change once a write is
+    /// visible to reads, and never stand for data served stale. `None`: this adapter cannot
+    /// tell, and every read goes through it.
+    fn list_version(&self, _account: &SalesforceId) -> Option<u64> {
+        None
+    }
+
     /// Whether the data lives in a service every instance shares (a Salesforce org), rather
     /// than in this process (the mock store). `/readyz` reports a shared service that is down
     /// as degraded, still ready: taking instances out of a load balancer cannot bring it back,

@@ -1,10 +1,15 @@
 //! Parsing the list endpoints' shared query parameters (limit, q, sort, cursor) into a query,
 //! with every problem reported per field.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
+
 use crate::domain::paging::{
     self, DEFAULT_PAGE_SIZE, Keyset, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Sort, SortField,
 };
 use crate::error::FieldError;
+use crate::salesforce::{SalesforceId, SalesforcePort};
 
 /// The raw parameters, as strings, so that a wrong type is a field error and not a rejection.
 #[derive(Debug, Default, Clone)]
@@ -108,4 +113,68 @@ pub fn next_cursor<F: SortField>(
             k,
         )
     })
+}
+
+/// Rendered list pages (the response bodies of `GET /customer/{id}/cases` and `/documents`),
+/// kept while the customer's data is unchanged: a cached read then costs a lookup instead of
+/// copying and serialising 25 records. The key is the list, the account, the port's
+/// [`SalesforcePort::list_version`] and the raw query string, so a write to the account
+/// (a new case) makes every page of it render afresh, and a page is only ever served to the
+/// account it was rendered for. Adapters without a version (Salesforce, whose cache has its
+/// own freshness rules) render every time.
+pub struct PageMemo {
+    salesforce: Arc<dyn SalesforcePort>,
+    pages: moka::sync::Cache<MemoKey, Bytes>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq)]
+pub struct MemoKey {
+    list: &'static str,
+    account: SalesforceId,
+    version: u64,
+    query: Box<str>,
+}
+
+/// Memory for rendered pages (a 25-item case page is about 11 KB): a few thousand pages.
+const MEMO_MAX_BYTES: u64 = 32 * 1024 * 1024;
+
+impl PageMemo {
+    pub fn new(salesforce: Arc<dyn SalesforcePort>) -> Self {
+        let pages = moka::sync::Cache::builder()
+            .max_capacity(MEMO_MAX_BYTES)
+            .weigher(|key: &MemoKey, body: &Bytes| {
+                u32::try_from(body.len() + key.query.len() + 64).unwrap_or(u32::MAX)
+            })
+            .build();
+        Self { salesforce, pages }
+    }
+
+    /// The page rendered for this list, account and query, if the account's data is unchanged
+    /// since; otherwise (`Err`) the key to keep the page under once rendered, if any.
+    pub fn get(
+        &self,
+        list: &'static str,
+        account: &SalesforceId,
+        query: Option<&str>,
+    ) -> Result<Bytes, Option<MemoKey>> {
+        let Some(version) = self.salesforce.list_version(account) else {
+            return Err(None);
+        };
+        let key = MemoKey {
+            list,
+            account: account.clone(),
+            version,
+            query: query.unwrap_or_default().into(),
+        };
+        self.pages.get(&key).ok_or(Some(key))
+    }
+
+    /// Keeps a page rendered after `get` missed, unless the account's data changed in the
+    /// meantime (the page may then show data of either version): only a page known to match
+    /// its version is kept.
+    pub fn keep(&self, key: MemoKey, body: Bytes) {
+        if self.salesforce.list_version(&key.account) == Some(key.version) {
+            self.pages.insert(key, body);
+        }
+    }
 }

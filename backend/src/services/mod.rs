@@ -31,6 +31,8 @@ pub struct Services {
     pub auth: auth::AuthService,
     pub cases: cases::CaseService,
     pub documents: documents::DocumentService,
+    /// Rendered list pages, kept while the customer's data is unchanged.
+    pub page_memo: listing::PageMemo,
     pub oidc: Option<oidc::OidcService>,
     pub metrics: Arc<metrics::Metrics>,
     pub picklists: Arc<Picklists>,
@@ -111,6 +113,7 @@ impl Services {
             keys.download,
             config.downloads.url_ttl_secs,
         );
+        let page_memo = listing::PageMemo::new(Arc::clone(&salesforce));
         let oidc = match (&config.oidc, config.oidc_redirect_url()) {
             (Some(oidc), Some(redirect)) => Some(oidc::OidcService::new(
                 oidc.clone(),
@@ -131,6 +134,7 @@ impl Services {
             auth,
             cases,
             documents,
+            page_memo,
         })
     }
 
