@@ -37,6 +37,7 @@ async fn app() -> TestApp {
 }
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const TOKEN_PATH: &str = "/services/oauth2/token";
 
 /// A read that must answer 200 from cache, marked stale, within the request timeout.
 async fn stale_read(user: &User, path: &str) -> Value {
@@ -165,6 +166,27 @@ fn metric_sum(text: &str, name: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
+/// `/readyz`'s status code and report.
+async fn readiness(app: &TestApp) -> (u16, Value) {
+    let response = app
+        .anonymous()
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// Asserts that `/readyz` says `degraded` with 200 (still ready: every instance shares the org,
+/// and this one serves reads from its cache) and `check` in `state`; returns the report.
+async fn assert_degraded(app: &TestApp, check: &str, state: &str) -> Value {
+    let (status, body) = readiness(app).await;
+    assert_eq!(status, 200, "degraded, not unready: {body}");
+    assert_eq!(body["status"], "degraded", "{body}");
+    assert_eq!(body["checks"][check]["status"], state, "{body}");
+    body
+}
+
 async fn circuit(app: &TestApp) -> f64 {
     metric(app, "portal_salesforce_circuit_state ")
         .await
@@ -183,13 +205,8 @@ async fn recovers(app: &TestApp, user: &User) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(circuit(app).await, 0.0, "the circuit closed again");
-    let ready = app
-        .anonymous()
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 200);
+    let (status, body) = readiness(app).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,20 +221,7 @@ async fn bursts_of_5xx() {
     let results = create_many(&gina, "burst", 3).await;
     assert!(results.values().all(|(s, _)| *s == 503));
     assert_eq!(circuit(&app).await, 2.0, "the circuit opened");
-    let ready = app
-        .anonymous()
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .unwrap();
-    // Still ready: every instance shares the org, and this one serves reads from its cache.
-    assert_eq!(ready.status(), 200, "an open circuit degrades, not unready");
-    let body: Value = ready.json().await.unwrap();
-    assert_eq!(body["status"], "degraded", "{body}");
-    assert_eq!(
-        body["checks"]["salesforce_circuit"]["status"], "open",
-        "{body}"
-    );
+    assert_degraded(&app, "salesforce_circuit", "open").await;
     emulator.faults.clear();
     recovers(&app, &gina).await;
     check_exactly_once(&app, &gina, &results).await;
@@ -415,6 +419,59 @@ async fn token_expiry_is_invisible() {
         "an expired token is not an outage"
     );
     check_exactly_once(&app, &gina, &results).await;
+}
+
+/// `/readyz` names the token's state: `valid` once the portal holds one, `failed` when the
+/// org dropped it and its token endpoint fails (Salesforce down for this instance: degraded,
+/// still 200), `valid` again once a token request succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_reports_the_salesforce_token() {
+    let app = app().await;
+    let gina = app.login("gina@globex.example").await;
+    warm(&gina).await;
+    let (status, body) = readiness(&app).await;
+    assert_eq!((status, &body["status"]), (200, &json!("ready")), "{body}");
+    assert_eq!(
+        body["checks"]["salesforce_token"]["status"], "valid",
+        "{body}"
+    );
+
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| {
+        f.error_rate = 1.0;
+        f.path_prefix = Some(TOKEN_PATH.into());
+    });
+    emulator.faults.expire_tokens();
+    // The next call meets the expired token, and its renewal fails.
+    stale_read(&gina, &format!("/customer/{GLOBEX}/cases")).await;
+    assert_degraded(&app, "salesforce_token", "failed").await;
+
+    emulator.faults.clear();
+    recovers(&app, &gina).await;
+    let (_, body) = readiness(&app).await;
+    assert_eq!(body["status"], "ready", "{body}");
+    assert_eq!(
+        body["checks"]["salesforce_token"]["status"], "valid",
+        "{body}"
+    );
+}
+
+/// Credentials the org refuses (a wrong consumer key) from the start: no token is ever held,
+/// so Salesforce is down for this instance, which is degraded (200), and the token says why
+/// while the circuit stays closed (the probe's token requests go around it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_reports_refused_credentials_as_a_failed_token() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        short_timings(c);
+        c.salesforce.as_mut().unwrap().consumer_key = "not-the-connected-app".into();
+    })
+    .await;
+    let body = assert_degraded(&app, "salesforce_token", "failed").await;
+    assert_eq!(body["checks"]["salesforce"]["status"], "down", "{body}");
+    assert_eq!(
+        body["checks"]["salesforce_circuit"]["status"], "closed",
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,9 @@ async fn probes_answer() {
         checks["redis"] = json!({"status": "up"});
     }
     if common::salesforce_backend() {
-        // The Salesforce adapter also reports its circuit and its cache.
+        // The Salesforce adapter also reports its token (held since the start-up's probe),
+        // its circuit and its cache.
+        checks["salesforce_token"] = json!({"status": "valid"});
         checks["salesforce_circuit"] = json!({"status": "closed"});
         let cache = if common::test_redis().is_some() {
             "memory+redis-invalidation"

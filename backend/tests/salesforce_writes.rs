@@ -313,18 +313,19 @@ async fn pages(user: &User, sort: &str, limit: usize) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn cases_without_a_subject_or_priority_list_fine() {
+async fn cases_without_a_subject_status_or_priority_list_fine() {
     let app = TestApp::spawn_salesforce_with(no_cache).await;
     let emulator = app.emulator.as_ref().unwrap();
-    // As an agent or email-to-case may leave them in a real org.
+    // As an agent, email-to-case or a data load may leave them in a real org.
     let bare: Vec<String> = (0..3)
         .map(|i| {
             emulator
                 .records
                 .create(
                     "Case",
-                    &json!({"AccountId": GLOBEX, "Subject": null, "Priority": null,
-                            "Description": format!("From email {i}"), "Origin": "Email"}),
+                    &json!({"AccountId": GLOBEX, "Subject": null, "Status": null,
+                            "Priority": null, "Description": format!("From email {i}"),
+                            "Origin": "Email"}),
                 )
                 .unwrap()
         })
@@ -332,7 +333,9 @@ async fn cases_without_a_subject_or_priority_list_fine() {
     for id in &bare {
         let stored = emulator.records.get("Case", id).unwrap();
         assert_eq!(stored["Subject"], Value::Null);
+        assert_eq!(stored["Status"], Value::Null);
         assert_eq!(stored["Priority"], Value::Null);
+        assert_eq!(stored["IsClosed"], false);
     }
     let gina = app.login("gina@globex.example").await;
     let total = emulator
@@ -349,6 +352,10 @@ async fn cases_without_a_subject_or_priority_list_fine() {
         let listed = all.iter().find(|c| c["id"] == id.as_str()).unwrap();
         assert_eq!(listed["subject"], "", "no subject reads as empty");
         assert_eq!(
+            listed["status"], "in_progress",
+            "no status reads as an unmapped one of an open case"
+        );
+        assert_eq!(
             listed["priority"], "medium",
             "no priority reads as the default"
         );
@@ -356,11 +363,24 @@ async fn cases_without_a_subject_or_priority_list_fine() {
             .get_json(&format!("/customer/{GLOBEX}/cases/{id}"))
             .await;
         assert_eq!(one["subject"], "");
+        assert_eq!(one["status"], "in_progress");
         assert_eq!(one["priority"], "medium");
     }
+    let open = gina.all_cases("status=open").await;
+    for id in &bare {
+        assert!(open.iter().any(|c| c["id"] == id.as_str()), "{id} is open");
+    }
     // Pages of two step through the cases without a subject (first ascending, last
-    // descending) and the priority sort puts them with medium: each case exactly once.
-    for sort in ["subject", "-subject", "priority", "-priority"] {
+    // descending), and the picklist sorts put them with in_progress and medium: each case
+    // exactly once.
+    for sort in [
+        "subject",
+        "-subject",
+        "status",
+        "-status",
+        "priority",
+        "-priority",
+    ] {
         let listed = pages(&gina, sort, 2).await;
         let mut ids: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), total, "{sort}");

@@ -166,16 +166,18 @@ pub struct Health {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DependencyStatus {
-    /// `up` or `down`.
+    /// `up` or `down` for `salesforce` and `redis`; `valid`, `absent` or `failed` for
+    /// `salesforce_token`; `closed`, `half_open` or `open` for `salesforce_circuit`; the
+    /// cache's kind for `salesforce_cache` (see `/readyz`).
     pub status: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` when every dependency is up; `degraded` when only Salesforce is down or its
-    /// circuit open (still ready: reads are served from the cache, creates answer 503 with
-    /// Retry-After); `not_ready` when something of this instance's own is down (the mock
-    /// store, Redis).
+    /// `ready` when every dependency is up; `degraded` when only Salesforce is down, its
+    /// circuit open or its token request failed (still ready: reads are served from the
+    /// cache, creates answer 503 with Retry-After); `not_ready` when something of this
+    /// instance's own is down (the mock store, Redis).
     pub status: String,
     pub checks: std::collections::BTreeMap<String, DependencyStatus>,
 }

@@ -19,17 +19,27 @@ pub async fn healthz() -> Json<Health> {
 }
 
 /// Readiness, with the state of each dependency. A Salesforce org that is down (or whose
-/// circuit is open) leaves the instance ready but `degraded`: every instance shares that org,
-/// so failing readiness would only make a load balancer drop all of them, and each can still
-/// serve reads from its cache. What belongs to this instance (the mock store, its Redis
-/// connection) failing makes it not ready: 503.
+/// circuit is open, or whose token request failed) leaves the instance ready but `degraded`:
+/// every instance shares that org, so failing readiness would only make a load balancer drop
+/// all of them, and each can still serve reads from its cache. What belongs to this instance
+/// (the mock store, its Redis connection) failing makes it not ready: 503.
+///
+/// Checks: `salesforce` (the mock store, or the org) and `redis` (when configured) are `up` or
+/// `down`. In Salesforce mode also `salesforce_token`: `valid` (an access token is held),
+/// `absent` (no token request has finished yet) or `failed` (the latest token request failed,
+/// so no Salesforce call can be made until one succeeds; the log says why);
+/// `salesforce_circuit`: `closed`, `half_open` or `open`; `salesforce_cache`: the cache's kind.
+/// Of these, `failed` and `open` count as Salesforce down. The probe itself requests a token
+/// only when none is held.
 #[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready (`ready`, or `degraded` while Salesforce is down)", body = Readiness),
         (status = 503, description = "A dependency of this instance is down", body = Readiness),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let mut checks = BTreeMap::new();
+    // The org is shared by every instance; the mock store is this process's own.
+    let remote = state.salesforce.is_remote();
+    let mut report = Report::default();
     let salesforce_up = match state.salesforce.check_ready().await {
         Ok(()) => true,
         Err(err) => {
@@ -37,11 +47,11 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
             false
         }
     };
-    checks.insert(
-        "salesforce".to_owned(),
-        DependencyStatus {
-            status: if salesforce_up { "up" } else { "down" }.into(),
-        },
+    report.add(
+        "salesforce",
+        up_or_down(salesforce_up),
+        !salesforce_up,
+        remote,
     );
     if let Some(redis) = state.shared.redis() {
         let up = match redis.ping().await {
@@ -51,36 +61,15 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
                 false
             }
         };
-        checks.insert(
-            "redis".to_owned(),
-            DependencyStatus {
-                status: if up { "up" } else { "down" }.into(),
-            },
-        );
+        report.add("redis", up_or_down(up), !up, false);
     }
-    for (name, value) in state.salesforce.diagnostics() {
-        checks.insert(
-            format!("salesforce_{name}"),
-            DependencyStatus { status: value },
-        );
+    // Read after check_ready, so the token's state is the one that call left.
+    for d in state.salesforce.diagnostics() {
+        report.add(format!("salesforce_{}", d.name), d.state, d.failing, remote);
     }
-    let remote = state.salesforce.is_remote();
-    // Down: a check that failed. Salesforce's own checks (circuit, cache kind) are states,
-    // of which only an open circuit is a failure.
-    let down = |name: &str, c: &DependencyStatus| {
-        if name.starts_with("salesforce_") {
-            c.status == "open"
-        } else {
-            c.status != "up"
-        }
-    };
-    let local_down = checks
-        .iter()
-        .any(|(name, c)| down(name, c) && !(remote && name.starts_with("salesforce")));
-    let remote_down = checks.iter().any(|(name, c)| down(name, c));
-    let (status, word) = if local_down {
+    let (status, word) = if report.local_down {
         (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
-    } else if remote_down {
+    } else if report.remote_down {
         (StatusCode::OK, "degraded")
     } else {
         (StatusCode::OK, "ready")
@@ -89,9 +78,46 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         status,
         Json(Readiness {
             status: word.into(),
-            checks,
+            checks: report.checks,
         }),
     )
+}
+
+fn up_or_down(up: bool) -> &'static str {
+    if up { "up" } else { "down" }
+}
+
+/// The checks of one readiness report, and whether a failing one is this instance's own (not
+/// ready) or a shared service's (degraded).
+#[derive(Default)]
+struct Report {
+    checks: BTreeMap<String, DependencyStatus>,
+    local_down: bool,
+    remote_down: bool,
+}
+
+impl Report {
+    fn add(
+        &mut self,
+        name: impl Into<String>,
+        status: impl Into<String>,
+        failing: bool,
+        shared: bool,
+    ) {
+        if failing {
+            if shared {
+                self.remote_down = true;
+            } else {
+                self.local_down = true;
+            }
+        }
+        self.checks.insert(
+            name.into(),
+            DependencyStatus {
+                status: status.into(),
+            },
+        );
+    }
 }
 
 /// Prometheus metrics in the text exposition format. With `metrics.token` configured, the

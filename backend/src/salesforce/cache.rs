@@ -29,8 +29,9 @@ use moka::future::Cache;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Account, CaseQuery, CaseRecord, Changes, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, Changes, Contact, ContentStream, Diagnostic, DocumentQuery,
+    DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome,
 };
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
@@ -748,13 +749,17 @@ impl SalesforcePort for CachedPort {
         self.inner.is_remote()
     }
 
-    fn diagnostics(&self) -> Vec<(&'static str, String)> {
+    fn diagnostics(&self) -> Vec<Diagnostic> {
         let kind = if self.redis.is_some() {
             "memory+redis-invalidation"
         } else {
             "memory"
         };
-        let mut out = vec![("cache", kind.to_owned())];
+        let mut out = vec![Diagnostic {
+            name: "cache",
+            state: kind.to_owned(),
+            failing: false,
+        }];
         out.extend(self.inner.diagnostics());
         out
     }

@@ -300,8 +300,19 @@ pub trait SalesforcePort: Send + Sync + 'static {
         None
     }
 
-    /// Named states for `/readyz` (the circuit, the cache backend...).
-    fn diagnostics(&self) -> Vec<(&'static str, String)> {
+    /// Named states for `/readyz` (the circuit, the cache backend, the token...).
+    fn diagnostics(&self) -> Vec<Diagnostic> {
         Vec::new()
     }
+}
+
+/// One named state an adapter reports in `/readyz`, as `salesforce_{name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub name: &'static str,
+    pub state: String,
+    /// Whether this state means Salesforce cannot be used now (an open circuit, a failed token
+    /// request), as opposed to a plain fact such as the cache's kind. The adapter that names
+    /// the state says so, so `/readyz` need not know every adapter's words.
+    pub failing: bool,
 }

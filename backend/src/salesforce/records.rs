@@ -36,6 +36,10 @@ pub struct CaseRecord {
     pub subject: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// May be null in an org (a data load or an integration can clear it): null reads as "",
+    /// which the picklist mapping treats like any value it does not know, by `IsClosed`
+    /// (closed, or in_progress), rather than failing the whole page the case is on.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub status: String,
     /// Optional in an org: null reads as "", which the picklist mapping reports as the default
     /// priority (medium), like any value it does not know.
@@ -100,24 +104,36 @@ pub struct DocumentRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::case::{Picklists, Priority};
+    use crate::domain::case::{CaseStatus, Picklists, Priority};
 
     #[test]
-    fn a_case_without_subject_or_priority_reads_as_empty_and_medium() {
-        let case: CaseRecord = serde_json::from_value(serde_json::json!({
-            "Id": "500Dn0001euruuWIAQ", "CaseNumber": "00001234",
-            "AccountId": "001Dn000V58wd0MIIQ", "ContactId": null,
-            "Subject": null, "Description": null, "Status": "New", "Priority": null,
-            "Origin": null, "IsClosed": false,
-            "CreatedDate": "2025-03-15T10:22:33.000+0000",
-            "LastModifiedDate": "2025-03-15T10:22:33.000+0000", "ClosedDate": null
-        }))
-        .unwrap();
+    fn a_case_without_subject_status_or_priority_reads_as_unknown_values() {
+        let bare = |closed: bool| -> CaseRecord {
+            serde_json::from_value(serde_json::json!({
+                "Id": "500Dn0001euruuWIAQ", "CaseNumber": "00001234",
+                "AccountId": "001Dn000V58wd0MIIQ", "ContactId": null,
+                "Subject": null, "Description": null, "Status": null, "Priority": null,
+                "Origin": null, "IsClosed": closed,
+                "CreatedDate": "2025-03-15T10:22:33.000+0000",
+                "LastModifiedDate": "2025-03-15T10:22:33.000+0000", "ClosedDate": null
+            }))
+            .unwrap()
+        };
+        let case = bare(false);
         assert_eq!(case.subject, "");
+        assert_eq!(case.status, "");
         assert_eq!(case.priority, "");
+        let picklists = Picklists::default();
+        assert_eq!(picklists.priority(&case.priority), Priority::Medium);
+        // As an unmapped status: by IsClosed.
         assert_eq!(
-            Picklists::default().priority(&case.priority),
-            Priority::Medium
+            picklists.status(&case.status, case.is_closed),
+            CaseStatus::InProgress
+        );
+        let closed = bare(true);
+        assert_eq!(
+            picklists.status(&closed.status, closed.is_closed),
+            CaseStatus::Closed
         );
     }
 }

@@ -18,8 +18,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Account, CaseQuery, CaseRecord, Changes, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, Changes, Contact, ContentStream, Diagnostic, DocumentQuery,
+    DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome,
 };
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
@@ -414,8 +415,14 @@ impl SalesforcePort for ResilientPort {
         self.inner.is_remote()
     }
 
-    fn diagnostics(&self) -> Vec<(&'static str, String)> {
-        let mut out = vec![("circuit", self.breaker.state().as_str().to_owned())];
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        let state = self.breaker.state();
+        let mut out = vec![Diagnostic {
+            name: "circuit",
+            state: state.as_str().to_owned(),
+            // Half-open lets a probe through: only open stops every call.
+            failing: state == CircuitState::Open,
+        }];
         out.extend(self.inner.diagnostics());
         out
     }

@@ -22,9 +22,9 @@ use crate::config::{SalesforceAuthFlow, SalesforceConfig};
 use crate::domain::case::Picklists;
 use crate::domain::paging::{Page, SortValue};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, Changes, Contact, ContentStream, DocumentQuery,
-    DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort,
-    UpsertOutcome, datetime,
+    Account, CaseQuery, CaseRecord, CaseSortField, Changes, Contact, ContentStream, Diagnostic,
+    DocumentQuery, DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId,
+    SalesforcePort, UpsertOutcome, datetime,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
@@ -497,6 +497,18 @@ impl SalesforcePort for SalesforceRest {
 
     fn is_remote(&self) -> bool {
         true
+    }
+
+    /// The access token as the client holds it (`absent`, `valid`, `failed`): read from the
+    /// client, so `/readyz` costs no call beyond `check_ready`'s (which requests a token only
+    /// when none is held). A failed request means no call can be made until one succeeds.
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        let state = self.client.token_state();
+        vec![Diagnostic {
+            name: "token",
+            state: state.as_str().to_owned(),
+            failing: state == salesforce_client::TokenState::Failed,
+        }]
     }
 }
 

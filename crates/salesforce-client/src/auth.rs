@@ -2,7 +2,7 @@
 //! Salesforce says the session is gone, with one token request however many callers notice.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -18,6 +18,36 @@ use crate::secret::SecretString;
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Salesforce accepts assertions that expire within three minutes; stay inside that.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(150);
+
+/// What the client knows of its access token, for health checks: read without waiting for a
+/// token request in progress, and without making one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// No token request has finished yet.
+    Absent = 0,
+    /// A token is cached and in use (Salesforce may still refuse it later; it is then renewed).
+    Valid = 1,
+    /// The latest token request failed, so there is no token: every call needs a new request.
+    Failed = 2,
+}
+
+impl TokenState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Absent => "absent",
+            Self::Valid => "valid",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn from_u8(value: u8) -> Self {
+        match value {
+            1 => Self::Valid,
+            2 => Self::Failed,
+            _ => Self::Absent,
+        }
+    }
+}
 
 /// A signed-in session: the token and the instance it is valid for.
 pub(crate) struct Session {
@@ -49,6 +79,9 @@ pub(crate) struct TokenManager {
     generation: AtomicU64,
     /// Token requests finished (successfully or not), read before waiting for the lock.
     attempts: AtomicU64,
+    /// The [`TokenState`] after the latest token request, mirrored outside `state`'s lock so a
+    /// health check never queues behind a token request that is hanging.
+    token_state: AtomicU8,
 }
 
 #[derive(Default)]
@@ -157,7 +190,12 @@ impl TokenManager {
             state: Mutex::new(State::default()),
             generation: AtomicU64::new(0),
             attempts: AtomicU64::new(0),
+            token_state: AtomicU8::new(TokenState::Absent as u8),
         })
+    }
+
+    pub fn token_state(&self) -> TokenState {
+        TokenState::from_u8(self.token_state.load(Ordering::SeqCst))
     }
 
     /// The cached session, or a new one if there is none yet.
@@ -197,10 +235,14 @@ impl TokenManager {
                 let session = Arc::new(session);
                 state.session = Some(session.clone());
                 state.failure = None;
+                self.token_state
+                    .store(TokenState::Valid as u8, Ordering::SeqCst);
                 Ok(session)
             }
             Err(error) => {
                 state.failure = Some((attempt, SharedFailure::of(&error)));
+                self.token_state
+                    .store(TokenState::Failed as u8, Ordering::SeqCst);
                 Err(error)
             }
         }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::auth::{Session, TokenManager};
+use crate::auth::{Session, TokenManager, TokenState};
 use crate::config::Config;
 use crate::error::{ApiError, Error, ErrorCode};
 use crate::id::RecordId;
@@ -145,6 +145,11 @@ impl SalesforceClient {
     /// Requests a token now rather than on the first call, to fail fast on bad credentials.
     pub async fn authenticate(&self) -> Result<(), Error> {
         self.inner.tokens.session().await.map(|_| ())
+    }
+
+    /// What is known of the access token, from the token requests made so far; makes none.
+    pub fn token_state(&self) -> TokenState {
+        self.inner.tokens.token_state()
     }
 
     /// The instance URL the token response named (signing in if needed).

@@ -2,7 +2,8 @@
 //!
 //! - OAuth 2.0 JWT bearer and client credentials flows; the token is cached, shared by every
 //!   clone of the client, and renewed once (single-flight) when Salesforce answers 401
-//!   `INVALID_SESSION_ID`, after which the call is sent again.
+//!   `INVALID_SESSION_ID`, after which the call is sent again. [`SalesforceClient::token_state`]
+//!   tells a health check whether a token is held, without a request.
 //! - SOQL queries with paging, and [`soql`] functions that quote every literal safely.
 //! - sObject retrieve, create, update, upsert by external id; `/composite`; streaming
 //!   `ContentVersion` downloads; `/limits` and the `Sforce-Limit-Info` usage of every response.
@@ -60,6 +61,7 @@ mod request_id;
 mod secret;
 pub mod soql;
 
+pub use auth::TokenState;
 pub use client::{Download, SalesforceClient};
 pub use config::{Config, Credentials, DEFAULT_API_VERSION};
 pub use error::{ApiError, AuthError, AuthFlow, AuthProblem, Error, ErrorCode};

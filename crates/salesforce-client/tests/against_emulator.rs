@@ -15,7 +15,8 @@ use futures_util::future::join_all;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use salesforce_client::{
     ApiUsage, AuthFlow, AuthProblem, CompositeRequest, CompositeSubrequest, Config, Credentials,
-    Error, ErrorCode, QueryOptions, QueryPage, RecordId, RequestId, SalesforceClient, soql,
+    Error, ErrorCode, QueryOptions, QueryPage, RecordId, RequestId, SalesforceClient, TokenState,
+    soql,
 };
 use salesforce_emulator::{Emulator, EmulatorConfig, Outage, SlowBody};
 use serde::Deserialize;
@@ -894,6 +895,33 @@ async fn an_expired_token_is_renewed_once_and_the_call_sent_again() {
         result.unwrap();
     }
     assert_eq!(token_requests(&emu), 3, "one renewal for eight callers");
+}
+
+/// What a health check reads: no token before the first request, one held after it, none
+/// after a renewal the token endpoint failed, one again after a request succeeds.
+#[tokio::test]
+async fn the_token_state_follows_the_token_requests() {
+    let emu = start().await;
+    let client = client(&emu);
+    assert_eq!(client.token_state(), TokenState::Absent);
+    client.authenticate().await.unwrap();
+    assert_eq!(client.token_state(), TokenState::Valid);
+
+    emu.faults.update(|f| {
+        f.error_rate = 1.0;
+        f.path_prefix = Some(TOKEN_PATH.into());
+    });
+    emu.faults.expire_tokens();
+    client
+        .query::<Value>("SELECT Id FROM Account")
+        .await
+        .unwrap_err();
+    assert_eq!(client.token_state(), TokenState::Failed);
+    assert_eq!(token_requests(&emu), 2, "the renewal was asked for");
+
+    emu.faults.clear();
+    client.authenticate().await.unwrap();
+    assert_eq!(client.token_state(), TokenState::Valid);
 }
 
 #[tokio::test]

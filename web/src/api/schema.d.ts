@@ -249,10 +249,17 @@ export interface paths {
         };
         /**
          * Readiness, with the state of each dependency. A Salesforce org that is down (or whose
-         *     circuit is open) leaves the instance ready but `degraded`: every instance shares that org,
-         *     so failing readiness would only make a load balancer drop all of them, and each can still
-         *     serve reads from its cache. What belongs to this instance (the mock store, its Redis
-         *     connection) failing makes it not ready: 503.
+         *     circuit is open, or whose token request failed) leaves the instance ready but `degraded`:
+         *     every instance shares that org, so failing readiness would only make a load balancer drop
+         *     all of them, and each can still serve reads from its cache. What belongs to this instance
+         *     (the mock store, its Redis connection) failing makes it not ready: 503.
+         * @description Checks: `salesforce` (the mock store, or the org) and `redis` (when configured) are `up` or
+         *     `down`. In Salesforce mode also `salesforce_token`: `valid` (an access token is held),
+         *     `absent` (no token request has finished yet) or `failed` (the latest token request failed,
+         *     so no Salesforce call can be made until one succeeds; the log says why);
+         *     `salesforce_circuit`: `closed`, `half_open` or `open`; `salesforce_cache`: the cache's kind.
+         *     Of these, `failed` and `open` count as Salesforce down. The probe itself requests a token
+         *     only when none is held.
          */
         get: operations["readyz"];
         put?: never;
@@ -322,7 +329,11 @@ export interface components {
             name: string;
         };
         DependencyStatus: {
-            /** @description `up` or `down`. */
+            /**
+             * @description `up` or `down` for `salesforce` and `redis`; `valid`, `absent` or `failed` for
+             *     `salesforce_token`; `closed`, `half_open` or `open` for `salesforce_circuit`; the
+             *     cache's kind for `salesforce_cache` (see `/readyz`).
+             */
             status: string;
         };
         /** @description A file shared with the customer. */
@@ -407,10 +418,10 @@ export interface components {
                 [key: string]: components["schemas"]["DependencyStatus"];
             };
             /**
-             * @description `ready` when every dependency is up; `degraded` when only Salesforce is down or its
-             *     circuit open (still ready: reads are served from the cache, creates answer 503 with
-             *     Retry-After); `not_ready` when something of this instance's own is down (the mock
-             *     store, Redis).
+             * @description `ready` when every dependency is up; `degraded` when only Salesforce is down, its
+             *     circuit open or its token request failed (still ready: reads are served from the
+             *     cache, creates answer 503 with Retry-After); `not_ready` when something of this
+             *     instance's own is down (the mock store, Redis).
              */
             status: string;
         };
