@@ -65,6 +65,7 @@ pub async fn list(
     pages::memoized(&state, "documents", &session, raw_query.as_deref(), load).await
 }
 
+/// Starts a download: redirects to a signed link that is valid for a short time.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents", operation_id = "download_document",
     params(
