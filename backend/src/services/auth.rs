@@ -40,6 +40,18 @@ pub struct LocalAccount {
     pub account_id: SalesforceId,
 }
 
+/// Clock skew allowed on a session token's expiry.
+const TOKEN_LEEWAY_SECS: u64 = 5;
+/// Verified session tokens remembered (about 1 KB each).
+const VERIFIED_TOKENS: u64 = 10_000;
+
+/// Whether a session from an authentic token may be used at `now`: before its token expires
+/// (give or take the leeway) and within the maximum age since sign-in.
+fn usable(session: &Session, now: DateTime<Utc>, max_age: chrono::Duration) -> bool {
+    let leeway = chrono::Duration::seconds(i64::try_from(TOKEN_LEEWAY_SECS).unwrap_or(0));
+    now <= session.expires_at + leeway && now <= session.signed_in_at + max_age
+}
+
 /// The signed-in customer, as every authorised route sees it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -77,6 +89,10 @@ pub struct AuthService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Tokens already verified, with their sessions: decoding a token (base64, JSON twice,
+    /// HMAC) costs more than the rest of a cached read. Bounded in count and age; expiry is
+    /// checked again on every use, and revocation is always asked of `revoked`.
+    verified: moka::sync::Cache<Box<str>, Session>,
     csrf_key: [u8; 32],
     ttl: chrono::Duration,
     max_age: chrono::Duration,
@@ -181,7 +197,7 @@ impl AuthService {
 
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
-        validation.leeway = 5;
+        validation.leeway = TOKEN_LEEWAY_SECS;
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
 
         let ttl = chrono::Duration::seconds(i64::try_from(config.session_ttl_secs).unwrap_or(1800));
@@ -195,6 +211,10 @@ impl AuthService {
             encoding: EncodingKey::from_secret(&keys.session),
             decoding: DecodingKey::from_secret(&keys.session),
             validation,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_TOKENS)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
             csrf_key: keys.csrf,
             ttl,
             max_age,
@@ -341,14 +361,22 @@ impl AuthService {
 
     /// The session in an authentic, unexpired token (revocation not checked).
     fn verify(&self, token: &str) -> Option<Session> {
+        if let Some(session) = self.verified.get(token)
+            && usable(&session, Utc::now(), self.max_age)
+        {
+            return Some(session);
+        }
+        let session = self.decode(token)?;
+        self.verified.insert(token.into(), session.clone());
+        Some(session)
+    }
+
+    fn decode(&self, token: &str) -> Option<Session> {
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()?
             .claims;
         let signed_in_at = DateTime::from_timestamp(claims.auth_time, 0)?;
-        if Utc::now() > signed_in_at + self.max_age {
-            return None;
-        }
-        Some(Session {
+        let session = Session {
             id: claims.sid,
             contact_id: SalesforceId::parse(&claims.sub).ok()?,
             account_id: SalesforceId::parse(&claims.acc).ok()?,
@@ -358,7 +386,8 @@ impl AuthService {
             signed_in_at,
             expires_at: DateTime::from_timestamp(claims.exp, 0)?,
             idp: claims.idp,
-        })
+        };
+        usable(&session, Utc::now(), self.max_age).then_some(session)
     }
 
     /// A renewed token once half the session's idle time has passed, never beyond the
@@ -411,4 +440,39 @@ impl AuthService {
 
 fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::{Session, usable};
+    use crate::salesforce::SalesforceId;
+
+    /// A remembered token is checked again on every use: it stops working when it expires
+    /// (after the leeway) or when the session reaches its maximum age, whichever comes first.
+    #[test]
+    fn a_session_is_usable_until_its_token_expires_or_it_reaches_its_maximum_age() {
+        let signed_in_at = Utc::now() - Duration::hours(1);
+        let session = Session {
+            id: "s".into(),
+            contact_id: SalesforceId::parse("003Dn000O6V0xBhIIJ").unwrap(),
+            account_id: SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap(),
+            user_name: "Alice".into(),
+            email: "alice@acme.example".into(),
+            customer_name: "Acme".into(),
+            signed_in_at,
+            expires_at: signed_in_at + Duration::minutes(90),
+            idp: "local".into(),
+        };
+        let max_age = Duration::hours(2);
+        let expiry = session.expires_at;
+        assert!(usable(&session, expiry - Duration::seconds(1), max_age));
+        assert!(usable(&session, expiry + Duration::seconds(5), max_age));
+        assert!(!usable(&session, expiry + Duration::seconds(6), max_age));
+        // A maximum age shorter than the token's lifetime wins.
+        let short = Duration::minutes(30);
+        assert!(usable(&session, signed_in_at + short, short));
+        assert!(!usable(&session, signed_in_at + short + Duration::seconds(1), short));
+    }
 }
