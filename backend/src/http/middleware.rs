@@ -189,6 +189,25 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
     headers
 }
 
+/// Answers 503 (a problem, through `problems`) when the request is not done within
+/// `http.request_timeout_secs`.
+///
+/// The timer is started only if the request is not done at its first poll: most are (a cached
+/// page, a session check), and each tokio timer registered and dropped takes the runtime's
+/// timer lock and wakes the thread parked on the I/O driver, which under load cost more than
+/// the rest of such a request. The deadline still counts from the request's arrival.
+pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut response = std::pin::pin!(next.run(req));
+    if let std::task::Poll::Ready(response) = futures::poll!(response.as_mut()) {
+        return response;
+    }
+    match tokio::time::timeout_at(deadline, response).await {
+        Ok(response) => response,
+        Err(_) => axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
 /// Copies the matched route template (`/customer/{customer_id}/cases`) into the response, for
 /// [`record_metrics`], which runs outside the router and so before any route has matched.
 pub async fn remember_route(req: Request, next: Next) -> Response {
