@@ -2,6 +2,7 @@
 //! problem responses, the client address and the request id.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
@@ -23,8 +24,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<Session>()
-            .cloned()
+            .get::<Arc<Session>>()
+            .map(|session| Session::clone(session))
             .ok_or(ApiError::Unauthenticated)
     }
 }
@@ -33,19 +34,27 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Session {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<Session>().cloned())
+        Ok(parts
+            .extensions
+            .get::<Arc<Session>>()
+            .map(|session| Session::clone(session)))
     }
 }
 
 /// A signed-in customer acting on their own account: the `{customer_id}` in the path must be
 /// the session's account. The path is never trusted to pick the account; it is only checked.
-pub struct Customer(pub Session);
+/// The session is shared with the middleware that found it (an `Arc`), not copied.
+pub struct Customer(pub Arc<Session>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Customer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let session = <Session as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        let session = parts
+            .extensions
+            .get::<Arc<Session>>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated)?;
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::Http(StatusCode::NOT_FOUND))?;

@@ -1,6 +1,8 @@
 //! Cross-cutting HTTP concerns: sessions and CSRF, problem rendering, security headers and
 //! request ids.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
@@ -43,7 +45,7 @@ pub fn session_cookie(state: &AppState, token: String, max_age_secs: i64) -> Coo
 /// cookie as the session is used.
 pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let session: Option<Session> = match jar.get(cookie_name(&state)) {
+    let session: Option<Arc<Session>> = match jar.get(cookie_name(&state)) {
         Some(cookie) => match state.auth.authenticate(cookie.value()).await {
             Ok(session) => session,
             // Revocation cannot be checked: refuse rather than trust a possibly revoked token.
@@ -65,7 +67,7 @@ pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Nex
                 return ApiError::Csrf.into_response();
             }
         }
-        req.extensions_mut().insert(session.clone());
+        req.extensions_mut().insert(Arc::clone(session));
     }
     let mut response = next.run(req).await;
     // Handlers that set the cookie themselves (sign-in, sign-out) have the last word.
@@ -131,7 +133,7 @@ fn is_bare(headers: &HeaderMap) -> bool {
 
 /// A client-sent `X-Request-Id` is kept only when it is short and plain; otherwise a fresh id
 /// replaces it, so logs cannot be flooded or forged through it.
-pub async fn sanitise_request_id(mut req: Request, next: Next) -> Response {
+pub fn sanitise_request_id<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
     let acceptable = req.headers().get("x-request-id").is_none_or(|v| {
         v.len() <= 128
             && !v.is_empty()
@@ -142,7 +144,7 @@ pub async fn sanitise_request_id(mut req: Request, next: Next) -> Response {
     if !acceptable {
         req.headers_mut().remove("x-request-id");
     }
-    next.run(req).await
+    req
 }
 
 /// The Content-Security-Policy of every response: no inline script or style, nothing from

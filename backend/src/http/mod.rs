@@ -166,7 +166,7 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
         middleware::security_headers(config.is_https()).into();
 
     let stack = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(middleware::sanitise_request_id))
+        .map_request(middleware::sanitise_request_id::<axum::body::Body>)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

@@ -92,7 +92,7 @@ pub struct AuthService {
     /// Tokens already verified, with their sessions: decoding a token (base64, JSON twice,
     /// HMAC) costs more than the rest of a cached read. Bounded in count and age; expiry is
     /// checked again on every use, and revocation is always asked of `revoked`.
-    verified: moka::sync::Cache<Box<str>, Session>,
+    verified: moka::sync::Cache<Box<str>, Arc<Session>>,
     csrf_key: [u8; 32],
     ttl: chrono::Duration,
     max_age: chrono::Duration,
@@ -349,7 +349,7 @@ impl AuthService {
 
     /// The session a token stands for, if it is authentic, unexpired and not revoked. An error
     /// when revocation cannot be checked (the shared store is down): fail closed.
-    pub async fn authenticate(&self, token: &str) -> StoreResult<Option<Session>> {
+    pub async fn authenticate(&self, token: &str) -> StoreResult<Option<Arc<Session>>> {
         let Some(session) = self.verify(token) else {
             return Ok(None);
         };
@@ -360,14 +360,14 @@ impl AuthService {
     }
 
     /// The session in an authentic, unexpired token (revocation not checked).
-    fn verify(&self, token: &str) -> Option<Session> {
+    fn verify(&self, token: &str) -> Option<Arc<Session>> {
         if let Some(session) = self.verified.get(token)
             && usable(&session, Utc::now(), self.max_age)
         {
             return Some(session);
         }
-        let session = self.decode(token)?;
-        self.verified.insert(token.into(), session.clone());
+        let session = Arc::new(self.decode(token)?);
+        self.verified.insert(token.into(), Arc::clone(&session));
         Some(session)
     }
 
