@@ -473,6 +473,10 @@ mod tests {
         // A maximum age shorter than the token's lifetime wins.
         let short = Duration::minutes(30);
         assert!(usable(&session, signed_in_at + short, short));
-        assert!(!usable(&session, signed_in_at + short + Duration::seconds(1), short));
+        assert!(!usable(
+            &session,
+            signed_in_at + short + Duration::seconds(1),
+            short
+        ));
     }
 }
