@@ -43,6 +43,14 @@ async fn a_request_slower_than_the_request_timeout_gets_503_at_the_timeout() {
         took >= Duration::from_secs(1) && took < Duration::from_millis(2_500),
         "answered after {took:?}, not at the 1 s request timeout (Salesforce takes 5 s)"
     );
+    // Counted against its route, although the timeout dropped the handler before it answered.
+    let metrics = gina.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(
+            r#"portal_http_requests_total{route="/customer/{customer_id}/cases",method="GET",status="503"} 1"#
+        ),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

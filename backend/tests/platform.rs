@@ -278,6 +278,21 @@ async fn cors_answers_only_allowed_origins() {
             .get("access-control-allow-origin")
             .is_none()
     );
+    // Answers made outside the routes (here a body over the limit) carry CORS headers too, so
+    // the allowed web app can read their problem details.
+    let too_large = client
+        .post(app.url("/auth/login"))
+        .header("origin", "https://app.example.com")
+        .header("content-type", "application/json")
+        .body(vec![b' '; 300 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        too_large.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    problem(too_large, 413).await;
 }
 
 #[tokio::test]

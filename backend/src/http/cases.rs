@@ -1,7 +1,7 @@
 //! `/customer/{customer_id}/cases`
 
 use axum::Json;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -49,9 +49,11 @@ pub struct CaseListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Customer(session): Customer,
-    RawQuery(raw_query): RawQuery,
     Query(query): Query<CaseListQuery>,
 ) -> ApiResult<Response> {
+    // Kept pages are keyed by the parameters as understood (unknown ones ignored), so that
+    // extra parameters cannot make copies of a page.
+    let memo_key = format!("{query:?}");
     let load = async {
         let raw = RawListParams {
             limit: query.limit,
@@ -72,7 +74,7 @@ pub async fn list(
             next_cursor: listed.next_cursor,
         })
     };
-    pages::memoized(&state, "cases", &session, raw_query.as_deref(), load).await
+    pages::memoized(&state, "cases", &session, &memo_key, load).await
 }
 
 /// One of the customer's cases.

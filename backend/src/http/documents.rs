@@ -1,7 +1,7 @@
 //! `/customer/{customer_id}/documents` and the signed `/downloads/{document_id}` links.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -46,9 +46,11 @@ pub struct DocumentListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Customer(session): Customer,
-    RawQuery(raw_query): RawQuery,
     Query(query): Query<DocumentListQuery>,
 ) -> ApiResult<Response> {
+    // Kept pages are keyed by the parameters as understood (unknown ones ignored), so that
+    // extra parameters cannot make copies of a page.
+    let memo_key = format!("{query:?}");
     let load = async {
         let raw = RawListParams {
             limit: query.limit,
@@ -62,7 +64,7 @@ pub async fn list(
             next_cursor: listed.next_cursor,
         })
     };
-    pages::memoized(&state, "documents", &session, raw_query.as_deref(), load).await
+    pages::memoized(&state, "documents", &session, &memo_key, load).await
 }
 
 /// Starts a download: redirects to a signed link that is valid for a short time.

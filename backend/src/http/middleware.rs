@@ -210,29 +210,41 @@ pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: 
     }
 }
 
-/// Copies the matched route template (`/customer/{customer_id}/cases`) into the response, for
+/// Where the matched route template (`/customer/{customer_id}/cases`) is left for
 /// [`record_metrics`], which runs outside the router and so before any route has matched.
+/// Shared, so that it is known even when the route's answer never comes back through the
+/// route: a timeout drops the handler, a panic is answered by the catcher outside it.
+#[derive(Clone, Default)]
+pub struct RouteSlot(Arc<std::sync::OnceLock<MatchedPath>>);
+
+/// Fills the request's [`RouteSlot`] once a route has matched.
 pub async fn remember_route(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let mut response = next.run(req).await;
-    if let Some(route) = route {
-        response.extensions_mut().insert(route);
+    if let (Some(slot), Some(route)) = (
+        req.extensions().get::<RouteSlot>(),
+        req.extensions().get::<MatchedPath>(),
+    ) {
+        let _ = slot.0.set(route.clone());
     }
-    response
+    next.run(req).await
 }
 
-/// Counts requests by route template, method and status, and times them.
-pub async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Counts requests by route template, method and status, and times them. Requests answered
+/// before routing (a body over the limit by its Content-Length, a CORS preflight, an unknown
+/// path) count as `unmatched`.
+pub async fn record_metrics(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let method = req.method().clone();
+    let slot = RouteSlot::default();
+    req.extensions_mut().insert(slot.clone());
     let metrics = &state.metrics;
     let in_flight = InFlight::enter(&metrics.http_in_flight);
     let started = std::time::Instant::now();
     let response = next.run(req).await;
     drop(in_flight);
-    let route = response
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str);
+    let route = slot.0.get().map_or("unmatched", MatchedPath::as_str);
     metrics
         .http_duration
         .get_or_create(&RouteLabels {

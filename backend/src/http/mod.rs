@@ -128,27 +128,31 @@ fn routes(state: AppState) -> Router {
 }
 
 /// The application's middleware around `routes`, outermost first: request ids, tracing,
-/// problem rendering, metrics, security headers, timeout, body limit, CORS, and innermost the
+/// problem rendering, security headers, metrics, CORS, timeout, body limit, and innermost the
 /// panic catcher, so that a panicking handler still gets a problem response with the request
-/// id, the security headers, and an in-flight gauge that goes back down.
+/// id, the security headers, CORS headers, and an in-flight gauge that goes back down.
 ///
 /// The layers wrap the router once, as one statically typed service, rather than through
 /// `Router::layer`: that applies each layer to every route separately and boxes the route
-/// again at each layer, so every request cloned a chain of a dozen boxed services (a
-/// `from_fn` middleware clones what it wraps on each call). Here a clone is one `Arc`.
-/// The route template for metrics is therefore taken from the response
-/// ([`middleware::remember_route`] puts it there once a route has matched).
+/// again at each layer, so every request cloned a chain of a dozen boxed services. Cloning
+/// this stack (once per request, and under each `from_fn` step) copies a few `Arc`s and plain
+/// values, nothing that allocates but the outer box.
+/// The route template for metrics is therefore learnt after routing
+/// ([`middleware::remember_route`] fills the slot that `record_metrics` put in the request).
 pub fn with_middleware(routes: Router, state: AppState) -> Router {
     let config = &state.config;
     let cors = (!config.http.cors_allowed_origins.is_empty()).then(|| {
-        let origins: Vec<HeaderValue> = config
+        let origins: Arc<[HeaderValue]> = config
             .http
             .cors_allowed_origins
             .iter()
             .filter_map(|o| HeaderValue::from_str(o).ok())
             .collect();
+        // A predicate over shared origins: the layer is cloned with the stack on every request.
         CorsLayer::new()
-            .allow_origin(AllowOrigin::list(origins))
+            .allow_origin(AllowOrigin::predicate(move |origin, _| {
+                origins.contains(origin)
+            }))
             .allow_credentials(true)
             .allow_methods([Method::GET, Method::POST])
             .allow_headers([
@@ -200,13 +204,13 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
             middleware::record_metrics,
         ))
         .map_response(IntoResponse::into_response)
+        .layer(option_layer(cors))
+        .map_response(IntoResponse::into_response)
         .layer(axum::middleware::from_fn_with_state(
             Duration::from_secs(config.http.request_timeout_secs),
             middleware::request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
-        .map_response(IntoResponse::into_response)
-        .layer(option_layer(cors))
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .map_response(IntoResponse::into_response)
@@ -279,15 +283,17 @@ mod tests {
 
         let data = tempfile::tempdir().unwrap();
         let state = state(data.path()).await;
-        let routes = Router::new().route(
-            "/boom",
-            get(|| async {
-                if true {
-                    panic!("internal detail 7f3a");
-                }
-                "unreachable"
-            }),
-        );
+        let routes = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    if true {
+                        panic!("internal detail 7f3a");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route_layer(axum::middleware::from_fn(super::middleware::remember_route));
         let app = with_middleware(routes, state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -326,6 +332,13 @@ mod tests {
             state.metrics.http_in_flight.get(),
             0,
             "the in-flight gauge went back down"
+        );
+        let metrics = state.metrics.render();
+        assert!(
+            metrics.contains(
+                r#"portal_http_requests_total{route="/boom",method="GET",status="500"} 1"#
+            ),
+            "the panic is counted against its route: {metrics}"
         );
         let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
         let panic_line = logged

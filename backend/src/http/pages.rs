@@ -12,13 +12,14 @@ use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::services::auth::Session;
 
-/// Answers `list` for the session's account and this query string from the memo, or renders
-/// what `load` returns (and keeps it, when the adapter can tell when it changes).
+/// Answers `list` for the session's account and these query parameters (`query`: their
+/// canonical spelling) from the memo, or renders what `load` returns (and keeps it, when the
+/// adapter can tell when it changes).
 pub async fn memoized<T: Serialize>(
     state: &AppState,
     list: &'static str,
     session: &Session,
-    query: Option<&str>,
+    query: &str,
     load: impl Future<Output = ApiResult<T>>,
 ) -> ApiResult<Response> {
     let key = match state.page_memo.get(list, &session.account_id, query) {

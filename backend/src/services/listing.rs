@@ -118,7 +118,7 @@ pub fn next_cursor<F: SortField>(
 /// Rendered list pages (the response bodies of `GET /customer/{id}/cases` and `/documents`),
 /// kept while the customer's data is unchanged: a cached read then costs a lookup instead of
 /// copying and serialising 25 records. The key is the list, the account, the port's
-/// [`SalesforcePort::list_version`] and the raw query string, so a write to the account
+/// [`SalesforcePort::list_version`] and the query parameters, so a write to the account
 /// (a new case) makes every page of it render afresh, and a page is only ever served to the
 /// account it was rendered for. Adapters without a version (Salesforce, whose cache has its
 /// own freshness rules) render every time.
@@ -155,7 +155,7 @@ impl PageMemo {
         &self,
         list: &'static str,
         account: &SalesforceId,
-        query: Option<&str>,
+        query: &str,
     ) -> Result<Bytes, Option<MemoKey>> {
         let Some(version) = self.salesforce.list_version(account) else {
             return Err(None);
@@ -164,7 +164,7 @@ impl PageMemo {
             list,
             account: account.clone(),
             version,
-            query: query.unwrap_or_default().into(),
+            query: query.into(),
         };
         self.pages.get(&key).ok_or(Some(key))
     }
