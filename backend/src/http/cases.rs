@@ -51,10 +51,8 @@ pub async fn list(
     Customer(session): Customer,
     Query(query): Query<CaseListQuery>,
 ) -> ApiResult<Response> {
-    // Kept pages are keyed by the parameters as understood (unknown ones ignored), so that
-    // extra parameters cannot make copies of a page.
-    let memo_key = format!("{query:?}");
-    let load = async {
+    let (state, session) = (&state, &session);
+    pages::memoized(state, "cases", session, query, |query| async move {
         let raw = RawListParams {
             limit: query.limit,
             cursor: query.cursor,
@@ -63,7 +61,7 @@ pub async fn list(
         };
         let listed = state
             .cases
-            .list(&session, &raw, query.status.as_deref())
+            .list(session, &raw, query.status.as_deref())
             .await?;
         Ok(CaseList {
             items: listed
@@ -73,8 +71,8 @@ pub async fn list(
                 .collect(),
             next_cursor: listed.next_cursor,
         })
-    };
-    pages::memoized(&state, "cases", &session, &memo_key, load).await
+    })
+    .await
 }
 
 /// One of the customer's cases.

@@ -48,23 +48,21 @@ pub async fn list(
     Customer(session): Customer,
     Query(query): Query<DocumentListQuery>,
 ) -> ApiResult<Response> {
-    // Kept pages are keyed by the parameters as understood (unknown ones ignored), so that
-    // extra parameters cannot make copies of a page.
-    let memo_key = format!("{query:?}");
-    let load = async {
+    let (state, session) = (&state, &session);
+    pages::memoized(state, "documents", session, query, |query| async move {
         let raw = RawListParams {
             limit: query.limit,
             cursor: query.cursor,
             q: query.q,
             sort: query.sort,
         };
-        let listed = state.documents.list(&session, &raw).await?;
+        let listed = state.documents.list(session, &raw).await?;
         Ok(DocumentList {
             items: listed.items.into_iter().map(Document::from).collect(),
             next_cursor: listed.next_cursor,
         })
-    };
-    pages::memoized(&state, "documents", &session, &memo_key, load).await
+    })
+    .await
 }
 
 /// Starts a download: redirects to a signed link that is valid for a short time.

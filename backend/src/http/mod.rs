@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -196,24 +195,19 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
                 })
                 .on_response(middleware::AccessLine(config.log.access)),
         )
-        .map_response(IntoResponse::into_response)
         .layer(axum::middleware::from_fn(middleware::problems))
         .map_response(move |response| middleware::add_headers(response, &security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::record_metrics,
         ))
-        .map_response(IntoResponse::into_response)
         .layer(option_layer(cors))
-        .map_response(IntoResponse::into_response)
         .layer(axum::middleware::from_fn_with_state(
             Duration::from_secs(config.http.request_timeout_secs),
             middleware::request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
-        .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .map_response(IntoResponse::into_response)
         .service(routes);
     Router::new().fallback_service(stack)
 }

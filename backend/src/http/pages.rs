@@ -12,21 +12,30 @@ use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::services::auth::Session;
 
-/// Answers `list` for the session's account and these query parameters (`query`: their
-/// canonical spelling) from the memo, or renders what `load` returns (and keeps it, when the
-/// adapter can tell when it changes).
-pub async fn memoized<T: Serialize>(
+/// Answers `list` for the session's account and these query parameters from the memo, or
+/// renders what `load` makes of them (and keeps it, when the adapter can tell when it changes).
+/// Pages are keyed by the parameters as parsed (unknown ones ignored), so that extra
+/// parameters cannot make copies of a page.
+pub async fn memoized<Q, T, F>(
     state: &AppState,
     list: &'static str,
     session: &Session,
-    query: &str,
-    load: impl Future<Output = ApiResult<T>>,
-) -> ApiResult<Response> {
-    let key = match state.page_memo.get(list, &session.account_id, query) {
+    query: Q,
+    load: impl FnOnce(Q) -> F,
+) -> ApiResult<Response>
+where
+    Q: std::fmt::Debug,
+    T: Serialize,
+    F: Future<Output = ApiResult<T>>,
+{
+    let key = match state
+        .page_memo
+        .get(list, &session.account_id, &format!("{query:?}"))
+    {
         Ok(body) => return Ok(json(body)),
         Err(key) => key,
     };
-    let page = load.await?;
+    let page = load(query).await?;
     let body =
         Bytes::from(serde_json::to_vec(&page).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?);
     if let Some(key) = key {
