@@ -429,6 +429,41 @@ async fn metrics_count_requests_by_route_and_refusals() {
     assert!(!text.contains("001Dn0004Ot9nDpIQI"));
 }
 
+/// Methods are labels from a closed set: a client inventing methods (or paths) cannot add
+/// series to the metrics, each of which the portal would keep in memory for good.
+#[tokio::test]
+async fn invented_methods_are_counted_as_other() {
+    let app = TestApp::spawn().await;
+    let client = app.anonymous();
+    for method in ["FROBNICATE", "BREW", "FROBNICATE"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = client
+            .request(method, app.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405);
+    }
+    let text = client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let other: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("portal_http_requests_total{")
+                && l.contains(r#"method="other",status="405""#)
+        })
+        .collect();
+    assert_eq!(other.len(), 1, "{text}");
+    assert!(other[0].ends_with(" 3"), "{}", other[0]);
+    assert!(!text.contains("FROBNICATE") && !text.contains("BREW"));
+}
+
 #[tokio::test]
 async fn metrics_can_require_a_token() {
     let app = TestApp::spawn_with(|c| {

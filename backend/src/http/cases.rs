@@ -11,7 +11,7 @@ use super::dto::{Case, CaseList, CaseSort, CaseStatusFilter, NewCase};
 use super::extract::{Customer, JsonBody};
 use super::{AppState, pages};
 use crate::error::{ApiResult, Problem};
-use crate::services::listing::RawListParams;
+use crate::services::listing::{PageQuery, RawListParams};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -52,16 +52,19 @@ pub async fn list(
     Query(query): Query<CaseListQuery>,
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
-    pages::memoized(state, "cases", session, query, |query| async move {
-        let raw = RawListParams {
+    let query = PageQuery {
+        params: RawListParams {
             limit: query.limit,
             cursor: query.cursor,
             q: query.q,
             sort: query.sort,
-        };
+        },
+        filter: query.status,
+    };
+    pages::memoized(state, "cases", session, query, |query| async move {
         let listed = state
             .cases
-            .list(session, &raw, query.status.as_deref())
+            .list(session, &query.params, query.filter.as_deref())
             .await?;
         Ok(CaseList {
             items: listed

@@ -12,7 +12,7 @@ use super::extract::{Customer, RequestId};
 use super::{AppState, pages};
 use crate::error::{ApiResult, Problem};
 use crate::services::documents::{self, SignedLink};
-use crate::services::listing::RawListParams;
+use crate::services::listing::{PageQuery, RawListParams};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -49,14 +49,17 @@ pub async fn list(
     Query(query): Query<DocumentListQuery>,
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
-    pages::memoized(state, "documents", session, query, |query| async move {
-        let raw = RawListParams {
+    let query = PageQuery {
+        params: RawListParams {
             limit: query.limit,
             cursor: query.cursor,
             q: query.q,
             sort: query.sort,
-        };
-        let listed = state.documents.list(session, &raw).await?;
+        },
+        filter: None,
+    };
+    pages::memoized(state, "documents", session, query, |query| async move {
+        let listed = state.documents.list(session, &query.params).await?;
         Ok(DocumentList {
             items: listed.items.into_iter().map(Document::from).collect(),
             next_cursor: listed.next_cursor,

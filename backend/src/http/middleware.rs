@@ -8,7 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use std::time::Duration;
 use tower_http::trace::{DefaultOnResponse, OnResponse};
 use tracing::Level;
@@ -17,7 +17,6 @@ use super::AppState;
 use crate::config::AccessLog;
 use crate::error::{ApiError, Problem};
 use crate::services::auth::Session;
-use crate::services::metrics::{HttpLabels, RouteLabels};
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -44,8 +43,8 @@ pub fn session_cookie(state: &AppState, token: String, max_age_secs: i64) -> Coo
 /// Finds the session, enforces CSRF on state-changing requests that carry one, and renews the
 /// cookie as the session is used.
 pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let jar = CookieJar::from_headers(req.headers());
-    let session: Option<Arc<Session>> = match jar.get(cookie_name(&state)) {
+    let session: Option<Arc<Session>> = match session_cookie_of(req.headers(), cookie_name(&state))
+    {
         Some(cookie) => match state.auth.authenticate(cookie.value()).await {
             Ok(session) => session,
             // Revocation cannot be checked: refuse rather than trust a possibly revoked token.
@@ -85,16 +84,46 @@ pub async fn sessions(State(state): State<AppState>, mut req: Request, next: Nex
     response
 }
 
-/// Writes every error response as RFC 9457 problem details carrying the request id: those of
-/// our handlers (which leave a [`Problem`] in the response) and those of the framework and
-/// middleware (unknown route, wrong method, body too large, timeout, panic).
-pub async fn problems(req: Request, next: Next) -> Response {
+/// The headers [`add_headers`] sets on every response, shared by every request.
+pub type SecurityHeaders = Arc<[(header::HeaderName, HeaderValue)]>;
+
+/// The session cookie among the request's cookies, parsed in place (building a cookie jar
+/// copied every cookie the browser sent, on every request). Of two cookies of that name the
+/// last counts, as in a jar.
+fn session_cookie_of<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cookie<'h>> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse_encoded)
+        .filter_map(Result::ok)
+        .filter(|cookie| cookie.name() == name)
+        .last()
+}
+
+/// The outermost step of every request once it has an id: counts and times it
+/// ([`record_metrics`]), sets the security headers ([`add_headers`]) and writes error
+/// responses as problems ([`problem_response`]). One step rather than three: each `from_fn`
+/// step boxes a copy of the stack under it and its future on every request.
+pub async fn respond(
+    State((state, security_headers)): State<(AppState, SecurityHeaders)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let request_id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut response = next.run(req).await;
+    let response = record_metrics(&state, req, next).await;
+    let response = add_headers(response, &security_headers);
+    problem_response(response, request_id)
+}
+
+/// Writes an error response as RFC 9457 problem details carrying the request id: those of our
+/// handlers (which leave a [`Problem`] in the response) and those of the framework and
+/// middleware (unknown route, wrong method, body too large, timeout, panic).
+fn problem_response(mut response: Response, request_id: Option<String>) -> Response {
     let status = response.status();
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(problem) => problem,
@@ -217,25 +246,22 @@ pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: 
 #[derive(Clone, Default)]
 pub struct RouteSlot(Arc<std::sync::OnceLock<MatchedPath>>);
 
-/// Fills the request's [`RouteSlot`] once a route has matched.
-pub async fn remember_route(req: Request, next: Next) -> Response {
+/// Fills the request's [`RouteSlot`] once a route has matched (a plain `map_request` layer on
+/// every route: it has nothing to wait for).
+pub fn remember_route(req: Request) -> Request {
     if let (Some(slot), Some(route)) = (
         req.extensions().get::<RouteSlot>(),
         req.extensions().get::<MatchedPath>(),
     ) {
         let _ = slot.0.set(route.clone());
     }
-    next.run(req).await
+    req
 }
 
 /// Counts requests by route template, method and status, and times them. Requests answered
 /// before routing (a body over the limit by its Content-Length, a CORS preflight, an unknown
 /// path) count as `unmatched`.
-pub async fn record_metrics(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+async fn record_metrics(state: &AppState, mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let slot = RouteSlot::default();
     req.extensions_mut().insert(slot.clone());
@@ -244,22 +270,12 @@ pub async fn record_metrics(
     let started = std::time::Instant::now();
     let response = next.run(req).await;
     drop(in_flight);
-    let route = slot.0.get().map_or("unmatched", MatchedPath::as_str);
-    metrics
-        .http_duration
-        .get_or_create(&RouteLabels {
-            route: route.to_owned(),
-            method: method.as_str().to_owned(),
-        })
-        .observe(started.elapsed().as_secs_f64());
-    metrics
-        .http_requests
-        .get_or_create(&HttpLabels {
-            route: route.to_owned(),
-            method: method.as_str().to_owned(),
-            status: response.status().as_u16(),
-        })
-        .inc();
+    metrics.http_request(
+        slot.0.get().map(MatchedPath::as_str),
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -316,7 +332,7 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The response to a handler that panicked: a generic 500 problem (the `problems` layer adds
+/// The response to a handler that panicked: a generic 500 problem (the `respond` step adds
 /// the request id). The panic is logged inside the request's span, so with its request id;
 /// its message never reaches the client.
 pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

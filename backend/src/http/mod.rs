@@ -19,6 +19,7 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -121,13 +122,13 @@ fn routes(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
-        .route_layer(axum::middleware::from_fn(middleware::remember_route))
+        .route_layer(MapRequestLayer::new(middleware::remember_route))
         .fallback(web::fallback)
         .with_state(state)
 }
 
 /// The application's middleware around `routes`, outermost first: request ids, tracing,
-/// problem rendering, security headers, metrics, CORS, timeout, body limit, and innermost the
+/// `respond` (metrics, security headers, problem rendering), CORS, timeout, body limit, and innermost the
 /// panic catcher, so that a panicking handler still gets a problem response with the request
 /// id, the security headers, CORS headers, and an in-flight gauge that goes back down.
 ///
@@ -137,7 +138,7 @@ fn routes(state: AppState) -> Router {
 /// this stack (once per request, and under each `from_fn` step) copies a few `Arc`s and plain
 /// values, nothing that allocates but the outer box.
 /// The route template for metrics is therefore learnt after routing
-/// ([`middleware::remember_route`] fills the slot that `record_metrics` put in the request).
+/// ([`middleware::remember_route`] fills the slot that `respond` put in the request).
 pub fn with_middleware(routes: Router, state: AppState) -> Router {
     let config = &state.config;
     let cors = (!config.http.cors_allowed_origins.is_empty()).then(|| {
@@ -171,7 +172,7 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
                 HeaderName::from_static("ratelimit-policy"),
             ])
     });
-    let security_headers: Arc<[(HeaderName, HeaderValue)]> =
+    let security_headers: middleware::SecurityHeaders =
         middleware::security_headers(config.is_https()).into();
 
     let stack = ServiceBuilder::new()
@@ -195,11 +196,9 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
                 })
                 .on_response(middleware::AccessLine(config.log.access)),
         )
-        .layer(axum::middleware::from_fn(middleware::problems))
-        .map_response(move |response| middleware::add_headers(response, &security_headers))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::record_metrics,
+            (state.clone(), security_headers),
+            middleware::respond,
         ))
         .layer(option_layer(cors))
         .layer(axum::middleware::from_fn_with_state(
@@ -287,7 +286,9 @@ mod tests {
                     "unreachable"
                 }),
             )
-            .route_layer(axum::middleware::from_fn(super::middleware::remember_route));
+            .route_layer(tower::util::MapRequestLayer::new(
+                super::middleware::remember_route,
+            ));
         let app = with_middleware(routes, state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -11,36 +11,29 @@ use serde::Serialize;
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::services::auth::Session;
+use crate::services::listing::PageQuery;
 
-/// Answers `list` for the session's account and these query parameters from the memo, or
-/// renders what `load` makes of them (and keeps it, when the adapter can tell when it changes).
-/// Pages are keyed by the parameters as parsed (unknown ones ignored), so that extra
-/// parameters cannot make copies of a page.
-pub async fn memoized<Q, T, F>(
+/// Answers `list` for the session's account and this query from the memo, or renders what
+/// `load` makes of it (and keeps it, when the adapter can tell when it changes).
+pub async fn memoized<T, F>(
     state: &AppState,
     list: &'static str,
     session: &Session,
-    query: Q,
-    load: impl FnOnce(Q) -> F,
+    query: PageQuery,
+    load: impl FnOnce(PageQuery) -> F,
 ) -> ApiResult<Response>
 where
-    Q: std::fmt::Debug,
     T: Serialize,
     F: Future<Output = ApiResult<T>>,
 {
-    let key = match state
-        .page_memo
-        .get(list, &session.account_id, &format!("{query:?}"))
-    {
+    let unkept = match state.page_memo.get(list, &session.account_id, query) {
         Ok(body) => return Ok(json(body)),
-        Err(key) => key,
+        Err(unkept) => unkept,
     };
-    let page = load(query).await?;
+    let page = load(unkept.query().clone()).await?;
     let body =
         Bytes::from(serde_json::to_vec(&page).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?);
-    if let Some(key) = key {
-        state.page_memo.keep(key, body.clone());
-    }
+    state.page_memo.keep(unkept, body.clone());
     Ok(json(body))
 }
 

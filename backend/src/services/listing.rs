@@ -12,7 +12,7 @@ use crate::error::FieldError;
 use crate::salesforce::{SalesforceId, SalesforcePort};
 
 /// The raw parameters, as strings, so that a wrong type is a field error and not a rejection.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Hash, PartialEq, Eq)]
 pub struct RawListParams {
     pub limit: Option<String>,
     pub cursor: Option<String>,
@@ -127,12 +127,49 @@ pub struct PageMemo {
     pages: moka::sync::Cache<MemoKey, Bytes>,
 }
 
+/// A list request as the memo tells pages apart: the parameters as parsed (unknown ones
+/// ignored, so that extra parameters cannot make copies of a page) and the list's own filter
+/// (the cases' `status`). Compared as values: no key string is formatted per request.
+#[derive(Debug, Default, Clone, Hash, PartialEq, Eq)]
+pub struct PageQuery {
+    pub params: RawListParams,
+    pub filter: Option<String>,
+}
+
+impl PageQuery {
+    fn len(&self) -> usize {
+        let RawListParams {
+            limit,
+            cursor,
+            q,
+            sort,
+        } = &self.params;
+        [limit, cursor, q, sort, &self.filter]
+            .into_iter()
+            .map(|p| p.as_ref().map_or(0, String::len))
+            .sum()
+    }
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
-pub struct MemoKey {
+struct MemoKey {
     list: &'static str,
     account: SalesforceId,
     version: u64,
-    query: Box<str>,
+    query: PageQuery,
+}
+
+/// A page the memo did not have: what to render it from, and whether it may be kept.
+pub struct Unkept {
+    key: Box<MemoKey>,
+    /// The adapter told the account's version: the page may be kept under it.
+    versioned: bool,
+}
+
+impl Unkept {
+    pub fn query(&self) -> &PageQuery {
+        &self.key.query
+    }
 }
 
 /// Memory for rendered pages (a 25-item case page is about 11 KB): a few thousand pages.
@@ -150,31 +187,36 @@ impl PageMemo {
     }
 
     /// The page rendered for this list, account and query, if the account's data is unchanged
-    /// since; otherwise (`Err`) the key to keep the page under once rendered, if any.
+    /// since; otherwise (`Err`) what to render it from.
     pub fn get(
         &self,
         list: &'static str,
         account: &SalesforceId,
-        query: &str,
-    ) -> Result<Bytes, Option<MemoKey>> {
-        let Some(version) = self.salesforce.list_version(account) else {
-            return Err(None);
-        };
+        query: PageQuery,
+    ) -> Result<Bytes, Unkept> {
+        let version = self.salesforce.list_version(account);
         let key = MemoKey {
             list,
             account: account.clone(),
-            version,
-            query: query.into(),
+            version: version.unwrap_or_default(),
+            query,
         };
-        self.pages.get(&key).ok_or(Some(key))
+        match version.and_then(|_| self.pages.get(&key)) {
+            Some(page) => Ok(page),
+            None => Err(Unkept {
+                key: Box::new(key),
+                versioned: version.is_some(),
+            }),
+        }
     }
 
     /// Keeps a page rendered after `get` missed, unless the account's data changed in the
     /// meantime (the page may then show data of either version): only a page known to match
     /// its version is kept.
-    pub fn keep(&self, key: MemoKey, body: Bytes) {
-        if self.salesforce.list_version(&key.account) == Some(key.version) {
-            self.pages.insert(key, body);
+    pub fn keep(&self, unkept: Unkept, body: Bytes) {
+        let Unkept { key, versioned } = unkept;
+        if versioned && self.salesforce.list_version(&key.account) == Some(key.version) {
+            self.pages.insert(*key, body);
         }
     }
 }

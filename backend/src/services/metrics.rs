@@ -1,7 +1,11 @@
 //! Prometheus metrics, in an explicit registry owned by the application (no global recorder,
 //! so several portals in one test process never mix their numbers).
 
-use std::sync::Mutex;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::http::Method;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -10,52 +14,56 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+// Label values are `'static` strings or shared ones: every request records its metrics, and a
+// label set that owned its strings cost four allocations per request.
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
     /// The route template (`/customer/{customer_id}/cases`), never the raw path, so ids do
     /// not explode the number of series.
-    pub route: String,
-    pub method: String,
+    pub route: Arc<str>,
+    /// One of the standard methods, or `other`: a client cannot add series by inventing them.
+    pub method: &'static str,
     pub status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub route: String,
-    pub method: String,
+    pub route: Arc<str>,
+    pub method: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
-    pub operation: String,
+    pub operation: &'static str,
     /// `ok`, `error` (Salesforce refused the request), `unavailable` (transient failure or
     /// timeout), `circuit_open`, `budget_guard`.
-    pub outcome: String,
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OperationLabels {
-    pub operation: String,
+    pub operation: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CacheLabels {
     /// `account`, `cases`, `documents`...
-    pub resource: String,
+    pub resource: &'static str,
     /// `hit`, `miss`, `stale` (served past its TTL because Salesforce failed).
-    pub result: String,
+    pub result: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {
     /// `ok` or `error`.
-    pub outcome: String,
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LimitLabels {
     /// `case_create` or `sign_in`.
-    pub limit: String,
+    pub limit: &'static str,
 }
 
 fn latency_histogram() -> Histogram {
@@ -68,6 +76,8 @@ pub struct Metrics {
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
     pub http_in_flight: Gauge,
+    /// The route templates seen so far, shared by the label sets that name them.
+    routes: RwLock<HashSet<Arc<str>>>,
     pub rate_limited: Family<LimitLabels, Counter>,
     pub salesforce_calls: Family<CallLabels, Counter>,
     pub salesforce_duration: Family<OperationLabels, Histogram, fn() -> Histogram>,
@@ -166,6 +176,7 @@ impl Default for Metrics {
             http_requests,
             http_duration,
             http_in_flight,
+            routes: RwLock::default(),
             rate_limited,
         }
     }
@@ -181,18 +192,53 @@ impl Metrics {
         out
     }
 
-    pub fn salesforce_call(&self, operation: &str, outcome: &str, took: std::time::Duration) {
-        self.salesforce_calls
-            .get_or_create(&CallLabels {
-                operation: operation.to_owned(),
-                outcome: outcome.to_owned(),
+    /// One answered HTTP request: `route` is the matched route template, `None` when the
+    /// request was answered before routing.
+    pub fn http_request(&self, route: Option<&str>, method: &Method, status: u16, took: Duration) {
+        let route = self.route_label(route.unwrap_or("unmatched"));
+        let method = method_label(method);
+        self.http_duration
+            .get_or_create(&RouteLabels {
+                route: Arc::clone(&route),
+                method,
             })
+            .observe(took.as_secs_f64());
+        self.http_requests
+            .get_or_create(&HttpLabels {
+                route,
+                method,
+                status,
+            })
+            .inc();
+    }
+
+    /// The shared label value for a route template. Templates come from the router's table,
+    /// never from a raw path, so this set stays as small as the router.
+    fn route_label(&self, route: &str) -> Arc<str> {
+        if let Some(known) = self
+            .routes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(route)
+        {
+            return Arc::clone(known);
+        }
+        let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = routes.get(route) {
+            return Arc::clone(known);
+        }
+        let label: Arc<str> = Arc::from(route);
+        routes.insert(Arc::clone(&label));
+        label
+    }
+
+    pub fn salesforce_call(&self, operation: &'static str, outcome: &'static str, took: Duration) {
+        self.salesforce_calls
+            .get_or_create(&CallLabels { operation, outcome })
             .inc();
         if outcome == "ok" || outcome == "error" || outcome == "unavailable" {
             self.salesforce_duration
-                .get_or_create(&OperationLabels {
-                    operation: operation.to_owned(),
-                })
+                .get_or_create(&OperationLabels { operation })
                 .observe(took.as_secs_f64());
         }
     }
@@ -202,28 +248,37 @@ impl Metrics {
         self.api_limit.set(i64::try_from(limit).unwrap_or(i64::MAX));
     }
 
-    pub fn cache_lookup(&self, resource: &str, result: &str) {
+    pub fn cache_lookup(&self, resource: &'static str, result: &'static str) {
         self.cache
-            .get_or_create(&CacheLabels {
-                resource: resource.to_owned(),
-                result: result.to_owned(),
-            })
+            .get_or_create(&CacheLabels { resource, result })
             .inc();
     }
 
-    pub fn change_poll(&self, outcome: &str) {
+    pub fn change_poll(&self, outcome: &'static str) {
         self.change_polls
-            .get_or_create(&OutcomeLabels {
-                outcome: outcome.to_owned(),
-            })
+            .get_or_create(&OutcomeLabels { outcome })
             .inc();
     }
 
-    pub fn refused(&self, limit: &str) {
+    pub fn refused(&self, limit: &'static str) {
         self.rate_limited
-            .get_or_create(&LimitLabels {
-                limit: limit.to_owned(),
-            })
+            .get_or_create(&LimitLabels { limit })
             .inc();
+    }
+}
+
+/// The method as a label value: the standard ones by name, anything else as `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
     }
 }
