@@ -680,6 +680,43 @@ async fn change_polls_keep_unchanged_data_and_reload_what_changed() {
     assert_eq!(data_calls(), 0);
 }
 
+/// Rendered pages are kept no longer than the cache entry they were rendered from: without
+/// change polls, a change made in Salesforce shows once the TTL has run out, not later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_pages_age_out_with_their_cache_entry() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        c.cache.cases_ttl_secs = 1;
+        c.cache.change_poll_secs = 0;
+    })
+    .await;
+    let gina = app.login("gina@globex.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let path = format!("/customer/{GLOBEX}/cases?sort=subject");
+    let cases = gina.get_json(&path).await;
+    assert_eq!(gina.get_json(&path).await, cases, "kept");
+    let case_id = cases["items"][0]["id"].as_str().unwrap().to_owned();
+    emulator
+        .records
+        .update(
+            "Case",
+            &case_id,
+            &json!({"Subject": "0 Renamed by an agent"}),
+        )
+        .unwrap();
+    let changed_at = Instant::now();
+    loop {
+        let page = gina.get_json(&path).await;
+        if page["items"][0]["subject"] == "0 Renamed by an agent" {
+            break;
+        }
+        assert!(
+            changed_at.elapsed() < Duration::from_secs(10),
+            "still the old page long after the 1 s TTL"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customers_new_case_shows_at_once_despite_the_cache() {
     let app = TestApp::spawn_salesforce_with(|_| {}).await;

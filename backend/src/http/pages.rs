@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::salesforce::cache::Sources;
 use crate::services::auth::Session;
 use crate::services::listing::PageQuery;
 
@@ -30,10 +31,11 @@ where
         Ok(body) => return Ok(json(body)),
         Err(unkept) => unkept,
     };
-    let page = load(unkept.query().clone()).await?;
-    let body =
-        Bytes::from(serde_json::to_vec(&page).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?);
-    state.page_memo.keep(unkept, body.clone());
+    let (page, sources) = Sources::track(load(unkept.query().clone())).await;
+    let body = Bytes::from(
+        serde_json::to_vec(&page?).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
+    );
+    state.page_memo.keep(unkept, body.clone(), sources);
     Ok(json(body))
 }
 

@@ -14,6 +14,11 @@
 //!   invalidated, and every other account's entries count as checked at the poll, fresh for
 //!   another TTL (up to `revalidated_max_age_secs`, which bounds what a poll cannot see:
 //!   deleted records). A TTL then bounds staleness without reloading data that did not change.
+//! - What is derived from a read (a rendered page) may be kept exactly as long as the read
+//!   itself would be served: [`Sources`] tells the deriving code which entry it was built from,
+//!   as a [`Lease`], and [`SalesforcePort::lease_fresh`] whether that entry is still fresh.
+//!   Without Redis the account's generation is [`SalesforcePort::list_version`]; with Redis the
+//!   generation lives in Redis (another instance may bump it), so nothing is kept.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -76,6 +81,57 @@ tokio::task_local! {
     static STALE_AGE: Cell<Option<u64>>;
 }
 
+tokio::task_local! {
+    /// Set by the page memo around the rendering of one page: the entries it was built from.
+    static SOURCES: Cell<Sources>;
+}
+
+/// Which cache entry a read was answered from (its resource, when it was fetched, its TTL):
+/// what is derived from the read may be used while the entry itself would be served fresh.
+#[derive(Clone, Copy)]
+pub struct Lease {
+    resource: &'static str,
+    fetched_ms: i64,
+    ttl: Ttl,
+}
+
+/// What a piece of work (rendering one page) was served from, as far as the cache can tell.
+#[derive(Clone, Copy, Default)]
+pub enum Sources {
+    /// No cache entry: the adapter answered itself (the mock store).
+    #[default]
+    Uncached,
+    /// One cache entry, fresh when it was served.
+    Entry(Lease),
+    /// Stale data, or several entries: not to be kept.
+    Mixed,
+}
+
+impl Sources {
+    /// Runs `f` and returns its output with what it was served from.
+    pub async fn track<F: Future>(f: F) -> (F::Output, Sources) {
+        SOURCES
+            .scope(Cell::new(Sources::Uncached), async move {
+                let out = f.await;
+                (out, SOURCES.with(Cell::get))
+            })
+            .await
+    }
+
+    fn note(lease: Lease) {
+        let _ = SOURCES.try_with(|cell| {
+            cell.set(match cell.get() {
+                Sources::Uncached => Sources::Entry(lease),
+                _ => Sources::Mixed,
+            });
+        });
+    }
+
+    fn spoil() {
+        let _ = SOURCES.try_with(|cell| cell.set(Sources::Mixed));
+    }
+}
+
 /// Tracks whether a request was answered from stale data.
 pub struct Freshness;
 
@@ -122,7 +178,7 @@ struct Entry {
 
 /// How a read may be answered from the cache.
 #[derive(Clone, Copy)]
-struct Ttl {
+pub struct Ttl {
     fresh: Duration,
     /// An account's data (cases, documents): change polls can keep it fresh past `fresh`.
     revalidated: bool,
@@ -336,9 +392,8 @@ impl CachedPort {
         watched.keys().cloned().collect()
     }
 
-    /// The account's generation, part of every key of its data. Also notes that the account
-    /// is being read, so change polls ask about it.
-    async fn generation(&self, account: &SalesforceId) -> PortResult<u64> {
+    /// Notes that the account is being read, so change polls ask about it.
+    fn watch(&self, account: &SalesforceId) {
         if self.config.change_poll_secs > 0 {
             let now = now_ms();
             let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
@@ -350,6 +405,21 @@ impl CachedPort {
                 }
             }
         }
+    }
+
+    fn local_generation(&self, account: &SalesforceId) -> u64 {
+        self.generations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(account)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The account's generation, part of every key of its data. Also notes that the account
+    /// is being read, so change polls ask about it.
+    async fn generation(&self, account: &SalesforceId) -> PortResult<u64> {
+        self.watch(account);
         if let Some(redis) = &self.redis {
             let key = redis.key(&["cache-gen", account.as_str()]);
             let generation: Option<u64> = redis::AsyncCommands::get(&mut redis.connection(), &key)
@@ -359,13 +429,7 @@ impl CachedPort {
                 })?;
             return Ok(generation.unwrap_or(0));
         }
-        Ok(self
-            .generations
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(account)
-            .copied()
-            .unwrap_or(0))
+        Ok(self.local_generation(account))
     }
 
     /// Forgets everything cached for the account, on every instance: its lists show a new
@@ -426,6 +490,11 @@ impl CachedPort {
         if let Some(entry) = self.fresh.get(&key).await {
             if self.is_fresh(entry.fetched_ms, ttl) {
                 self.metrics.cache_lookup(resource, "hit");
+                Sources::note(Lease {
+                    resource,
+                    fetched_ms: entry.fetched_ms,
+                    ttl,
+                });
                 return unwrap_entry(&entry);
             }
             // Kept for a poll that did not vouch for it (failed, or too long ago): reload.
@@ -448,6 +517,11 @@ impl CachedPort {
         match loaded {
             Ok(entry) => {
                 self.metrics.cache_lookup(resource, "miss");
+                Sources::note(Lease {
+                    resource,
+                    fetched_ms: entry.fetched_ms,
+                    ttl,
+                });
                 self.last_good.insert(key, Arc::clone(&entry)).await;
                 unwrap_entry(&entry)
             }
@@ -475,6 +549,7 @@ impl CachedPort {
             PortError::Unavailable(cause) => match last {
                 Some((age, value)) if age <= Duration::from_secs(self.config.max_stale_secs) => {
                     self.metrics.cache_lookup(resource, "stale");
+                    Sources::spoil();
                     tracing::warn!(
                         resource,
                         age_secs = age.as_secs(),
@@ -510,6 +585,9 @@ impl CachedPort {
                 PortError::Internal(anyhow!("cache entry {resource} has another type"))
             })
         };
+        // Another instance may replace or invalidate what Redis holds at any moment: nothing
+        // derived from it is kept in this process.
+        Sources::spoil();
         let redis_key = redis.key(&["cache", &key]);
         let stored: Option<String> =
             redis.connection().get(&redis_key).await.map_err(|e| {
@@ -743,6 +821,27 @@ impl SalesforcePort for CachedPort {
 
     fn api_usage(&self) -> Option<(u64, u64)> {
         self.inner.api_usage()
+    }
+
+    /// The account's generation, without Redis: every write through this portal and every
+    /// change a poll finds bumps it. With Redis, another instance may bump the shared one at
+    /// any moment, so there is no version to keep pages by. Reading it counts as reading the
+    /// account, for change polls.
+    fn list_version(&self, account: &SalesforceId) -> Option<u64> {
+        if self.redis.is_some() {
+            return None;
+        }
+        self.watch(account);
+        Some(self.local_generation(account))
+    }
+
+    /// The same rule as a read of the entry itself; a fresh lease counts as a cache hit.
+    fn lease_fresh(&self, lease: &Lease) -> bool {
+        let fresh = self.is_fresh(lease.fetched_ms, lease.ttl);
+        if fresh {
+            self.metrics.cache_lookup(lease.resource, "hit");
+        }
+        fresh
     }
 
     fn is_remote(&self) -> bool {

@@ -281,10 +281,18 @@ pub trait SalesforcePort: Send + Sync + 'static {
     /// A number that changes whenever `query_cases` or `query_documents` for this account may
     /// answer differently, so that a caller may keep what it derived from an answer (the HTTP
     /// layer keeps rendered list pages) until it changes. It must change once a write is
-    /// visible to reads, and never stand for data served stale. `None`: this adapter cannot
-    /// tell, and every read goes through it.
+    /// visible to reads, and never stand for data served stale. A caching adapter's answers
+    /// also age: what was derived from them is kept only while [`lease_fresh`](Self::lease_fresh)
+    /// holds as well. `None`: this adapter cannot tell, and every read goes through it.
     fn list_version(&self, _account: &SalesforceId) -> Option<u64> {
         None
+    }
+
+    /// Whether what was derived from a cached read (see [`cache::Sources`]) may still be used:
+    /// whether the cache would still serve the entry behind `lease` without asking Salesforce.
+    /// Only a caching adapter hands out leases.
+    fn lease_fresh(&self, _lease: &cache::Lease) -> bool {
+        false
     }
 
     /// Whether the data lives in a service every instance shares (a Salesforce org), rather

@@ -9,6 +9,7 @@ use crate::domain::paging::{
     self, DEFAULT_PAGE_SIZE, Keyset, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Sort, SortField,
 };
 use crate::error::FieldError;
+use crate::salesforce::cache::{Lease, Sources};
 use crate::salesforce::{SalesforceId, SalesforcePort};
 
 /// The raw parameters, as strings, so that a wrong type is a field error and not a rejection.
@@ -120,11 +121,21 @@ pub fn next_cursor<F: SortField>(
 /// copying and serialising 25 records. The key is the list, the account, the port's
 /// [`SalesforcePort::list_version`] and the query parameters, so a write to the account
 /// (a new case) makes every page of it render afresh, and a page is only ever served to the
-/// account it was rendered for. Adapters without a version (Salesforce, whose cache has its
-/// own freshness rules) render every time.
+/// account it was rendered for. A page rendered from a cache entry (Salesforce mode) also
+/// carries that entry's [`Lease`] and is served only while the cache would serve the entry
+/// itself ([`SalesforcePort::lease_fresh`]: its TTL, change polls); a page rendered from stale
+/// data or from several entries is not kept. Adapters without a version (the cache in Redis)
+/// render every time.
 pub struct PageMemo {
     salesforce: Arc<dyn SalesforcePort>,
-    pages: moka::sync::Cache<MemoKey, Bytes>,
+    pages: moka::sync::Cache<MemoKey, Kept>,
+}
+
+/// A rendered page and, when it was rendered from a cache entry, that entry's lease.
+#[derive(Clone)]
+struct Kept {
+    body: Bytes,
+    lease: Option<Lease>,
 }
 
 /// A list request as the memo tells pages apart: the parameters as parsed (unknown ones
@@ -179,8 +190,8 @@ impl PageMemo {
     pub fn new(salesforce: Arc<dyn SalesforcePort>) -> Self {
         let pages = moka::sync::Cache::builder()
             .max_capacity(MEMO_MAX_BYTES)
-            .weigher(|key: &MemoKey, body: &Bytes| {
-                u32::try_from(body.len() + key.query.len() + 64).unwrap_or(u32::MAX)
+            .weigher(|key: &MemoKey, kept: &Kept| {
+                u32::try_from(kept.body.len() + key.query.len() + 96).unwrap_or(u32::MAX)
             })
             .build();
         Self { salesforce, pages }
@@ -201,8 +212,13 @@ impl PageMemo {
             version: version.unwrap_or_default(),
             query,
         };
-        match version.and_then(|_| self.pages.get(&key)) {
-            Some(page) => Ok(page),
+        let kept = version.and_then(|_| self.pages.get(&key)).filter(|kept| {
+            kept.lease
+                .as_ref()
+                .is_none_or(|lease| self.salesforce.lease_fresh(lease))
+        });
+        match kept {
+            Some(kept) => Ok(kept.body),
             None => Err(Unkept {
                 key: Box::new(key),
                 versioned: version.is_some(),
@@ -210,13 +226,19 @@ impl PageMemo {
         }
     }
 
-    /// Keeps a page rendered after `get` missed, unless the account's data changed in the
-    /// meantime (the page may then show data of either version): only a page known to match
-    /// its version is kept.
-    pub fn keep(&self, unkept: Unkept, body: Bytes) {
+    /// Keeps a page rendered after `get` missed from what it was rendered from, unless the
+    /// account's data changed in the meantime (the page may then show data of either version)
+    /// or it came from stale or mixed cache entries: only a page known to match its version,
+    /// and its entry's freshness, is kept.
+    pub fn keep(&self, unkept: Unkept, body: Bytes, sources: Sources) {
         let Unkept { key, versioned } = unkept;
+        let lease = match sources {
+            Sources::Uncached => None,
+            Sources::Entry(lease) => Some(lease),
+            Sources::Mixed => return,
+        };
         if versioned && self.salesforce.list_version(&key.account) == Some(key.version) {
-            self.pages.insert(*key, body);
+            self.pages.insert(*key, Kept { body, lease });
         }
     }
 }
