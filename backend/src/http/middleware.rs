@@ -89,13 +89,14 @@ pub type SecurityHeaders = Arc<[(header::HeaderName, HeaderValue)]>;
 
 /// The session cookie among the request's cookies, parsed in place (building a cookie jar
 /// copied every cookie the browser sent, on every request). Of two cookies of that name the
-/// last counts, as in a jar.
+/// last counts, as in a jar. Not percent-decoded: the portal writes its tokens (base64url and
+/// dots) as they are, so a cookie that needs decoding is not one of them.
 fn session_cookie_of<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cookie<'h>> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(Cookie::split_parse_encoded)
+        .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
         .filter(|cookie| cookie.name() == name)
         .last()
