@@ -189,8 +189,8 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
                         .unwrap_or_default();
                     tracing::info_span!(
                         "request",
-                        method = %req.method(),
-                        path = %req.uri().path(),
+                        method = req.method().as_str(),
+                        path = req.uri().path(),
                         request_id,
                     )
                 })
