@@ -287,6 +287,8 @@ pub fn add_headers(
     security_headers: &[(header::HeaderName, HeaderValue)],
 ) -> Response {
     let headers = response.headers_mut();
+    // Room for them all at once, rather than growing the map as they come.
+    headers.reserve(security_headers.len() + 1);
     for (name, value) in security_headers {
         headers.insert(name.clone(), value.clone());
     }

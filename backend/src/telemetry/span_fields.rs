@@ -116,8 +116,14 @@ impl<W: fmt::Write> Visit for ObjectWriter<'_, W> {
     }
 }
 
-/// `value` as a JSON string, escaped by `serde_json`.
+/// `value` as a JSON string, escaped by `serde_json` when it has anything to escape (request
+/// ids, methods and paths seldom do: those are written as they are).
 fn write_json_str(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    if !value.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.write_char('"')?;
+        out.write_str(value)?;
+        return out.write_char('"');
+    }
     let mut adapter = FmtToIo { out };
     serde::Serializer::serialize_str(&mut serde_json::Serializer::new(&mut adapter), value)
         .map_err(|_| fmt::Error)
