@@ -2,7 +2,7 @@
 //!
 //! Logs: JSON lines by default (one object per event, with the request span's fields, so every
 //! line of a request carries its request id; the span fields are written by
-//! [`span_fields::JsonSpanFields`], cheaper than tracing-subscriber's own for the span every
+//! `span_fields::JsonSpanFields`, cheaper than tracing-subscriber's own for the span every
 //! request opens), or human-readable for local work. The server's
 //! lines are formatted on the thread that logs them and written to stderr by a worker thread
 //! (`tracing_appender::non_blocking`), so no request waits for a `write` to stderr; see

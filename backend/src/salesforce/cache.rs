@@ -324,7 +324,7 @@ impl CachedPort {
     }
 
     /// Asks Salesforce every `change_poll_secs` what was written since the last successful
-    /// poll (with [`POLL_OVERLAP`]), invalidates those accounts and marks the rest as checked.
+    /// poll (with `POLL_OVERLAP`), invalidates those accounts and marks the rest as checked.
     /// A failed poll vouches for nothing: entries then age out by their TTL. Returns when the
     /// adapter cannot tell what changed.
     pub async fn poll_changes(self: Arc<Self>) {
