@@ -1,7 +1,6 @@
 //! Cross-cutting HTTP concerns: sessions and CSRF, problem rendering, security headers and
 //! request ids.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -103,31 +102,22 @@ fn session_cookie_of<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cookie<'h
         .last()
 }
 
-/// What [`respond`] applies to every request.
-#[derive(Clone)]
-pub struct ResponseRules {
-    pub state: AppState,
-    pub security_headers: SecurityHeaders,
-    /// `http.request_timeout_secs`.
-    pub timeout: Duration,
-}
-
-/// The app's own step around every request once it has an id: counts and times it
-/// (`record_metrics`), bounds it in time (`within_timeout`), sets the security headers
-/// ([`add_headers`]) and writes error responses as problems (`problem_response`). One step
-/// rather than four: each `from_fn` step boxes a copy of the stack under it and its future on
-/// every request.
-pub async fn respond(State(rules): State<ResponseRules>, req: Request, next: Next) -> Response {
+/// The outermost step of every request once it has an id: counts and times it
+/// ([`record_metrics`]), sets the security headers ([`add_headers`]) and writes error
+/// responses as problems ([`problem_response`]). One step rather than three: each `from_fn`
+/// step boxes a copy of the stack under it and its future on every request.
+pub async fn respond(
+    State((state, security_headers)): State<(AppState, SecurityHeaders)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let request_id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let response = record_metrics(&rules.state, req, |req| {
-        within_timeout(rules.timeout, next.run(req))
-    })
-    .await;
-    let response = add_headers(response, &rules.security_headers);
+    let response = record_metrics(&state, req, next).await;
+    let response = add_headers(response, &security_headers);
     problem_response(response, request_id)
 }
 
@@ -231,16 +221,16 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
     headers
 }
 
-/// Answers 503 (a problem, through [`respond`]) when the request is not done within
+/// Answers 503 (a problem, through `problems`) when the request is not done within
 /// `http.request_timeout_secs`.
 ///
 /// The timer is started only if the request is not done at its first poll: most are (a cached
 /// page, a session check), and each tokio timer registered and dropped takes the runtime's
 /// timer lock and wakes the thread parked on the I/O driver, which under load cost more than
 /// the rest of such a request. The deadline still counts from the request's arrival.
-async fn within_timeout(limit: Duration, response: impl Future<Output = Response>) -> Response {
+pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     let deadline = tokio::time::Instant::now() + limit;
-    let mut response = std::pin::pin!(response);
+    let mut response = std::pin::pin!(next.run(req));
     if let std::task::Poll::Ready(response) = futures::poll!(response.as_mut()) {
         return response;
     }
@@ -251,7 +241,7 @@ async fn within_timeout(limit: Duration, response: impl Future<Output = Response
 }
 
 /// Where the matched route template (`/customer/{customer_id}/cases`) is left for
-/// `record_metrics`, which runs outside the router and so before any route has matched.
+/// [`record_metrics`], which runs outside the router and so before any route has matched.
 /// Shared, so that it is known even when the route's answer never comes back through the
 /// route: a timeout drops the handler, a panic is answered by the catcher outside it.
 #[derive(Clone, Default)]
@@ -270,20 +260,16 @@ pub fn remember_route(req: Request) -> Request {
 }
 
 /// Counts requests by route template, method and status, and times them. Requests answered
-/// before routing (a body over the limit by its Content-Length, an unknown path) count as
-/// `unmatched`; CORS preflights are answered before this step and not counted.
-async fn record_metrics<F: Future<Output = Response>>(
-    state: &AppState,
-    mut req: Request,
-    handle: impl FnOnce(Request) -> F,
-) -> Response {
+/// before routing (a body over the limit by its Content-Length, a CORS preflight, an unknown
+/// path) count as `unmatched`.
+async fn record_metrics(state: &AppState, mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let slot = RouteSlot::default();
     req.extensions_mut().insert(slot.clone());
     let metrics = &state.metrics;
     let in_flight = InFlight::enter(&metrics.http_in_flight);
     let started = std::time::Instant::now();
-    let response = handle(req).await;
+    let response = next.run(req).await;
     drop(in_flight);
     metrics.http_request(
         slot.0.get().map(MatchedPath::as_str),

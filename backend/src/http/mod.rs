@@ -127,12 +127,10 @@ fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The application's middleware around `routes`, outermost first: request ids, tracing, CORS
-/// (answering preflights itself, adding its headers to every other response: problems from a
-/// timeout, a body over the limit or a panic included), `respond` (metrics, timeout, security
-/// headers, problem rendering), body limit, and innermost the panic catcher, so that a
-/// panicking handler still gets a problem response with the request id, the security headers,
-/// CORS headers, and an in-flight gauge that goes back down.
+/// The application's middleware around `routes`, outermost first: request ids, tracing,
+/// `respond` (metrics, security headers, problem rendering), CORS, timeout, body limit, and innermost the
+/// panic catcher, so that a panicking handler still gets a problem response with the request
+/// id, the security headers, CORS headers, and an in-flight gauge that goes back down.
 ///
 /// The layers wrap the router once, as one statically typed service, rather than through
 /// `Router::layer`: that applies each layer to every route separately and boxes the route
@@ -198,14 +196,14 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
                 })
                 .on_response(middleware::AccessLine(config.log.access)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), security_headers),
+            middleware::respond,
+        ))
         .layer(option_layer(cors))
         .layer(axum::middleware::from_fn_with_state(
-            middleware::ResponseRules {
-                state: state.clone(),
-                security_headers,
-                timeout: Duration::from_secs(config.http.request_timeout_secs),
-            },
-            middleware::respond,
+            Duration::from_secs(config.http.request_timeout_secs),
+            middleware::request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
