@@ -54,6 +54,63 @@ async fn sign_in_sets_a_hardened_cookie_and_returns_the_session() {
     assert!(session["expires_at"].as_str().unwrap().ends_with('Z'));
 }
 
+/// The answer to a sign-in with the demo password, from a fresh client.
+async fn sign_in_response(app: &TestApp, email: &str) -> reqwest::Response {
+    app.anonymous()
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The session cookie is found among whatever other cookies the browser sends (other apps on
+/// the same host set theirs); of two of that name the last counts; a token written
+/// percent-encoded is not the portal's and is refused.
+#[tokio::test]
+async fn the_session_cookie_is_found_among_other_cookies() {
+    let app = TestApp::spawn().await;
+    let response = sign_in_response(&app, "alice@acme.example").await;
+    assert_eq!(response.status(), 200);
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    let token = set_cookie
+        .strip_prefix("portal_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    let session_status = |cookie: String| {
+        let app = &app;
+        async move {
+            reqwest::Client::new()
+                .get(app.url("/auth/session"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        session_status(format!("theme=dark; portal_session={token}; lang=en")).await,
+        200
+    );
+    assert_eq!(
+        session_status(format!("portal_session=stale; portal_session={token}")).await,
+        200
+    );
+    assert_eq!(
+        session_status(format!("portal_session={token}; portal_session=stale")).await,
+        401
+    );
+    let encoded = token.replace('.', "%2E");
+    assert_ne!(encoded, token);
+    assert_eq!(
+        session_status(format!("portal_session={encoded}")).await,
+        401
+    );
+    assert_eq!(session_status("theme=dark".to_owned()).await, 401);
+}
+
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = TestApp::spawn().await;
@@ -303,13 +360,7 @@ async fn sign_in_attempts_are_limited_per_address() {
 async fn https_deployments_get_secure_host_only_cookies_and_hsts() {
     let app =
         TestApp::spawn_with(|c| c.public_url = Some("https://portal.example.com".into())).await;
-    let response = app
-        .anonymous()
-        .post(app.url("/auth/login"))
-        .json(&json!({"email": "alice@acme.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in_response(&app, "alice@acme.example").await;
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("__Host-portal_session="), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");

@@ -103,8 +103,8 @@ fn session_cookie_of<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cookie<'h
 }
 
 /// The outermost step of every request once it has an id: counts and times it
-/// ([`record_metrics`]), sets the security headers ([`add_headers`]) and writes error
-/// responses as problems ([`problem_response`]). One step rather than three: each `from_fn`
+/// (`record_metrics`), sets the security headers ([`add_headers`]) and writes error
+/// responses as problems (`problem_response`). One step rather than three: each `from_fn`
 /// step boxes a copy of the stack under it and its future on every request.
 pub async fn respond(
     State((state, security_headers)): State<(AppState, SecurityHeaders)>,
@@ -241,7 +241,7 @@ pub async fn request_timeout(State(limit): State<Duration>, req: Request, next: 
 }
 
 /// Where the matched route template (`/customer/{customer_id}/cases`) is left for
-/// [`record_metrics`], which runs outside the router and so before any route has matched.
+/// `record_metrics`, which runs outside the router and so before any route has matched.
 /// Shared, so that it is known even when the route's answer never comes back through the
 /// route: a timeout drops the handler, a panic is answered by the catcher outside it.
 #[derive(Clone, Default)]

@@ -122,10 +122,10 @@ pub fn next_cursor<F: SortField>(
 /// [`SalesforcePort::list_version`] and the query parameters, so a write to the account
 /// (a new case) makes every page of it render afresh, and a page is only ever served to the
 /// account it was rendered for. A page rendered from a cache entry (Salesforce mode) also
-/// carries that entry's [`Lease`] and is served only while the cache would serve the entry
-/// itself ([`SalesforcePort::lease_fresh`]: its TTL, change polls); a page rendered from stale
-/// data or from several entries is not kept. Adapters without a version (the cache in Redis)
-/// render every time.
+/// carries that entry's [`Lease`] and is served only while an entry fetched at that time would
+/// count as fresh ([`SalesforcePort::lease_fresh`]: its TTL, change polls vouching for it); a
+/// page rendered from stale data, from several entries or (in Salesforce mode) from no entry
+/// is not kept. Adapters without a version (the cache in Redis) render every time.
 pub struct PageMemo {
     salesforce: Arc<dyn SalesforcePort>,
     pages: moka::sync::Cache<MemoKey, Kept>,
@@ -233,6 +233,10 @@ impl PageMemo {
     pub fn keep(&self, unkept: Unkept, body: Bytes, sources: Sources) {
         let Unkept { key, versioned } = unkept;
         let lease = match sources {
+            // Fail closed: an adapter that calls Salesforce answers through its cache, which
+            // hands out a lease for every read; a page without one came from a read this memo
+            // cannot follow, and would otherwise be kept until the next write or poll.
+            Sources::Uncached if self.salesforce.is_remote() => return,
             Sources::Uncached => None,
             Sources::Entry(lease) => Some(lease),
             Sources::Mixed => return,

@@ -38,9 +38,10 @@ impl<'w> FormatFields<'w> for JsonSpanFields {
         if current.fields.is_empty() {
             return self.format_fields(current.as_writer(), fields);
         }
-        if current.fields.pop() != Some('}') {
+        if !current.fields.ends_with('}') {
             return Err(fmt::Error);
         }
+        current.fields.pop();
         let has_entries = current.fields.len() > 1;
         let mut object = ObjectWriter::new(&mut current.fields, has_entries);
         fields.record(&mut object);
@@ -198,6 +199,7 @@ mod tests {
                 delta = -2i64,
                 ok = true,
                 ratio = 0.5f64,
+                undefined = f64::NAN,
                 shown = ?Some("x"),
             );
             let _entered = span.enter();
@@ -213,6 +215,7 @@ mod tests {
         assert_eq!(span["delta"], -2);
         assert_eq!(span["ok"], true);
         assert_eq!(span["ratio"], 0.5);
+        assert_eq!(span["undefined"], "NaN");
         assert_eq!(span["shown"], "Some(\"x\")");
         assert_eq!(lines[0]["message"], "inside");
     }
