@@ -17,6 +17,7 @@ async fn a_request_slower_than_the_request_timeout_gets_503_at_the_timeout() {
         // Salesforce calls may take far longer: the request timeout is what cuts them off.
         c.resilience.call_timeout_ms = 20_000;
         c.resilience.retry_budget_ms = 20_000;
+        c.http.cors_allowed_origins = vec!["https://app.example.com".into()];
     })
     .await;
     let gina = app.login("gina@globex.example").await;
@@ -27,11 +28,20 @@ async fn a_request_slower_than_the_request_timeout_gets_503_at_the_timeout() {
         .update(|f| f.latency_ms = 5_000);
 
     let started = Instant::now();
-    // A query nothing has cached: it has to wait for Salesforce.
+    // A query nothing has cached: it has to wait for Salesforce. Asked cross-origin, by a web
+    // app on an allowed origin, which must be able to read the timeout's problem.
     let response = gina
-        .get(&format!("/customer/{GLOBEX}/cases?q=timeout-test"))
-        .await;
+        .client
+        .get(gina.url(&format!("/customer/{GLOBEX}/cases?q=timeout-test")))
+        .header("origin", "https://app.example.com")
+        .send()
+        .await
+        .unwrap();
     let took = started.elapsed();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
     let body = problem(response, 503).await;
     assert_eq!(body["type"], "/problems/unavailable");
     // The timeout's own problem, not Salesforce reported unavailable by the adapter.
