@@ -132,21 +132,9 @@ async fn warm(user: &User) {
         .await;
 }
 
-/// The `/metrics` text.
-async fn metrics_text(app: &TestApp) -> String {
-    app.anonymous()
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 /// The value of one sample in `/metrics` (the line starting with `series`, labels included).
 async fn metric(app: &TestApp, series: &str) -> Option<f64> {
-    metrics_text(app)
+    app.metrics_text()
         .await
         .lines()
         .find(|l| l.starts_with(series))
@@ -240,7 +228,7 @@ async fn salesforce_calls_cache_and_api_usage_show_in_metrics() {
     let sorted = format!("/customer/{GLOBEX}/cases?sort=subject");
     gina.get_json(&sorted).await;
     gina.get_json(&sorted).await;
-    let text = metrics_text(&app).await;
+    let text = app.metrics_text().await;
     let calls = "portal_salesforce_calls_total";
     assert!(
         metric_sum(
@@ -275,7 +263,7 @@ async fn salesforce_calls_cache_and_api_usage_show_in_metrics() {
         .faults
         .update(|f| f.error_rate = 1.0);
     stale_read(&gina, &documents).await;
-    let text = metrics_text(&app).await;
+    let text = app.metrics_text().await;
     assert!(metric_sum(&text, calls, &["outcome=\"unavailable\""]) > before);
     assert!(
         metric_sum(
@@ -764,15 +752,7 @@ async fn the_api_budget_guard_serves_reads_from_cache_only() {
         .unwrap()
         .requests
         .count("GET", "/services/data/v62.0/query");
-    let text = app
-        .anonymous()
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     assert!(text.contains(r#"outcome="budget_guard""#), "{text}");
     assert!(
         calls <= 2,

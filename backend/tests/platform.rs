@@ -444,14 +444,7 @@ async fn invented_methods_are_counted_as_other() {
             .unwrap();
         assert_eq!(response.status(), 405);
     }
-    let text = client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let other: Vec<&str> = text
         .lines()
         .filter(|l| {

@@ -122,7 +122,6 @@ fn routes(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
-        .route_layer(MapRequestLayer::new(middleware::remember_route))
         .fallback(web::fallback)
         .with_state(state)
 }
@@ -140,6 +139,8 @@ fn routes(state: AppState) -> Router {
 /// The route template for metrics is therefore learnt after routing
 /// ([`middleware::remember_route`] fills the slot that `respond` put in the request).
 pub fn with_middleware(routes: Router, state: AppState) -> Router {
+    // Every route fills the slot `respond` leaves in the request (routes added later would not).
+    let routes = routes.route_layer(MapRequestLayer::new(middleware::remember_route));
     let config = &state.config;
     let cors = (!config.http.cors_allowed_origins.is_empty()).then(|| {
         let origins: Arc<[HeaderValue]> = config
@@ -276,19 +277,15 @@ mod tests {
 
         let data = tempfile::tempdir().unwrap();
         let state = state(data.path()).await;
-        let routes = Router::new()
-            .route(
-                "/boom",
-                get(|| async {
-                    if true {
-                        panic!("internal detail 7f3a");
-                    }
-                    "unreachable"
-                }),
-            )
-            .route_layer(tower::util::MapRequestLayer::new(
-                super::middleware::remember_route,
-            ));
+        let routes = Router::new().route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("internal detail 7f3a");
+                }
+                "unreachable"
+            }),
+        );
         let app = with_middleware(routes, state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -178,7 +178,7 @@ struct Entry {
 
 /// How a read may be answered from the cache.
 #[derive(Clone, Copy)]
-pub struct Ttl {
+struct Ttl {
     fresh: Duration,
     /// An account's data (cases, documents): change polls can keep it fresh past `fresh`.
     revalidated: bool,
@@ -482,20 +482,21 @@ impl CachedPort {
         wrap: fn(T) -> Value,
         unwrap: fn(&Value) -> Option<T>,
     ) -> PortResult<T> {
-        let unwrap_entry = |entry: &Entry| {
+        // An entry answers the read: counted as a hit or a miss, and noted as the read's source.
+        let answer = |entry: &Entry, result: &'static str| {
+            self.metrics.cache_lookup(resource, result);
+            Sources::note(Lease {
+                resource,
+                fetched_ms: entry.fetched_ms,
+                ttl,
+            });
             unwrap(&entry.value).ok_or_else(|| {
                 PortError::Internal(anyhow!("cache entry {resource} has another type"))
             })
         };
         if let Some(entry) = self.fresh.get(&key).await {
             if self.is_fresh(entry.fetched_ms, ttl) {
-                self.metrics.cache_lookup(resource, "hit");
-                Sources::note(Lease {
-                    resource,
-                    fetched_ms: entry.fetched_ms,
-                    ttl,
-                });
-                return unwrap_entry(&entry);
+                return answer(&entry, "hit");
             }
             // Kept for a poll that did not vouch for it (failed, or too long ago): reload.
             self.fresh.invalidate(&key).await;
@@ -516,14 +517,8 @@ impl CachedPort {
             .await;
         match loaded {
             Ok(entry) => {
-                self.metrics.cache_lookup(resource, "miss");
-                Sources::note(Lease {
-                    resource,
-                    fetched_ms: entry.fetched_ms,
-                    ttl,
-                });
                 self.last_good.insert(key, Arc::clone(&entry)).await;
-                unwrap_entry(&entry)
+                answer(&entry, "miss")
             }
             Err(err) => {
                 let last = self.last_good.get(&key).await;

@@ -166,15 +166,14 @@ impl PageQuery {
 struct MemoKey {
     list: &'static str,
     account: SalesforceId,
-    version: u64,
+    /// `None`: the adapter cannot tell, and the page is not kept.
+    version: Option<u64>,
     query: PageQuery,
 }
 
-/// A page the memo did not have: what to render it from, and whether it may be kept.
+/// A page the memo did not have: what to render it from, and under which key to keep it.
 pub struct Unkept {
     key: Box<MemoKey>,
-    /// The adapter told the account's version: the page may be kept under it.
-    versioned: bool,
 }
 
 impl Unkept {
@@ -205,24 +204,23 @@ impl PageMemo {
         account: &SalesforceId,
         query: PageQuery,
     ) -> Result<Bytes, Unkept> {
-        let version = self.salesforce.list_version(account);
         let key = MemoKey {
             list,
             account: account.clone(),
-            version: version.unwrap_or_default(),
+            version: self.salesforce.list_version(account),
             query,
         };
-        let kept = version.and_then(|_| self.pages.get(&key)).filter(|kept| {
-            kept.lease
-                .as_ref()
-                .is_none_or(|lease| self.salesforce.lease_fresh(lease))
-        });
+        let kept = key
+            .version
+            .and_then(|_| self.pages.get(&key))
+            .filter(|kept| {
+                kept.lease
+                    .as_ref()
+                    .is_none_or(|lease| self.salesforce.lease_fresh(lease))
+            });
         match kept {
             Some(kept) => Ok(kept.body),
-            None => Err(Unkept {
-                key: Box::new(key),
-                versioned: version.is_some(),
-            }),
+            None => Err(Unkept { key: Box::new(key) }),
         }
     }
 
@@ -231,7 +229,7 @@ impl PageMemo {
     /// or it came from stale or mixed cache entries: only a page known to match its version,
     /// and its entry's freshness, is kept.
     pub fn keep(&self, unkept: Unkept, body: Bytes, sources: Sources) {
-        let Unkept { key, versioned } = unkept;
+        let key = unkept.key;
         let lease = match sources {
             // Fail closed: an adapter that calls Salesforce answers through its cache, which
             // hands out a lease for every read; a page without one came from a read this memo
@@ -241,7 +239,7 @@ impl PageMemo {
             Sources::Entry(lease) => Some(lease),
             Sources::Mixed => return,
         };
-        if versioned && self.salesforce.list_version(&key.account) == Some(key.version) {
+        if key.version.is_some() && self.salesforce.list_version(&key.account) == key.version {
             self.pages.insert(*key, Kept { body, lease });
         }
     }

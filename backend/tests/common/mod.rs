@@ -261,6 +261,18 @@ impl TestApp {
             .expect("client")
     }
 
+    /// The `/metrics` text, asked for without a session.
+    pub async fn metrics_text(&self) -> String {
+        self.anonymous()
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn login(&self, email: &str) -> User {
         let client = self.anonymous();
         let response = client
