@@ -1,7 +1,7 @@
 //! API errors as RFC 9457 problem details.
 //!
 //! Handlers and services return [`ApiError`]. Its response carries a [`Problem`] in the response
-//! extensions; `http::middleware::respond` writes the final body with the request id,
+//! extensions; `http::middleware::RespondLayer` writes the final body with the request id,
 //! and also turns errors raised outside our handlers (unknown route, body too large, timeout)
 //! into the same shape. Internal errors are logged here, inside the request span, with their
 //! whole chain, and the client sees only a generic message.

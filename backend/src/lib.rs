@@ -52,7 +52,7 @@ pub async fn run(config: Config, listener: TcpListener) -> anyhow::Result<()> {
     tracing::info!(%addr, "portal listening");
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(app),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

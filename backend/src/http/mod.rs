@@ -15,11 +15,16 @@ pub mod web;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::convert::Infallible;
+
 use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::response::Response;
 use axum::routing::{get, post};
-use tower::ServiceBuilder;
 use tower::util::MapRequestLayer;
+use tower::{Service, ServiceBuilder, ServiceExt};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -82,13 +87,39 @@ impl Modify for SessionCookie {
     }
 }
 
-/// The complete application: routes, middleware and the web app.
-pub fn router(state: AppState) -> Router {
-    with_middleware(routes(state.clone()), state)
+/// The application as one HTTP service, what [`router`] and [`with_middleware`] return.
+pub trait App:
+    Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
 }
 
-/// Every route of the application, with the per-route layers (sessions, freshness).
-fn routes(state: AppState) -> Router {
+impl<S> App for S where
+    S: Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// The complete application: routes, middleware and the web app.
+pub fn router(state: AppState) -> impl App {
+    with_middleware(routes(state.clone()), state.clone())
+}
+
+/// The application's routes, in two groups: the API routes, which go through the session
+/// step ([`middleware::ApiLayer`]), and the rest (sign-in methods, probes, API docs, web app).
+pub struct Routes {
+    pub api: Router,
+    pub public: Router,
+}
+
+/// Every route of the application.
+fn routes(state: AppState) -> Routes {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/session", get(auth::session))
@@ -104,18 +135,9 @@ fn routes(state: AppState) -> Router {
             get(documents::download),
         )
         .route("/downloads/{document_id}", get(documents::serve))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::sessions,
-        ));
-    // Only an adapter that calls Salesforce can serve stale data or pass the request id on;
-    // the mock store does neither, so its requests skip that layer.
-    let api = if state.salesforce.is_remote() {
-        api.route_layer(axum::middleware::from_fn(middleware::freshness))
-    } else {
-        api
-    };
-    api.route("/auth/methods", get(oidc::methods))
+        .with_state(state.clone());
+    let public = Router::new()
+        .route("/auth/methods", get(oidc::methods))
         .route("/auth/oidc/login", get(oidc::login))
         .route("/auth/oidc/callback", get(oidc::callback))
         .route("/healthz", get(health::healthz))
@@ -123,24 +145,43 @@ fn routes(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
         .fallback(web::fallback)
-        .with_state(state)
+        .with_state(state);
+    Routes { api, public }
 }
 
 /// The application's middleware around `routes`, outermost first: request ids, tracing,
-/// `respond` (metrics, security headers, problem rendering), CORS, timeout, body limit, and innermost the
-/// panic catcher, so that a panicking handler still gets a problem response with the request
-/// id, the security headers, CORS headers, and an in-flight gauge that goes back down.
+/// `respond` (metrics, security headers, problem rendering), CORS, timeout, body limit, and
+/// innermost the panic catcher, so that a panicking handler still gets a problem response
+/// with the request id, the security headers, CORS headers, and an in-flight gauge that goes
+/// back down. Then the per-route steps: the route slot on every route, `ApiLayer` (sessions)
+/// on the API routes.
 ///
 /// The layers wrap the router once, as one statically typed service, rather than through
 /// `Router::layer`: that applies each layer to every route separately and boxes the route
 /// again at each layer, so every request cloned a chain of a dozen boxed services. Cloning
-/// this stack (once per request, and under each `from_fn` step) copies a few `Arc`s and plain
-/// values, nothing that allocates but the outer box.
-/// The route template for metrics is therefore learnt after routing
-/// ([`middleware::remember_route`] fills the slot that `respond` put in the request).
-pub fn with_middleware(routes: Router, state: AppState) -> Router {
-    // Every route fills the slot `respond` leaves in the request (routes added later would not).
-    let routes = routes.route_layer(MapRequestLayer::new(middleware::remember_route));
+/// this stack (once per request) copies a few `Arc`s and plain values. The route template for
+/// metrics is therefore learnt after routing ([`middleware::remember_route`] fills the slot
+/// that `respond` put in the request).
+pub fn with_middleware(routes: Routes, state: AppState) -> impl App {
+    // Every route fills the slot `respond` leaves in the request; the API routes also get the
+    // session step. One `route_layer` for each group: each boxes every route once more, and a
+    // request clones the whole chain of boxes under the route it takes.
+    // (`route_layer` refuses a router without routes.)
+    let Routes {
+        mut api,
+        mut public,
+    } = routes;
+    if api.has_routes() {
+        api = api.route_layer(
+            ServiceBuilder::new()
+                .map_request(middleware::remember_route)
+                .layer(middleware::ApiLayer::new(state.clone())),
+        );
+    }
+    if public.has_routes() {
+        public = public.route_layer(MapRequestLayer::new(middleware::remember_route));
+    }
+    let routes = public.merge(api);
     let config = &state.config;
     let cors = (!config.http.cors_allowed_origins.is_empty()).then(|| {
         let origins: Arc<[HeaderValue]> = config
@@ -197,19 +238,20 @@ pub fn with_middleware(routes: Router, state: AppState) -> Router {
                 })
                 .on_response(middleware::AccessLine(config.log.access)),
         )
-        .layer(axum::middleware::from_fn_with_state(
-            (state.clone(), security_headers),
-            middleware::respond,
+        .layer(middleware::RespondLayer::new(
+            state.clone(),
+            security_headers,
         ))
         .layer(option_layer(cors))
-        .layer(axum::middleware::from_fn_with_state(
-            Duration::from_secs(config.http.request_timeout_secs),
-            middleware::request_timeout,
-        ))
+        .layer(middleware::TimeoutLayer::new(Duration::from_secs(
+            config.http.request_timeout_secs,
+        )))
         .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .service(routes);
-    Router::new().fallback_service(stack)
+    // Served as it is: wrapped in a `Router` (as a fallback service) it would be boxed, and
+    // cloned and its future boxed on every request.
+    stack.map_response(|response: axum::http::Response<_>| response.map(Body::new))
 }
 
 fn option_layer<L>(layer: Option<L>) -> tower::util::Either<L, tower::layer::util::Identity> {
@@ -224,8 +266,8 @@ mod tests {
     use std::io::Write;
     use std::sync::{Arc, Mutex};
 
-    use axum::Router;
     use axum::routing::get;
+    use axum::{Router, ServiceExt};
     use serde_json::Value;
 
     use super::{AppState, with_middleware};
@@ -277,7 +319,7 @@ mod tests {
 
         let data = tempfile::tempdir().unwrap();
         let state = state(data.path()).await;
-        let routes = Router::new().route(
+        let public = Router::new().route(
             "/boom",
             get(|| async {
                 if true {
@@ -286,10 +328,14 @@ mod tests {
                 "unreachable"
             }),
         );
+        let routes = super::Routes {
+            api: Router::new(),
+            public,
+        };
         let app = with_middleware(routes, state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
 
         let response = reqwest::Client::new()
             .get(format!("http://{addr}/boom"))
