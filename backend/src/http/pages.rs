@@ -31,7 +31,10 @@ where
         Ok(body) => return Ok(json(body)),
         Err(unkept) => unkept,
     };
-    let (page, sources) = Sources::track(load(unkept.query().clone())).await;
+    // Boxed: reading and rendering a page is a large future, which inline would make the
+    // handler's future as large, to be copied (into boxes, through the layers) by every
+    // request, the many answered from the memo included.
+    let (page, sources) = Box::pin(Sources::track(load(unkept.query().clone()))).await;
     let body = Bytes::from(
         serde_json::to_vec(&page?).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
     );
