@@ -16,6 +16,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde::{Deserialize, Serialize};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -105,7 +106,7 @@ fn init_subscriber(
         }
         None => None,
     };
-    let filter = EnvFilter::try_new(&log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (targets, env_filter) = filter(&log.filter);
     let (fmt, logs) = if off_thread {
         // lossy(false): when the queue is full (the disk or the pipe reading stderr is slower
         // than the requests' logging), the logging thread waits for room instead of the line
@@ -126,11 +127,30 @@ fn init_subscriber(
         .as_ref()
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("customer-portal")));
     let _ = tracing_subscriber::registry()
-        .with(filter)
+        .with(targets)
+        .with(env_filter)
         .with(fmt)
         .with(otel)
         .try_init();
     Ok(Telemetry { provider, logs })
+}
+
+/// The log filter: a [`Targets`] when the directives name only targets and levels (`info`,
+/// `portal=debug,tower_http=info`: the usual kind), else an [`EnvFilter`], which also knows
+/// span and field directives (`[request{path=/healthz}]=off`); an invalid filter is `info`.
+///
+/// A `Targets` decides once per call site. An `EnvFilter` keeps a table of the live spans
+/// and takes a lock on it when any span is created, entered, left or closed, which every
+/// request does several times, on both worker threads.
+fn filter(directives: &str) -> (Option<Targets>, Option<EnvFilter>) {
+    // `Targets` would take `[request]` for a target's name rather than refuse it.
+    if !directives.contains(['[', '{'])
+        && let Ok(targets) = directives.parse::<Targets>()
+    {
+        return (Some(targets), None);
+    }
+    let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
+    (None, Some(filter))
 }
 
 /// The log line format over a writer.
@@ -149,5 +169,78 @@ where
             .fmt_fields(span_fields::JsonSpanFields)
             .boxed(),
         LogFormat::Pretty => fmt.boxed(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing::Subscriber;
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    use super::filter;
+
+    /// Notes the target and level of each event that reaches it.
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl<S: Subscriber> tracing_subscriber::Layer<S> for Recorder {
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            let meta = event.metadata();
+            let seen = format!("{} {}", meta.target(), meta.level());
+            self.0.lock().unwrap().push(seen);
+        }
+    }
+
+    /// The events that get through `directives`, of four sent: two from the portal at
+    /// debug and info (the second inside a `request` span), two from tower_http.
+    fn passed(directives: &str) -> Vec<String> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (targets, env_filter) = filter(directives);
+        let subscriber = tracing_subscriber::registry()
+            .with(targets)
+            .with(env_filter)
+            .with(Recorder(seen.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "portal::cases", "debug");
+            tracing::info!(target: "tower_http::trace", "info");
+            tracing::debug!(target: "tower_http::trace", "debug");
+            tracing::info_span!(target: "portal", "request", path = "/healthz")
+                .in_scope(|| tracing::info!(target: "portal::health", "info"));
+        });
+        seen.lock().unwrap().clone()
+    }
+
+    /// One test, not three: call-site interest and the maximum level are global to the
+    /// process, and filtering dispatchers set up at once by parallel tests disturb each other.
+    #[test]
+    fn each_filter_lets_through_what_its_directives_say() {
+        // Targets and levels: a `Targets`.
+        assert!(matches!(filter("info"), (Some(_), None)));
+        assert_eq!(
+            passed("info"),
+            ["tower_http::trace INFO", "portal::health INFO"]
+        );
+        assert!(matches!(filter("info,portal=debug"), (Some(_), None)));
+        assert_eq!(
+            passed("info,portal=debug"),
+            [
+                "portal::cases DEBUG",
+                "tower_http::trace INFO",
+                "portal::health INFO"
+            ]
+        );
+        assert_eq!(passed("warn,tower_http=debug").len(), 2);
+
+        // A span directive: an `EnvFilter`.
+        assert!(matches!(filter("warn,[request]=info"), (None, Some(_))));
+        assert_eq!(passed("warn,[request]=info"), ["portal::health INFO"]);
+
+        // Not a filter: `info`.
+        assert!(matches!(filter("portal=loud"), (None, Some(_))));
+        assert_eq!(
+            passed("portal=loud"),
+            ["tower_http::trace INFO", "portal::health INFO"]
+        );
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -91,8 +91,11 @@ pub struct AuthService {
     validation: Validation,
     /// Tokens already verified, with their sessions: decoding a token (base64, JSON twice,
     /// HMAC) costs more than the rest of a cached read. Bounded in count and age; expiry is
-    /// checked again on every use, and revocation is always asked of `revoked`.
-    verified: moka::sync::Cache<Box<str>, Arc<Session>>,
+    /// checked again on every use, and revocation is always asked of `revoked`. Hashed with
+    /// foldhash (randomly seeded, as hashbrown's default) rather than SipHash: the key is the
+    /// whole token, some 300 bytes, hashed on every request. Only tokens that verified are
+    /// ever inserted, so no one can fill it with keys of their choosing.
+    verified: moka::sync::Cache<Box<str>, Arc<Session>, foldhash::fast::RandomState>,
     csrf_key: [u8; 32],
     ttl: chrono::Duration,
     max_age: chrono::Duration,
@@ -115,14 +118,15 @@ pub trait RevocationStore: Send + Sync {
 /// [`RevocationStore`] in this process: correct for a single instance.
 #[derive(Default)]
 pub struct InMemoryRevocations {
-    /// Session id -> the Unix time its tokens expire anyway.
-    revoked: Mutex<HashMap<String, i64>>,
+    /// Session id -> the Unix time its tokens expire anyway. Read by every signed-in request
+    /// (readers do not wait for each other), written by sign-outs.
+    revoked: RwLock<HashMap<String, i64>>,
 }
 
 #[async_trait]
 impl RevocationStore for InMemoryRevocations {
     async fn revoke(&self, session_id: &str, until: DateTime<Utc>) -> StoreResult<()> {
-        let mut revoked = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
+        let mut revoked = self.revoked.write().unwrap_or_else(|p| p.into_inner());
         let now = Utc::now().timestamp();
         revoked.retain(|_, until| *until > now);
         revoked.insert(session_id.to_owned(), until.timestamp());
@@ -130,7 +134,7 @@ impl RevocationStore for InMemoryRevocations {
     }
 
     async fn is_revoked(&self, session_id: &str) -> StoreResult<bool> {
-        let revoked = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
+        let revoked = self.revoked.read().unwrap_or_else(|p| p.into_inner());
         Ok(revoked.contains_key(session_id))
     }
 }
@@ -214,7 +218,7 @@ impl AuthService {
             verified: moka::sync::Cache::builder()
                 .max_capacity(VERIFIED_TOKENS)
                 .time_to_live(Duration::from_secs(60))
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
             csrf_key: keys.csrf,
             ttl,
             max_age,
