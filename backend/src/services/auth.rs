@@ -43,7 +43,7 @@ pub struct LocalAccount {
 /// Clock skew allowed on a session token's expiry.
 const TOKEN_LEEWAY_SECS: u64 = 5;
 /// Verified session tokens remembered (about 1 KB each).
-const VERIFIED_TOKENS: u64 = 10_000;
+const VERIFIED_TOKENS: usize = 10_000;
 
 /// Whether a session from an authentic token may be used at `now`: before its token expires
 /// (give or take the leeway) and within the maximum age since sign-in.
@@ -90,12 +90,13 @@ pub struct AuthService {
     decoding: DecodingKey,
     validation: Validation,
     /// Tokens already verified, with their sessions: decoding a token (base64, JSON twice,
-    /// HMAC) costs more than the rest of a cached read. Bounded in count and age; expiry is
-    /// checked again on every use, and revocation is always asked of `revoked`. Hashed with
-    /// foldhash (randomly seeded, as hashbrown's default) rather than SipHash: the key is the
-    /// whole token, some 300 bytes, hashed on every request. Only tokens that verified are
-    /// ever inserted, so no one can fill it with keys of their choosing.
-    verified: moka::sync::Cache<Box<str>, Arc<Session>, foldhash::fast::RandomState>,
+    /// HMAC) costs more than the rest of a cached read. Bounded in count; expiry is
+    /// checked again on every use, and revocation is always asked of `revoked`. Only tokens
+    /// that verified are ever inserted, so no one can fill it with keys of their choosing.
+    /// quick_cache rather than moka (decision 012): every signed-in request looks a token up,
+    /// and moka's bookkeeping on each read (an access log for its eviction policy, drained
+    /// by the reading thread, an epoch guard) cost more than the rest of the lookup.
+    verified: quick_cache::sync::Cache<Box<str>, Arc<Session>>,
     csrf_key: [u8; 32],
     ttl: chrono::Duration,
     max_age: chrono::Duration,
@@ -215,10 +216,7 @@ impl AuthService {
             encoding: EncodingKey::from_secret(&keys.session),
             decoding: DecodingKey::from_secret(&keys.session),
             validation,
-            verified: moka::sync::Cache::builder()
-                .max_capacity(VERIFIED_TOKENS)
-                .time_to_live(Duration::from_secs(60))
-                .build_with_hasher(foldhash::fast::RandomState::default()),
+            verified: quick_cache::sync::Cache::new(VERIFIED_TOKENS),
             csrf_key: keys.csrf,
             ttl,
             max_age,

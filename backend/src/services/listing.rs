@@ -128,7 +128,19 @@ pub fn next_cursor<F: SortField>(
 /// is not kept. Adapters without a version (the cache in Redis) render every time.
 pub struct PageMemo {
     salesforce: Arc<dyn SalesforcePort>,
-    pages: moka::sync::Cache<MemoKey, Kept>,
+    /// quick_cache rather than moka, as the session cache (decision 012): looked up by every
+    /// list request, and moka's bookkeeping on each read cost more than the rest of the lookup.
+    pages: quick_cache::sync::Cache<MemoKey, Kept, KeptSize>,
+}
+
+/// A kept page's share of [`MEMO_MAX_BYTES`]: its body, its query and the rest of its key.
+#[derive(Clone)]
+struct KeptSize;
+
+impl quick_cache::Weighter<MemoKey, Kept> for KeptSize {
+    fn weight(&self, key: &MemoKey, kept: &Kept) -> u64 {
+        (kept.body.len() + key.query.len() + 96) as u64
+    }
 }
 
 /// A rendered page and, when it was rendered from a cache entry, that entry's lease.
@@ -187,12 +199,11 @@ const MEMO_MAX_BYTES: u64 = 32 * 1024 * 1024;
 
 impl PageMemo {
     pub fn new(salesforce: Arc<dyn SalesforcePort>) -> Self {
-        let pages = moka::sync::Cache::builder()
-            .max_capacity(MEMO_MAX_BYTES)
-            .weigher(|key: &MemoKey, kept: &Kept| {
-                u32::try_from(kept.body.len() + key.query.len() + 96).unwrap_or(u32::MAX)
-            })
-            .build();
+        let pages = quick_cache::sync::Cache::with_weighter(
+            (MEMO_MAX_BYTES / 12_000) as usize,
+            MEMO_MAX_BYTES,
+            KeptSize,
+        );
         Self { salesforce, pages }
     }
 
