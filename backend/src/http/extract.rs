@@ -63,6 +63,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Customer {
             .find(|(name, _)| *name == "customer_id")
             .map(|(_, value)| value)
             .ok_or(ApiError::Http(StatusCode::NOT_FOUND))?;
+        // The path as the web app writes it, the session's id itself, needs no parsing; any
+        // other spelling (15 characters, a lower-case suffix) is parsed and compared.
+        if path_customer == session.account_id.as_str() {
+            return Ok(Self(session));
+        }
         match SalesforceId::parse(path_customer) {
             Ok(id) if id == session.account_id => Ok(Self(session)),
             _ => {

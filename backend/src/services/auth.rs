@@ -47,9 +47,21 @@ const VERIFIED_TOKENS: usize = 10_000;
 
 /// Whether a session from an authentic token may be used at `now`: before its token expires
 /// (give or take the leeway) and within the maximum age since sign-in.
-fn usable(session: &Session, now: DateTime<Utc>, max_age: chrono::Duration) -> bool {
-    let leeway = chrono::Duration::seconds(i64::try_from(TOKEN_LEEWAY_SECS).unwrap_or(0));
-    now <= session.expires_at + leeway && now <= session.signed_in_at + max_age
+///
+/// Compared in whole seconds, as the token states its times: Unix seconds are a subtraction
+/// away from the system clock, where a `DateTime` for "now" is a calendar conversion, and
+/// this runs on every signed-in request.
+fn usable(session: &Session, now_secs: i64, max_age: chrono::Duration) -> bool {
+    let leeway = i64::try_from(TOKEN_LEEWAY_SECS).unwrap_or(0);
+    now_secs <= session.expires_at.timestamp() + leeway
+        && now_secs <= session.signed_in_at.timestamp() + max_age.num_seconds()
+}
+
+/// The system clock in Unix seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The signed-in customer, as every authorised route sees it.
@@ -364,7 +376,7 @@ impl AuthService {
     /// The session in an authentic, unexpired token (revocation not checked).
     fn verify(&self, token: &str) -> Option<Arc<Session>> {
         if let Some(session) = self.verified.get(token)
-            && usable(&session, Utc::now(), self.max_age)
+            && usable(&session, unix_now(), self.max_age)
         {
             return Some(session);
         }
@@ -389,16 +401,17 @@ impl AuthService {
             expires_at: DateTime::from_timestamp(claims.exp, 0)?,
             idp: claims.idp,
         };
-        usable(&session, Utc::now(), self.max_age).then_some(session)
+        usable(&session, unix_now(), self.max_age).then_some(session)
     }
 
     /// A renewed token once half the session's idle time has passed, never beyond the
     /// maximum age; `None` while the current token is fresh enough.
     pub fn renew(&self, session: &Session) -> Option<(Session, String)> {
-        let now = Utc::now();
-        if session.expires_at - now > self.ttl / 2 {
+        // Most requests stop here, every request asks: in Unix seconds, as in `usable`.
+        if session.expires_at.timestamp() - unix_now() > self.ttl.num_seconds() / 2 {
             return None;
         }
+        let now = Utc::now();
         let expires_at = (now + self.ttl).min(session.signed_in_at + self.max_age);
         if expires_at <= session.expires_at {
             return None;
@@ -469,15 +482,16 @@ mod tests {
         };
         let max_age = Duration::hours(2);
         let expiry = session.expires_at;
-        assert!(usable(&session, expiry - Duration::seconds(1), max_age));
-        assert!(usable(&session, expiry + Duration::seconds(5), max_age));
-        assert!(!usable(&session, expiry + Duration::seconds(6), max_age));
+        let at = |time: chrono::DateTime<chrono::Utc>| time.timestamp();
+        assert!(usable(&session, at(expiry - Duration::seconds(1)), max_age));
+        assert!(usable(&session, at(expiry + Duration::seconds(5)), max_age));
+        assert!(!usable(&session, at(expiry + Duration::seconds(6)), max_age));
         // A maximum age shorter than the token's lifetime wins.
         let short = Duration::minutes(30);
-        assert!(usable(&session, signed_in_at + short, short));
+        assert!(usable(&session, at(signed_in_at + short), short));
         assert!(!usable(
             &session,
-            signed_in_at + short + Duration::seconds(1),
+            at(signed_in_at + short + Duration::seconds(1)),
             short
         ));
     }
