@@ -24,7 +24,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
@@ -254,11 +254,13 @@ pub struct CachedPort {
     last_good: Cache<String, Arc<Entry>>,
     /// Per-account generations, in process; with Redis, in Redis, so that a write on one
     /// instance invalidates the account's entries on every instance.
-    generations: Mutex<HashMap<SalesforceId, u64>>,
+    /// Read by every list request (readers do not wait for each other), written by writes.
+    generations: RwLock<HashMap<SalesforceId, u64>>,
     redis: Option<Redis>,
     metrics: Arc<Metrics>,
-    /// Accounts read from recently (when, Unix ms): what change polls ask about.
-    watched: Mutex<HashMap<SalesforceId, i64>>,
+    /// Accounts read from recently (when, Unix ms): what change polls ask about. Every read
+    /// notes its account; the time is kept to the second, so that most reads only look.
+    watched: RwLock<HashMap<SalesforceId, AtomicI64>>,
     /// Start of the last successful change poll (Unix ms; 0: none yet).
     validated_ms: AtomicI64,
     /// Changes are known from this moment on (the first poll's start of window; 0: none yet):
@@ -286,10 +288,10 @@ impl CachedPort {
             config,
             fresh,
             last_good,
-            generations: Mutex::new(HashMap::new()),
+            generations: RwLock::new(HashMap::new()),
             redis,
             metrics,
-            watched: Mutex::new(HashMap::new()),
+            watched: RwLock::new(HashMap::new()),
             validated_ms: AtomicI64::new(0),
             covered_from_ms: AtomicI64::new(0),
         }
@@ -387,8 +389,8 @@ impl CachedPort {
             - i64::try_from(self.config.revalidated_max_age_secs)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(1000);
-        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
-        watched.retain(|_, read| *read >= horizon);
+        let mut watched = self.watched.write().unwrap_or_else(|p| p.into_inner());
+        watched.retain(|_, read| *read.get_mut() >= horizon);
         watched.keys().cloned().collect()
     }
 
@@ -396,20 +398,32 @@ impl CachedPort {
     fn watch(&self, account: &SalesforceId) {
         if self.config.change_poll_secs > 0 {
             let now = now_ms();
-            let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
-            // Every read passes here: refresh the entry in place, clone the id only once.
-            match watched.get_mut(account) {
-                Some(read) => *read = now,
-                None => {
-                    watched.insert(account.clone(), now);
+            // Every read passes here: an account already watched is refreshed in place (when
+            // its time is a second old: polls ask about minutes), only a new one takes the
+            // write lock, and the id is cloned only then.
+            if let Some(read) = self
+                .watched
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(account)
+            {
+                if now - read.load(Ordering::Relaxed) >= 1000 {
+                    read.store(now, Ordering::Relaxed);
                 }
+                return;
             }
+            self.watched
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(account.clone())
+                .or_insert_with(|| AtomicI64::new(now))
+                .store(now, Ordering::Relaxed);
         }
     }
 
     fn local_generation(&self, account: &SalesforceId) -> u64 {
         self.generations
-            .lock()
+            .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(account)
             .copied()
@@ -437,7 +451,7 @@ impl CachedPort {
     async fn invalidate(&self, account: &SalesforceId) {
         *self
             .generations
-            .lock()
+            .write()
             .unwrap_or_else(|p| p.into_inner())
             .entry(account.clone())
             .or_insert(0) += 1;

@@ -61,7 +61,9 @@ fn usable(session: &Session, now_secs: i64, max_age: chrono::Duration) -> bool {
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 /// The signed-in customer, as every authorised route sees it.
@@ -485,7 +487,11 @@ mod tests {
         let at = |time: chrono::DateTime<chrono::Utc>| time.timestamp();
         assert!(usable(&session, at(expiry - Duration::seconds(1)), max_age));
         assert!(usable(&session, at(expiry + Duration::seconds(5)), max_age));
-        assert!(!usable(&session, at(expiry + Duration::seconds(6)), max_age));
+        assert!(!usable(
+            &session,
+            at(expiry + Duration::seconds(6)),
+            max_age
+        ));
         // A maximum age shorter than the token's lifetime wins.
         let short = Duration::minutes(30);
         assert!(usable(&session, at(signed_in_at + short), short));
