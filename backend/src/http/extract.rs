@@ -146,7 +146,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
         Ok(Self(
             parts
                 .headers
-                .get("x-request-id")
+                .get(&super::middleware::X_REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         ))

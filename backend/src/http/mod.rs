@@ -150,7 +150,8 @@ fn routes(state: AppState) -> Routes {
 }
 
 /// The application's middleware around `routes`, outermost first: request ids, tracing,
-/// `respond` (metrics, security headers, problem rendering), CORS, timeout, body limit, and
+/// `respond` (metrics, security headers, problem rendering), the request id copied onto the
+/// response, CORS, timeout, body limit, and
 /// innermost the panic catcher, so that a panicking handler still gets a problem response
 /// with the request id, the security headers, CORS headers, and an in-flight gauge that goes
 /// back down. Then the per-route steps: the route slot on every route, `ApiLayer` (sessions)
@@ -220,13 +221,12 @@ pub fn with_middleware(routes: Routes, state: AppState) -> impl App {
     let stack = ServiceBuilder::new()
         .map_request(middleware::sanitise_request_id::<axum::body::Body>)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
                     let request_id = req
                         .headers()
-                        .get("x-request-id")
+                        .get(&middleware::X_REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
                     tracing::info_span!(
@@ -242,6 +242,8 @@ pub fn with_middleware(routes: Routes, state: AppState) -> impl App {
             state.clone(),
             security_headers,
         ))
+        // Inside `respond`, which reads the id from the response when it writes a problem.
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(option_layer(cors))
         .layer(middleware::TimeoutLayer::new(Duration::from_secs(
             config.http.request_timeout_secs,

@@ -157,7 +157,7 @@ where
 {
     let request_id = req
         .headers()
-        .get("x-request-id")
+        .get(&super::X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let handled = crate::salesforce::cache::Freshness::track(route.oneshot(req));

@@ -6,7 +6,7 @@ mod api;
 mod respond;
 mod timeout;
 
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use std::time::Duration;
@@ -22,6 +22,10 @@ use crate::config::AccessLog;
 use crate::error::Problem;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The request id's header, as a name: looking a header up by a `&str` parses the name first,
+/// and the request id is looked up several times in every request.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The session cookie's name. With https the `__Host-` prefix makes browsers insist on Secure,
 /// Path=/ and no Domain, so a sibling subdomain cannot plant or read it.
@@ -46,7 +50,7 @@ pub fn session_cookie(state: &AppState, token: String, max_age_secs: i64) -> Coo
 /// A client-sent `X-Request-Id` is kept only when it is short and plain; otherwise a fresh id
 /// replaces it, so logs cannot be flooded or forged through it.
 pub fn sanitise_request_id<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
-    let acceptable = req.headers().get("x-request-id").is_none_or(|v| {
+    let acceptable = req.headers().get(&X_REQUEST_ID).is_none_or(|v| {
         v.len() <= 128
             && !v.is_empty()
             && v.as_bytes()
@@ -54,7 +58,7 @@ pub fn sanitise_request_id<B>(mut req: axum::http::Request<B>) -> axum::http::Re
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
     });
     if !acceptable {
-        req.headers_mut().remove("x-request-id");
+        req.headers_mut().remove(&X_REQUEST_ID);
     }
     req
 }

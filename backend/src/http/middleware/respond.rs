@@ -75,8 +75,6 @@ where
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        // Kept as the header value: it becomes a string only if a problem is written.
-        let request_id = req.headers().get("x-request-id").cloned();
         let method = req.method().clone();
         let slot = RouteSlot::default();
         req.extensions_mut().insert(slot.clone());
@@ -87,7 +85,6 @@ where
             pending: Some(Pending {
                 in_flight,
                 security_headers: self.security_headers.clone(),
-                request_id,
                 method,
                 slot,
                 started,
@@ -100,7 +97,6 @@ where
 struct Pending {
     in_flight: InFlight,
     security_headers: SecurityHeaders,
-    request_id: Option<HeaderValue>,
     method: Method,
     slot: RouteSlot,
     started: Instant,
@@ -137,7 +133,7 @@ where
         );
         drop(pending.in_flight);
         let response = add_headers(response, &pending.security_headers);
-        Poll::Ready(Ok(problem_response(response, pending.request_id)))
+        Poll::Ready(Ok(problem_response(response)))
     }
 }
 
@@ -199,8 +195,10 @@ pub fn add_headers(
 
 /// Writes an error response as RFC 9457 problem details carrying the request id: those of our
 /// handlers (which leave a [`Problem`] in the response) and those of the framework and
-/// middleware (unknown route, wrong method, body too large, timeout, panic).
-fn problem_response(mut response: Response, request_id: Option<HeaderValue>) -> Response {
+/// middleware (unknown route, wrong method, body too large, timeout, panic). The request id
+/// is the response's own `X-Request-Id`, which `PropagateRequestId`, just inside this step,
+/// sets on every response.
+fn problem_response(mut response: Response) -> Response {
     let status = response.status();
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(problem) => problem,
@@ -214,8 +212,13 @@ fn problem_response(mut response: Response, request_id: Option<HeaderValue>) -> 
         }
         None => return response,
     };
+    let request_id = response
+        .headers()
+        .get(&super::X_REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .map(str::to_owned);
     let problem = Problem {
-        request_id: request_id.and_then(|id| id.to_str().ok().map(str::to_owned)),
+        request_id,
         ..problem
     };
     *response.status_mut() = problem.status_code();
