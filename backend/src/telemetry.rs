@@ -143,10 +143,14 @@ fn init_subscriber(
 /// and takes a lock on it when any span is created, entered, left or closed, which every
 /// request does several times, on both worker threads.
 fn filter(directives: &str) -> (Option<Targets>, Option<EnvFilter>) {
-    // `Targets` would take `[request]` for a target's name rather than refuse it.
-    if !directives.contains(['[', '{'])
-        && let Ok(targets) = directives.parse::<Targets>()
-    {
+    // Only what both read alike goes to `Targets`: it would take `[request]` for a target's
+    // name, an empty directive (`info,`) for `error`, and `portal=` for `portal=error`.
+    let plain = !directives.contains(['[', '{'])
+        && directives.split(',').all(|directive| {
+            let directive = directive.trim();
+            !directive.is_empty() && !directive.ends_with('=')
+        });
+    if plain && let Ok(targets) = directives.parse::<Targets>() {
         return (Some(targets), None);
     }
     let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new("info"));
@@ -235,6 +239,12 @@ mod tests {
         // A span directive: an `EnvFilter`.
         assert!(matches!(filter("warn,[request]=info"), (None, Some(_))));
         assert_eq!(passed("warn,[request]=info"), ["portal::health INFO"]);
+
+        // What `Targets` would read otherwise than `EnvFilter` does: an `EnvFilter`.
+        assert!(matches!(filter("info,"), (None, Some(_))));
+        assert_eq!(passed("info,"), passed("info"));
+        assert!(matches!(filter("info,portal="), (None, Some(_))));
+        assert!(matches!(filter(""), (None, Some(_))));
 
         // Not a filter: `info`.
         assert!(matches!(filter("portal=loud"), (None, Some(_))));

@@ -119,11 +119,14 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        assert!(
+            this.pending.is_some(),
+            "RespondFuture polled after it completed"
+        );
         let Ok(response) = ready!(this.inner.poll(cx));
-        let pending = this
-            .pending
-            .take()
-            .expect("RespondFuture polled after it completed");
+        let Some(pending) = this.pending.take() else {
+            unreachable!("checked above")
+        };
         let InFlight(state) = &pending.in_flight;
         state.metrics.http_request(
             pending.slot.0.get().map(MatchedPath::as_str),

@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use pin_project_lite::pin_project;
+use tokio::task::Unconstrained;
 use tokio::time::{Instant, Sleep};
 use tower::{Layer, Service};
 
@@ -82,8 +83,10 @@ pin_project! {
         #[pin]
         inner: F,
         deadline: Instant,
+        // Unconstrained, as in `tokio::time::timeout`: a request that has used up its task's
+        // budget still sees its deadline pass.
         #[pin]
-        timer: Option<Sleep>,
+        timer: Option<Unconstrained<Sleep>>,
     }
 }
 
@@ -101,8 +104,8 @@ where
             return Poll::Ready(Ok(response.map(Body::new)));
         }
         if this.timer.is_none() {
-            this.timer
-                .set(Some(tokio::time::sleep_until(*this.deadline)));
+            let timer = tokio::time::sleep_until(*this.deadline);
+            this.timer.set(Some(tokio::task::unconstrained(timer)));
         }
         if let Some(timer) = this.timer.as_pin_mut() {
             ready!(timer.poll(cx));
