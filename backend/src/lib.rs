@@ -3,6 +3,7 @@
 //! Layers, outside in: `http` (routes, extractors, DTOs) -> `services` (rules, authorisation)
 //! -> `salesforce` (the port) -> adapters (`mock_store`, `salesforce_rest`).
 
+pub mod clock;
 pub mod config;
 pub mod data_dir;
 pub mod domain;

@@ -12,10 +12,9 @@ pub mod oidc;
 pub mod pages;
 pub mod web;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::convert::Infallible;
 
 use axum::Router;
 use axum::body::Body;
@@ -108,7 +107,7 @@ impl<S> App for S where
 
 /// The complete application: routes, middleware and the web app.
 pub fn router(state: AppState) -> impl App {
-    with_middleware(routes(state.clone()), state.clone())
+    with_middleware(routes(state.clone()), state)
 }
 
 /// The application's routes, in two groups: the API routes, which go through the session

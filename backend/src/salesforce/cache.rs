@@ -38,6 +38,7 @@ use super::{
     DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort,
     UpsertOutcome,
 };
+use crate::clock::unix_millis;
 use crate::domain::paging::Page;
 use crate::services::metrics::Metrics;
 use crate::shared_state::redis::Redis;
@@ -200,10 +201,6 @@ impl Ttl {
     }
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 /// Overlap between consecutive change polls: covers clock skew between Salesforce and the
 /// portal and transactions that commit a moment after their timestamp.
 const POLL_OVERLAP: Duration = Duration::from_secs(10);
@@ -218,7 +215,7 @@ struct SharedEntry {
 
 impl SharedEntry {
     fn age(&self) -> Duration {
-        Duration::from_millis(u64::try_from(now_ms() - self.fetched_ms).unwrap_or(0))
+        Duration::from_millis(u64::try_from(unix_millis() - self.fetched_ms).unwrap_or(0))
     }
 }
 
@@ -299,7 +296,7 @@ impl CachedPort {
 
     /// Whether an entry loaded at `fetched_ms` may answer without a call.
     fn is_fresh(&self, fetched_ms: i64, ttl: Ttl) -> bool {
-        let now = now_ms();
+        let now = unix_millis();
         let fresh_ms = i64::try_from(ttl.fresh.as_millis()).unwrap_or(i64::MAX);
         let age = now - fetched_ms;
         if age < fresh_ms {
@@ -385,7 +382,7 @@ impl CachedPort {
     /// The accounts read from within `revalidated_max_age_secs` (older ones are forgotten:
     /// their entries are no longer trusted through polls anyway).
     fn watched_accounts(&self) -> Vec<SalesforceId> {
-        let horizon = now_ms()
+        let horizon = unix_millis()
             - i64::try_from(self.config.revalidated_max_age_secs)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(1000);
@@ -397,7 +394,7 @@ impl CachedPort {
     /// Notes that the account is being read, so change polls ask about it.
     fn watch(&self, account: &SalesforceId) {
         if self.config.change_poll_secs > 0 {
-            let now = now_ms();
+            let now = unix_millis();
             // Every read passes here: an account already watched is refreshed in place (when
             // its time is a second old: polls ask about minutes), only a new one takes the
             // write lock, and the id is cloned only then.
@@ -523,7 +520,7 @@ impl CachedPort {
                     Arc::new(Entry {
                         value: wrap(value),
                         fetched: Instant::now(),
-                        fetched_ms: now_ms(),
+                        fetched_ms: unix_millis(),
                         keep,
                     })
                 })
@@ -615,7 +612,7 @@ impl CachedPort {
                     Arc::new(Entry {
                         value: wrap(value),
                         fetched: Instant::now(),
-                        fetched_ms: now_ms(),
+                        fetched_ms: unix_millis(),
                         keep: Duration::from_secs(1).min(ttl.fresh),
                     })
                 })

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::keys::{self, Keys};
 use super::metrics::Metrics;
 use super::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
+use crate::clock::unix_secs;
 use crate::config::AuthConfig;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
@@ -48,22 +49,12 @@ const VERIFIED_TOKENS: usize = 10_000;
 /// Whether a session from an authentic token may be used at `now`: before its token expires
 /// (give or take the leeway) and within the maximum age since sign-in.
 ///
-/// Compared in whole seconds, as the token states its times: Unix seconds are a subtraction
-/// away from the system clock, where a `DateTime` for "now" is a calendar conversion, and
-/// this runs on every signed-in request.
+/// Compared in whole seconds, as the token states its times ([`unix_secs`]: this runs on
+/// every signed-in request).
 fn usable(session: &Session, now_secs: i64, max_age: chrono::Duration) -> bool {
     let leeway = i64::try_from(TOKEN_LEEWAY_SECS).unwrap_or(0);
     now_secs <= session.expires_at.timestamp() + leeway
         && now_secs <= session.signed_in_at.timestamp() + max_age.num_seconds()
-}
-
-/// The system clock in Unix seconds.
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-        })
 }
 
 /// The signed-in customer, as every authorised route sees it.
@@ -378,7 +369,7 @@ impl AuthService {
     /// The session in an authentic, unexpired token (revocation not checked).
     fn verify(&self, token: &str) -> Option<Arc<Session>> {
         if let Some(session) = self.verified.get(token)
-            && usable(&session, unix_now(), self.max_age)
+            && usable(&session, unix_secs(), self.max_age)
         {
             return Some(session);
         }
@@ -403,14 +394,14 @@ impl AuthService {
             expires_at: DateTime::from_timestamp(claims.exp, 0)?,
             idp: claims.idp,
         };
-        usable(&session, unix_now(), self.max_age).then_some(session)
+        usable(&session, unix_secs(), self.max_age).then_some(session)
     }
 
     /// A renewed token once half the session's idle time has passed, never beyond the
     /// maximum age; `None` while the current token is fresh enough.
     pub fn renew(&self, session: &Session) -> Option<(Session, String)> {
         // Most requests stop here, every request asks: in Unix seconds, as in `usable`.
-        if session.expires_at.timestamp() - unix_now() > self.ttl.num_seconds() / 2 {
+        if session.expires_at.timestamp() - unix_secs() > self.ttl.num_seconds() / 2 {
             return None;
         }
         let now = Utc::now();

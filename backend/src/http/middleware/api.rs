@@ -69,27 +69,15 @@ where
         let clone = self.inner.clone();
         let ready = std::mem::replace(&mut self.inner, clone);
         let state = self.state.clone();
-        Box::pin(async move {
-            let track_freshness = state.salesforce.is_remote();
-            let route = move |req| async move {
-                if track_freshness {
-                    freshness(req, ready).await
-                } else {
-                    let Ok(response) = ready.oneshot(req).await;
-                    response
-                }
-            };
-            Ok(sessions(&state, req, route).await)
-        })
+        Box::pin(async move { Ok(sessions(&state, req, ready).await) })
     }
 }
 
 /// Finds the session, enforces CSRF on state-changing requests that carry one, and renews the
 /// cookie as the session is used; `route` answers the request.
-async fn sessions<R, F>(state: &AppState, mut req: Request, route: R) -> Response
+async fn sessions<S>(state: &AppState, mut req: Request, route: S) -> Response
 where
-    R: FnOnce(Request) -> F,
-    F: Future<Output = Response>,
+    S: Service<Request, Response = Response, Error = Infallible>,
 {
     let session: Option<Arc<Session>> = match session_cookie_of(req.headers(), cookie_name(state)) {
         Some(cookie) => match state.auth.authenticate(cookie.value()).await {
@@ -115,7 +103,13 @@ where
         }
         req.extensions_mut().insert(Arc::clone(session));
     }
-    let mut response = route(req).await;
+    // Only an adapter that calls Salesforce can serve stale data or pass the request id on.
+    let mut response = if state.salesforce.is_remote() {
+        freshness(req, route).await
+    } else {
+        let Ok(response) = route.oneshot(req).await;
+        response
+    };
     // Handlers that set the cookie themselves (sign-in, sign-out) have the last word.
     if let Some(session) = session
         && !response.headers().contains_key(header::SET_COOKIE)
