@@ -230,7 +230,8 @@ impl Default for OidcConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     pub format: LogFormat,
-    /// A tracing filter, e.g. `info` or `portal=debug,tower_http=info`.
+    /// A tracing filter, e.g. `info` or `info,portal=debug`; closing lines have the target
+    /// `portal::access`.
     pub filter: String,
     /// Which requests get a closing line ("finished processing request") at `info`.
     pub access: AccessLog,
@@ -243,7 +244,7 @@ pub struct LogConfig {
 #[serde(rename_all = "lowercase")]
 pub enum AccessLog {
     /// Those answered with a 4xx or 5xx; the others' lines are at `debug`
-    /// (`filter = "info,tower_http=debug"` shows them). A line per successful read costs
+    /// (`filter = "info,portal::access=debug"` shows them). A line per successful read costs
     /// more than the read itself (docs/decisions/010-access-log.md).
     Errors,
     /// Every request.

@@ -24,6 +24,8 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{LogConfig, LogFormat};
 
+#[cfg(test)]
+pub mod captured;
 mod span_fields;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

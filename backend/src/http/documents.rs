@@ -4,6 +4,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use futures::TryStreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -129,7 +130,7 @@ pub async fn serve(
         .documents
         .open(&document_id, link.as_ref(), request_id.as_deref())
         .await?;
-    let mut response = Body::from_stream(download.content.body).into_response();
+    let mut response = body_logging_failures(download.content.body).into_response();
     let headers = response.headers_mut();
     let content_type = documents::content_type(&download.document);
     let disposition = documents::content_disposition(&download.document);
@@ -146,4 +147,51 @@ pub async fn serve(
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     Ok(response)
+}
+
+/// A file's bytes as a response body. A stream that fails midway (Salesforce drops the
+/// connection, the file cannot be read) can no longer change the response's status, and the
+/// client sees the body cut short; the failure is logged here, inside the request's span,
+/// which is no longer entered by the time the body is sent.
+fn body_logging_failures(
+    body: impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+) -> Body {
+    let span = tracing::Span::current();
+    Body::from_stream(body.inspect_err(move |err| {
+        span.in_scope(|| tracing::error!(error = %err, "the download broke off midway"));
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use futures::StreamExt;
+
+    use super::body_logging_failures;
+    use crate::telemetry::captured::CapturedLogs;
+
+    /// A download whose source fails after its first chunk: the client gets the first chunk
+    /// and then an error (the connection is cut), and the failure is logged with the request
+    /// id although the body is sent after the handler's span was left.
+    #[tokio::test]
+    async fn a_download_that_breaks_off_is_logged_with_its_request_id() {
+        let logs = CapturedLogs::default();
+        let _logging = tracing::subscriber::set_default(logs.subscriber());
+
+        let source = futures::stream::iter([
+            Ok(Bytes::from_static(b"first chunk")),
+            Err(std::io::Error::other("connection reset by Salesforce")),
+        ]);
+        let body = tracing::info_span!("request", request_id = "download-0001")
+            .in_scope(|| body_logging_failures(source));
+        let frames: Vec<_> = body.into_data_stream().collect().await;
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].as_ref().unwrap(), "first chunk");
+        assert!(frames[1].is_err(), "the body ends in an error, not cleanly");
+
+        let line = logs.find("the download broke off midway");
+        assert_eq!(line["level"], "ERROR");
+        assert_eq!(line["span"]["request_id"], "download-0001");
+        assert_eq!(line["error"], "connection reset by Salesforce");
+    }
 }

@@ -17,18 +17,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use tower::util::MapRequestLayer;
-use tower::{Service, ServiceBuilder, ServiceExt};
+use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -148,8 +146,9 @@ fn routes(state: AppState) -> Routes {
     Routes { api, public }
 }
 
-/// The application's middleware around `routes`, outermost first: request ids, tracing,
-/// `respond` (metrics, security headers, problem rendering), the request id copied onto the
+/// The application's middleware around `routes`, outermost first: request ids, `respond`
+/// (the request span, metrics, security headers, problem rendering, the closing log line),
+/// the request id copied onto the
 /// response, CORS, timeout, body limit, and
 /// innermost the panic catcher, so that a panicking handler still gets a problem response
 /// with the request id, the security headers, CORS headers, and an in-flight gauge that goes
@@ -217,29 +216,15 @@ pub fn with_middleware(routes: Routes, state: AppState) -> impl App {
     let security_headers: middleware::SecurityHeaders =
         middleware::security_headers(config.is_https()).into();
 
-    let stack = ServiceBuilder::new()
+    // Served as it is: wrapped in a `Router` (as a fallback service) it would be boxed, and
+    // cloned and its future boxed on every request.
+    ServiceBuilder::new()
         .map_request(middleware::sanitise_request_id::<axum::body::Body>)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &axum::http::Request<_>| {
-                    let request_id = req
-                        .headers()
-                        .get(&middleware::X_REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
-                    tracing::info_span!(
-                        "request",
-                        method = req.method().as_str(),
-                        path = req.uri().path(),
-                        request_id,
-                    )
-                })
-                .on_response(middleware::AccessLine(config.log.access)),
-        )
         .layer(middleware::RespondLayer::new(
             state.clone(),
             security_headers,
+            middleware::AccessLine(config.log.access),
         ))
         // Inside `respond`, which reads the id from the response when it writes a problem.
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -249,10 +234,7 @@ pub fn with_middleware(routes: Routes, state: AppState) -> impl App {
         )))
         .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .service(routes);
-    // Served as it is: wrapped in a `Router` (as a fallback service) it would be boxed, and
-    // cloned and its future boxed on every request.
-    stack.map_response(|response: axum::http::Response<_>| response.map(Body::new))
+        .service(routes)
 }
 
 fn option_layer<L>(layer: Option<L>) -> tower::util::Either<L, tower::layer::util::Identity> {
@@ -264,8 +246,7 @@ fn option_layer<L>(layer: Option<L>) -> tower::util::Either<L, tower::layer::uti
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use axum::routing::get;
     use axum::{Router, ServiceExt};
@@ -274,6 +255,7 @@ mod tests {
     use super::{AppState, with_middleware};
     use crate::config::{Config, Secret};
     use crate::services::Services;
+    use crate::telemetry::captured::CapturedLogs;
 
     async fn state(data_dir: &std::path::Path) -> AppState {
         let mocks = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks");
@@ -288,33 +270,13 @@ mod tests {
         Arc::new(Services::build(config).await.expect("services"))
     }
 
-    /// A log sink the test reads back: JSON lines, as the binary writes them.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     /// The real middleware stack, served over HTTP, around a route that panics: the panic
     /// becomes a 500 problem with the request id and every header the other layers add, the
     /// in-flight gauge goes back to zero, and the log names the request.
     #[tokio::test]
     async fn a_panicking_handler_gets_a_problem_response_from_every_layer() {
-        let logs = Captured::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_writer(move || writer.clone())
-            .finish();
+        let logs = CapturedLogs::default();
+        let subscriber = logs.subscriber();
         // The runtime of this test is single-threaded: the server logs on this thread.
         let _logging = tracing::subscriber::set_default(subscriber);
 
@@ -379,12 +341,7 @@ mod tests {
             ),
             "the panic is counted against its route: {metrics}"
         );
-        let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-        let panic_line = logged
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find(|event| event["message"] == "request handler panicked")
-            .unwrap_or_else(|| panic!("the panic was not logged: {logged}"));
+        let panic_line = logs.find("request handler panicked");
         assert_eq!(panic_line["level"], "ERROR");
         assert_eq!(panic_line["span"]["request_id"], "panic-test-0001");
         assert_eq!(panic_line["panic"], "internal detail 7f3a");

@@ -155,41 +155,14 @@ impl<W: fmt::Write> io::Write for FmtToIo<'_, W> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use crate::telemetry::captured::CapturedLogs;
 
-    use tracing_subscriber::layer::SubscriberExt;
-
-    use super::*;
-
-    /// Log lines written by a JSON subscriber using these span fields, as parsed JSON.
+    /// Log lines written by the binary's JSON subscriber (which uses these span fields), as
+    /// parsed JSON.
     fn json_lines(work: impl FnOnce()) -> Vec<serde_json::Value> {
-        #[derive(Clone, Default)]
-        struct Buffer(Arc<Mutex<Vec<u8>>>);
-        impl io::Write for Buffer {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let buffer = Buffer::default();
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::registry().with(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .flatten_event(true)
-                .with_current_span(true)
-                .with_span_list(false)
-                .fmt_fields(JsonSpanFields)
-                .with_writer(move || writer.clone()),
-        );
-        tracing::subscriber::with_default(subscriber, work);
-        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-        text.lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-            .collect()
+        let logs = CapturedLogs::default();
+        tracing::subscriber::with_default(logs.subscriber(), work);
+        logs.lines()
     }
 
     #[test]

@@ -6,12 +6,10 @@ mod api;
 mod respond;
 mod timeout;
 
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use std::time::Duration;
-use tower_http::trace::{DefaultOnResponse, OnResponse};
-use tracing::Level;
 
 pub use api::ApiLayer;
 pub use respond::{RespondLayer, SecurityHeaders, remember_route};
@@ -107,23 +105,24 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
     headers
 }
 
-/// The request's closing log line ("finished processing request", with status and latency):
-/// at `info` when `log.access` asks for it, otherwise at `debug`, where the filter drops it
-/// for the price of a level check.
+/// The request's closing log line ("finished processing request", with status and latency,
+/// inside the request's span), under the target `portal::access`: at `error` for a 5xx, at
+/// `info` for a 4xx or for every request when `log.access` asks for it, otherwise at `debug`,
+/// where the filter drops it for the price of a level check.
 #[derive(Clone, Copy)]
 pub struct AccessLine(pub AccessLog);
 
-impl<B> OnResponse<B> for AccessLine {
-    fn on_response(self, response: &Response<B>, latency: Duration, span: &tracing::Span) {
-        let failed = response.status().is_client_error() || response.status().is_server_error();
-        let level = if failed || self.0 == AccessLog::All {
-            Level::INFO
+impl AccessLine {
+    pub fn log(self, status: StatusCode, took: Duration) {
+        let status = status.as_u16();
+        let latency_ms = took.as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::error!(target: "portal::access", status, latency_ms, "finished processing request");
+        } else if status >= 400 || self.0 == AccessLog::All {
+            tracing::info!(target: "portal::access", status, latency_ms, "finished processing request");
         } else {
-            Level::DEBUG
-        };
-        DefaultOnResponse::new()
-            .level(level)
-            .on_response(response, latency, span);
+            tracing::debug!(target: "portal::access", status, latency_ms, "finished processing request");
+        }
     }
 }
 
