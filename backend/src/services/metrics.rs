@@ -17,6 +17,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+mod sharded;
+
 // Label values are `'static` strings or shared ones: every request records its metrics, and a
 // label set that owned its strings cost four allocations per request.
 
@@ -69,9 +71,17 @@ pub struct LimitLabels {
     pub limit: &'static str,
 }
 
+/// Latency buckets: 0.25 ms to ~8 s.
+fn latency_buckets() -> impl Iterator<Item = f64> {
+    exponential_buckets(0.000_25, 2.0, 16)
+}
+
 fn latency_histogram() -> Histogram {
-    // 0.25 ms to ~8 s.
-    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+    Histogram::new(latency_buckets())
+}
+
+fn request_latency_histogram() -> sharded::Histogram {
+    sharded::Histogram::new(latency_buckets())
 }
 
 pub struct Metrics {
@@ -79,15 +89,17 @@ pub struct Metrics {
     /// ([`LocalSeries`]): tests run several portals in one process.
     id: u64,
     registry: Mutex<Registry>,
-    pub http_requests: Family<HttpLabels, Counter>,
-    pub http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
-    pub http_in_flight: Gauge,
+    // The series every request writes are of the `sharded` kind (a cache line per worker
+    // thread); the others are prometheus-client's own.
+    pub http_requests: Family<HttpLabels, sharded::Counter>,
+    pub http_duration: Family<RouteLabels, sharded::Histogram, fn() -> sharded::Histogram>,
+    pub http_in_flight: sharded::Gauge,
     /// The route templates seen so far, shared by the label sets that name them.
     routes: RwLock<HashSet<Arc<str>>>,
     pub rate_limited: Family<LimitLabels, Counter>,
     pub salesforce_calls: Family<CallLabels, Counter>,
     pub salesforce_duration: Family<OperationLabels, Histogram, fn() -> Histogram>,
-    pub cache: Family<CacheLabels, Counter>,
+    pub cache: Family<CacheLabels, sharded::Counter>,
     pub change_polls: Family<OutcomeLabels, Counter>,
     /// 0 closed, 1 half-open, 2 open.
     pub circuit_state: Gauge,
@@ -98,22 +110,22 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("portal");
-        let http_requests = Family::<HttpLabels, Counter>::default();
+        let http_requests = Family::<HttpLabels, sharded::Counter>::default();
         registry.register(
             "http_requests",
             "HTTP requests by route, method and status",
             http_requests.clone(),
         );
         let http_duration =
-            Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
-                latency_histogram,
+            Family::<RouteLabels, sharded::Histogram, fn() -> sharded::Histogram>::new_with_constructor(
+                request_latency_histogram,
             );
         registry.register(
             "http_request_duration_seconds",
             "Time to the response's headers, by route and method",
             http_duration.clone(),
         );
-        let http_in_flight = Gauge::default();
+        let http_in_flight = sharded::Gauge::default();
         registry.register(
             "http_requests_in_flight",
             "Requests being served",
@@ -140,7 +152,7 @@ impl Default for Metrics {
             "Salesforce call latency by operation",
             salesforce_duration.clone(),
         );
-        let cache = Family::<CacheLabels, Counter>::default();
+        let cache = Family::<CacheLabels, sharded::Counter>::default();
         registry.register(
             "cache_lookups",
             "Cache lookups by resource and result",
@@ -321,7 +333,8 @@ fn method_label(method: &Method) -> &'static str {
 /// lookups). Finding a series in its family takes the family's lock and hashes the labels;
 /// with both workers doing that for each request, on the same locks, it cost more than the
 /// counting itself (without any metrics a cached page took 8-15% less CPU). Here a thread
-/// finds its handle in a short list of its own, and only the counts are shared.
+/// finds its handle in a short list of its own, and writes to its own shard of the series
+/// (`sharded`).
 ///
 /// Entries name their registry by [`Metrics::id`] and keep their labels, so a handle is
 /// never taken for another registry's or another route's series. A list is emptied when
@@ -332,9 +345,9 @@ type LocalSeries<K, M> = RefCell<Vec<(u64, K, M)>>;
 const LOCAL_SERIES: usize = 64;
 
 thread_local! {
-    static HTTP_SERIES: LocalSeries<(Arc<str>, &'static str, u16), (Histogram, Counter)> =
+    static HTTP_SERIES: LocalSeries<(Arc<str>, &'static str, u16), (sharded::Histogram, sharded::Counter)> =
         const { RefCell::new(Vec::new()) };
-    static CACHE_SERIES: LocalSeries<(&'static str, &'static str), Counter> =
+    static CACHE_SERIES: LocalSeries<(&'static str, &'static str), sharded::Counter> =
         const { RefCell::new(Vec::new()) };
 }
 
