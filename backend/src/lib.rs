@@ -51,6 +51,14 @@ pub async fn run(config: Config, listener: TcpListener) -> anyhow::Result<()> {
         .local_addr()
         .context("reading the listen address")?;
     tracing::info!(%addr, "portal listening");
+    // Responses leave as soon as they are written. With Nagle's algorithm a write waits
+    // while an earlier one is unacknowledged: a download's last small chunk could wait for
+    // the client's delayed ACK (up to 40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %err, "could not set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(
         listener,
         axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(app),
