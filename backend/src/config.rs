@@ -231,20 +231,21 @@ impl Default for OidcConfig {
 pub struct LogConfig {
     pub format: LogFormat,
     /// A tracing filter, e.g. `info` or `info,portal=debug`; closing lines have the target
-    /// `portal::access`.
+    /// `access_log`.
     pub filter: String,
-    /// Which requests get a closing line ("finished processing request") at `info`.
+    /// Which requests get a closing line ("finished processing request") at `info` (at
+    /// `error` for a 5xx).
     pub access: AccessLog,
 }
 
-/// Requests logged one line each, at `info`. Whatever the choice, every request is counted
+/// Requests logged one line each, at `info` (a 5xx at `error`). Whatever the choice, every request is counted
 /// in the metrics, and what happens inside a request (sign-ins, new cases, downloads, warnings,
 /// errors) is logged with its request id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AccessLog {
     /// Those answered with a 4xx or 5xx; the others' lines are at `debug`
-    /// (`filter = "info,portal::access=debug"` shows them). A line per successful read costs
+    /// (`filter = "info,access_log=debug"` shows them). A line per successful read costs
     /// more than the read itself (docs/decisions/010-access-log.md).
     Errors,
     /// Every request.

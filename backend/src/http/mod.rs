@@ -345,5 +345,15 @@ mod tests {
         assert_eq!(panic_line["level"], "ERROR");
         assert_eq!(panic_line["span"]["request_id"], "panic-test-0001");
         assert_eq!(panic_line["panic"], "internal detail 7f3a");
+
+        // The request's closing line: at error for a 5xx, under its own target, in the span.
+        let closing = logs.find("finished processing request");
+        assert_eq!(closing["level"], "ERROR");
+        assert_eq!(closing["target"], "access_log");
+        assert_eq!(closing["status"], 500);
+        assert!(closing["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+        assert_eq!(closing["span"]["request_id"], "panic-test-0001");
+        assert_eq!(closing["span"]["path"], "/boom");
+        assert_eq!(closing["span"]["method"], "GET");
     }
 }

@@ -338,7 +338,8 @@ fn method_label(method: &Method) -> &'static str {
 ///
 /// Entries name their registry by [`Metrics::id`] and keep their labels, so a handle is
 /// never taken for another registry's or another route's series. A list is emptied when
-/// full (more series than a route table makes), and refills.
+/// full (more series than a route table makes), and refills. Series are never removed from
+/// these families: a handle kept here on a removed series would count where nobody reads.
 type LocalSeries<K, M> = RefCell<Vec<(u64, K, M)>>;
 
 /// How many series a thread keeps handles on, per kind.
@@ -390,7 +391,7 @@ mod tests {
 
     use axum::http::Method;
 
-    use super::{LOCAL_SERIES, Metrics};
+    use super::{HTTP_SERIES, LOCAL_SERIES, Metrics};
 
     fn count(metrics: &Metrics, series: &str) -> u64 {
         let rendered = metrics.render();
@@ -412,6 +413,8 @@ mod tests {
             one.cache_lookup("cases", "hit");
         }
         two.http_request(Some("/cases"), &Method::GET, 200, took);
+        two.http_request(Some("/cases"), &Method::POST, 200, took);
+        two.http_request(Some("/cases"), &Method::POST, 200, took);
         two.http_request(Some("/cases"), &Method::GET, 404, took);
         two.http_request(None, &Method::from_bytes(b"BREW").unwrap(), 405, took);
         two.cache_lookup("cases", "miss");
@@ -419,6 +422,9 @@ mod tests {
         let get = r#"portal_http_requests_total{route="/cases",method="GET",status="200"}"#;
         assert_eq!(count(&one, get), 3);
         assert_eq!(count(&two, get), 1);
+        let post = r#"portal_http_requests_total{route="/cases",method="POST",status="200"}"#;
+        assert_eq!(count(&two, post), 2);
+        assert!(!one.render().contains(r#"method="POST""#));
         let missing = r#"portal_http_requests_total{route="/cases",method="GET",status="404"}"#;
         assert_eq!(count(&two, missing), 1);
         assert!(!one.render().contains("status=\"404\""));
@@ -429,6 +435,9 @@ mod tests {
         assert!(!two.render().contains(r#"result="hit""#));
         let duration = r#"portal_http_request_duration_seconds_count{route="/cases",method="GET"}"#;
         assert_eq!(count(&one, duration), 3);
+        assert_eq!(count(&two, duration), 2);
+        let duration =
+            r#"portal_http_request_duration_seconds_count{route="/cases",method="POST"}"#;
         assert_eq!(count(&two, duration), 2);
     }
 
@@ -452,6 +461,8 @@ mod tests {
                 round + 1
             );
         }
+        let kept = HTTP_SERIES.with(|entries| entries.borrow().len());
+        assert!(kept <= LOCAL_SERIES, "the thread keeps {kept} handles");
         for route in &routes {
             let series = format!(
                 r#"portal_http_requests_total{{route="{route}",method="POST",status="201"}}"#

@@ -105,10 +105,12 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
     headers
 }
 
-/// The request's closing log line ("finished processing request", with status and latency,
-/// inside the request's span), under the target `portal::access`: at `error` for a 5xx, at
-/// `info` for a 4xx or for every request when `log.access` asks for it, otherwise at `debug`,
-/// where the filter drops it for the price of a level check.
+/// The request's closing log line ("finished processing request", with `status` and
+/// `latency_ms` to the response's headers, inside the request's span), under the target
+/// `access_log`: at `error` for a 5xx, at `info` for a 4xx or for every request when
+/// `log.access` asks for it, otherwise at `debug`, where the filter drops it for the price of
+/// a level check. The target is not under `portal`, so that `portal=debug` (to see the
+/// portal's own debug lines) does not also bring a line per request.
 #[derive(Clone, Copy)]
 pub struct AccessLine(pub AccessLog);
 
@@ -117,11 +119,11 @@ impl AccessLine {
         let status = status.as_u16();
         let latency_ms = took.as_secs_f64() * 1000.0;
         if status >= 500 {
-            tracing::error!(target: "portal::access", status, latency_ms, "finished processing request");
+            tracing::error!(target: "access_log", status, latency_ms, "finished processing request");
         } else if status >= 400 || self.0 == AccessLog::All {
-            tracing::info!(target: "portal::access", status, latency_ms, "finished processing request");
+            tracing::info!(target: "access_log", status, latency_ms, "finished processing request");
         } else {
-            tracing::debug!(target: "portal::access", status, latency_ms, "finished processing request");
+            tracing::debug!(target: "access_log", status, latency_ms, "finished processing request");
         }
     }
 }

@@ -228,7 +228,50 @@ impl EncodeMetric for Histogram {
 mod tests {
     use std::sync::Barrier;
 
+    use prometheus_client::metrics::{counter, gauge, histogram};
+    use prometheus_client::registry::{Metric, Registry};
+
     use super::{Counter, Gauge, Histogram, SHARDS};
+
+    fn text(counter: impl Metric, gauge: impl Metric, histogram: impl Metric) -> String {
+        let mut registry = Registry::default();
+        registry.register("requests", "help", counter);
+        registry.register("in_flight", "help", gauge);
+        registry.register("latency", "help", histogram);
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &registry).unwrap();
+        out
+    }
+
+    /// Scraped, these read exactly as prometheus-client's own counter, gauge and histogram
+    /// given the same values, bucket by bucket.
+    #[test]
+    fn the_text_format_is_prometheus_clients() {
+        let bounds = [0.001, 0.01, 0.1];
+        let values = [0.0005, 0.001, 0.002, 0.05, 0.05, 0.5, 7.0];
+        let (counter, gauge, histogram) =
+            (Counter::default(), Gauge::default(), Histogram::new(bounds));
+        let theirs = (
+            counter::Counter::<u64>::default(),
+            gauge::Gauge::<i64>::default(),
+            histogram::Histogram::new(bounds),
+        );
+        for value in values {
+            counter.inc();
+            theirs.0.inc();
+            histogram.observe(value);
+            theirs.2.observe(value);
+        }
+        gauge.inc();
+        gauge.inc();
+        gauge.dec();
+        theirs.1.inc();
+        let ours = text(counter, gauge, histogram);
+        let expected = text(theirs.0, theirs.1, theirs.2);
+        assert_eq!(ours, expected);
+        assert!(ours.contains("latency_bucket{le=\"0.01\"} 3"), "{ours}");
+        assert!(ours.contains("requests_total 7"), "{ours}");
+    }
 
     /// More threads than shards write at once, some sharing a shard: nothing is lost.
     #[test]
