@@ -24,7 +24,6 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{LogConfig, LogFormat};
 
-#[cfg(test)]
 pub mod captured;
 mod span_fields;
 

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::{GLOBEX, TestApp, User, new_case, problem};
 use portal::Config;
+use portal::telemetry::captured::CapturedLogs;
 use reqwest::header::HeaderMap;
-use salesforce_emulator::Outage;
+use salesforce_emulator::{FaultConfig, Outage};
 use serde_json::{Value, json};
 use tokio::time::MissedTickBehavior;
 
@@ -915,4 +916,60 @@ async fn salesforce_calls_carry_the_request_id() {
         .to_owned();
     assert!(!generated.is_empty());
     assert_calls_carry(&app, "another customer's case list", &generated);
+}
+
+/// A file that Salesforce cuts off midway through its download: the client's body ends in an
+/// error (never a clean, short file), and the portal logs the failure with the request's id,
+/// although the body is sent after the handler has returned and left the request's span.
+/// Single-threaded, so that the portal's log lines come to this thread's subscriber.
+#[tokio::test]
+async fn a_download_cut_off_by_salesforce_is_logged_with_its_request_id() {
+    let logs = CapturedLogs::default();
+    let _logging = tracing::subscriber::set_default(logs.subscriber());
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let gina = app.login("gina@globex.example").await;
+    let docs = gina
+        .get_json(&format!("/customer/{GLOBEX}/documents?sort=title"))
+        .await;
+    let doc = docs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["size_bytes"].as_u64().is_some_and(|size| size > 100))
+        .expect("a document of more than 100 bytes");
+    let id = doc["id"].as_str().unwrap();
+    let redirect = gina
+        .get(&format!("/customer/{GLOBEX}/documents/{id}/download"))
+        .await;
+    assert_eq!(redirect.status(), 302);
+    let link = redirect.headers()["location"].to_str().unwrap().to_owned();
+
+    // tracing caches per call site, process-wide, whether anyone listens; the other tests'
+    // threads reach the same call sites meanwhile, and one registered while this thread's
+    // subscriber was being set can stay switched off for it. Recomputed now.
+    tracing::callsite::rebuild_interest_cache();
+    emulator.faults.set(FaultConfig {
+        cut_body_after: Some(100),
+        path_prefix: Some("/services/data/v62.0/sobjects/ContentVersion/".into()),
+        ..FaultConfig::default()
+    });
+    let mut file = app.anonymous().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(file.status(), 200, "the headers went out before the cut");
+    let request_id = file.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let mut received = 0;
+    let failed = loop {
+        match file.chunk().await {
+            Ok(Some(chunk)) => received += chunk.len(),
+            Ok(None) => break false,
+            Err(_) => break true,
+        }
+    };
+    assert!(failed, "the body ends in an error, not as a short file");
+    assert!(received <= 100, "{received} bytes");
+
+    let line = logs.find("the download broke off midway");
+    assert_eq!(line["level"], "ERROR");
+    assert_eq!(line["span"]["request_id"], request_id.as_str());
+    assert_eq!(line["span"]["path"], format!("/downloads/{id}"));
 }

@@ -1,4 +1,6 @@
-//! Log lines captured for tests, in the binary's own JSON format (`fmt_layer`).
+//! Log lines captured for tests (the unit tests here and the integration tests in
+//! `backend/tests`), in the binary's own JSON format (`fmt_layer`). Set the subscriber as the
+//! thread's default in a single-threaded test runtime and the server's lines land here too.
 
 use std::io;
 use std::sync::{Arc, Mutex};

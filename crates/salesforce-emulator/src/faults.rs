@@ -77,6 +77,9 @@ pub struct FaultConfig {
     pub unable_to_lock_row_rate: f64,
     /// Stream response bodies in small delayed chunks.
     pub slow_body: Option<SlowBody>,
+    /// Response bodies break off after this many bytes: the connection is cut mid-body, as
+    /// when an upstream fails during a download.
+    pub cut_body_after: Option<usize>,
     /// Only requests whose path starts with this are affected (all when absent).
     pub path_prefix: Option<String>,
     /// Claims replaced in every id_token issued (a wrong `aud`, a past `exp`, another

@@ -1,4 +1,4 @@
-//! Request logging and the per-request faults (latency, 503s, slow bodies).
+//! Request logging and the per-request faults (latency, 503s, slow and cut bodies).
 
 use std::time::Duration;
 
@@ -53,10 +53,52 @@ pub async fn faults(State(state): State<SharedState>, req: Request, next: Next) 
         return ApiError::server_unavailable().into_response();
     }
     let res = next.run(req).await;
-    match faults.slow_body {
+    let res = match faults.slow_body {
         Some(slow) => slow_body(res, slow),
         None => res,
+    };
+    match faults.cut_body_after {
+        Some(bytes) => cut_body(res, bytes),
+        None => res,
     }
+}
+
+/// Sends the first `keep` bytes of a longer body, then fails it: hyper then drops the
+/// connection without finishing the response. A body of at most `keep` bytes goes whole.
+fn cut_body(res: Response, keep: usize) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let mut left = keep;
+    let stream = body
+        .into_data_stream()
+        .flat_map(move |piece| {
+            let pieces: Vec<Option<Result<Bytes, axum::Error>>> = match piece {
+                Ok(bytes) if bytes.len() <= left => {
+                    left -= bytes.len();
+                    vec![Some(Ok(bytes))]
+                }
+                Ok(bytes) => {
+                    let kept = bytes.slice(..left);
+                    left = 0;
+                    vec![Some(Ok(kept)), None]
+                }
+                Err(e) => vec![Some(Err(e))],
+            };
+            futures::stream::iter(pieces)
+        })
+        .then(|piece| async move {
+            match piece {
+                Some(piece) => piece,
+                None => {
+                    // Waiting once makes hyper send what it holds (the headers, the bytes
+                    // kept) before the error makes it drop the connection.
+                    tokio::task::yield_now().await;
+                    Err(axum::Error::new("the emulator cut the body"))
+                }
+            }
+        });
+    // Without a length the client cannot tell a cut body from a short one by its header alone.
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 /// Re-chunks the body into `chunk_bytes` pieces with `delay_ms` before each.

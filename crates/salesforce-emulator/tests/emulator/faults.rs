@@ -250,21 +250,27 @@ async fn outage_can_hang_instead() {
     assert_eq!(get(&emu, &t, "/limits").await.status(), 200);
 }
 
-#[tokio::test]
-async fn slow_bodies_arrive_whole_but_late() {
-    let emu = start().await;
-    let t = token(&emu).await;
+/// The first file version of the fixtures: its id and its bytes.
+fn first_version() -> (String, Vec<u8>) {
     let versions: Vec<Value> = serde_json::from_str(
         &std::fs::read_to_string(mocks().join("salesforce/ContentVersion.json")).unwrap(),
     )
     .unwrap();
     let v = &versions[0];
-    let expected = std::fs::read(
+    let bytes = std::fs::read(
         mocks()
             .join("salesforce")
             .join(v["VersionDataFile"].as_str().unwrap()),
     )
     .unwrap();
+    (v["Id"].as_str().unwrap().to_owned(), bytes)
+}
+
+#[tokio::test]
+async fn slow_bodies_arrive_whole_but_late() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let (version_id, expected) = first_version();
     let chunks = expected.len().div_ceil(256) as u32;
     emu.faults.set(FaultConfig {
         slow_body: Some(SlowBody {
@@ -277,10 +283,7 @@ async fn slow_bodies_arrive_whole_but_late() {
     let res = get(
         &emu,
         &t,
-        &format!(
-            "/sobjects/ContentVersion/{}/VersionData",
-            v["Id"].as_str().unwrap()
-        ),
+        &format!("/sobjects/ContentVersion/{version_id}/VersionData"),
     )
     .await;
     let bytes = res.bytes().await.unwrap();
@@ -302,6 +305,42 @@ async fn slow_bodies_arrive_whole_but_late() {
         started.elapsed() >= Duration::from_millis(40),
         "JSON is slowed too"
     );
+}
+
+#[tokio::test]
+async fn cut_bodies_break_off_after_their_bytes() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let (version_id, whole) = first_version();
+    let path = format!("/sobjects/ContentVersion/{version_id}/VersionData");
+    let fetched = get(&emu, &t, &path).await.bytes().await.unwrap();
+    assert_eq!(fetched, whole);
+    assert!(whole.len() > 100, "a file long enough to cut");
+
+    emu.faults.set(FaultConfig {
+        cut_body_after: Some(100),
+        ..FaultConfig::default()
+    });
+    let mut res = get(&emu, &t, &path).await;
+    assert_eq!(res.status(), 200, "the cut comes after the headers");
+    let mut received = Vec::new();
+    let failed = loop {
+        match res.chunk().await {
+            Ok(Some(chunk)) => received.extend_from_slice(&chunk),
+            Ok(None) => break false,
+            Err(_) => break true,
+        }
+    };
+    assert!(failed, "the body ends in an error, not cleanly");
+    assert_eq!(received, whole[..100], "the first 100 bytes arrive");
+
+    // A body no longer than the cut arrives whole.
+    emu.faults.set(FaultConfig {
+        cut_body_after: Some(whole.len()),
+        ..FaultConfig::default()
+    });
+    let again = get(&emu, &t, &path).await.bytes().await.unwrap();
+    assert_eq!(again, whole);
 }
 
 #[tokio::test]
