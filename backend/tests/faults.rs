@@ -945,10 +945,7 @@ async fn a_download_cut_off_by_salesforce_is_logged_with_its_request_id() {
     assert_eq!(redirect.status(), 302);
     let link = redirect.headers()["location"].to_str().unwrap().to_owned();
 
-    // tracing caches per call site, process-wide, whether anyone listens; the other tests'
-    // threads reach the same call sites meanwhile, and one registered while this thread's
-    // subscriber was being set can stay switched off for it. Recomputed now.
-    tracing::callsite::rebuild_interest_cache();
+    logs.recheck_call_sites();
     emulator.faults.set(FaultConfig {
         cut_body_after: Some(100),
         path_prefix: Some("/services/data/v62.0/sobjects/ContentVersion/".into()),

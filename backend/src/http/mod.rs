@@ -296,10 +296,7 @@ mod tests {
             public,
         };
         let app = with_middleware(routes, state.clone());
-        // tracing caches per call site, process-wide, whether anyone listens; other tests'
-        // threads reach the same call sites, and one registered while this thread's
-        // subscriber was being set could stay switched off for it. Recomputed now.
-        tracing::callsite::rebuild_interest_cache();
+        logs.recheck_call_sites();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });

@@ -226,17 +226,16 @@ impl Metrics {
             },
             |(route, method, status)| {
                 let label = self.route_label(route);
-                let label_kept = Arc::clone(&label);
                 let duration = self.http_duration.get_or_create_owned(&RouteLabels {
                     route: Arc::clone(&label),
                     method,
                 });
                 let requests = self.http_requests.get_or_create_owned(&HttpLabels {
-                    route: label,
+                    route: Arc::clone(&label),
                     method,
                     status,
                 });
-                ((label_kept, method, status), (duration, requests))
+                ((label, method, status), (duration, requests))
             },
             |(duration, requests)| {
                 duration.observe(took.as_secs_f64());
@@ -360,27 +359,22 @@ fn record_local<Q: Copy, K, M>(
     id: u64,
     key: Q,
     is: impl Fn(&K, Q) -> bool,
-    make: impl FnOnce(Q) -> (K, M),
-    record: impl FnOnce(&M),
+    make: impl Fn(Q) -> (K, M),
+    record: impl Fn(&M),
 ) {
-    let mut make = Some(make);
-    let mut record = Some(record);
-    let done = series.try_with(|entries| {
+    let kept = series.try_with(|entries| {
         let mut entries = entries.borrow_mut();
-        let record = record.take().expect("used once");
         if let Some((_, _, handle)) = entries.iter().find(|(i, k, _)| *i == id && is(k, key)) {
             return record(handle);
         }
-        let (kept, handle) = make.take().expect("used once")(key);
+        let (kept, handle) = make(key);
         record(&handle);
         if entries.len() == LOCAL_SERIES {
             entries.clear();
         }
         entries.push((id, kept, handle));
     });
-    if done.is_err()
-        && let (Some(make), Some(record)) = (make, record)
-    {
+    if kept.is_err() {
         record(&make(key).1);
     }
 }

@@ -32,6 +32,15 @@ impl CapturedLogs {
             .with(super::fmt_layer(LogFormat::Json, move || writer.clone()))
     }
 
+    /// Makes tracing recheck, for every call site registered so far, whether a subscriber
+    /// wants it. It caches that per call site for the whole process; with tests running in
+    /// parallel, a call site another test's thread registered while this thread's subscriber
+    /// was being set can stay switched off for it. Call once the subscriber is set and the
+    /// server under test has started.
+    pub fn recheck_call_sites(&self) {
+        tracing::callsite::rebuild_interest_cache();
+    }
+
     /// Every line so far, parsed.
     pub fn lines(&self) -> Vec<Value> {
         let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();

@@ -12,7 +12,6 @@
 //! A shard is picked per thread, round robin; threads past the number of shards share one,
 //! which stays correct (the writes are atomic) and is only slower.
 
-use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
@@ -28,18 +27,13 @@ const SHARDS: usize = 8;
 #[repr(align(128))]
 struct Line<T>(T);
 
-/// The calling thread's shard.
+/// The calling thread's shard, given out round robin on the thread's first write.
 fn shard() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
-        static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
     }
-    SHARD.with(|shard| {
-        if shard.get() == usize::MAX {
-            shard.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
-        }
-        shard.get()
-    })
+    SHARD.with(|shard| *shard)
 }
 
 /// A monotonic counter.
