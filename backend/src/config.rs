@@ -12,9 +12,6 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::case::Picklists;
-use crate::salesforce::cache::CacheConfig;
-use crate::salesforce::resilience::ResilienceConfig;
-use crate::telemetry::TelemetryConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -119,6 +116,94 @@ impl Default for SalesforceConfig {
             connect_timeout_secs: 5,
             request_timeout_secs: 15,
             case_external_id_field: "Portal_Request_Id__c".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Freshness of accounts and contacts (names rarely change).
+    pub accounts_ttl_secs: u64,
+    /// Freshness of case lists and cases.
+    pub cases_ttl_secs: u64,
+    /// Freshness of document lists and documents.
+    pub documents_ttl_secs: u64,
+    /// How old a value may be when it is served because Salesforce failed.
+    pub max_stale_secs: u64,
+    /// Most entries kept.
+    pub max_entries: u64,
+    /// How often to ask Salesforce what changed (0: never; entries then expire by TTL alone).
+    pub change_poll_secs: u64,
+    /// The longest an entry is trusted through change polls, since it was loaded.
+    pub revalidated_max_age_secs: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            accounts_ttl_secs: 600,
+            cases_ttl_secs: 60,
+            documents_ttl_secs: 300,
+            max_stale_secs: 3600,
+            max_entries: 100_000,
+            change_poll_secs: 30,
+            revalidated_max_age_secs: 900,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResilienceConfig {
+    /// Most attempts of one retryable call, the first included.
+    pub max_attempts: u32,
+    /// Backoff: the n-th retry waits a random time up to `min(max, base * 2^n)` ("full jitter").
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Retries stop when the next wait would pass this much time since the first attempt.
+    pub retry_budget_ms: u64,
+    /// One attempt, from sending to the last header, may take this long.
+    pub call_timeout_ms: u64,
+    /// Consecutive failures that open the circuit.
+    pub breaker_failures: u32,
+    /// How long an open circuit fails fast before one probe is let through.
+    pub breaker_open_secs: u64,
+    /// Share of the org's daily API allocation (from `Sforce-Limit-Info`) above which the
+    /// portal stops optional reads and serves them from cache only; creates still go through.
+    pub api_budget_share: f64,
+}
+
+impl Default for ResilienceConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            backoff_base_ms: 100,
+            backoff_max_ms: 1_000,
+            retry_budget_ms: 3_000,
+            call_timeout_ms: 10_000,
+            breaker_failures: 5,
+            breaker_open_secs: 30,
+            api_budget_share: 0.9,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318` (traces go to `/v1/traces`).
+    /// Unset: no traces are exported.
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            service_name: "customer-portal".into(),
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::salesforce::PortError;
+use crate::shared_state::StoreError;
 
 /// A field that failed validation.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -196,6 +197,14 @@ pub enum ApiError {
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
+}
+
+/// Fail closed: the request is refused with 503 and `Retry-After`, and the error is logged
+/// inside the request's span (so with its request id).
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        ApiError::Unavailable(err.0.context("shared state (redis) unavailable"))
+    }
 }
 
 impl From<PortError> for ApiError {

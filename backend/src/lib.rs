@@ -1,8 +1,11 @@
 //! Customer Portal API: a facade over Salesforce.
 //!
 //! Layers, outside in: `http` (routes, extractors, DTOs) -> `services` (rules, authorisation)
-//! -> `salesforce` (the port) -> adapters (`mock_store`, `salesforce_rest`).
+//! -> `read_path` (cache, page memo) -> `salesforce` (the port) <- adapters (`mock_store`,
+//! `salesforce_rest`); `shared_state`, `observability`, `domain`, `config` below them all.
+//! `app` wires them together; `tests/layers.rs` checks that no import runs back up.
 
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod data_dir;
@@ -10,11 +13,12 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mock_store;
+pub mod observability;
+pub mod read_path;
 pub mod salesforce;
 pub mod salesforce_rest;
 pub mod services;
 pub mod shared_state;
-pub mod telemetry;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,25 +32,25 @@ pub use config::Config;
 /// Builds the application on `listener` and serves until SIGTERM or Ctrl-C, then drains the
 /// requests in flight. Tests pass a listener on `127.0.0.1:0`.
 pub async fn run(config: Config, listener: TcpListener) -> anyhow::Result<()> {
-    let services = Arc::new(services::Services::build(config).await?);
-    let web_index = services.config.web_dir.join("index.html");
+    let app = Arc::new(app::App::build(config).await?);
+    let web_index = app.config.web_dir.join("index.html");
     if !web_index.exists() {
         tracing::warn!(
-            web_dir = %services.config.web_dir.display(),
+            web_dir = %app.config.web_dir.display(),
             "no built web app found; serving the API only (build it with `npm run build` in web/)"
         );
     }
     let pruner = {
-        let services = Arc::clone(&services);
+        let app = Arc::clone(&app);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                services.prune();
+                app.prune();
             }
         })
     };
-    let app = http::router(services);
+    let service = http::router(app);
     let addr = listener
         .local_addr()
         .context("reading the listen address")?;
@@ -61,7 +65,7 @@ pub async fn run(config: Config, listener: TcpListener) -> anyhow::Result<()> {
     });
     axum::serve(
         listener,
-        axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(app),
+        axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(service),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

@@ -58,10 +58,11 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
         Ok(config) => config,
         Err(err) => return fail(&err.to_string()),
     };
-    let telemetry = match portal::telemetry::init_with(&config.log, &config.telemetry) {
-        Ok(telemetry) => telemetry,
-        Err(err) => return fail(&format!("telemetry: {err:#}")),
-    };
+    let telemetry =
+        match portal::observability::telemetry::init_with(&config.log, &config.telemetry) {
+            Ok(telemetry) => telemetry,
+            Err(err) => return fail(&format!("telemetry: {err:#}")),
+        };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => return fail(&format!("starting the runtime: {err}")),

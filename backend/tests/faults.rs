@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{GLOBEX, TestApp, User, new_case, problem};
 use portal::Config;
-use portal::telemetry::captured::CapturedLogs;
+use portal::observability::telemetry::captured::CapturedLogs;
 use reqwest::header::HeaderMap;
 use salesforce_emulator::{FaultConfig, Outage};
 use serde_json::{Value, json};

@@ -627,7 +627,7 @@ async fn with_redis_unreachable_writes_and_sign_in_fail_closed() {
 
 #[tokio::test]
 async fn the_redis_rate_limit_gives_governors_numbers() {
-    use portal::services::rate_limit::{Decision, Policy, ceil_secs};
+    use portal::shared_state::rate_limit::{Decision, Policy, ceil_secs};
     use portal::shared_state::{Redis, SharedState};
     let Some(url) = common::test_redis() else {
         eprintln!(

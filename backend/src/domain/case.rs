@@ -232,8 +232,17 @@ pub const SUBJECT_MAX_CHARS: usize = 255;
 pub const DESCRIPTION_MAX_CHARS: usize = 32_000;
 
 /// A subject that passed validation: trimmed, 1-255 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub struct CaseSubject(String);
+
+impl TryFrom<String> for CaseSubject {
+    type Error = &'static str;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
 
 impl CaseSubject {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
@@ -259,8 +268,17 @@ impl CaseSubject {
 
 /// A description that passed validation: 1-32,000 characters, not only white space. Line breaks
 /// and tabs are kept; other control characters are refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub struct CaseDescription(String);
+
+impl TryFrom<String> for CaseDescription {
+    type Error = &'static str;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
 
 impl CaseDescription {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {

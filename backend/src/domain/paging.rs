@@ -11,25 +11,29 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::salesforce::SalesforceId;
+use salesforce_client::SalesforceId;
 
 pub const DEFAULT_PAGE_SIZE: usize = 25;
 pub const MAX_PAGE_SIZE: usize = 100;
 pub const MAX_SEARCH_CHARS: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     Ascending,
     Descending,
 }
 
 /// A sortable field of one resource, spelled in the API as `name` or `-name` (descending).
-pub trait SortField: Copy + Eq + Sized + 'static {
+pub trait SortField: Copy + Eq + std::hash::Hash + Sized + 'static {
+    /// The name of the sort's schema in the OpenAPI document.
+    const SCHEMA_NAME: &'static str;
     const ALL: &'static [Self];
+    /// The order a list has when the client chose none.
+    const DEFAULT_SORT: Sort<Self>;
     fn name(self) -> &'static str;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sort<F> {
     pub field: F,
     pub direction: Direction,
@@ -78,8 +82,101 @@ impl<F: SortField> Sort<F> {
     }
 }
 
+impl<F: SortField> Default for Sort<F> {
+    fn default() -> Self {
+        F::DEFAULT_SORT
+    }
+}
+
+impl<F: SortField> std::str::FromStr for Sort<F> {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| format!("Sort by one of: {}.", Self::choices()))
+    }
+}
+
+/// The API's spellings of a sort, as an enum schema named after its resource (`CaseSort`).
+impl<F: SortField> utoipa::PartialSchema for Sort<F> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let spellings = F::ALL.iter().flat_map(|f| {
+            let name = f.name();
+            [name.to_owned(), format!("-{name}")]
+        });
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "Sort order: a field, ascending, or descending with a leading `-`.",
+            ))
+            .enum_values(Some(spellings))
+            .into()
+    }
+}
+
+impl<F: SortField> utoipa::ToSchema for Sort<F> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        F::SCHEMA_NAME.into()
+    }
+}
+
+/// How many rows a page holds: 1 to [`MAX_PAGE_SIZE`], [`DEFAULT_PAGE_SIZE`] unless asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageSize(usize);
+
+impl PageSize {
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl Default for PageSize {
+    fn default() -> Self {
+        Self(DEFAULT_PAGE_SIZE)
+    }
+}
+
+impl std::str::FromStr for PageSize {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(Self(n)),
+            _ => Err(format!("Use a whole number from 1 to {MAX_PAGE_SIZE}.")),
+        }
+    }
+}
+
+/// Text to search a list for: trimmed, at most [`MAX_SEARCH_CHARS`] characters, no control
+/// characters. Empty means no search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct SearchText(Option<String>);
+
+impl SearchText {
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    pub fn into_inner(self) -> Option<String> {
+        self.0
+    }
+}
+
+impl std::str::FromStr for SearchText {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" => Ok(Self(None)),
+            q if q.chars().count() > MAX_SEARCH_CHARS || q.chars().any(char::is_control) => Err(
+                format!("Search for at most {MAX_SEARCH_CHARS} characters of plain text."),
+            ),
+            q => Ok(Self(Some(q.to_owned()))),
+        }
+    }
+}
+
 /// The value a row is sorted by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "k", content = "v", rename_all = "lowercase")]
 pub enum SortValue {
     Number(i64),
@@ -88,7 +185,7 @@ pub enum SortValue {
 }
 
 /// The last row of the previous page: the next page starts strictly after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Keyset {
     pub value: SortValue,
     pub id: SalesforceId,
@@ -148,12 +245,17 @@ pub struct Page<T> {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     enum F {
         A,
         B,
     }
     impl SortField for F {
+        const SCHEMA_NAME: &'static str = "TestSort";
+        const DEFAULT_SORT: Sort<Self> = Sort {
+            field: F::A,
+            direction: Direction::Ascending,
+        };
         const ALL: &'static [Self] = &[F::A, F::B];
         fn name(self) -> &'static str {
             match self {

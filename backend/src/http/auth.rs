@@ -4,13 +4,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
-use super::AppState;
-use super::dto::{LoginRequest, SessionInfo};
+use super::cookies::{cookie_name, session_cookie};
+use super::dto::SessionInfo;
+use super::dto::requests::LoginRequest;
 use super::extract::{ClientIp, JsonBody};
-use super::middleware::{cookie_name, session_cookie};
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use super::openapi::{JsonBodyProblems, Unavailable};
+use super::state::AppState;
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::services::auth::Session;
 
 /// Sign in with email and password.
@@ -22,41 +23,22 @@ use crate::services::auth::Session;
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = SessionInfo),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the server accepts", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON (Content-Type is not application/json)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another attempt is accepted"))),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        JsonBodyProblems,
+        Unavailable,
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    JsonBody(body): JsonBody,
+    JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let field = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    if let Some(object) = body.as_object()
-        && let Some(unknown) = object
-            .keys()
-            .find(|k| !matches!(k.as_str(), "email" | "password"))
-    {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            unknown.clone(),
-            "This field is not accepted.",
-        )]));
-    }
     let (session, token) = state
         .auth
-        .login(&field("email"), &field("password"), client)
+        .login(&body.email, &body.password, client)
         .await?;
     let max_age = state.auth.session_ttl().num_seconds();
     let cookie = session_cookie(&state, token, max_age);
@@ -70,8 +52,7 @@ pub async fn login(
     responses(
         (status = 200, description = "The current session", body = SessionInfo),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        Unavailable,
     ),
     security(("session" = []))
 )]

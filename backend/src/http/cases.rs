@@ -1,36 +1,19 @@
 //! `/customer/{customer_id}/cases`
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use super::dto::{Case, CaseList, CaseSort, CaseStatusFilter, NewCase};
-use super::extract::{Customer, JsonBody};
-use super::{AppState, pages};
+use super::dto::requests::{CaseListQuery, NewCase};
+use super::dto::{Case, CaseList};
+use super::extract::{Customer, JsonBody, ListQuery};
+use super::openapi::{CustomerProblems, JsonBodyProblems};
+use super::pages;
+use super::state::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::services::listing::{PageQuery, RawListParams};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CaseListQuery {
-    /// `open`, `closed` or `all` (default).
-    #[param(value_type = Option<CaseStatusFilter>)]
-    pub status: Option<String>,
-    /// Page size, 1-100 (default 25).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Text in the subject, or part of the case number.
-    pub q: Option<String>,
-    /// `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-`
-    /// for descending. Default `-created_at`.
-    #[param(value_type = Option<CaseSort>)]
-    pub sort: Option<String>,
-}
+use crate::services::cases::CaseInput;
+use crate::services::listing::PageRequest;
 
 /// The customer's cases, newest first by default.
 #[utoipa::path(
@@ -38,34 +21,25 @@ pub struct CaseListQuery {
     params(("customer_id" = String, Path, description = "The signed-in customer's account id"), CaseListQuery),
     responses(
         (status = 200, description = "A page of cases", body = CaseList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        CustomerProblems,
     ),
     security(("session" = []))
 )]
 pub async fn list(
     State(state): State<AppState>,
     Customer(session): Customer,
-    Query(query): Query<CaseListQuery>,
+    ListQuery(query): ListQuery<CaseListQuery>,
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
-    let query = PageQuery {
-        params: RawListParams {
+    pages::render(&state.case_pages, session, query, |query| async move {
+        let page = PageRequest {
             limit: query.limit,
             cursor: query.cursor,
-            q: query.q,
+            search: query.q,
             sort: query.sort,
-        },
-        filter: query.status,
-    };
-    pages::memoized(state, "cases", session, query, |query| async move {
-        let listed = state
-            .cases
-            .list(session, &query.params, query.filter.as_deref())
-            .await?;
+        };
+        let listed = state.cases.list(session, query.status, &page).await?;
         Ok(CaseList {
             items: listed
                 .items
@@ -87,11 +61,8 @@ pub async fn list(
     ),
     responses(
         (status = 200, description = "The case", body = Case),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        CustomerProblems,
     ),
     security(("session" = []))
 )]
@@ -124,12 +95,9 @@ pub async fn get(
                 ("RateLimit-Policy" = String, description = "The per-customer creation quota, e.g. `\"case-create\";q=10;w=3600` (absent on a replay of a recorded response)"),
                 ("RateLimit" = String, description = "What is left of the quota, e.g. `\"case-create\";r=4;t=0` (absent on a replay of a recorded response)"),
             )),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the signed-in customer, or missing CSRF token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the server accepts", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON (Content-Type is not application/json)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many new cases; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(
@@ -139,6 +107,7 @@ pub async fn get(
             )),
         (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; retry with the same Idempotency-Key, which never creates a second case", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying (sent when a dependency is unavailable)"))),
+        JsonBodyProblems,
     ),
     security(("session" = []))
 )]
@@ -146,13 +115,18 @@ pub async fn create(
     State(state): State<AppState>,
     Customer(session): Customer,
     headers: HeaderMap,
-    JsonBody(body): JsonBody,
+    JsonBody(body): JsonBody<NewCase>,
 ) -> ApiResult<Response> {
     let key = match headers.get("idempotency-key") {
         Some(value) => Some(value.to_str().unwrap_or("\u{0}")),
         None => None,
     };
-    let created = state.cases.create(&session, key, &body).await?;
+    let input = CaseInput {
+        subject: body.subject,
+        description: body.description,
+        priority: body.priority.unwrap_or_default(),
+    };
+    let created = state.cases.create(&session, key, input).await?;
     let location = format!("/customer/{}/cases/{}", session.account_id, created.case.id);
     let mut response = (
         StatusCode::CREATED,

@@ -5,30 +5,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::TryStreamExt;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use super::dto::{Document, DocumentList, DocumentSort};
-use super::extract::{Customer, RequestId};
-use super::{AppState, pages};
+use super::dto::requests::DocumentListQuery;
+use super::dto::{Document, DocumentList};
+use super::extract::{Customer, ListQuery, RequestId};
+use super::openapi::{CustomerProblems, Unavailable};
+use super::pages;
+use super::state::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::services::documents::{self, SignedLink};
-use crate::services::listing::{PageQuery, RawListParams};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DocumentListQuery {
-    /// Page size, 1-100 (default 25).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Text in the title.
-    pub q: Option<String>,
-    /// `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`.
-    #[param(value_type = Option<DocumentSort>)]
-    pub sort: Option<String>,
-}
+use crate::services::listing::PageRequest;
 
 /// The files shared with the customer.
 #[utoipa::path(
@@ -36,31 +22,25 @@ pub struct DocumentListQuery {
     params(("customer_id" = String, Path, description = "The signed-in customer's account id"), DocumentListQuery),
     responses(
         (status = 200, description = "A page of documents", body = DocumentList),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        CustomerProblems,
     ),
     security(("session" = []))
 )]
 pub async fn list(
     State(state): State<AppState>,
     Customer(session): Customer,
-    Query(query): Query<DocumentListQuery>,
+    ListQuery(query): ListQuery<DocumentListQuery>,
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
-    let query = PageQuery {
-        params: RawListParams {
+    pages::render(&state.document_pages, session, query, |query| async move {
+        let page = PageRequest {
             limit: query.limit,
             cursor: query.cursor,
-            q: query.q,
+            search: query.q,
             sort: query.sort,
-        },
-        filter: None,
-    };
-    pages::memoized(state, "documents", session, query, |query| async move {
-        let listed = state.documents.list(session, &query.params).await?;
+        };
+        let listed = state.documents.list(session, &page).await?;
         Ok(DocumentList {
             items: listed.items.into_iter().map(Document::from).collect(),
             next_cursor: listed.next_cursor,
@@ -79,11 +59,8 @@ pub async fn list(
     responses(
         (status = 302, description = "Redirect to the signed download link",
             headers(("Location" = String, description = "The signed link"))),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the signed-in customer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document for this customer", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        CustomerProblems,
     ),
     security(("session" = []))
 )]
@@ -115,8 +92,7 @@ pub async fn download(
             )),
         (status = 403, description = "The link was tampered with or has expired", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The document is no longer shared", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        Unavailable,
     )
 )]
 pub async fn serve(
@@ -168,7 +144,7 @@ mod tests {
     use futures::StreamExt;
 
     use super::body_logging_failures;
-    use crate::telemetry::captured::CapturedLogs;
+    use crate::observability::telemetry::captured::CapturedLogs;
 
     /// A download whose source fails after its first chunk: the client gets the first chunk
     /// and then an error (the connection is cut), and the failure is logged with the request

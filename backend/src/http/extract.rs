@@ -12,8 +12,10 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::Value;
 
-use super::AppState;
+use super::dto::requests::{FromQuery, JsonFields};
+use super::state::AppState;
 use crate::error::{ApiError, Problem};
+use crate::observability::request_id::X_REQUEST_ID;
 use crate::salesforce::SalesforceId;
 use crate::services::auth::Session;
 
@@ -82,15 +84,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Customer {
     }
 }
 
-/// A JSON body as a value, left to the service to validate field by field.
-pub struct JsonBody(pub Value);
+/// A JSON body parsed as `T`: a body that is not JSON is refused (400, 415, 413), one whose
+/// fields are wrong gets a 422 naming each of them.
+pub struct JsonBody<T>(pub T);
 
-impl FromRequest<AppState> for JsonBody {
+impl<T: JsonFields> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         match axum::Json::<Value>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
+            Ok(axum::Json(value)) => T::from_json(value).map(Self).map_err(ApiError::Validation),
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 Err(ApiError::Http(StatusCode::UNSUPPORTED_MEDIA_TYPE))
             }
@@ -101,6 +104,19 @@ impl FromRequest<AppState> for JsonBody {
                 "The request body is not valid JSON.".into(),
             )),
         }
+    }
+}
+
+/// A list's query string parsed as `T`; a 422 names each bad parameter.
+pub struct ListQuery<T>(pub T);
+
+impl<S: Send + Sync, T: FromQuery> FromRequestParts<S> for ListQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        T::from_query(parts.uri.query().unwrap_or_default())
+            .map(Self)
+            .map_err(ApiError::Validation)
     }
 }
 
@@ -146,7 +162,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
         Ok(Self(
             parts
                 .headers
-                .get(&super::middleware::X_REQUEST_ID)
+                .get(&X_REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         ))

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::AppState;
 use super::dto::{DependencyStatus, Health, Readiness};
+use super::state::AppState;
 
 /// Liveness: the process is up and serving. Cheap; touches no dependency.
 #[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "healthz",
@@ -38,9 +38,9 @@ pub async fn healthz() -> Json<Health> {
     ))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     // The org is shared by every instance; the mock store is this process's own.
-    let remote = state.salesforce.is_remote();
+    let remote = state.reads.is_remote();
     let mut report = Report::default();
-    let salesforce_up = match state.salesforce.check_ready().await {
+    let salesforce_up = match state.salesforce_probe.check_ready().await {
         Ok(()) => true,
         Err(err) => {
             tracing::warn!(error = format!("{err:#}"), "readiness: salesforce is down");
@@ -64,7 +64,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         report.add("redis", up_or_down(up), !up, false);
     }
     // Read after check_ready, so the token's state is the one that call left.
-    for d in state.salesforce.diagnostics() {
+    for d in state.salesforce_probe.diagnostics() {
         report.add(format!("salesforce_{}", d.name), d.state, d.failing, remote);
     }
     let (status, word) = if report.local_down {

@@ -1,15 +1,19 @@
 //! Routes: HTTP in and out (extractors, DTO mapping, status codes). Business rules live in
 //! `crate::services`; handlers only translate.
 
+mod api_doc;
 pub mod auth;
 pub mod cases;
+mod cookies;
 pub mod documents;
 pub mod dto;
 pub mod extract;
 pub mod health;
 pub mod middleware;
 pub mod oidc;
+mod openapi;
 pub mod pages;
+mod state;
 pub mod web;
 
 use std::convert::Infallible;
@@ -27,65 +31,17 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::services::Services;
+use crate::app::App;
+use crate::observability::request_id;
 
-pub type AppState = Arc<Services>;
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Customer Portal API",
-        description = "A facade over Salesforce for a customer self-service portal. Errors are RFC 9457 \
-problem details (`application/problem+json`) with a `request_id`. Sign in with `POST /auth/login`; \
-the session is an HttpOnly cookie, and state-changing requests need the session's `csrf_token` in \
-`X-CSRF-Token`.",
-        version = "1.0.0"
-    ),
-    paths(
-        auth::login, auth::session, auth::logout,
-        oidc::methods, oidc::login, oidc::callback,
-        cases::list, cases::get, cases::create,
-        documents::list, documents::download, documents::serve,
-        health::healthz, health::readyz, health::metrics,
-    ),
-    components(schemas(
-        crate::error::Problem,
-        crate::error::FieldError,
-        dto::CaseStatusFilter,
-        dto::CaseSort,
-        dto::DocumentSort,
-    )),
-    modifiers(&SessionCookie),
-    tags(
-        (name = "auth", description = "Sign-in and sessions"),
-        (name = "cases", description = "Support cases"),
-        (name = "documents", description = "Files shared with the customer"),
-        (name = "health", description = "Probes"),
-    )
-)]
-pub struct ApiDoc;
-
-struct SessionCookie;
-
-impl Modify for SessionCookie {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                "portal_session",
-                "Set by POST /auth/login (named __Host-portal_session over https)",
-            ))),
-        );
-    }
-}
+pub use api_doc::ApiDoc;
+pub use state::{AppState, HttpState};
 
 /// The application as one HTTP service, what [`router`] and [`with_middleware`] return.
-pub trait App:
+pub trait HttpApp:
     Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
     + Clone
     + Send
@@ -94,7 +50,7 @@ pub trait App:
 {
 }
 
-impl<S> App for S where
+impl<S> HttpApp for S where
     S: Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
         + Clone
         + Send
@@ -104,7 +60,8 @@ impl<S> App for S where
 }
 
 /// The complete application: routes, middleware and the web app.
-pub fn router(state: AppState) -> impl App {
+pub fn router(app: Arc<App>) -> impl HttpApp {
+    let state = HttpState::new(app);
     with_middleware(routes(state.clone()), state)
 }
 
@@ -161,7 +118,7 @@ fn routes(state: AppState) -> Routes {
 /// this stack (once per request) copies a few `Arc`s and plain values. The route template for
 /// metrics is therefore learnt after routing ([`middleware::remember_route`] fills the slot
 /// that `respond` put in the request).
-pub fn with_middleware(routes: Routes, state: AppState) -> impl App {
+pub fn with_middleware(routes: Routes, state: AppState) -> impl HttpApp {
     // Every route fills the slot `respond` leaves in the request; the API routes also get the
     // session step. One `route_layer` for each group: each boxes every route once more, and a
     // request clones the whole chain of boxes under the route it takes.
@@ -219,7 +176,7 @@ pub fn with_middleware(routes: Routes, state: AppState) -> impl App {
     // Served as it is: wrapped in a `Router` (as a fallback service) it would be boxed, and
     // cloned and its future boxed on every request.
     ServiceBuilder::new()
-        .map_request(middleware::sanitise_request_id::<axum::body::Body>)
+        .map_request(request_id::sanitise::<axum::body::Body>)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(middleware::RespondLayer::new(
             state.clone(),
@@ -252,10 +209,10 @@ mod tests {
     use axum::{Router, ServiceExt};
     use serde_json::Value;
 
-    use super::{AppState, with_middleware};
+    use super::{AppState, HttpState, with_middleware};
+    use crate::app::App;
     use crate::config::{Config, Secret};
-    use crate::services::Services;
-    use crate::telemetry::captured::CapturedLogs;
+    use crate::observability::telemetry::captured::CapturedLogs;
 
     async fn state(data_dir: &std::path::Path) -> AppState {
         let mocks = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks");
@@ -267,7 +224,7 @@ mod tests {
         config.mock.fixtures_dir = mocks.join("salesforce");
         config.mock.local_accounts_file = mocks.join("local_accounts.json");
         config.auth.secret_key = Some(Secret::new("unit-test-secret-key-long-enough-0123456789"));
-        Arc::new(Services::build(config).await.expect("services"))
+        HttpState::new(Arc::new(App::build(config).await.expect("app")))
     }
 
     /// The real middleware stack, served over HTTP, around a route that panics: the panic

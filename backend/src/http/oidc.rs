@@ -10,8 +10,8 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppState;
-use super::middleware::session_cookie;
+use super::cookies::session_cookie;
+use super::state::AppState;
 use crate::error::Problem;
 use crate::services::oidc::Refusal;
 

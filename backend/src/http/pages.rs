@@ -1,54 +1,45 @@
-//! List responses served from [`PageMemo`](crate::services::listing::PageMemo): the
-//! rendered JSON of a page, kept while the customer's data is unchanged.
+//! List responses served through a [`PageMemo`]: the rendered JSON of a page, kept while the
+//! customer's data is unchanged.
 
 use std::future::Future;
+use std::hash::Hash;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
 
-use super::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::salesforce::cache::Sources;
+use crate::read_path::PageMemo;
 use crate::services::auth::Session;
-use crate::services::listing::PageQuery;
 
-/// Answers `list` for the session's account and this query from the memo, or renders what
-/// `load` makes of it (and keeps it, when the adapter can tell when it changes).
-pub async fn memoized<T, F>(
-    state: &AppState,
-    list: &'static str,
+/// Answers `query` for the session's account from `memo`, or renders what `load` makes of it
+/// (kept, when the data's source can tell when it changes).
+pub async fn render<Q, T, F>(
+    memo: &PageMemo<Q>,
     session: &Session,
-    query: PageQuery,
-    load: impl FnOnce(PageQuery) -> F,
+    query: Q,
+    load: impl FnOnce(Q) -> F,
 ) -> ApiResult<Response>
 where
+    Q: Hash + Eq + Clone + Send + Sync + 'static,
     T: Serialize,
     F: Future<Output = ApiResult<T>>,
 {
-    let unkept = match state.page_memo.get(list, &session.account_id, query) {
-        Ok(body) => return Ok(json(body)),
-        Err(unkept) => unkept,
-    };
-    // Boxed: reading and rendering a page is a large future, which inline would make the
-    // handler's future as large, to be copied (into boxes, through the layers) by every
-    // request, the many answered from the memo included.
-    let (page, sources) = Box::pin(Sources::track(load(unkept.query().clone()))).await;
-    let body = Bytes::from(
-        serde_json::to_vec(&page?).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
-    );
-    state.page_memo.keep(unkept, body.clone(), sources);
-    Ok(json(body))
-}
-
-fn json(body: Bytes) -> Response {
-    (
+    let body = memo
+        .page(&session.account_id, query, |query| async move {
+            let page = load(query).await?;
+            serde_json::to_vec(&page)
+                .map(Bytes::from)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))
+        })
+        .await?;
+    Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
         body,
     )
-        .into_response()
+        .into_response())
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use super::AppState;
+use super::state::AppState;
 use crate::error::Problem;
 
 const API_PREFIXES: &[&str] = &[

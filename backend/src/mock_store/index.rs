@@ -139,13 +139,18 @@ mod tests {
         name: &'static str,
     }
 
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     enum Field {
         N,
         Name,
     }
 
     impl SortField for Field {
+        const SCHEMA_NAME: &'static str = "TestSort";
+        const DEFAULT_SORT: Sort<Self> = Sort {
+            field: Self::N,
+            direction: Direction::Ascending,
+        };
         const ALL: &'static [Self] = &[Self::N, Self::Name];
         fn name(self) -> &'static str {
             match self {

@@ -18,10 +18,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::io::ReaderStream;
 
 use crate::domain::paging::Page;
+use crate::observability::health::Probe;
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentStream, DocumentQuery,
-    DocumentRecord, DocumentSortField, NewCase, PortError, PortResult, SalesforceId,
-    SalesforcePort, StatusFilter, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, Contact, ContentStream,
+    DocumentQuery, DocumentRecord, DocumentSortField, NewCaseRecord, PortError, PortResult,
+    SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use index::SortedIndex;
 use journal::{Entry, Journal, JournalBroken};
@@ -76,7 +77,7 @@ type CreateReply = oneshot::Sender<PortResult<UpsertOutcome>>;
 
 pub struct MockStore {
     state: Arc<RwLock<State>>,
-    writer: mpsc::Sender<(NewCase, CreateReply)>,
+    writer: mpsc::Sender<(NewCaseRecord, CreateReply)>,
     /// Set by the writer when the journal refuses writes until a restart; readiness reports it.
     journal_broken: Arc<AtomicBool>,
 }
@@ -183,7 +184,7 @@ struct Writer {
 
 /// The single writer: takes every create queued so far, journals them with one sync, then
 /// makes them visible and answers. Nothing is visible or acknowledged before it is durable.
-fn write_loop(mut rx: mpsc::Receiver<(NewCase, CreateReply)>, writer: Writer) {
+fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writer) {
     let Writer {
         mut journal,
         state,
@@ -352,9 +353,9 @@ impl SalesforcePort for MockStore {
         Ok(
             index.page(query.sort, query.after.as_ref(), query.limit, |c| {
                 let status = match query.status {
-                    StatusFilter::Open => !c.is_closed,
-                    StatusFilter::Closed => c.is_closed,
-                    StatusFilter::All => true,
+                    CaseStatusFilter::Open => !c.is_closed,
+                    CaseStatusFilter::Closed => c.is_closed,
+                    CaseStatusFilter::All => true,
                 };
                 status
                     && search
@@ -377,7 +378,7 @@ impl SalesforcePort for MockStore {
             .map(|c| CaseRecord::clone(c)))
     }
 
-    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
+    async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
         let (reply, answer) = oneshot::channel();
         self.writer
             .send((case, reply))
@@ -437,27 +438,28 @@ impl SalesforcePort for MockStore {
             body: Box::pin(ReaderStream::with_capacity(file, 64 * 1024)),
         })
     }
+}
 
+impl MockStore {
     /// Only the portal writes to the store, and every write bumps its account's count under
     /// the same lock, so the count is the account's lists' version. Documents never change.
-    fn list_version(&self, account: &SalesforceId) -> Option<u64> {
-        Some(
-            self.read()
-                .writes_by_account
-                .get(account)
-                .copied()
-                .unwrap_or(0),
-        )
+    pub fn list_version(&self, account: &SalesforceId) -> u64 {
+        self.read()
+            .writes_by_account
+            .get(account)
+            .copied()
+            .unwrap_or(0)
     }
+}
 
-    async fn check_ready(&self) -> PortResult<()> {
+#[async_trait]
+impl Probe for MockStore {
+    async fn check_ready(&self) -> anyhow::Result<()> {
         if self.writer.is_closed() {
-            return Err(PortError::Internal(anyhow!(
-                "the mock store writer has stopped"
-            )));
+            anyhow::bail!("the mock store writer has stopped");
         }
         if self.journal_broken.load(Ordering::Relaxed) {
-            return Err(PortError::Unavailable(JournalBroken.into()));
+            return Err(JournalBroken.into());
         }
         Ok(())
     }
@@ -481,7 +483,7 @@ mod tests {
         store.check_ready().await.expect("ready before any write");
         for attempt in 0..2 {
             let outcome = store
-                .upsert_case(NewCase {
+                .upsert_case(NewCaseRecord {
                     account_id: SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap(),
                     contact_id: None,
                     subject: format!("attempt {attempt}"),
@@ -496,10 +498,11 @@ mod tests {
                 "attempt {attempt}: {outcome:?}"
             );
         }
-        assert!(matches!(
-            store.check_ready().await,
-            Err(PortError::Unavailable(_))
-        ));
+        let down = store
+            .check_ready()
+            .await
+            .expect_err("not ready after a torn write");
+        assert!(down.is::<JournalBroken>(), "{down:#}");
         assert!(
             store.read().cases.is_empty(),
             "nothing became visible or acknowledged"

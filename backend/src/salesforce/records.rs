@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{SalesforceId, datetime};
+use salesforce_client::SalesforceId;
+
+use super::datetime;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -69,7 +71,7 @@ fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Er
 
 /// What the portal sends to create a case. Salesforce fills in the rest.
 #[derive(Debug, Clone)]
-pub struct NewCase {
+pub struct NewCaseRecord {
     pub account_id: SalesforceId,
     pub contact_id: Option<SalesforceId>,
     pub subject: String,

@@ -2,6 +2,7 @@
 //! through `salesforce-client`. Every query filters by the session's account in SOQL itself,
 //! and every literal goes through `salesforce_client::soql` quoting.
 
+pub mod resilience;
 mod soql_build;
 
 use std::collections::HashSet;
@@ -13,18 +14,19 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use salesforce_client::{
-    CompositeRequest, CompositeSubrequest, Config as ClientConfig, Credentials, RecordId,
-    SalesforceClient,
+    CompositeRequest, CompositeSubrequest, Config as ClientConfig, Credentials, SalesforceClient,
 };
 use serde::Deserialize;
 
 use crate::config::{SalesforceAuthFlow, SalesforceConfig};
 use crate::domain::case::Picklists;
 use crate::domain::paging::{Page, SortValue};
+use crate::observability::health::{Diagnostic, Probe};
+use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, Changes, Contact, ContentStream, Diagnostic,
-    DocumentQuery, DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId,
-    SalesforcePort, UpsertOutcome, datetime,
+    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentStream, DocumentQuery,
+    DocumentRecord, NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome, datetime,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
@@ -113,10 +115,6 @@ fn port_error(err: salesforce_client::Error) -> PortError {
     }
 }
 
-fn record_id(id: &SalesforceId) -> PortResult<RecordId> {
-    RecordId::parse(id.as_str()).map_err(|_| PortError::Internal(anyhow!("not a record id: {id}")))
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct LinkRow {
@@ -192,18 +190,14 @@ fn documents_page(rows: Vec<LinkRow>, query: &DocumentQuery) -> Page<DocumentRec
 impl SalesforcePort for SalesforceRest {
     async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
         self.client
-            .retrieve("Account", &record_id(id)?, &["Id", "Name"])
+            .retrieve("Account", id, &["Id", "Name"])
             .await
             .map_err(port_error)
     }
 
     async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
         self.client
-            .retrieve(
-                "Contact",
-                &record_id(id)?,
-                &["Id", "AccountId", "Name", "Email"],
-            )
+            .retrieve("Contact", id, &["Id", "AccountId", "Name", "Email"])
             .await
             .map_err(port_error)
     }
@@ -213,7 +207,7 @@ impl SalesforcePort for SalesforceRest {
     async fn contacts_by_sign_in(&self, value: &str) -> PortResult<Vec<Contact>> {
         let literal = if self.contact_field.eq_ignore_ascii_case("Id") {
             // Salesforce refuses a filter on Id with a value that is not one; it matches nobody.
-            match RecordId::parse(value) {
+            match SalesforceId::parse(value) {
                 Ok(id) => salesforce_client::soql::id_literal(&id),
                 Err(_) => return Ok(Vec::new()),
             }
@@ -278,14 +272,14 @@ impl SalesforcePort for SalesforceRest {
             .query(&format!(
                 "SELECT {} FROM Case WHERE Id = {} AND AccountId = {} LIMIT 1",
                 soql_build::CASE_FIELDS,
-                salesforce_client::soql::id_literal(&record_id(id)?),
-                salesforce_client::soql::id_literal(&record_id(account)?),
+                salesforce_client::soql::id_literal(id),
+                salesforce_client::soql::id_literal(account),
             ))
             .await?;
         Ok(rows.into_iter().next())
     }
 
-    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
+    async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
         // Look first: an existing case is returned untouched, so a retry never overwrites what
         // an agent has changed since. Only a missing one is upserted (which a concurrent retry
         // cannot duplicate either: the external id is unique).
@@ -324,8 +318,7 @@ impl SalesforcePort for SalesforceRest {
             )
             .await
             .map_err(port_error)?;
-        let id = SalesforceId::parse(result.id.as_str())
-            .map_err(|_| PortError::Internal(anyhow!("bad id from upsert")))?;
+        let id = result.id;
         let record = self
             .case(&case.account_id, &id)
             .await?
@@ -356,13 +349,29 @@ impl SalesforcePort for SalesforceRest {
                 "SELECT {} FROM ContentDocumentLink WHERE LinkedEntityId = {} AND Visibility = 'AllUsers' \
                  AND ContentDocumentId = {} LIMIT 1",
                 soql_build::LINK_FIELDS,
-                salesforce_client::soql::id_literal(&record_id(account)?),
-                salesforce_client::soql::id_literal(&record_id(id)?),
+                salesforce_client::soql::id_literal(account),
+                salesforce_client::soql::id_literal(id),
             ))
             .await?;
         Ok(rows.into_iter().next().map(DocumentRecord::from))
     }
 
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        let download = self
+            .client
+            .download_version_data(version_id)
+            .await
+            .map_err(port_error)?;
+        let length = download.content_length();
+        Ok(ContentStream {
+            length,
+            body: Box::pin(download.map_err(std::io::Error::other)),
+        })
+    }
+}
+
+#[async_trait]
+impl RemoteOrg for SalesforceRest {
     /// One composite request (one API call) per 24 chunks of watched accounts: the accounts
     /// with changed cases, and the watched ones with changed file links or files. Deleted
     /// records do not show in a query; the cache bounds how long it trusts an entry for that.
@@ -474,29 +483,15 @@ impl SalesforcePort for SalesforceRest {
         })
     }
 
-    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
-        let download = self
-            .client
-            .download_version_data(&record_id(version_id)?)
-            .await
-            .map_err(port_error)?;
-        let length = download.content_length();
-        Ok(ContentStream {
-            length,
-            body: Box::pin(download.map_err(std::io::Error::other)),
-        })
-    }
-
-    async fn check_ready(&self) -> PortResult<()> {
-        self.client.authenticate().await.map_err(port_error)
-    }
-
     fn api_usage(&self) -> Option<(u64, u64)> {
         self.client.api_usage().map(|u| (u.used, u.limit))
     }
+}
 
-    fn is_remote(&self) -> bool {
-        true
+#[async_trait]
+impl Probe for SalesforceRest {
+    async fn check_ready(&self) -> anyhow::Result<()> {
+        Ok(self.client.authenticate().await?)
     }
 
     /// The access token as the client holds it (`absent`, `valid`, `failed`): read from the

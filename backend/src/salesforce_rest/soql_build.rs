@@ -2,13 +2,12 @@
 //! tested, and so every value goes through `salesforce_client::soql` quoting in one place.
 
 use chrono::{DateTime, Utc};
-use salesforce_client::RecordId;
 use salesforce_client::soql::{datetime, id_literal, like_contains, quote_list, quote_str};
 
 use crate::domain::case::Picklists;
 use crate::domain::paging::{Direction, Keyset, SortValue};
 use crate::salesforce::{
-    CaseQuery, CaseSortField, DocumentQuery, DocumentSortField, SalesforceId, StatusFilter,
+    CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery, DocumentSortField, SalesforceId,
 };
 
 pub const CASE_FIELDS: &str = "Id, CaseNumber, AccountId, ContactId, Subject, Description, Status, Priority, \
@@ -19,8 +18,7 @@ ContentDocument.ContentSize, ContentDocument.LatestPublishedVersionId, ContentDo
 ContentDocument.LatestPublishedVersion.PathOnClient";
 
 fn id(value: &SalesforceId) -> String {
-    // A SalesforceId is already validated; the client's literal re-checks it.
-    RecordId::parse(value.as_str()).map_or_else(|_| "''".to_owned(), |r| id_literal(&r))
+    id_literal(value)
 }
 
 fn literal(value: &SortValue) -> String {
@@ -75,9 +73,9 @@ impl CaseSoql<'_> {
     fn filters(&self) -> Vec<String> {
         let mut filters = vec![format!("AccountId = {}", id(self.account))];
         match self.query.status {
-            StatusFilter::Open => filters.push("IsClosed = false".into()),
-            StatusFilter::Closed => filters.push("IsClosed = true".into()),
-            StatusFilter::All => {}
+            CaseStatusFilter::Open => filters.push("IsClosed = false".into()),
+            CaseStatusFilter::Closed => filters.push("IsClosed = true".into()),
+            CaseStatusFilter::All => {}
         }
         if let Some(q) = &self.query.search {
             let pattern = like_contains(q);
@@ -267,7 +265,7 @@ mod tests {
 
     fn cases(sort: &str, search: Option<&str>, after: Option<Keyset>) -> CaseQuery {
         CaseQuery {
-            status: StatusFilter::Open,
+            status: CaseStatusFilter::Open,
             search: search.map(Into::into),
             sort: Sort::parse(sort).unwrap(),
             after,

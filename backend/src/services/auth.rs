@@ -8,13 +8,12 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -22,12 +21,13 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Keys};
-use super::metrics::Metrics;
-use super::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
 use crate::clock::unix_secs;
 use crate::config::AuthConfig;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::observability::metrics::Metrics;
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
+use crate::shared_state::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
+use crate::shared_state::revocations::RevocationStore;
 use crate::shared_state::{SharedState, StoreResult};
 
 const ISSUER: &str = "customer-portal";
@@ -110,39 +110,6 @@ pub struct AuthService {
     per_ip: FailureThrottle,
     per_account: FailureThrottle,
     metrics: Arc<Metrics>,
-}
-
-/// Revoked sessions, wherever they are kept.
-#[async_trait]
-pub trait RevocationStore: Send + Sync {
-    /// Revokes `session_id`; it needs remembering only `until` the session's maximum expiry.
-    async fn revoke(&self, session_id: &str, until: DateTime<Utc>) -> StoreResult<()>;
-
-    async fn is_revoked(&self, session_id: &str) -> StoreResult<bool>;
-}
-
-/// [`RevocationStore`] in this process: correct for a single instance.
-#[derive(Default)]
-pub struct InMemoryRevocations {
-    /// Session id -> the Unix time its tokens expire anyway. Read by every signed-in request
-    /// (readers do not wait for each other), written by sign-outs.
-    revoked: RwLock<HashMap<String, i64>>,
-}
-
-#[async_trait]
-impl RevocationStore for InMemoryRevocations {
-    async fn revoke(&self, session_id: &str, until: DateTime<Utc>) -> StoreResult<()> {
-        let mut revoked = self.revoked.write().unwrap_or_else(|p| p.into_inner());
-        let now = Utc::now().timestamp();
-        revoked.retain(|_, until| *until > now);
-        revoked.insert(session_id.to_owned(), until.timestamp());
-        Ok(())
-    }
-
-    async fn is_revoked(&self, session_id: &str) -> StoreResult<bool> {
-        let revoked = self.revoked.read().unwrap_or_else(|p| p.into_inner());
-        Ok(revoked.contains_key(session_id))
-    }
 }
 
 /// Throttles sign-in by failures: each key (client address, account) may fail a number of

@@ -3,24 +3,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::auth::Session;
-use super::idempotency::{self, Begin, IdempotencyStore};
-use super::listing::{self, Listed, RawListParams};
-use super::metrics::Metrics;
-use super::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
+use super::idempotency::{self, Begin};
+use super::listing::{Listed, PageRequest};
 use crate::config::RateLimitConfig;
 use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
-use crate::domain::paging::Sort;
 use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
+use crate::observability::metrics::Metrics;
 use crate::salesforce::{
-    CaseQuery, CaseRecord, CaseSortField, NewCase, SalesforceId, SalesforcePort, StatusFilter,
+    CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, NewCaseRecord, SalesforceId,
+    SalesforcePort,
 };
 use crate::shared_state::SharedState;
-
-pub const DEFAULT_SORT: Sort<CaseSortField> = CaseQuery::DEFAULT_SORT;
+use crate::shared_state::idempotency::IdempotencyStore;
+use crate::shared_state::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
 
 /// A validated request to open a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,52 +29,6 @@ pub struct CaseInput {
 }
 
 impl CaseInput {
-    /// Parses the JSON body, reporting every invalid or unknown field at once.
-    pub fn parse(body: &Value) -> Result<Self, Vec<FieldError>> {
-        let Some(object) = body.as_object() else {
-            return Err(vec![FieldError::new("body", "Send a JSON object.")]);
-        };
-        let mut errors: Vec<FieldError> = object
-            .keys()
-            .filter(|k| !matches!(k.as_str(), "subject" | "description" | "priority"))
-            .map(|k| FieldError::new(k.clone(), "This field is not accepted."))
-            .collect();
-        let text = |name: &str, errors: &mut Vec<FieldError>| match object.get(name) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Null) | None => Some(String::new()),
-            Some(_) => {
-                errors.push(FieldError::new(name, "Must be text."));
-                None
-            }
-        };
-        let subject = text("subject", &mut errors).and_then(|s| {
-            CaseSubject::parse(&s)
-                .map_err(|m| errors.push(FieldError::new("subject", m)))
-                .ok()
-        });
-        let description = text("description", &mut errors).and_then(|s| {
-            CaseDescription::parse(&s)
-                .map_err(|m| errors.push(FieldError::new("description", m)))
-                .ok()
-        });
-        let priority = match object.get("priority") {
-            None | Some(Value::Null) => Some(Priority::default()),
-            Some(Value::String(s)) => Priority::parse(s),
-            Some(_) => None,
-        };
-        if priority.is_none() {
-            errors.push(FieldError::new("priority", "Choose low, medium or high."));
-        }
-        match (subject, description, priority) {
-            (Some(subject), Some(description), Some(priority)) if errors.is_empty() => Ok(Self {
-                subject,
-                description,
-                priority,
-            }),
-            _ => Err(errors),
-        }
-    }
-
     fn fingerprint(&self) -> [u8; 32] {
         let mut hash = Sha256::new();
         for part in [
@@ -146,38 +98,28 @@ impl CaseService {
     pub async fn list(
         &self,
         session: &Session,
-        raw: &RawListParams,
-        status: Option<&str>,
+        status: CaseStatusFilter,
+        page: &PageRequest<CaseSortField>,
     ) -> ApiResult<Listed<CaseRecord>> {
-        let mut errors = Vec::new();
-        let status = match status {
-            None | Some("" | "all") => Some(StatusFilter::All),
-            Some("open") => Some(StatusFilter::Open),
-            Some("closed") => Some(StatusFilter::Closed),
-            Some(_) => {
-                errors.push(FieldError::new("status", "Use open, closed or all."));
-                None
-            }
-        };
+        // Spelled as the cursors made before the filter was typed, which stay valid.
         let filter = format!("status={status:?}");
-        let params = listing::parse(raw, DEFAULT_SORT, &filter, &mut errors);
-        let (Some(status), Some(params), true) = (status, params, errors.is_empty()) else {
-            return Err(ApiError::Validation(errors));
-        };
+        let after = page
+            .after(&filter)
+            .map_err(|e| ApiError::Validation(vec![e]))?;
         let query = CaseQuery {
             status,
-            search: params.search.clone(),
-            sort: params.sort,
-            after: params.after.clone(),
-            limit: params.limit,
+            search: page.search.get().map(str::to_owned),
+            sort: page.sort,
+            after,
+            limit: page.limit.get(),
         };
-        let page = self
+        let found = self
             .salesforce
             .query_cases(&session.account_id, &query)
             .await?;
         Ok(Listed {
-            next_cursor: listing::next_cursor(&params, &filter, page.next),
-            items: page.items,
+            next_cursor: page.next_cursor(&filter, found.next),
+            items: found.items,
         })
     }
 
@@ -196,7 +138,7 @@ impl CaseService {
         &self,
         session: &Session,
         idempotency_key: Option<&str>,
-        body: &Value,
+        input: CaseInput,
     ) -> ApiResult<Created> {
         let key = match idempotency_key {
             Some(k)
@@ -209,8 +151,6 @@ impl CaseService {
             }
             other => other,
         };
-        let input = CaseInput::parse(body).map_err(ApiError::Validation)?;
-
         // Keys are per customer: two customers may well pick the same one.
         let scoped_key = key.map(|k| format!("{}:{k}", session.account_id));
         let claim = match &scoped_key {
@@ -253,7 +193,7 @@ impl CaseService {
         };
         let outcome = self
             .salesforce
-            .upsert_case(NewCase {
+            .upsert_case(NewCaseRecord {
                 account_id: session.account_id.clone(),
                 contact_id: Some(session.contact_id.clone()),
                 subject: input.subject.as_str().to_owned(),
@@ -301,31 +241,4 @@ impl CaseService {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn reports_every_bad_field_at_once() {
-        let errors = CaseInput::parse(&json!({"subject": " ", "priority": "urgent", "extra": 1}))
-            .unwrap_err();
-        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["extra", "subject", "description", "priority"]);
-    }
-
-    #[test]
-    fn priority_defaults_to_medium() {
-        let input = CaseInput::parse(&json!({"subject": "a", "description": "b"})).unwrap();
-        assert_eq!(input.priority, Priority::Medium);
-    }
-
-    #[test]
-    fn wrong_types_are_field_errors() {
-        let errors = CaseInput::parse(&json!({"subject": 5, "description": ["x"]})).unwrap_err();
-        assert_eq!(errors.len(), 2);
-        assert!(CaseInput::parse(&json!([1])).is_err());
-    }
 }

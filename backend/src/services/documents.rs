@@ -15,14 +15,11 @@ use chrono::Utc;
 use super::audit::{AuditEvent, AuditLog};
 use super::auth::Session;
 use super::keys;
-use super::listing::{self, Listed, RawListParams};
-use crate::domain::paging::Sort;
+use super::listing::{Listed, PageRequest};
 use crate::error::{ApiError, ApiResult};
 use crate::salesforce::{
     ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, SalesforceId, SalesforcePort,
 };
-
-pub const DEFAULT_SORT: Sort<DocumentSortField> = DocumentQuery::DEFAULT_SORT;
 
 /// The query string of a signed download link.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
@@ -68,26 +65,22 @@ impl DocumentService {
     pub async fn list(
         &self,
         session: &Session,
-        raw: &RawListParams,
+        page: &PageRequest<DocumentSortField>,
     ) -> ApiResult<Listed<DocumentRecord>> {
-        let mut errors = Vec::new();
-        let params = listing::parse(raw, DEFAULT_SORT, "", &mut errors);
-        let (Some(params), true) = (params, errors.is_empty()) else {
-            return Err(ApiError::Validation(errors));
-        };
+        let after = page.after("").map_err(|e| ApiError::Validation(vec![e]))?;
         let query = DocumentQuery {
-            search: params.search.clone(),
-            sort: params.sort,
-            after: params.after.clone(),
-            limit: params.limit,
+            search: page.search.get().map(str::to_owned),
+            sort: page.sort,
+            after,
+            limit: page.limit.get(),
         };
-        let page = self
+        let found = self
             .salesforce
             .query_documents(&session.account_id, &query)
             .await?;
         Ok(Listed {
-            next_cursor: listing::next_cursor(&params, "", page.next),
-            items: page.items,
+            next_cursor: page.next_cursor("", found.next),
+            items: found.items,
         })
     }
 

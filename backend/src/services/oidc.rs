@@ -6,11 +6,10 @@
 //! sign-in follows.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use async_trait::async_trait;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
 };
@@ -25,10 +24,8 @@ use tokio::sync::RwLock;
 use super::auth::{AuthService, Session};
 use crate::config::OidcConfig;
 use crate::salesforce::SalesforcePort;
-use crate::shared_state::{SharedState, StoreResult};
-
-/// How long a started sign-in may take at the provider.
-pub const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
+use crate::shared_state::SharedState;
+use crate::shared_state::pending_sign_ins::{PendingSignIn, PendingSignIns};
 
 type Client = CoreClient<
     EndpointSet,
@@ -67,51 +64,6 @@ impl Refusal {
             Self::UnknownContact => "unknown_contact",
             Self::Unavailable => "unavailable",
         }
-    }
-}
-
-/// A started sign-in, kept server-side under its state until the callback.
-#[derive(Serialize, Deserialize)]
-pub struct PendingSignIn {
-    nonce: String,
-    verifier: String,
-    return_to: String,
-}
-
-/// Pending sign-ins, wherever they are kept: each lives [`PENDING_TTL`] and is taken once.
-#[async_trait]
-pub trait PendingSignIns: Send + Sync {
-    async fn put(&self, state: &str, pending: PendingSignIn) -> StoreResult<()>;
-
-    /// Removes and returns the sign-in started with `state`, unless it expired. Atomic: of two
-    /// callbacks with the same state (on any instances), at most one gets it.
-    async fn take(&self, state: &str) -> StoreResult<Option<PendingSignIn>>;
-}
-
-/// [`PendingSignIns`] in this process: correct for a single instance.
-#[derive(Default)]
-pub struct InMemoryPendingSignIns {
-    pending: Mutex<HashMap<String, (PendingSignIn, Instant)>>,
-}
-
-#[async_trait]
-impl PendingSignIns for InMemoryPendingSignIns {
-    async fn put(&self, state: &str, pending: PendingSignIn) -> StoreResult<()> {
-        let mut map = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, (_, started)| started.elapsed() < PENDING_TTL);
-        map.insert(state.to_owned(), (pending, Instant::now()));
-        Ok(())
-    }
-
-    async fn take(&self, state: &str) -> StoreResult<Option<PendingSignIn>> {
-        let taken = self
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(state);
-        Ok(taken
-            .filter(|(_, started)| started.elapsed() < PENDING_TTL)
-            .map(|(pending, _)| pending))
     }
 }
 

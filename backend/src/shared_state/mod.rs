@@ -1,48 +1,41 @@
 //! State that must be shared by every instance of the portal: rate limits and sign-in
 //! throttles, idempotency records, revoked sessions and pending OpenID Connect sign-ins.
 //!
-//! Each kind sits behind a small trait ([`RateLimitStore`], [`IdempotencyStore`],
-//! [`RevocationStore`], [`PendingSignIns`]) with two implementations: in-process (one instance,
-//! the default) and Redis (`redis_url`), so any instance can serve any request. The choice is
-//! made here, once, at start-up ([`SharedState::build`]).
+//! Each kind has its own module: a small trait ([`RateLimitStore`], [`IdempotencyStore`],
+//! [`RevocationStore`], [`PendingSignIns`]) beside its two implementations, in-process
+//! (`memory.rs`: one instance, the default) and Redis (`redis.rs`, on the shared connection in
+//! [`redis`]: `redis_url`), so any instance can serve any request. The choice is made once, at
+//! start-up ([`SharedState::build`]).
 //!
 //! A Redis failure is never skipped: the operation returns a [`StoreError`], which the services
 //! turn into 503 with `Retry-After` (fail closed).
 
+pub mod error;
+pub mod idempotency;
+pub mod pending_sign_ins;
+pub mod rate_limit;
 pub mod redis;
+pub mod revocations;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::error::ApiError;
-use crate::services::auth::{InMemoryRevocations, RevocationStore};
-use crate::services::idempotency::{IdempotencyStore, InMemoryIdempotency};
-use crate::services::oidc::{InMemoryPendingSignIns, PendingSignIns};
-use crate::services::rate_limit::{InMemoryRateLimit, Policy, RateLimitStore};
+use idempotency::IdempotencyStore;
+use idempotency::memory::InMemoryIdempotency;
+use idempotency::redis::RedisIdempotency;
+use pending_sign_ins::PendingSignIns;
+use pending_sign_ins::memory::InMemoryPendingSignIns;
+use pending_sign_ins::redis::RedisPendingSignIns;
+use rate_limit::memory::InMemoryRateLimit;
+use rate_limit::redis::RedisRateLimit;
+use rate_limit::{Policy, RateLimitStore};
+use revocations::RevocationStore;
+use revocations::memory::InMemoryRevocations;
+use revocations::redis::RedisRevocations;
 
+pub use self::error::{StoreError, StoreResult};
 pub use self::redis::Redis;
-
-/// The shared store could not be reached or answered nonsense.
-#[derive(Debug, thiserror::Error)]
-#[error("shared state (redis): {0:#}")]
-pub struct StoreError(#[from] pub anyhow::Error);
-
-impl From<::redis::RedisError> for StoreError {
-    fn from(err: ::redis::RedisError) -> Self {
-        Self(anyhow::Error::new(err))
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// Fail closed: the request is refused with 503 and `Retry-After`, and the error is logged
-/// inside the request's span (so with its request id).
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        ApiError::Unavailable(err.0.context("shared state (redis) unavailable"))
-    }
-}
 
 /// Where the shared state lives, chosen once at start-up.
 #[derive(Clone)]
@@ -91,28 +84,28 @@ impl SharedState {
     pub fn rate_limit(&self, policy: Policy) -> Arc<dyn RateLimitStore> {
         match self {
             Self::InMemory => Arc::new(InMemoryRateLimit::new(policy)),
-            Self::Redis(redis) => Arc::new(redis::RedisRateLimit::new(redis.clone(), policy)),
+            Self::Redis(redis) => Arc::new(RedisRateLimit::new(redis.clone(), policy)),
         }
     }
 
     pub fn idempotency(&self) -> Arc<dyn IdempotencyStore> {
         match self {
             Self::InMemory => Arc::new(InMemoryIdempotency::default()),
-            Self::Redis(redis) => Arc::new(redis::RedisIdempotency::new(redis.clone())),
+            Self::Redis(redis) => Arc::new(RedisIdempotency::new(redis.clone())),
         }
     }
 
     pub fn revocations(&self) -> Arc<dyn RevocationStore> {
         match self {
             Self::InMemory => Arc::new(InMemoryRevocations::default()),
-            Self::Redis(redis) => Arc::new(redis::RedisRevocations::new(redis.clone())),
+            Self::Redis(redis) => Arc::new(RedisRevocations::new(redis.clone())),
         }
     }
 
     pub fn pending_sign_ins(&self) -> Arc<dyn PendingSignIns> {
         match self {
             Self::InMemory => Arc::new(InMemoryPendingSignIns::default()),
-            Self::Redis(redis) => Arc::new(redis::RedisPendingSignIns::new(redis.clone())),
+            Self::Redis(redis) => Arc::new(RedisPendingSignIns::new(redis.clone())),
         }
     }
 }

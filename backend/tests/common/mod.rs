@@ -158,7 +158,7 @@ impl TestApp {
     ) -> Self {
         // PORTAL_TEST_LOG=debug shows the servers' logs while a test runs.
         if let Ok(filter) = std::env::var("PORTAL_TEST_LOG") {
-            portal::telemetry::init(&portal::config::LogConfig {
+            portal::observability::telemetry::init(&portal::config::LogConfig {
                 format: portal::config::LogFormat::Pretty,
                 filter,
                 access: portal::config::AccessLog::All,

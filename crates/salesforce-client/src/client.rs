@@ -17,7 +17,7 @@ use url::Url;
 use crate::auth::{Session, TokenManager, TokenState};
 use crate::config::Config;
 use crate::error::{ApiError, Error, ErrorCode};
-use crate::id::RecordId;
+use crate::id::SalesforceId;
 use crate::model::{
     ApiUsage, CompositeRequest, CompositeResponse, Limits, QueryOptions, QueryPage, SaveResult,
     UpsertResult, truncate,
@@ -228,7 +228,7 @@ impl SalesforceClient {
     pub async fn retrieve<T: DeserializeOwned>(
         &self,
         sobject: &str,
-        id: &RecordId,
+        id: &SalesforceId,
         fields: &[&str],
     ) -> Result<Option<T>, Error> {
         let mut query = Vec::new();
@@ -263,7 +263,7 @@ impl SalesforceClient {
         &self,
         sobject: &str,
         record: &B,
-    ) -> Result<RecordId, Error> {
+    ) -> Result<SalesforceId, Error> {
         let call = Call {
             body: Some(encode("create", record)?),
             ..self.call(
@@ -285,7 +285,7 @@ impl SalesforceClient {
     pub async fn update<B: Serialize + ?Sized>(
         &self,
         sobject: &str,
-        id: &RecordId,
+        id: &SalesforceId,
         fields: &B,
     ) -> Result<(), Error> {
         let call = Call {
@@ -375,7 +375,7 @@ impl SalesforceClient {
     /// Streams a file version's content. The body is never held whole in memory.
     pub async fn download_version_data(
         &self,
-        content_version_id: &RecordId,
+        content_version_id: &SalesforceId,
     ) -> Result<Download, Error> {
         let call = Call {
             timeout: self.inner.download_timeout,
@@ -436,7 +436,7 @@ impl SalesforceClient {
     pub fn sobject_url(
         &self,
         sobject: &str,
-        id: &RecordId,
+        id: &SalesforceId,
         fields: &[&str],
     ) -> Result<String, Error> {
         for field in fields {

@@ -16,12 +16,12 @@
 //! `http://127.0.0.1:PORT`, and every REST call goes to the `instance_url` the token response names.
 //!
 //! ```no_run
-//! use salesforce_client::{soql, Config, Credentials, QueryOptions, RecordId, SalesforceClient};
+//! use salesforce_client::{soql, Config, Credentials, QueryOptions, SalesforceClient, SalesforceId};
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Case {
 //!     #[serde(rename = "Id")]
-//!     id: RecordId,
+//!     id: SalesforceId,
 //!     #[serde(rename = "Subject")]
 //!     subject: String,
 //! }
@@ -38,7 +38,7 @@
 //!     )
 //!     .with_client_name("portal"),
 //! )?;
-//! let account = RecordId::parse("001D000000IRFmaIAH").expect("valid id");
+//! let account = SalesforceId::parse("001D000000IRFmaIAH").expect("valid id");
 //! let cases: Vec<Case> = client
 //!     .query_all_pages(
 //!         &format!("SELECT Id, Subject FROM Case WHERE AccountId = {}", soql::id_literal(&account)),
@@ -65,7 +65,7 @@ pub use auth::TokenState;
 pub use client::{Download, SalesforceClient};
 pub use config::{Config, Credentials, DEFAULT_API_VERSION};
 pub use error::{ApiError, AuthError, AuthFlow, AuthProblem, Error, ErrorCode};
-pub use id::{InvalidId, RecordId};
+pub use id::{InvalidId, SalesforceId};
 pub use model::{
     ApiUsage, CompositeRequest, CompositeResponse, CompositeSubrequest, CompositeSubresponse,
     Limit, Limits, QueryOptions, QueryPage, UpsertResult,

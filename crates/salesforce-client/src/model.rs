@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Error};
-use crate::id::RecordId;
+use crate::id::SalesforceId;
 
 /// One page of a SOQL query result.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,14 +33,14 @@ pub struct QueryOptions {
 /// What an upsert by external id did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpsertResult {
-    pub id: RecordId,
+    pub id: SalesforceId,
     /// True for 201 Created, false for 200 (an existing record was updated).
     pub created: bool,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct SaveResult {
-    pub id: RecordId,
+    pub id: SalesforceId,
     #[serde(default)]
     pub success: Option<bool>,
     #[serde(default)]

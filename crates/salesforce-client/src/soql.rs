@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::id::{InvalidId, RecordId};
+use crate::id::{InvalidId, SalesforceId};
 
 /// A quoted string literal for `=`, `!=`, `IN`, ...: `O'Brien` becomes `'O\'Brien'`.
 pub fn quote_str(value: &str) -> String {
@@ -84,11 +84,11 @@ fn escape_into(out: &mut String, value: &str, like: bool) {
 
 /// A quoted id literal; refuses anything that is not a well-formed 15- or 18-character id.
 pub fn id(value: &str) -> Result<String, InvalidId> {
-    RecordId::parse(value).map(|id| id_literal(&id))
+    SalesforceId::parse(value).map(|id| id_literal(&id))
 }
 
 /// The quoted literal of an already parsed id.
-pub fn id_literal(id: &RecordId) -> String {
+pub fn id_literal(id: &SalesforceId) -> String {
     format!("'{}'", id.as_str())
 }
 

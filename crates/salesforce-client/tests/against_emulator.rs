@@ -15,8 +15,8 @@ use futures_util::future::join_all;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use salesforce_client::{
     ApiUsage, AuthFlow, AuthProblem, CompositeRequest, CompositeSubrequest, Config, Credentials,
-    Error, ErrorCode, QueryOptions, QueryPage, RecordId, RequestId, SalesforceClient, TokenState,
-    soql,
+    Error, ErrorCode, QueryOptions, QueryPage, RequestId, SalesforceClient, SalesforceId,
+    TokenState, soql,
 };
 use salesforce_emulator::{Emulator, EmulatorConfig, Outage, SlowBody};
 use serde::Deserialize;
@@ -172,14 +172,14 @@ fn contact_and_account() -> (String, String) {
     )
 }
 
-fn id(s: &str) -> RecordId {
-    RecordId::parse(s).expect("valid record id")
+fn id(s: &str) -> SalesforceId {
+    SalesforceId::parse(s).expect("valid record id")
 }
 
 #[derive(Debug, Deserialize)]
 struct CaseRow {
     #[serde(rename = "Id")]
-    id: RecordId,
+    id: SalesforceId,
     #[serde(rename = "Subject")]
     subject: String,
 }
@@ -730,7 +730,7 @@ async fn composite_refers_from_one_subrequest_to_another() {
     assert_eq!(created.http_status_code, 201);
     #[derive(Deserialize)]
     struct Created {
-        id: RecordId,
+        id: SalesforceId,
         success: bool,
     }
     let created: Created = created.json().unwrap();
@@ -773,7 +773,7 @@ async fn composite_refers_from_one_subrequest_to_another() {
 
 // ---- Files ----
 
-async fn download_all(client: &SalesforceClient, version: &RecordId) -> (Option<u64>, Vec<u8>) {
+async fn download_all(client: &SalesforceClient, version: &SalesforceId) -> (Option<u64>, Vec<u8>) {
     let mut download = client.download_version_data(version).await.unwrap();
     let length = download.content_length();
     let mut bytes = Vec::new();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::Method;
 use futures_util::StreamExt;
-use salesforce_client::{Error, RecordId};
+use salesforce_client::{Error, SalesforceId};
 use support::*;
 
 const SIZE: usize = 8 * 1024 * 1024;
@@ -51,7 +51,7 @@ async fn version_data_streams_without_buffering_the_file() {
     });
 
     let client = org.client();
-    let id = RecordId::parse("068D00000000pgOIAQ").unwrap();
+    let id = SalesforceId::parse("068D00000000pgOIAQ").unwrap();
     let mut download =
         tokio::time::timeout(Duration::from_secs(10), client.download_version_data(&id))
             .await
@@ -102,7 +102,7 @@ async fn a_missing_file_is_a_typed_not_found() {
         404,
         &fixture("error_not_found.json"),
     );
-    let id = RecordId::parse("068D00000000pgOIAQ").unwrap();
+    let id = SalesforceId::parse("068D00000000pgOIAQ").unwrap();
     let error = org.client().download_version_data(&id).await.unwrap_err();
     assert!(matches!(error, Error::Api { status: 404, .. }));
     assert!(error.has_code(&salesforce_client::ErrorCode::NotFound));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::Method;
 use salesforce_client::{
     ApiUsage, CompositeRequest, CompositeSubrequest, Config, Credentials, Error, ErrorCode,
-    QueryOptions, RecordId, RequestId, SalesforceClient, soql,
+    QueryOptions, RequestId, SalesforceClient, SalesforceId, soql,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,8 +19,8 @@ struct Account {
     name: String,
 }
 
-fn id(s: &str) -> RecordId {
-    RecordId::parse(s).unwrap()
+fn id(s: &str) -> SalesforceId {
+    SalesforceId::parse(s).unwrap()
 }
 
 #[tokio::test]
@@ -316,7 +316,7 @@ struct NewCase<'a> {
     #[serde(rename = "Subject")]
     subject: &'a str,
     #[serde(rename = "AccountId")]
-    account_id: &'a RecordId,
+    account_id: &'a SalesforceId,
 }
 
 #[tokio::test]
@@ -452,7 +452,7 @@ async fn composite_sends_subrequests_and_reads_each_result() {
 
     #[derive(Debug, Deserialize)]
     struct Created {
-        id: RecordId,
+        id: SalesforceId,
     }
     let account = response.get("refAccount").unwrap();
     assert_eq!(

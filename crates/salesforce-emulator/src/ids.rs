@@ -1,75 +1,32 @@
-//! Salesforce record ids: 15 case-sensitive characters plus a 3-character suffix that makes the
-//! 18-character form case-insensitively unique.
+//! Record ids as the emulator stores them: the 18-character form of a
+//! [`SalesforceId`](salesforce_client::SalesforceId), which parses and checksums them.
 
-use rand::Rng;
+use salesforce_client::SalesforceId;
+use sha2::{Digest, Sha256};
 
-const SUFFIX_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// What follows the key prefix in the emulator's ids, as a pod identifier does in a real org's.
+const POD: &str = "Dn000";
 
-/// Appends the case-safety suffix to a 15-character id.
-pub fn to_18(id15: &str) -> String {
-    let bytes = id15.as_bytes();
-    let mut out = String::with_capacity(18);
-    out.push_str(id15);
-    for chunk in bytes.chunks(5) {
-        let mut mask = 0usize;
-        for (i, b) in chunk.iter().enumerate() {
-            if b.is_ascii_uppercase() {
-                mask |= 1 << i;
-            }
-        }
-        out.push(SUFFIX_ALPHABET[mask] as char);
-    }
-    out
-}
-
-/// The canonical 18-character form of a 15- or 18-character id, if it looks like one.
+/// The canonical 18-character form of a 15- or 18-character id, if it is one.
 pub fn normalise(id: &str) -> Option<String> {
-    if !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    match id.len() {
-        15 => Some(to_18(id)),
-        18 if to_18(&id[..15]).eq_ignore_ascii_case(id) => Some(to_18(&id[..15])),
-        _ => None,
-    }
+    SalesforceId::parse(id).ok().map(String::from)
 }
 
 /// A fresh random id with the given 3-character key prefix.
 pub fn generate(prefix: &str) -> String {
-    let mut rng = rand::rng();
-    let mut id15 = String::from(prefix);
-    id15.push_str("Dn000");
-    while id15.len() < 15 {
-        id15.push(BASE62[rng.random_range(0..BASE62.len())] as char);
-    }
-    to_18(&id15)
+    SalesforceId::generate(&format!("{prefix}{POD}")).into()
 }
 
 /// A stable id derived from a seed (for users made up from the sign-in file).
 pub fn derived(prefix: &str, seed: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(seed.as_bytes());
-    let mut id15 = String::from(prefix);
-    id15.push_str("Dn000");
-    for b in digest.iter() {
-        if id15.len() == 15 {
-            break;
-        }
-        id15.push(BASE62[*b as usize % BASE62.len()] as char);
-    }
-    to_18(&id15)
+    SalesforceId::from_bytes(&format!("{prefix}{POD}"), Sha256::digest(seed.as_bytes()))
+        .expect("a 3-character key prefix, the pod and a 32-byte digest make an id")
+        .into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suffix_matches_fixture_ids() {
-        assert_eq!(to_18("500Dn000IMIULBM"), "500Dn000IMIULBMIY5");
-        assert_eq!(to_18("001Dn000V58wd0M"), "001Dn000V58wd0MIIQ");
-    }
 
     #[test]
     fn normalise_accepts_both_lengths() {
@@ -89,7 +46,16 @@ mod tests {
     fn generated_ids_are_valid() {
         let id = generate("500");
         assert_eq!(id.len(), 18);
-        assert!(id.starts_with("500"));
+        assert!(id.starts_with("500Dn000"));
+        assert_eq!(normalise(&id).as_deref(), Some(id.as_str()));
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_valid() {
+        let id = derived("005", "someone@example.com");
+        assert_eq!(id, derived("005", "someone@example.com"));
+        assert_ne!(id, derived("005", "someone.else@example.com"));
+        assert!(id.starts_with("005Dn000"));
         assert_eq!(normalise(&id).as_deref(), Some(id.as_str()));
     }
 }

@@ -308,7 +308,7 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
-         * @description Sort order of the case list: a field, ascending, or descending with a leading `-`.
+         * @description Sort order: a field, ascending, or descending with a leading `-`.
          * @enum {string}
          */
         CaseSort: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "case_number" | "-case_number" | "subject" | "-subject" | "priority" | "-priority" | "status" | "-status";
@@ -319,7 +319,7 @@ export interface components {
          */
         CaseStatus: "new" | "in_progress" | "waiting_on_customer" | "escalated" | "on_hold" | "closed";
         /**
-         * @description `status` filter of the case list.
+         * @description Which cases a list shows, by whether they are closed. The `status` parameter of the case list.
          * @enum {string}
          */
         CaseStatusFilter: "open" | "closed" | "all";
@@ -357,7 +357,7 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
-         * @description Sort order of the document list: a field, ascending, or descending with a leading `-`.
+         * @description Sort order: a field, ascending, or descending with a leading `-`.
          * @enum {string}
          */
         DocumentSort: "created_at" | "-created_at" | "title" | "-title" | "size" | "-size";
@@ -508,7 +508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing fields */
+            /** @description Missing or unknown fields */
             422: {
                 headers: {
                     [name: string]: unknown;

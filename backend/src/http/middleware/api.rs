@@ -1,5 +1,5 @@
 //! The step every API route goes through: its session ([`sessions`]) and, over Salesforce,
-//! the freshness of the data it answers with ([`freshness`]).
+//! the freshness of the data it answers with ([`freshness`], through the read path).
 //!
 //! One tower [`Layer`] rather than an `axum::middleware::from_fn` step for each: a `from_fn`
 //! step clones and boxes the route under it, then boxes the service again for `Next` and its
@@ -16,9 +16,10 @@ use axum_extra::extract::cookie::Cookie;
 use futures::future::BoxFuture;
 use tower::{Layer, Service, ServiceExt};
 
-use super::{CSRF_HEADER, cookie_name, session_cookie};
 use crate::error::ApiError;
-use crate::http::AppState;
+use crate::http::cookies::{CSRF_HEADER, cookie_name, session_cookie};
+use crate::http::state::AppState;
+use crate::observability::request_id::X_REQUEST_ID;
 use crate::services::auth::Session;
 
 /// Installs [`Api`] on the API routes.
@@ -103,13 +104,7 @@ where
         }
         req.extensions_mut().insert(Arc::clone(session));
     }
-    // Only an adapter that calls Salesforce can serve stale data or pass the request id on.
-    let mut response = if state.salesforce.is_remote() {
-        freshness(req, route).await
-    } else {
-        let Ok(response) = route.oneshot(req).await;
-        response
-    };
+    let mut response = freshness(state, req, route).await;
     // Handlers that set the cookie themselves (sign-in, sign-out) have the last word.
     if let Some(session) = session
         && !response.headers().contains_key(header::SET_COOKIE)
@@ -140,25 +135,24 @@ fn session_cookie_of<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cookie<'h
 }
 
 /// Marks responses built from stale data (served from cache because Salesforce failed), so
-/// clients can say the data may be out of date: `X-Data-Stale: true` and `Age`.
-///
-/// It also scopes the request id (already set by `SetRequestId`) over the route, so every
-/// Salesforce REST call made for this request sends it as `X-Request-Id`. The scope is a task
-/// local: a cache load shared by concurrent requests carries the id of the one that made it.
-async fn freshness<S>(req: Request, route: S) -> Response
+/// clients can say the data may be out of date: `X-Data-Stale: true` and `Age`. The read path
+/// also passes the request id (already set by `SetRequestId`) to every Salesforce call the
+/// route makes.
+async fn freshness<S>(state: &AppState, req: Request, route: S) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
+    // The mock store can neither serve stale data nor pass a request id on.
+    if !state.reads.is_remote() {
+        let Ok(response) = route.oneshot(req).await;
+        return response;
+    }
     let request_id = req
         .headers()
-        .get(&super::X_REQUEST_ID)
+        .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let handled = crate::salesforce::cache::Freshness::track(route.oneshot(req));
-    let (Ok(mut response), stale_age) = match request_id {
-        Some(id) => salesforce_client::RequestId::scope(id, handled).await,
-        None => handled.await,
-    };
+    let (Ok(mut response), stale_age) = state.reads.serve(request_id, route.oneshot(req)).await;
     if let Some(age) = stale_age {
         let headers = response.headers_mut();
         headers.insert("x-data-stale", HeaderValue::from_static("true"));

@@ -17,19 +17,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
+use crate::config::AccessLog;
 use crate::error::Problem;
-use crate::http::AppState;
-
-use super::AccessLine;
+use crate::http::state::AppState;
+use crate::observability::request_id::X_REQUEST_ID;
 
 /// The headers [`add_headers`] sets on every response, shared by every request.
 pub type SecurityHeaders = Arc<[(header::HeaderName, HeaderValue)]>;
@@ -115,7 +115,7 @@ where
 fn request_span(req: &Request) -> tracing::Span {
     let request_id = req
         .headers()
-        .get(&super::X_REQUEST_ID)
+        .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     tracing::info_span!(
@@ -256,7 +256,7 @@ fn problem_response(mut response: Response) -> Response {
     };
     let request_id = response
         .headers()
-        .get(&super::X_REQUEST_ID)
+        .get(&X_REQUEST_ID)
         .and_then(|id| id.to_str().ok())
         .map(str::to_owned);
     let problem = Problem {
@@ -280,4 +280,84 @@ fn is_bare(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
+}
+
+/// The Content-Security-Policy of every response: no inline script or style, nothing from
+/// other origins, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
+    let mut headers = vec![
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        // Signed download links live in query strings: never send them on as a referrer.
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ),
+    ];
+    if https {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    headers
+}
+
+/// The request's closing log line ("finished processing request", with `status` and
+/// `latency_ms` to the response's headers, inside the request's span), under the target
+/// `access_log`: at `error` for a 5xx, at `info` for a 4xx or for every request when
+/// `log.access` asks for it, otherwise at `debug`, where the filter drops it for the price of
+/// a level check. The target is not under `portal`, so that `portal=debug` (to see the
+/// portal's own debug lines) does not also bring a line per request.
+#[derive(Clone, Copy)]
+pub struct AccessLine(pub AccessLog);
+
+impl AccessLine {
+    pub fn log(self, status: StatusCode, took: Duration) {
+        let status = status.as_u16();
+        let latency_ms = took.as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::error!(target: "access_log", status, latency_ms, "finished processing request");
+        } else if status >= 400 || self.0 == AccessLog::All {
+            tracing::info!(target: "access_log", status, latency_ms, "finished processing request");
+        } else {
+            tracing::debug!(target: "access_log", status, latency_ms, "finished processing request");
+        }
+    }
+}
+
+/// The response to a handler that panicked: a generic 500 problem (the `respond` step adds
+/// the request id). The panic is logged inside the request's span, so with its request id;
+/// its message never reaches the client.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    tracing::error!(panic = message, "request handler panicked");
+    Problem::for_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR).into_response()
 }

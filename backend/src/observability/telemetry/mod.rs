@@ -14,7 +14,6 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use serde::{Deserialize, Serialize};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
@@ -22,29 +21,10 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::config::{LogConfig, LogFormat};
+use crate::config::{LogConfig, LogFormat, TelemetryConfig};
 
 pub mod captured;
 mod span_fields;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TelemetryConfig {
-    /// An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318` (traces go to `/v1/traces`).
-    /// Unset: no traces are exported.
-    pub otlp_endpoint: Option<String>,
-    /// `service.name` of the exported spans.
-    pub service_name: String,
-}
-
-impl Default for TelemetryConfig {
-    fn default() -> Self {
-        Self {
-            otlp_endpoint: None,
-            service_name: "customer-portal".into(),
-        }
-    }
-}
 
 /// Keeps the log writer and the trace pipeline alive; [`Telemetry::shutdown`] (or dropping
 /// it) flushes what is buffered. Keep it until the process ends.

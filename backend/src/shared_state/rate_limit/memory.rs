@@ -1,7 +1,4 @@
-//! Keyed rate limits (GCRA): case creation per customer, sign-in failures per address and per
-//! account. [`RateLimitStore`] is one policy's limit; [`InMemoryRateLimit`] keeps it in this
-//! process (via `governor`), `shared_state::redis::RedisRateLimit` in Redis with the same
-//! arithmetic, so the numbers a client sees do not depend on where the state lives.
+//! [`RateLimitStore`] in this process, on `governor`'s keyed GCRA.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -10,36 +7,22 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-use crate::shared_state::StoreResult;
+use super::{Decision, Policy, RateLimitStore};
+use crate::shared_state::error::StoreResult;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Allowed { remaining: u32 },
-    Limited { retry_after: Duration },
-}
-
-pub struct KeyedLimiter<K: Hash + Eq + Clone> {
+struct KeyedLimiter<K: Hash + Eq + Clone> {
     limiter: RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>,
     clock: DefaultClock,
-    /// One unit of quota is replenished every `period`.
-    pub period: Duration,
-    pub burst: u32,
 }
 
 impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
-    /// `per_window` events every `window`, at most `burst` at once.
-    pub fn new(per_window: u32, window: Duration, burst: u32) -> Self {
-        Self::with_period(window / per_window.max(1), burst)
-    }
-
     /// One unit replenished every `period`, at most `burst` at once.
-    pub fn with_period(period: Duration, burst: u32) -> Self {
+    fn with_period(period: Duration, burst: u32) -> Self {
         let burst = burst.max(1);
         let quota = Quota::with_period(period)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -47,13 +30,11 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
         Self {
             limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
             clock: DefaultClock::default(),
-            period,
-            burst,
         }
     }
 
     /// Takes one unit for `key` if there is one.
-    pub fn check(&self, key: &K) -> Decision {
+    fn check(&self, key: &K) -> Decision {
         match self.limiter.check_key(key) {
             Ok(snapshot) => Decision::Allowed {
                 remaining: snapshot.remaining_burst_capacity(),
@@ -65,47 +46,9 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     }
 
     /// Forgets keys whose limits have fully recovered, so memory stays bounded.
-    pub fn prune(&self) {
+    fn prune(&self) {
         self.limiter.retain_recent();
     }
-}
-
-/// A named limit: one unit replenished every `period`, at most `burst` at once.
-#[derive(Debug, Clone)]
-pub struct Policy {
-    /// Part of the shared store's keys, e.g. `case-create`.
-    pub name: &'static str,
-    pub period: Duration,
-    pub burst: u32,
-}
-
-impl Policy {
-    /// `per_window` events every `window`, at most `burst` at once.
-    pub fn new(name: &'static str, per_window: u32, window: Duration, burst: u32) -> Self {
-        Self {
-            name,
-            period: window / per_window.max(1),
-            burst: burst.max(1),
-        }
-    }
-}
-
-/// One policy's keyed limit, wherever its state lives.
-#[async_trait]
-pub trait RateLimitStore: Send + Sync {
-    fn policy(&self) -> &Policy;
-
-    /// Takes one unit for `key` if there is one.
-    async fn check(&self, key: &str) -> StoreResult<Decision>;
-
-    /// Locks `key` for `duration` (sign-in throttles lock a key that used up its failures).
-    async fn lock(&self, key: &str, duration: Duration) -> StoreResult<()>;
-
-    /// How long `key` is still locked, if it is.
-    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>>;
-
-    /// Forgets state that no longer matters; run periodically (a no-op where entries expire).
-    fn prune(&self) {}
 }
 
 /// [`RateLimitStore`] in this process: correct for a single instance.
@@ -160,25 +103,20 @@ impl RateLimitStore for InMemoryRateLimit {
     }
 }
 
-/// Whole seconds to wait, never zero (a client told "retry in 0 s" retries at once).
-pub fn ceil_secs(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn allows_the_burst_then_limits_until_the_period_passes() {
-        let limiter = KeyedLimiter::new(10, Duration::from_secs(3600), 5);
+    #[tokio::test]
+    async fn allows_the_burst_then_limits_until_the_period_passes() {
+        let limit = InMemoryRateLimit::new(Policy::new("t", 10, Duration::from_secs(3600), 5));
         for expected_remaining in (0..5).rev() {
-            match limiter.check(&"acme") {
+            match limit.check("acme").await.unwrap() {
                 Decision::Allowed { remaining } => assert_eq!(remaining, expected_remaining),
                 Decision::Limited { .. } => panic!("limited inside the burst"),
             }
         }
-        match limiter.check(&"acme") {
+        match limit.check("acme").await.unwrap() {
             Decision::Limited { retry_after } => {
                 assert!(
                     retry_after <= Duration::from_secs(360)
@@ -188,6 +126,9 @@ mod tests {
             Decision::Allowed { .. } => panic!("the sixth create was allowed"),
         }
         // Another key has its own budget.
-        assert!(matches!(limiter.check(&"globex"), Decision::Allowed { .. }));
+        assert!(matches!(
+            limit.check("globex").await.unwrap(),
+            Decision::Allowed { .. }
+        ));
     }
 }

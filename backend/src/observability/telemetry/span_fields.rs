@@ -155,7 +155,7 @@ impl<W: fmt::Write> io::Write for FmtToIo<'_, W> {
 
 #[cfg(test)]
 mod tests {
-    use crate::telemetry::captured::CapturedLogs;
+    use crate::observability::telemetry::captured::CapturedLogs;
 
     /// Log lines written by the binary's JSON subscriber (which uses these span fields), as
     /// parsed JSON.

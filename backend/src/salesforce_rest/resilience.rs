@@ -4,8 +4,8 @@
 //! Salesforce is down and probes it before trusting it again, and an API budget guard that
 //! stops optional reads before the portal can exhaust the org's daily allocation.
 //!
-//! It wraps any [`SalesforcePort`]; the cache sits in front of it, so reads refused here are
-//! served from cache (marked stale) when there is something to serve.
+//! It wraps the REST adapter (any [`RemoteOrg`]); the cache sits in front of it, so reads
+//! refused here are served from cache (marked stale) when there is something to serve.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -15,51 +15,16 @@ use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use super::{
-    Account, CaseQuery, CaseRecord, Changes, Contact, ContentStream, Diagnostic, DocumentQuery,
-    DocumentRecord, Landing, NewCase, PortError, PortResult, SalesforceId, SalesforcePort,
-    UpsertOutcome,
-};
+use crate::config::ResilienceConfig;
 use crate::domain::paging::Page;
-use crate::services::metrics::Metrics;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ResilienceConfig {
-    /// Most attempts of one retryable call, the first included.
-    pub max_attempts: u32,
-    /// Backoff: the n-th retry waits a random time up to `min(max, base * 2^n)` ("full jitter").
-    pub backoff_base_ms: u64,
-    pub backoff_max_ms: u64,
-    /// Retries stop when the next wait would pass this much time since the first attempt.
-    pub retry_budget_ms: u64,
-    /// One attempt, from sending to the last header, may take this long.
-    pub call_timeout_ms: u64,
-    /// Consecutive failures that open the circuit.
-    pub breaker_failures: u32,
-    /// How long an open circuit fails fast before one probe is let through.
-    pub breaker_open_secs: u64,
-    /// Share of the org's daily API allocation (from `Sforce-Limit-Info`) above which the
-    /// portal stops optional reads and serves them from cache only; creates still go through.
-    pub api_budget_share: f64,
-}
-
-impl Default for ResilienceConfig {
-    fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            backoff_base_ms: 100,
-            backoff_max_ms: 1_000,
-            retry_budget_ms: 3_000,
-            call_timeout_ms: 10_000,
-            breaker_failures: 5,
-            breaker_open_secs: 30,
-            api_budget_share: 0.9,
-        }
-    }
-}
+use crate::observability::health::{Diagnostic, Probe};
+use crate::observability::metrics::Metrics;
+use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
+use crate::salesforce::{
+    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CircuitState {
@@ -171,7 +136,7 @@ impl Breaker {
 }
 
 pub struct ResilientPort {
-    inner: Arc<dyn SalesforcePort>,
+    inner: Arc<dyn RemoteOrg>,
     config: ResilienceConfig,
     breaker: Breaker,
     metrics: Arc<Metrics>,
@@ -188,11 +153,7 @@ enum Kind {
 }
 
 impl ResilientPort {
-    pub fn new(
-        inner: Arc<dyn SalesforcePort>,
-        config: ResilienceConfig,
-        metrics: Arc<Metrics>,
-    ) -> Self {
+    pub fn new(inner: Arc<dyn RemoteOrg>, config: ResilienceConfig, metrics: Arc<Metrics>) -> Self {
         let breaker = Breaker::new(
             config.breaker_failures,
             Duration::from_secs(config.breaker_open_secs),
@@ -344,7 +305,7 @@ impl SalesforcePort for ResilientPort {
             .await
     }
 
-    async fn upsert_case(&self, case: NewCase) -> PortResult<UpsertOutcome> {
+    async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
         self.call("upsert_case", Kind::SafeWrite, || {
             self.inner.upsert_case(case.clone())
         })
@@ -373,6 +334,16 @@ impl SalesforcePort for ResilientPort {
         .await
     }
 
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        self.call("version_data", Kind::Read, || {
+            self.inner.version_data(version_id)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl RemoteOrg for ResilientPort {
     async fn changes_since(
         &self,
         since: DateTime<Utc>,
@@ -391,28 +362,18 @@ impl SalesforcePort for ResilientPort {
         .await
     }
 
-    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
-        self.call("version_data", Kind::Read, || {
-            self.inner.version_data(version_id)
-        })
-        .await
-    }
-
-    async fn check_ready(&self) -> PortResult<()> {
-        if self.breaker.state() == CircuitState::Open {
-            return Err(PortError::Unavailable(anyhow!(
-                "the Salesforce circuit is open"
-            )));
-        }
-        self.inner.check_ready().await
-    }
-
     fn api_usage(&self) -> Option<(u64, u64)> {
         self.inner.api_usage()
     }
+}
 
-    fn is_remote(&self) -> bool {
-        self.inner.is_remote()
+#[async_trait]
+impl Probe for ResilientPort {
+    async fn check_ready(&self) -> anyhow::Result<()> {
+        if self.breaker.state() == CircuitState::Open {
+            anyhow::bail!("the Salesforce circuit is open");
+        }
+        self.inner.check_ready().await
     }
 
     fn diagnostics(&self) -> Vec<Diagnostic> {

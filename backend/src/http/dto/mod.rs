@@ -1,5 +1,9 @@
 //! The API's data transfer objects: the stable JSON contract, decoupled from Salesforce's field
-//! names. Changing a type here changes `backend/openapi.json`, which a test guards.
+//! names. Responses are here; what clients send (bodies and list queries, parsed into typed
+//! values) is in [`requests`]. Changing a type changes `backend/openapi.json`, which a test
+//! guards.
+
+pub mod requests;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -89,34 +93,6 @@ pub struct DocumentList {
     pub next_cursor: Option<String>,
 }
 
-/// A new case. Unknown fields are refused.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCase {
-    /// 1-255 characters after trimming; no control characters.
-    #[schema(
-        min_length = 1,
-        max_length = 255,
-        example = "Invoice shows the wrong amount"
-    )]
-    pub subject: String,
-    /// 1-32,000 characters.
-    #[schema(min_length = 1, max_length = 32000)]
-    pub description: String,
-    /// Defaults to `medium`.
-    #[serde(default)]
-    pub priority: Option<Priority>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    #[schema(example = "alice@acme.example")]
-    pub email: String,
-    #[schema(example = "portal-demo")]
-    pub password: String,
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct User {
     pub name: String,
@@ -180,59 +156,4 @@ pub struct Readiness {
     /// instance's own is down (the mock store, Redis).
     pub status: String,
     pub checks: std::collections::BTreeMap<String, DependencyStatus>,
-}
-
-/// `status` filter of the case list.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatusFilter {
-    Open,
-    Closed,
-    All,
-}
-
-/// Sort order of the case list: a field, ascending, or descending with a leading `-`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub enum CaseSort {
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-    #[serde(rename = "updated_at")]
-    UpdatedAt,
-    #[serde(rename = "-updated_at")]
-    UpdatedAtDesc,
-    #[serde(rename = "case_number")]
-    CaseNumber,
-    #[serde(rename = "-case_number")]
-    CaseNumberDesc,
-    #[serde(rename = "subject")]
-    Subject,
-    #[serde(rename = "-subject")]
-    SubjectDesc,
-    #[serde(rename = "priority")]
-    Priority,
-    #[serde(rename = "-priority")]
-    PriorityDesc,
-    #[serde(rename = "status")]
-    Status,
-    #[serde(rename = "-status")]
-    StatusDesc,
-}
-
-/// Sort order of the document list: a field, ascending, or descending with a leading `-`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub enum DocumentSort {
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
-    #[serde(rename = "title")]
-    Title,
-    #[serde(rename = "-title")]
-    TitleDesc,
-    #[serde(rename = "size")]
-    Size,
-    #[serde(rename = "-size")]
-    SizeDesc,
 }

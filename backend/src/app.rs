@@ -1,0 +1,164 @@
+//! The composition root: which adapter, which decorators around it, which shared-state stores,
+//! which services; decided once at start-up from the configuration, and nowhere else.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::{Backend, Config};
+use crate::data_dir::DataDirLock;
+use crate::domain::case::Picklists;
+use crate::mock_store::MockStore;
+use crate::observability::health::Probe;
+use crate::observability::metrics::Metrics;
+use crate::read_path::{CachedPort, ReadPath};
+use crate::salesforce::SalesforcePort;
+use crate::salesforce_rest::SalesforceRest;
+use crate::salesforce_rest::resilience::ResilientPort;
+use crate::services::{audit, auth, cases, documents, keys, oidc};
+use crate::shared_state::SharedState;
+
+/// Everything a request may need, built once at start-up and shared by every request.
+pub struct App {
+    pub config: Config,
+    pub auth: auth::AuthService,
+    pub cases: cases::CaseService,
+    pub documents: documents::DocumentService,
+    pub oidc: Option<oidc::OidcService>,
+    /// How reads reach their data; what the HTTP layer keeps rendered pages by.
+    pub reads: ReadPath,
+    /// The data's source as `/readyz` checks it: the mock store, or the org through its cache.
+    pub salesforce_probe: Arc<dyn Probe>,
+    pub metrics: Arc<Metrics>,
+    pub picklists: Arc<Picklists>,
+    /// Where rate limits, idempotency records, revocations and pending sign-ins live.
+    pub shared: SharedState,
+    /// This process's exclusive hold on `data_dir`, for as long as the application lives.
+    pub data_dir_lock: DataDirLock,
+}
+
+/// The port the services use, and what else the chosen source of data provides.
+struct Source {
+    port: Arc<dyn SalesforcePort>,
+    probe: Arc<dyn Probe>,
+    reads: ReadPath,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Before anything reads or writes the data directory: one process at a time.
+        let data_dir_lock = DataDirLock::acquire(&config.data_dir)?;
+        let shared = SharedState::build(&config).await?;
+        let metrics = Arc::new(Metrics::default());
+        let source = match config.backend {
+            Backend::Salesforce => salesforce_org(&config, &metrics, &shared)?,
+            Backend::Mock => mock_store(&config).await?,
+        };
+        let picklists = Arc::new(config.picklists.clone());
+        let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
+        let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
+        let auth = auth::AuthService::new(
+            &config.auth,
+            &keys,
+            &config.mock.local_accounts_file,
+            Arc::clone(&source.port),
+            Arc::clone(&metrics),
+            &shared,
+        )?;
+        let cases = cases::CaseService::new(
+            Arc::clone(&source.port),
+            &config.cases.rate_limit,
+            Arc::clone(&metrics),
+            Arc::clone(&picklists),
+            &shared,
+        );
+        let documents = documents::DocumentService::new(
+            Arc::clone(&source.port),
+            audit,
+            keys.download,
+            config.downloads.url_ttl_secs,
+        );
+        let oidc = match (&config.oidc, config.oidc_redirect_url()) {
+            (Some(oidc), Some(redirect)) => Some(oidc::OidcService::new(
+                oidc.clone(),
+                redirect,
+                Arc::clone(&source.port),
+                &shared,
+            )?),
+            _ => None,
+        };
+        Ok(Self {
+            data_dir_lock,
+            shared,
+            config,
+            oidc,
+            metrics,
+            picklists,
+            reads: source.reads,
+            salesforce_probe: source.probe,
+            auth,
+            cases,
+            documents,
+        })
+    }
+
+    /// Drops rate-limit state that has fully recovered; run periodically.
+    pub fn prune(&self) {
+        self.auth.prune();
+        self.cases.prune();
+    }
+}
+
+/// A Salesforce org, outside in: the cache (stale-if-error, change polls), resilience
+/// (timeouts, retries, circuit, budget), the REST adapter.
+fn salesforce_org(
+    config: &Config,
+    metrics: &Arc<Metrics>,
+    shared: &SharedState,
+) -> anyhow::Result<Source> {
+    let sf = config
+        .salesforce
+        .as_ref()
+        .context("backend = \"salesforce\" needs a [salesforce] section")?;
+    let rest = Arc::new(SalesforceRest::new(
+        sf,
+        Arc::new(config.picklists.clone()),
+        config.contact_field(),
+    )?);
+    let resilient = Arc::new(ResilientPort::new(
+        rest,
+        config.resilience.clone(),
+        Arc::clone(metrics),
+    ));
+    let cached = Arc::new(CachedPort::new(
+        resilient,
+        config.cache.clone(),
+        Arc::clone(metrics),
+        shared.redis().cloned(),
+    ));
+    // Lives as long as the runtime: the process, or a test's.
+    tokio::spawn(Arc::clone(&cached).poll_changes());
+    Ok(Source {
+        port: cached.clone(),
+        probe: cached.clone(),
+        reads: ReadPath::cached(cached),
+    })
+}
+
+/// The embedded mock store: its fixtures and the case journal in the data directory.
+async fn mock_store(config: &Config) -> anyhow::Result<Source> {
+    let dir = config.mock.fixtures_dir.clone();
+    let data = config.data_dir.clone();
+    let contact_field = config.contact_field().to_owned();
+    // Loading a few MB of fixtures is blocking file work; keep it off the runtime.
+    let store = tokio::task::spawn_blocking(move || MockStore::open(&dir, &data, &contact_field))
+        .await
+        .context("loading the mock store")??;
+    let store = Arc::new(store);
+    let versions = Arc::clone(&store);
+    Ok(Source {
+        port: store.clone(),
+        probe: store,
+        reads: ReadPath::local(move |account| versions.list_version(account)),
+    })
+}

@@ -1,0 +1,54 @@
+//! The OpenAPI document (`/openapi.json`, committed as `backend/openapi.json` and guarded by a
+//! test): every route and the schemas they share.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Customer Portal API",
+        description = "A facade over Salesforce for a customer self-service portal. Errors are RFC 9457 \
+problem details (`application/problem+json`) with a `request_id`. Sign in with `POST /auth/login`; \
+the session is an HttpOnly cookie, and state-changing requests need the session's `csrf_token` in \
+`X-CSRF-Token`.",
+        version = "1.0.0"
+    ),
+    paths(
+        super::auth::login, super::auth::session, super::auth::logout,
+        super::oidc::methods, super::oidc::login, super::oidc::callback,
+        super::cases::list, super::cases::get, super::cases::create,
+        super::documents::list, super::documents::download, super::documents::serve,
+        super::health::healthz, super::health::readyz, super::health::metrics,
+    ),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        crate::salesforce::CaseStatusFilter,
+        super::dto::requests::CaseSort,
+        super::dto::requests::DocumentSort,
+    )),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "cases", description = "Support cases"),
+        (name = "documents", description = "Files shared with the customer"),
+        (name = "health", description = "Probes"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "portal_session",
+                "Set by POST /auth/login (named __Host-portal_session over https)",
+            ))),
+        );
+    }
+}

@@ -1,0 +1,27 @@
+//! The session cookie and the CSRF header: how a browser carries its session.
+
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use super::state::AppState;
+
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session cookie's name. With https the `__Host-` prefix makes browsers insist on Secure,
+/// Path=/ and no Domain, so a sibling subdomain cannot plant or read it.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.is_https() {
+        "__Host-portal_session"
+    } else {
+        "portal_session"
+    }
+}
+
+pub fn session_cookie(state: &AppState, token: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((cookie_name(state), token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.is_https())
+        .path("/")
+        .max_age(time::Duration::seconds(max_age_secs.max(0)))
+        .build()
+}

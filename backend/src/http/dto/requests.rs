@@ -1,0 +1,326 @@
+//! What clients send, parsed into typed values at the edge: the request bodies (JSON) and the
+//! list queries. These types are the OpenAPI document's too, so the document describes what is
+//! parsed. A bad request is a 422 problem naming every bad field at once: a body is parsed by
+//! serde, and only when that fails is each field checked on its own to say which ones failed
+//! (serde stops at the first).
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::case::{CaseDescription, CaseSubject, Priority};
+use crate::domain::paging::{PageSize, SearchText, Sort};
+use crate::error::FieldError;
+use crate::salesforce::{CaseSortField, CaseStatusFilter, DocumentSortField};
+
+/// The case list's sort, as the API spells it (`-created_at`).
+pub type CaseSort = Sort<CaseSortField>;
+/// The document list's sort, as the API spells it.
+pub type DocumentSort = Sort<DocumentSortField>;
+
+/// A new case. Unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    /// 1-255 characters after trimming; no control characters.
+    #[schema(
+        value_type = String,
+        min_length = 1,
+        max_length = 255,
+        example = "Invoice shows the wrong amount"
+    )]
+    pub subject: CaseSubject,
+    /// 1-32,000 characters.
+    #[schema(value_type = String, min_length = 1, max_length = 32000)]
+    pub description: CaseDescription,
+    /// Defaults to `medium`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+impl JsonFields for NewCase {
+    const FIELDS: &'static [(&'static str, FieldCheck)] = &[
+        ("subject", text::<CaseSubject>),
+        ("description", text::<CaseDescription>),
+        ("priority", choice::<Priority>),
+    ];
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "alice@acme.example")]
+    pub email: String,
+    #[schema(example = "portal-demo")]
+    pub password: String,
+}
+
+impl JsonFields for LoginRequest {
+    const FIELDS: &'static [(&'static str, FieldCheck)] = &[
+        ("email", |v| required_text(v, "Enter your email address.")),
+        ("password", |v| required_text(v, "Enter your password.")),
+    ];
+}
+
+/// The case list's query parameters. Compared as values: the page memo keeps one page per
+/// query as parsed, whatever its spelling.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListQuery {
+    /// `open`, `closed` or `all` (default).
+    #[param(value_type = Option<CaseStatusFilter>)]
+    pub status: CaseStatusFilter,
+    /// Page size, 1-100 (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: PageSize,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Text in the subject, or part of the case number.
+    #[param(value_type = Option<String>)]
+    pub q: SearchText,
+    /// `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-`
+    /// for descending. Default `-created_at`.
+    #[param(value_type = Option<CaseSort>)]
+    pub sort: CaseSort,
+}
+
+impl FromQuery for CaseListQuery {
+    fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
+        let mut fields = QueryFields::parse(query);
+        let parsed = Self {
+            status: fields.get("status"),
+            limit: fields.get("limit"),
+            cursor: fields.text("cursor"),
+            q: fields.get("q"),
+            sort: fields.get("sort"),
+        };
+        fields.finish(parsed)
+    }
+}
+
+/// The document list's query parameters.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentListQuery {
+    /// Page size, 1-100 (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: PageSize,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Text in the title.
+    #[param(value_type = Option<String>)]
+    pub q: SearchText,
+    /// `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`.
+    #[param(value_type = Option<DocumentSort>)]
+    pub sort: DocumentSort,
+}
+
+impl FromQuery for DocumentListQuery {
+    fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
+        let mut fields = QueryFields::parse(query);
+        let parsed = Self {
+            limit: fields.get("limit"),
+            cursor: fields.text("cursor"),
+            q: fields.get("q"),
+            sort: fields.get("sort"),
+        };
+        fields.finish(parsed)
+    }
+}
+
+/// The check of one body field's value alone (`null` when it is absent).
+pub type FieldCheck = fn(&Value) -> Result<(), String>;
+
+/// A JSON body whose problems are reported field by field.
+pub trait JsonFields: DeserializeOwned {
+    /// Every accepted field, with the check of its value alone.
+    const FIELDS: &'static [(&'static str, FieldCheck)];
+
+    /// The body as `Self`, or every unknown field and every field whose value is wrong.
+    fn from_json(body: Value) -> Result<Self, Vec<FieldError>> {
+        let Value::Object(object) = &body else {
+            return Err(vec![FieldError::new("body", "Send a JSON object.")]);
+        };
+        let error = match Self::deserialize(&body) {
+            Ok(parsed) => return Ok(parsed),
+            Err(error) => error,
+        };
+        let mut errors: Vec<FieldError> = object
+            .keys()
+            .filter(|key| !Self::FIELDS.iter().any(|(name, _)| name == key))
+            .map(|key| FieldError::new(key.clone(), "This field is not accepted."))
+            .collect();
+        for (name, check) in Self::FIELDS {
+            if let Err(message) = check(object.get(*name).unwrap_or(&Value::Null)) {
+                errors.push(FieldError::new(*name, message));
+            }
+        }
+        if errors.is_empty() {
+            // The checks are meant to refuse whatever serde refuses; should they ever miss a
+            // case, the problem still names the body rather than passing the error silently.
+            errors.push(FieldError::new("body", error.to_string()));
+        }
+        Err(errors)
+    }
+}
+
+/// A text field: a string (or absent, read as empty) that `T` accepts.
+fn text<T: TryFrom<String, Error: Display>>(value: &Value) -> Result<(), String> {
+    let raw = match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        _ => return Err("Must be text.".into()),
+    };
+    T::try_from(raw).map(drop).map_err(|e| e.to_string())
+}
+
+/// A string that must be sent (what it must hold, the service checks).
+fn required_text(value: &Value, missing: &str) -> Result<(), String> {
+    match value {
+        Value::String(_) => Ok(()),
+        Value::Null => Err(missing.into()),
+        _ => Err("Must be text.".into()),
+    }
+}
+
+/// An optional choice among `T`'s values.
+fn choice<T: DeserializeOwned + ChoiceHint>(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Null => Ok(()),
+        other => T::deserialize(other).map(drop).map_err(|_| T::HINT.into()),
+    }
+}
+
+/// What to tell a client who sent none of a choice's values.
+trait ChoiceHint {
+    const HINT: &'static str;
+}
+
+impl ChoiceHint for Priority {
+    const HINT: &'static str = "Choose low, medium or high.";
+}
+
+/// A query whose problems are reported parameter by parameter.
+pub trait FromQuery: Sized {
+    fn from_query(query: &str) -> Result<Self, Vec<FieldError>>;
+}
+
+/// A query string's parameters, read into typed fields; each bad one is noted. Unknown
+/// parameters are ignored, as browsers and proxies add their own.
+struct QueryFields<'q> {
+    pairs: Vec<(std::borrow::Cow<'q, str>, std::borrow::Cow<'q, str>)>,
+    errors: Vec<FieldError>,
+}
+
+impl<'q> QueryFields<'q> {
+    fn parse(query: &'q str) -> Self {
+        Self {
+            pairs: form_urlencoded::parse(query.as_bytes()).collect(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The parameter's only value, if given (a repeated parameter is an error: which one was
+    /// meant is not for the server to guess).
+    fn value(&mut self, name: &'static str) -> Option<&str> {
+        let mut values = self.pairs.iter().filter(|(key, _)| key == name);
+        let first = values.next();
+        if values.next().is_some() {
+            self.errors
+                .push(FieldError::new(name, "Give this parameter at most once."));
+            return None;
+        }
+        first.map(|(_, value)| value.as_ref())
+    }
+
+    /// The parameter parsed as `T`; `T`'s default when absent (or bad: then noted).
+    fn get<T: FromStr<Err: Display> + Default>(&mut self, name: &'static str) -> T {
+        let parsed = self.value(name).map(str::parse::<T>);
+        match parsed {
+            None => T::default(),
+            Some(Ok(value)) => value,
+            Some(Err(message)) => {
+                self.errors.push(FieldError::new(name, message.to_string()));
+                T::default()
+            }
+        }
+    }
+
+    /// The parameter as text; none when absent or empty.
+    fn text(&mut self, name: &'static str) -> Option<String> {
+        self.value(name)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    }
+
+    fn finish<T>(self, parsed: T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn reports_every_bad_field_at_once() {
+        let errors = NewCase::from_json(json!({"subject": " ", "priority": "urgent", "extra": 1}))
+            .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["extra", "subject", "description", "priority"]);
+    }
+
+    #[test]
+    fn priority_defaults_to_none_and_parses() {
+        let case = NewCase::from_json(json!({"subject": "a", "description": "b"})).unwrap();
+        assert_eq!(case.priority, None);
+        let case =
+            NewCase::from_json(json!({"subject": " a ", "description": "b", "priority": "high"}))
+                .unwrap();
+        assert_eq!(case.priority, Some(Priority::High));
+        assert_eq!(case.subject.as_str(), "a", "trimmed");
+    }
+
+    #[test]
+    fn wrong_types_are_field_errors() {
+        let errors = NewCase::from_json(json!({"subject": 5, "description": ["x"]})).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(errors.iter().all(|e| e.message == "Must be text."));
+        assert_eq!(NewCase::from_json(json!([1])).unwrap_err()[0].field, "body");
+    }
+
+    #[test]
+    fn list_queries_parse_every_parameter_and_report_each_bad_one() {
+        let query =
+            CaseListQuery::from_query("status=open&limit=5&q=+printer+&sort=-subject").unwrap();
+        assert_eq!(query.status, CaseStatusFilter::Open);
+        assert_eq!(query.limit.get(), 5);
+        assert_eq!(query.q.get(), Some("printer"));
+        assert_eq!(query.sort.spelling(), "-subject");
+        assert_eq!(
+            CaseListQuery::from_query("").unwrap(),
+            CaseListQuery::default()
+        );
+        assert_eq!(
+            CaseListQuery::from_query("limit=25&unknown=1").unwrap(),
+            CaseListQuery::default(),
+            "one query, whatever its spelling"
+        );
+        let errors =
+            CaseListQuery::from_query("status=pending&limit=0&sort=password&limit=3").unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["status", "limit", "sort"]);
+        let errors = DocumentListQuery::from_query("sort=subject").unwrap_err();
+        assert_eq!(errors[0].field, "sort");
+    }
+}

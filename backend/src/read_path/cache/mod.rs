@@ -1,0 +1,292 @@
+//! A read-through cache in front of Salesforce: the port as the services see it in Salesforce
+//! mode ([`CachedPort`], over the resilient REST adapter).
+//!
+//! - Each resource has its own freshness TTL; a fresh entry answers without a call.
+//! - Concurrent misses for one key make one call: `moka`'s `try_get_with` runs one loader and
+//!   hands its result to every waiter (`reads.rs`).
+//! - Stale-if-error: entries are kept past their TTL, up to `max_stale_secs`; when Salesforce
+//!   fails (or the circuit or the API budget guard refuses a read), the last good value is
+//!   served and the response is marked stale ([`Freshness`]). With nothing to serve, the
+//!   error stands (503 with Retry-After).
+//! - Writes invalidate: a customer's new case bumps the account's generation, which is part of
+//!   every key of that account, so its lists are reloaded at once (`changes.rs`).
+//! - Change polls ([`CachedPort::poll_changes`]): every `change_poll_secs` one call asks
+//!   Salesforce which accounts had cases or shared files written since the last poll; those are
+//!   invalidated, and every other account's entries count as checked at the poll, fresh for
+//!   another TTL (up to `revalidated_max_age_secs`, which bounds what a poll cannot see:
+//!   deleted records). A TTL then bounds staleness without reloading data that did not change.
+//! - What is derived from a read (a rendered page) may be kept exactly as long as the read
+//!   itself would be served: [`Sources`] tells the deriving code which entry it was built from,
+//!   as a [`Lease`], and [`CachedPort::lease_fresh`] whether that entry is still fresh.
+//!   Without Redis the account's generation is [`CachedPort::list_version`]; with Redis the
+//!   generation lives in Redis (another instance may bump it), so nothing is kept.
+
+mod changes;
+mod entry;
+mod freshness;
+mod lease;
+mod reads;
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use moka::future::Cache;
+
+pub use freshness::Freshness;
+pub use lease::{Lease, Sources};
+
+use entry::{Entry, KeepFor};
+use lease::Ttl;
+
+use crate::config::CacheConfig;
+use crate::domain::paging::Page;
+use crate::observability::health::{Diagnostic, Probe};
+use crate::observability::metrics::Metrics;
+use crate::salesforce::remote::{Landing, RemoteOrg};
+use crate::salesforce::{
+    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    NewCaseRecord, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+};
+use crate::shared_state::Redis;
+
+pub struct CachedPort {
+    inner: Arc<dyn RemoteOrg>,
+    config: CacheConfig,
+    /// Entries within their TTL.
+    fresh: Cache<String, Arc<Entry>>,
+    /// The last good value of every key, kept for `max_stale_secs` to serve when Salesforce fails.
+    last_good: Cache<String, Arc<Entry>>,
+    /// Per-account generations, in process; with Redis, in Redis, so that a write on one
+    /// instance invalidates the account's entries on every instance.
+    /// Read by every list request (readers do not wait for each other), written by writes.
+    generations: RwLock<HashMap<SalesforceId, u64>>,
+    redis: Option<Redis>,
+    metrics: Arc<Metrics>,
+    /// Accounts read from recently (when, Unix ms): what change polls ask about. Every read
+    /// notes its account; the time is kept to the second, so that most reads only look.
+    watched: RwLock<HashMap<SalesforceId, AtomicI64>>,
+    /// Start of the last successful change poll (Unix ms; 0: none yet).
+    validated_ms: AtomicI64,
+    /// Changes are known from this moment on (the first poll's start of window; 0: none yet):
+    /// only entries loaded after it can be vouched for by a poll.
+    covered_from_ms: AtomicI64,
+}
+
+impl CachedPort {
+    pub fn new(
+        inner: Arc<dyn RemoteOrg>,
+        config: CacheConfig,
+        metrics: Arc<Metrics>,
+        redis: Option<Redis>,
+    ) -> Self {
+        let fresh = Cache::builder()
+            .max_capacity(config.max_entries)
+            .expire_after(KeepFor)
+            .build();
+        let last_good = Cache::builder()
+            .max_capacity(config.max_entries)
+            .time_to_live(Duration::from_secs(config.max_stale_secs))
+            .build();
+        Self {
+            inner,
+            config,
+            fresh,
+            last_good,
+            generations: RwLock::new(HashMap::new()),
+            redis,
+            metrics,
+            watched: RwLock::new(HashMap::new()),
+            validated_ms: AtomicI64::new(0),
+            covered_from_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// The key of one read of the account's data: the account's generation is part of it, so
+    /// a write to the account makes every earlier key of it unreachable.
+    async fn account_key(
+        &self,
+        resource: &str,
+        account: &SalesforceId,
+        read: &str,
+    ) -> PortResult<String> {
+        let generation = self.generation(account).await?;
+        Ok(format!("{resource}:{account}:{generation}:{read}"))
+    }
+
+    /// A visit's first views (cases and documents) share one entry, loaded by one call: the
+    /// customer who looks at their cases usually looks at their documents next.
+    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+        let key = self.account_key("landing", account, "").await?;
+        let ttl = self
+            .config
+            .cases_ttl_secs
+            .min(self.config.documents_ttl_secs);
+        self.read(
+            "landing",
+            key,
+            Ttl::of_account(ttl),
+            self.inner.landing(account),
+        )
+        .await
+    }
+
+    /// The account's generation, without Redis: every write through this portal and every
+    /// change a poll finds bumps it. With Redis, another instance may bump the shared one at
+    /// any moment, so there is no version to keep pages by. Reading it counts as reading the
+    /// account, for change polls.
+    pub fn list_version(&self, account: &SalesforceId) -> Option<u64> {
+        if self.redis.is_some() {
+            return None;
+        }
+        self.watch(account);
+        Some(self.local_generation(account))
+    }
+
+    /// Whether what was derived from a cached read may still be used: the same rule as a read
+    /// of the entry itself. A fresh lease counts as a cache hit.
+    pub fn lease_fresh(&self, lease: &Lease) -> bool {
+        let fresh = self.is_fresh(lease.fetched_ms, lease.ttl);
+        if fresh {
+            self.metrics.cache_lookup(lease.resource, "hit");
+        }
+        fresh
+    }
+}
+
+#[async_trait]
+impl SalesforcePort for CachedPort {
+    async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
+        let ttl = Ttl::plain(self.config.accounts_ttl_secs);
+        self.read(
+            "account",
+            format!("account:{id}"),
+            ttl,
+            self.inner.account(id),
+        )
+        .await
+    }
+
+    async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
+        let ttl = Ttl::plain(self.config.accounts_ttl_secs);
+        self.read(
+            "contact",
+            format!("contact:{id}"),
+            ttl,
+            self.inner.contact(id),
+        )
+        .await
+    }
+
+    async fn contacts_by_sign_in(&self, email: &str) -> PortResult<Vec<Contact>> {
+        // Sign-in must see the org as it is now.
+        self.inner.contacts_by_sign_in(email).await
+    }
+
+    async fn query_cases(
+        &self,
+        account: &SalesforceId,
+        query: &CaseQuery,
+    ) -> PortResult<Page<CaseRecord>> {
+        if *query == CaseQuery::landing() {
+            return self.landing(account).await.map(|landing| landing.cases);
+        }
+        let read = format!(
+            "{:?}:{:?}:{}:{:?}:{}",
+            query.status,
+            query.search,
+            query.sort.spelling(),
+            query.after,
+            query.limit
+        );
+        let key = self.account_key("cases", account, &read).await?;
+        let ttl = Ttl::of_account(self.config.cases_ttl_secs);
+        self.read("cases", key, ttl, self.inner.query_cases(account, query))
+            .await
+    }
+
+    async fn case(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<CaseRecord>> {
+        let key = self.account_key("case", account, id.as_str()).await?;
+        let ttl = Ttl::of_account(self.config.cases_ttl_secs);
+        self.read("case", key, ttl, self.inner.case(account, id))
+            .await
+    }
+
+    async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
+        let account = case.account_id.clone();
+        let outcome = self.inner.upsert_case(case).await;
+        if outcome.is_ok() {
+            self.invalidate(&account).await;
+        }
+        outcome
+    }
+
+    async fn query_documents(
+        &self,
+        account: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<DocumentRecord>> {
+        if *query == DocumentQuery::landing() {
+            return self.landing(account).await.map(|landing| landing.documents);
+        }
+        let read = format!(
+            "{:?}:{}:{:?}:{}",
+            query.search,
+            query.sort.spelling(),
+            query.after,
+            query.limit
+        );
+        let key = self.account_key("documents", account, &read).await?;
+        let ttl = Ttl::of_account(self.config.documents_ttl_secs);
+        self.read(
+            "documents",
+            key,
+            ttl,
+            self.inner.query_documents(account, query),
+        )
+        .await
+    }
+
+    async fn document(
+        &self,
+        account: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<DocumentRecord>> {
+        let key = self.account_key("document", account, id.as_str()).await?;
+        let ttl = Ttl::of_account(self.config.documents_ttl_secs);
+        self.read("document", key, ttl, self.inner.document(account, id))
+            .await
+    }
+
+    async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        self.inner.version_data(version_id).await
+    }
+}
+
+#[async_trait]
+impl Probe for CachedPort {
+    async fn check_ready(&self) -> anyhow::Result<()> {
+        self.inner.check_ready().await
+    }
+
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        let kind = if self.redis.is_some() {
+            "memory+redis-invalidation"
+        } else {
+            "memory"
+        };
+        let mut out = vec![Diagnostic {
+            name: "cache",
+            state: kind.to_owned(),
+            failing: false,
+        }];
+        out.extend(self.inner.diagnostics());
+        out
+    }
+}

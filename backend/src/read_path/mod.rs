@@ -1,0 +1,75 @@
+//! The read path, below the services: how a read reaches its data and how long what it
+//! returns may be kept.
+//!
+//! - [`cache`]: in Salesforce mode the services' port is the cache ([`CachedPort`]) over the
+//!   resilient REST adapter: TTLs, one load per cold key, stale-if-error, invalidation on
+//!   write, change polls, leases on entries.
+//! - [`PageMemo`]: rendered list pages, kept by the account's list version (and, over the
+//!   cache, a lease on the entry they came from).
+//! - [`ReadPath`]: the one handle the rest of the application holds: it makes page memos,
+//!   and scopes a request's work ([`ReadPath::serve`]) so that its Salesforce calls carry the
+//!   request id and a stale answer is reported.
+
+pub mod cache;
+mod page_memo;
+mod versions;
+
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+
+pub use cache::CachedPort;
+pub use page_memo::PageMemo;
+
+use crate::observability::request_id;
+use crate::salesforce::SalesforceId;
+use cache::Freshness;
+use versions::Versions;
+
+/// The read path as the HTTP layer sees it. Cheap to clone.
+#[derive(Clone)]
+pub struct ReadPath {
+    versions: Arc<Versions>,
+}
+
+impl ReadPath {
+    /// Over data kept in this process; `version` counts an account's writes.
+    pub fn local(version: impl Fn(&SalesforceId) -> u64 + Send + Sync + 'static) -> Self {
+        Self {
+            versions: Arc::new(Versions::Local(Box::new(version))),
+        }
+    }
+
+    /// Over a Salesforce org through `cache`.
+    pub fn cached(cache: Arc<CachedPort>) -> Self {
+        Self {
+            versions: Arc::new(Versions::Cached(cache)),
+        }
+    }
+
+    /// A memo for the rendered pages of one list, keyed by its parsed query `Q`.
+    pub fn page_memo<Q: Hash + Eq + Clone + Send + Sync + 'static>(&self) -> PageMemo<Q> {
+        PageMemo::new(Arc::clone(&self.versions))
+    }
+
+    /// Whether the data lives in a service every instance shares (a Salesforce org), rather
+    /// than in this process (the mock store).
+    pub fn is_remote(&self) -> bool {
+        self.versions.is_remote()
+    }
+
+    /// Runs one request's `work`. Over Salesforce, every call it makes sends `request_id` as
+    /// `X-Request-Id`, and the second value is the age in seconds of the stalest value it was
+    /// served (`None`: all fresh). The mock store can do neither, and the scopes are skipped.
+    pub async fn serve<F: Future>(
+        &self,
+        request_id: Option<String>,
+        work: F,
+    ) -> (F::Output, Option<u64>) {
+        if self.is_remote() {
+            request_id::scope(request_id, Freshness::track(work)).await
+        } else {
+            (work.await, None)
+        }
+    }
+}
