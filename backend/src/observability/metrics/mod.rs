@@ -330,8 +330,8 @@ fn method_label(method: &Method) -> &'static str {
 /// Each worker thread's own handles on the series it has recorded into, for the metrics
 /// that every request records (its route's latency and count, in Salesforce mode its cache
 /// lookups). Finding a series in its family takes the family's lock and hashes the labels;
-/// with both workers doing that for each request, on the same locks, it cost more than the
-/// counting itself (without any metrics a cached page took 8-15% less CPU). Here a thread
+/// with every worker doing that for each request, on the same locks, contention costs more
+/// than the counting itself (decision 013 has the measurements). Here a thread
 /// finds its handle in a short list of its own, and writes to its own shard of the series
 /// (`sharded`).
 ///
