@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::dto::requests::{CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
 use super::extract::{Customer, JsonBody, ListQuery};
-use super::openapi::{CustomerProblems, JsonBodyProblems};
+use super::openapi::{CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems};
 use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
@@ -18,11 +18,10 @@ use crate::services::listing::PageRequest;
 /// The customer's cases, newest first by default.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "list_cases",
-    params(("customer_id" = String, Path, description = "The signed-in customer's account id"), CaseListQuery),
+    params(CustomerPath, CaseListQuery),
     responses(
         (status = 200, description = "A page of cases", body = CaseList),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        CustomerProblems,
+        ListProblems,
     ),
     security(("session" = []))
 )]
@@ -33,12 +32,7 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
     pages::render(&state.case_pages, session, query, |query| async move {
-        let page = PageRequest {
-            limit: query.limit,
-            cursor: query.cursor,
-            search: query.q,
-            sort: query.sort,
-        };
+        let page = PageRequest::new(query.limit, query.cursor, query.q, query.sort);
         let listed = state.cases.list(session, query.status, &page).await?;
         Ok(CaseList {
             items: listed
@@ -56,7 +50,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases/{case_id}", tag = "cases", operation_id = "get_case",
     params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        CustomerPath,
         ("case_id" = String, Path, description = "The case's Salesforce id"),
     ),
     responses(
@@ -82,7 +76,7 @@ pub async fn get(
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "create_case",
     params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        CustomerPath,
         ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
         ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
     ),

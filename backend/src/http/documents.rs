@@ -9,7 +9,7 @@ use futures::TryStreamExt;
 use super::dto::requests::DocumentListQuery;
 use super::dto::{Document, DocumentList};
 use super::extract::{Customer, ListQuery, RequestId};
-use super::openapi::{CustomerProblems, Unavailable};
+use super::openapi::{CustomerPath, CustomerProblems, ListProblems, Unavailable};
 use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
@@ -19,11 +19,10 @@ use crate::services::listing::PageRequest;
 /// The files shared with the customer.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/documents", tag = "documents", operation_id = "list_documents",
-    params(("customer_id" = String, Path, description = "The signed-in customer's account id"), DocumentListQuery),
+    params(CustomerPath, DocumentListQuery),
     responses(
         (status = 200, description = "A page of documents", body = DocumentList),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        CustomerProblems,
+        ListProblems,
     ),
     security(("session" = []))
 )]
@@ -34,12 +33,7 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
     pages::render(&state.document_pages, session, query, |query| async move {
-        let page = PageRequest {
-            limit: query.limit,
-            cursor: query.cursor,
-            search: query.q,
-            sort: query.sort,
-        };
+        let page = PageRequest::new(query.limit, query.cursor, query.q, query.sort);
         let listed = state.documents.list(session, &page).await?;
         Ok(DocumentList {
             items: listed.items.into_iter().map(Document::from).collect(),
@@ -53,7 +47,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents", operation_id = "download_document",
     params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        CustomerPath,
         ("document_id" = String, Path, description = "The ContentDocument id"),
     ),
     responses(

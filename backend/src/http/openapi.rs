@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
-use utoipa::{IntoResponses, PartialSchema};
+use utoipa::{IntoParams, IntoResponses, PartialSchema};
 
 /// A problem response of the document: `application/problem+json` with a [`Problem`] body.
 ///
@@ -56,6 +56,30 @@ impl IntoResponses for CustomerProblems {
             (503, unavailable()),
         ])
     }
+}
+
+/// What a list answers besides a page: [`CustomerProblems`], and 422 for a bad parameter.
+pub struct ListProblems;
+
+impl IntoResponses for ListProblems {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut rows = CustomerProblems::responses();
+        rows.extend(responses([(422, problem("Invalid query parameters"))]));
+        rows
+    }
+}
+
+/// The `{customer_id}` of every route over a customer's own data. Only ever compared with the
+/// session's account (`http::extract::Customer`), never used to choose data.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CustomerPath {
+    /// The signed-in customer's account id
+    #[allow(
+        dead_code,
+        reason = "documents the path; the value is read by `Customer`"
+    )]
+    customer_id: String,
 }
 
 /// What a route with a JSON body answers for a body it cannot read: not JSON (400), too large

@@ -4,22 +4,19 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::salesforce::{Account, CaseRecord, Contact, DocumentRecord, SalesforceId, datetime};
+use crate::salesforce::{
+    Account, CaseRecord, Contact, ContentDocumentFields, DocumentRecord, SalesforceId,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ContentDocument {
     id: SalesforceId,
-    title: String,
-    file_extension: Option<String>,
-    content_size: u64,
-    latest_published_version_id: SalesforceId,
-    #[serde(with = "datetime")]
-    created_date: DateTime<Utc>,
+    #[serde(flatten)]
+    fields: ContentDocumentFields,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,20 +111,16 @@ pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
             )
         })?;
         let latest = versions_by_id
-            .get(&doc.latest_published_version_id)
+            .get(&doc.fields.latest_published_version_id)
             .with_context(|| format!("ContentDocument {} has no latest version", doc.id))?;
         documents_by_account
             .entry(link.linked_entity_id)
             .or_default()
-            .push(DocumentRecord {
-                id: doc.id.clone(),
-                title: doc.title.clone(),
-                file_extension: doc.file_extension.clone(),
-                content_size: doc.content_size,
-                latest_version_id: latest.id.clone(),
-                path_on_client: latest.path_on_client.clone(),
-                created_date: doc.created_date,
-            });
+            .push(
+                doc.fields
+                    .clone()
+                    .into_record(doc.id.clone(), latest.path_on_client.clone()),
+            );
     }
 
     Ok(Fixtures {

@@ -20,7 +20,10 @@ use futures::Stream;
 use crate::domain::paging::Page;
 
 pub use query::{CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery, DocumentSortField};
-pub use records::{Account, CaseRecord, Contact, DocumentRecord, NewCaseRecord, UpsertOutcome};
+pub use records::{
+    Account, CaseRecord, Contact, ContentDocumentFields, DocumentRecord, NewCaseRecord,
+    UpsertOutcome,
+};
 pub use salesforce_client::{InvalidId, SalesforceId};
 
 #[derive(Debug, thiserror::Error)]

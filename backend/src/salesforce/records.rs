@@ -103,6 +103,34 @@ pub struct DocumentRecord {
     pub created_date: DateTime<Utc>,
 }
 
+/// The fields of a ContentDocument as Salesforce sends them (in a query's relationship, or a
+/// record), which both adapters read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContentDocumentFields {
+    pub title: String,
+    pub file_extension: Option<String>,
+    pub content_size: u64,
+    pub latest_published_version_id: SalesforceId,
+    #[serde(with = "datetime")]
+    pub created_date: DateTime<Utc>,
+}
+
+impl ContentDocumentFields {
+    /// The document `id` with these fields, and its latest version's file name.
+    pub fn into_record(self, id: SalesforceId, path_on_client: Option<String>) -> DocumentRecord {
+        DocumentRecord {
+            id,
+            title: self.title,
+            file_extension: self.file_extension,
+            content_size: self.content_size,
+            latest_version_id: self.latest_published_version_id,
+            path_on_client,
+            created_date: self.created_date,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

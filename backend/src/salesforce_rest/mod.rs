@@ -24,9 +24,9 @@ use crate::domain::paging::{Page, SortValue};
 use crate::observability::health::{Diagnostic, Probe};
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentStream, DocumentQuery,
-    DocumentRecord, NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort,
-    UpsertOutcome, datetime,
+    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentDocumentFields, ContentStream,
+    DocumentQuery, DocumentRecord, NewCaseRecord, PortError, PortResult, SalesforceId,
+    SalesforcePort, UpsertOutcome,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
@@ -125,12 +125,8 @@ struct LinkRow {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct DocumentFields {
-    title: String,
-    file_extension: Option<String>,
-    content_size: u64,
-    latest_published_version_id: SalesforceId,
-    #[serde(with = "datetime")]
-    created_date: DateTime<Utc>,
+    #[serde(flatten)]
+    fields: ContentDocumentFields,
     latest_published_version: Option<VersionFields>,
 }
 
@@ -143,15 +139,9 @@ struct VersionFields {
 impl From<LinkRow> for DocumentRecord {
     fn from(row: LinkRow) -> Self {
         let doc = row.content_document;
-        Self {
-            id: row.content_document_id,
-            title: doc.title,
-            file_extension: doc.file_extension,
-            content_size: doc.content_size,
-            latest_version_id: doc.latest_published_version_id,
-            path_on_client: doc.latest_published_version.and_then(|v| v.path_on_client),
-            created_date: doc.created_date,
-        }
+        let path_on_client = doc.latest_published_version.and_then(|v| v.path_on_client);
+        doc.fields
+            .into_record(row.content_document_id, path_on_client)
     }
 }
 

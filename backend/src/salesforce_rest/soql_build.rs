@@ -263,6 +263,26 @@ mod tests {
         SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap()
     }
 
+    /// The account's query under the default picklists.
+    fn case_soql(query: &CaseQuery) -> CaseSoql<'_> {
+        static PICKLISTS: std::sync::LazyLock<Picklists> =
+            std::sync::LazyLock::new(Picklists::default);
+        static ACCOUNT: std::sync::LazyLock<SalesforceId> = std::sync::LazyLock::new(account);
+        CaseSoql {
+            account: &ACCOUNT,
+            query,
+            picklists: &PICKLISTS,
+        }
+    }
+
+    /// A position after case `500Dn0001euruuWIAQ`, whose sort key is `value`.
+    fn after_case(value: SortValue) -> Option<Keyset> {
+        Some(Keyset {
+            value,
+            id: SalesforceId::parse("500Dn0001euruuWIAQ").unwrap(),
+        })
+    }
+
     fn cases(sort: &str, search: Option<&str>, after: Option<Keyset>) -> CaseQuery {
         CaseQuery {
             status: CaseStatusFilter::Open,
@@ -296,13 +316,7 @@ mod tests {
     #[test]
     fn case_queries_filter_by_account_and_escape_search_text() {
         let query = cases("-created_at", Some("50% off' OR Name != '"), None);
-        let picklists = Picklists::default();
-        let soql = CaseSoql {
-            account: &account(),
-            query: &query,
-            picklists: &picklists,
-        }
-        .single();
+        let soql = case_soql(&query).single();
         assert_eq!(
             soql,
             format!(
@@ -315,18 +329,9 @@ mod tests {
 
     #[test]
     fn keyset_continues_strictly_after_the_last_row() {
-        let keyset = Keyset {
-            value: SortValue::Text("00001234".into()),
-            id: SalesforceId::parse("500Dn0001euruuWIAQ").unwrap(),
-        };
-        let query = cases("case_number", None, Some(keyset));
-        let picklists = Picklists::default();
-        let soql = CaseSoql {
-            account: &account(),
-            query: &query,
-            picklists: &picklists,
-        }
-        .single();
+        let after = after_case(SortValue::Text("00001234".into()));
+        let query = cases("case_number", None, after);
+        let soql = case_soql(&query).single();
         assert!(soql.contains(
             "AND (CaseNumber > '00001234' OR (CaseNumber = '00001234' AND Id > '500Dn0001euruuWIAQ')) \
              ORDER BY CaseNumber ASC, Id ASC LIMIT 26"
@@ -335,18 +340,9 @@ mod tests {
 
     #[test]
     fn subject_sorts_page_through_cases_without_a_subject() {
-        let picklists = Picklists::default();
         let soql = |sort: &str, subject: &str| {
-            let keyset = Keyset {
-                value: SortValue::Text(subject.into()),
-                id: SalesforceId::parse("500Dn0001euruuWIAQ").unwrap(),
-            };
-            CaseSoql {
-                account: &account(),
-                query: &cases(sort, None, Some(keyset)),
-                picklists: &picklists,
-            }
-            .single()
+            let after = after_case(SortValue::Text(subject.into()));
+            case_soql(&cases(sort, None, after)).single()
         };
         let asc_null = soql("subject", "");
         assert!(
@@ -374,15 +370,8 @@ mod tests {
 
     #[test]
     fn priority_sorts_query_one_bucket_per_rank_in_business_order() {
-        let picklists = Picklists::default();
         let query = cases("-priority", None, None);
-        let soql = CaseSoql {
-            account: &account(),
-            query: &query,
-            picklists: &picklists,
-        }
-        .buckets()
-        .unwrap();
+        let soql = case_soql(&query).buckets().unwrap();
         assert_eq!(soql.len(), 3);
         assert!(
             soql[0].contains("Priority IN ('High','Critical','Urgent')"),
@@ -401,18 +390,8 @@ mod tests {
         );
 
         // From a cursor in the medium bucket: medium after the id, then low.
-        let keyset = Keyset {
-            value: SortValue::Number(1),
-            id: SalesforceId::parse("500Dn0001euruuWIAQ").unwrap(),
-        };
-        let query = cases("-priority", None, Some(keyset));
-        let soql = CaseSoql {
-            account: &account(),
-            query: &query,
-            picklists: &picklists,
-        }
-        .buckets()
-        .unwrap();
+        let query = cases("-priority", None, after_case(SortValue::Number(1)));
+        let soql = case_soql(&query).buckets().unwrap();
         assert_eq!(soql.len(), 2);
         assert!(soql[0].contains("Id < '500Dn0001euruuWIAQ'") && soql[0].contains("'Medium'"));
         assert!(soql[1].contains("'Low'") && !soql[1].contains("Id <"));

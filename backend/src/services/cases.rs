@@ -103,24 +103,19 @@ impl CaseService {
     ) -> ApiResult<Listed<CaseRecord>> {
         // Spelled as the cursors made before the filter was typed, which stay valid.
         let filter = format!("status={status:?}");
-        let after = page
-            .after(&filter)
-            .map_err(|e| ApiError::Validation(vec![e]))?;
-        let query = CaseQuery {
-            status,
-            search: page.search.get().map(str::to_owned),
-            sort: page.sort,
-            after,
-            limit: page.limit.get(),
-        };
-        let found = self
-            .salesforce
-            .query_cases(&session.account_id, &query)
-            .await?;
-        Ok(Listed {
-            next_cursor: page.next_cursor(&filter, found.next),
-            items: found.items,
+        page.read(&filter, |after| async move {
+            let query = CaseQuery {
+                status,
+                search: page.search.get().map(str::to_owned),
+                sort: page.sort,
+                after,
+                limit: page.limit.get(),
+            };
+            self.salesforce
+                .query_cases(&session.account_id, &query)
+                .await
         })
+        .await
     }
 
     /// The case if it is the customer's. Another customer's case is "not found", exactly like

@@ -67,21 +67,18 @@ impl DocumentService {
         session: &Session,
         page: &PageRequest<DocumentSortField>,
     ) -> ApiResult<Listed<DocumentRecord>> {
-        let after = page.after("").map_err(|e| ApiError::Validation(vec![e]))?;
-        let query = DocumentQuery {
-            search: page.search.get().map(str::to_owned),
-            sort: page.sort,
-            after,
-            limit: page.limit.get(),
-        };
-        let found = self
-            .salesforce
-            .query_documents(&session.account_id, &query)
-            .await?;
-        Ok(Listed {
-            next_cursor: page.next_cursor("", found.next),
-            items: found.items,
+        page.read("", |after| async move {
+            let query = DocumentQuery {
+                search: page.search.get().map(str::to_owned),
+                sort: page.sort,
+                after,
+                limit: page.limit.get(),
+            };
+            self.salesforce
+                .query_documents(&session.account_id, &query)
+                .await
         })
+        .await
     }
 
     /// Issues a signed link for one of the customer's documents.

@@ -1,8 +1,11 @@
 //! What the list services share: the page a client asked for, and the cursor that continues it,
 //! bound to the query that made it.
 
-use crate::domain::paging::{self, Keyset, PageSize, SearchText, Sort, SortField};
-use crate::error::FieldError;
+use std::future::Future;
+
+use crate::domain::paging::{self, Keyset, Page, PageSize, SearchText, Sort, SortField};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::salesforce::PortResult;
 
 /// One page of a list as the client asked for it (parsed by the HTTP layer).
 pub struct PageRequest<F> {
@@ -20,9 +23,38 @@ pub struct Listed<T> {
 }
 
 impl<F: SortField> PageRequest<F> {
+    pub fn new(limit: PageSize, cursor: Option<String>, search: SearchText, sort: Sort<F>) -> Self {
+        Self {
+            limit,
+            cursor,
+            search,
+            sort,
+        }
+    }
+
+    /// Reads the page through `fetch`, given the position it starts after (the cursor, checked
+    /// against this query and `filter`), and gives the cursor that continues it.
+    pub async fn read<T, Fut>(
+        &self,
+        filter: &str,
+        fetch: impl FnOnce(Option<Keyset>) -> Fut,
+    ) -> ApiResult<Listed<T>>
+    where
+        Fut: Future<Output = PortResult<Page<T>>>,
+    {
+        let after = self
+            .after(filter)
+            .map_err(|e| ApiError::Validation(vec![e]))?;
+        let found = fetch(after).await?;
+        Ok(Listed {
+            next_cursor: self.next_cursor(filter, found.next),
+            items: found.items,
+        })
+    }
+
     /// The position the page starts after: the cursor decoded, if it was made for this same
     /// sort, `filter` and search (a cursor replayed against another query would skip rows).
-    pub fn after(&self, filter: &str) -> Result<Option<Keyset>, FieldError> {
+    fn after(&self, filter: &str) -> Result<Option<Keyset>, FieldError> {
         let Some(cursor) = &self.cursor else {
             return Ok(None);
         };
@@ -32,7 +64,7 @@ impl<F: SortField> PageRequest<F> {
     }
 
     /// The cursor that continues after `next`, bound to this query.
-    pub fn next_cursor(&self, filter: &str, next: Option<Keyset>) -> Option<String> {
+    fn next_cursor(&self, filter: &str, next: Option<Keyset>) -> Option<String> {
         next.map(|k| paging::encode_cursor(&self.sort.spelling(), &self.bound_to(filter), k))
     }
 

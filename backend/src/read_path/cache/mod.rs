@@ -40,6 +40,7 @@ pub use lease::{Lease, Sources};
 
 use entry::{Entry, KeepFor};
 use lease::Ttl;
+use reads::Lookup;
 
 use crate::config::CacheConfig;
 use crate::domain::paging::Page;
@@ -104,33 +105,38 @@ impl CachedPort {
         }
     }
 
-    /// The key of one read of the account's data: the account's generation is part of it, so
-    /// a write to the account makes every earlier key of it unreachable.
-    async fn account_key(
+    /// One read of the account's data: the account's generation is part of its key, so a
+    /// write to the account makes every earlier key of it unreachable.
+    async fn account_read(
         &self,
-        resource: &str,
+        resource: &'static str,
         account: &SalesforceId,
         read: &str,
-    ) -> PortResult<String> {
+        ttl_secs: u64,
+    ) -> PortResult<Lookup> {
         let generation = self.generation(account).await?;
-        Ok(format!("{resource}:{account}:{generation}:{read}"))
+        Ok(Lookup {
+            resource,
+            key: format!("{resource}:{account}:{generation}:{read}"),
+            ttl: Ttl::of_account(ttl_secs),
+        })
+    }
+
+    /// One read of a record that belongs to no account's lists (an account, a contact).
+    fn record_read(&self, resource: &'static str, id: &SalesforceId) -> Lookup {
+        Lookup {
+            resource,
+            key: format!("{resource}:{id}"),
+            ttl: Ttl::plain(self.config.accounts_ttl_secs),
+        }
     }
 
     /// A visit's first views (cases and documents) share one entry, loaded by one call: the
     /// customer who looks at their cases usually looks at their documents next.
     async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
-        let key = self.account_key("landing", account, "").await?;
-        let ttl = self
-            .config
-            .cases_ttl_secs
-            .min(self.config.documents_ttl_secs);
-        self.read(
-            "landing",
-            key,
-            Ttl::of_account(ttl),
-            self.inner.landing(account),
-        )
-        .await
+        let ttl = (self.config.cases_ttl_secs).min(self.config.documents_ttl_secs);
+        let lookup = self.account_read("landing", account, "", ttl).await?;
+        self.read(lookup, self.inner.landing(account)).await
     }
 
     /// The account's generation, without Redis: every write through this portal and every
@@ -159,25 +165,13 @@ impl CachedPort {
 #[async_trait]
 impl SalesforcePort for CachedPort {
     async fn account(&self, id: &SalesforceId) -> PortResult<Option<Account>> {
-        let ttl = Ttl::plain(self.config.accounts_ttl_secs);
-        self.read(
-            "account",
-            format!("account:{id}"),
-            ttl,
-            self.inner.account(id),
-        )
-        .await
+        let lookup = self.record_read("account", id);
+        self.read(lookup, self.inner.account(id)).await
     }
 
     async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
-        let ttl = Ttl::plain(self.config.accounts_ttl_secs);
-        self.read(
-            "contact",
-            format!("contact:{id}"),
-            ttl,
-            self.inner.contact(id),
-        )
-        .await
+        let lookup = self.record_read("contact", id);
+        self.read(lookup, self.inner.contact(id)).await
     }
 
     async fn contacts_by_sign_in(&self, email: &str) -> PortResult<Vec<Contact>> {
@@ -201,9 +195,9 @@ impl SalesforcePort for CachedPort {
             query.after,
             query.limit
         );
-        let key = self.account_key("cases", account, &read).await?;
-        let ttl = Ttl::of_account(self.config.cases_ttl_secs);
-        self.read("cases", key, ttl, self.inner.query_cases(account, query))
+        let ttl = self.config.cases_ttl_secs;
+        let lookup = self.account_read("cases", account, &read, ttl).await?;
+        self.read(lookup, self.inner.query_cases(account, query))
             .await
     }
 
@@ -212,10 +206,9 @@ impl SalesforcePort for CachedPort {
         account: &SalesforceId,
         id: &SalesforceId,
     ) -> PortResult<Option<CaseRecord>> {
-        let key = self.account_key("case", account, id.as_str()).await?;
-        let ttl = Ttl::of_account(self.config.cases_ttl_secs);
-        self.read("case", key, ttl, self.inner.case(account, id))
-            .await
+        let ttl = self.config.cases_ttl_secs;
+        let lookup = self.account_read("case", account, id.as_str(), ttl).await?;
+        self.read(lookup, self.inner.case(account, id)).await
     }
 
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
@@ -242,15 +235,10 @@ impl SalesforcePort for CachedPort {
             query.after,
             query.limit
         );
-        let key = self.account_key("documents", account, &read).await?;
-        let ttl = Ttl::of_account(self.config.documents_ttl_secs);
-        self.read(
-            "documents",
-            key,
-            ttl,
-            self.inner.query_documents(account, query),
-        )
-        .await
+        let ttl = self.config.documents_ttl_secs;
+        let lookup = self.account_read("documents", account, &read, ttl).await?;
+        self.read(lookup, self.inner.query_documents(account, query))
+            .await
     }
 
     async fn document(
@@ -258,10 +246,11 @@ impl SalesforcePort for CachedPort {
         account: &SalesforceId,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>> {
-        let key = self.account_key("document", account, id.as_str()).await?;
-        let ttl = Ttl::of_account(self.config.documents_ttl_secs);
-        self.read("document", key, ttl, self.inner.document(account, id))
-            .await
+        let ttl = self.config.documents_ttl_secs;
+        let lookup = self
+            .account_read("document", account, id.as_str(), ttl)
+            .await?;
+        self.read(lookup, self.inner.document(account, id)).await
     }
 
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {

@@ -2,6 +2,7 @@
 //! the last good value served, marked stale, when Salesforce fails.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::anyhow;
@@ -13,25 +14,29 @@ use super::lease::{Lease, Sources, Ttl};
 use crate::salesforce::{PortError, PortResult};
 use crate::shared_state::Redis;
 
+/// One cached read: which resource (for metrics and logs), under which key, fresh how long.
+pub(super) struct Lookup {
+    pub(super) resource: &'static str,
+    pub(super) key: String,
+    pub(super) ttl: Ttl,
+}
+
 impl CachedPort {
+    /// Answers `lookup` from the cache, or from `load` (once for concurrent misses).
     pub(super) async fn read<T: Cacheable>(
         &self,
-        resource: &'static str,
-        key: String,
-        ttl: Ttl,
+        lookup: Lookup,
         load: impl Future<Output = PortResult<T>> + Send,
     ) -> PortResult<T> {
         match &self.redis {
-            Some(redis) => self.read_shared(redis, resource, key, ttl, load).await,
-            None => self.read_local(resource, key, ttl, load).await,
+            Some(redis) => self.read_shared(redis, lookup, load).await,
+            None => self.read_local(lookup, load).await,
         }
     }
 
     async fn read_local<T: Cacheable>(
         &self,
-        resource: &'static str,
-        key: String,
-        ttl: Ttl,
+        Lookup { resource, key, ttl }: Lookup,
         load: impl Future<Output = PortResult<T>> + Send,
     ) -> PortResult<T> {
         // An entry answers the read: counted as a hit or a miss, and noted as the read's source.
@@ -52,17 +57,9 @@ impl CachedPort {
             self.fresh.invalidate(&key).await;
         }
         let keep = self.keep(ttl);
-        let loaded = self
-            .fresh
-            .try_get_with(key.clone(), async move {
-                load.await.map(|value| Entry::new(value.wrap(), keep))
-            })
-            .await;
-        match loaded {
+        match self.load_once(&key, keep, load).await {
             Ok(entry) => {
-                self.last_good
-                    .insert(key, std::sync::Arc::clone(&entry))
-                    .await;
+                self.last_good.insert(key, Arc::clone(&entry)).await;
                 answer(&entry, "miss")
             }
             Err(err) => {
@@ -80,9 +77,7 @@ impl CachedPort {
     async fn read_shared<T: Cacheable>(
         &self,
         redis: &Redis,
-        resource: &'static str,
-        key: String,
-        ttl: Ttl,
+        Lookup { resource, key, ttl }: Lookup,
         load: impl Future<Output = PortResult<T>> + Send,
     ) -> PortResult<T> {
         use redis::AsyncCommands;
@@ -101,13 +96,7 @@ impl CachedPort {
         }
         // Only coalescing here: the local entry lives a moment, Redis keeps the value.
         let keep = Duration::from_secs(1).min(ttl.fresh);
-        let loaded = self
-            .fresh
-            .try_get_with(key.clone(), async move {
-                load.await.map(|value| Entry::new(value.wrap(), keep))
-            })
-            .await;
-        match loaded {
+        match self.load_once(&key, keep, load).await {
             Ok(entry) => {
                 self.metrics.cache_lookup(resource, "miss");
                 let shared = SharedEntry {
@@ -130,6 +119,21 @@ impl CachedPort {
                     .and_then(|value| unwrap(resource, value))
             }
         }
+    }
+
+    /// Loads the value of `key` into the in-process cache, kept for `keep`: concurrent misses
+    /// of one key wait for the one load (moka's `try_get_with`) and share its result.
+    async fn load_once<T: Cacheable>(
+        &self,
+        key: &str,
+        keep: Duration,
+        load: impl Future<Output = PortResult<T>> + Send,
+    ) -> Result<Arc<Entry>, Arc<PortError>> {
+        self.fresh
+            .try_get_with(key.to_owned(), async move {
+                load.await.map(|value| Entry::new(value.wrap(), keep))
+            })
+            .await
     }
 
     /// A load failed: when Salesforce was unavailable and the last good value (its age, its
