@@ -6,10 +6,18 @@ use std::time::{Duration, Instant};
 use moka::Expiry;
 use serde::{Deserialize, Serialize};
 
+use super::lease::Ttl;
 use crate::clock::unix_millis;
 use crate::domain::paging::Page;
 use crate::salesforce::remote::Landing;
 use crate::salesforce::{Account, CaseRecord, Contact, DocumentRecord};
+
+/// One cached read: which resource (for metrics and logs), under which key, fresh how long.
+pub(super) struct Lookup {
+    pub(super) resource: &'static str,
+    pub(super) key: String,
+    pub(super) ttl: Ttl,
+}
 
 /// A cached value of any resource. One enum rather than a cache per type, so that entries of
 /// every resource share one capacity and one eviction order.

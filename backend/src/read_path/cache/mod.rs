@@ -38,9 +38,8 @@ use moka::future::Cache;
 pub use freshness::Freshness;
 pub use lease::{Lease, Sources};
 
-use entry::{Entry, KeepFor};
+use entry::{Entry, KeepFor, Lookup};
 use lease::Ttl;
-use reads::Lookup;
 
 use crate::config::CacheConfig;
 use crate::domain::paging::Page;

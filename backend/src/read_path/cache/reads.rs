@@ -8,18 +8,11 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use super::CachedPort;
-use super::entry::{Cacheable, Entry, SharedEntry, Value};
+use super::entry::{Cacheable, Entry, Lookup, SharedEntry, Value};
 use super::freshness::Freshness;
-use super::lease::{Lease, Sources, Ttl};
+use super::lease::{Lease, Sources};
 use crate::salesforce::{PortError, PortResult};
 use crate::shared_state::Redis;
-
-/// One cached read: which resource (for metrics and logs), under which key, fresh how long.
-pub(super) struct Lookup {
-    pub(super) resource: &'static str,
-    pub(super) key: String,
-    pub(super) ttl: Ttl,
-}
 
 impl CachedPort {
     /// Answers `lookup` from the cache, or from `load` (once for concurrent misses).
