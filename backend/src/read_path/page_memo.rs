@@ -125,3 +125,88 @@ impl<Q: Hash + Eq + Clone + Send + Sync + 'static> PageMemo<Q> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::read_path::ReadPath;
+
+    fn account(n: u8) -> SalesforceId {
+        SalesforceId::parse(&format!("001Dn000V58wd0{}", char::from(b'A' + n))).unwrap()
+    }
+
+    /// Renders `query` through the memo, counting the renders.
+    async fn page(memo: &PageMemo<u32>, renders: &AtomicUsize, who: u8, query: u32) -> Bytes {
+        memo.page(&account(who), query, |q| async move {
+            renders.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(Bytes::from(format!("page {q} of {who}")))
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_page_is_kept_per_account_and_query_until_the_accounts_version_changes() {
+        let version = Arc::new(AtomicU64::new(0));
+        let reads = {
+            let version = Arc::clone(&version);
+            ReadPath::local(move |_| version.load(Ordering::SeqCst))
+        };
+        let memo = reads.page_memo::<u32>();
+        let renders = AtomicUsize::new(0);
+
+        assert_eq!(page(&memo, &renders, 0, 1).await, "page 1 of 0");
+        assert_eq!(page(&memo, &renders, 0, 1).await, "page 1 of 0");
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "the second answer was kept"
+        );
+
+        assert_eq!(
+            page(&memo, &renders, 1, 1).await,
+            "page 1 of 1",
+            "never another's page"
+        );
+        assert_eq!(page(&memo, &renders, 0, 2).await, "page 2 of 0");
+        assert_eq!(renders.load(Ordering::SeqCst), 3);
+
+        version.fetch_add(1, Ordering::SeqCst);
+        page(&memo, &renders, 0, 1).await;
+        assert_eq!(renders.load(Ordering::SeqCst), 4, "a write renders afresh");
+        page(&memo, &renders, 0, 1).await;
+        assert_eq!(renders.load(Ordering::SeqCst), 4);
+        assert!(!reads.is_remote());
+    }
+
+    #[tokio::test]
+    async fn failures_and_pages_of_a_changing_account_are_not_kept() {
+        let version = Arc::new(AtomicU64::new(0));
+        let reads = {
+            let version = Arc::clone(&version);
+            ReadPath::local(move |_| version.load(Ordering::SeqCst))
+        };
+        let memo = reads.page_memo::<u32>();
+        let failed: Result<Bytes, &str> =
+            memo.page(&account(0), 1, |_| async { Err("down") }).await;
+        assert_eq!(failed, Err("down"));
+
+        // The account is written while the page renders: the page may show either version.
+        let renders = AtomicUsize::new(0);
+        memo.page(&account(0), 1, |_| async {
+            renders.fetch_add(1, Ordering::SeqCst);
+            version.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(Bytes::from_static(b"torn"))
+        })
+        .await
+        .unwrap();
+        page(&memo, &renders, 0, 1).await;
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            2,
+            "neither was kept from before"
+        );
+    }
+}
