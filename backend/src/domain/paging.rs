@@ -135,6 +135,21 @@ impl Default for PageSize {
     }
 }
 
+/// An integer from 1 to [`MAX_PAGE_SIZE`].
+impl utoipa::PartialSchema for PageSize {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(1))
+            .maximum(Some(MAX_PAGE_SIZE as u32))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PageSize {}
+
 impl std::str::FromStr for PageSize {
     type Err = String;
 
@@ -160,6 +175,17 @@ impl SearchText {
         self.0
     }
 }
+
+/// Plain text (checked when parsed: at most [`MAX_SEARCH_CHARS`] characters once trimmed).
+impl utoipa::PartialSchema for SearchText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SearchText {}
 
 impl std::str::FromStr for SearchText {
     type Err = String;

@@ -50,7 +50,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases/{case_id}", tag = "cases", operation_id = "get_case",
     params(
-        CustomerPath,
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
         ("case_id" = String, Path, description = "The case's Salesforce id"),
     ),
     responses(
@@ -76,7 +76,7 @@ pub async fn get(
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "create_case",
     params(
-        CustomerPath,
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
         ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
         ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
     ),

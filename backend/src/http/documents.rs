@@ -47,7 +47,7 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents", operation_id = "download_document",
     params(
-        CustomerPath,
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
         ("document_id" = String, Path, description = "The ContentDocument id"),
     ),
     responses(

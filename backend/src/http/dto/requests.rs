@@ -72,19 +72,19 @@ impl JsonFields for LoginRequest {
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
     /// `open`, `closed` or `all` (default).
-    #[param(value_type = Option<CaseStatusFilter>)]
+    #[param(required = false)]
     pub status: CaseStatusFilter,
     /// Page size, 1-100 (default 25).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    #[param(required = false, inline)]
     pub limit: PageSize,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Text in the subject, or part of the case number.
-    #[param(value_type = Option<String>)]
+    #[param(required = false, inline)]
     pub q: SearchText,
     /// `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-`
     /// for descending. Default `-created_at`.
-    #[param(value_type = Option<CaseSort>)]
+    #[param(required = false)]
     pub sort: CaseSort,
 }
 
@@ -107,15 +107,15 @@ impl FromQuery for CaseListQuery {
 #[into_params(parameter_in = Query)]
 pub struct DocumentListQuery {
     /// Page size, 1-100 (default 25).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    #[param(required = false, inline)]
     pub limit: PageSize,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Text in the title.
-    #[param(value_type = Option<String>)]
+    #[param(required = false, inline)]
     pub q: SearchText,
     /// `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`.
-    #[param(value_type = Option<DocumentSort>)]
+    #[param(required = false)]
     pub sort: DocumentSort,
 }
 
