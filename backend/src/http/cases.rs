@@ -5,20 +5,21 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::dto::requests::{CaseListQuery, NewCase};
+use super::dto::requests::{CaseFilter, CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
 use super::extract::{Customer, JsonBody, ListQuery};
 use super::openapi::{CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems};
 use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
+use crate::salesforce::CaseSortField;
 use crate::services::cases::CaseInput;
 use crate::services::listing::PageRequest;
 
 /// The customer's cases, newest first by default.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "list_cases",
-    params(CustomerPath, CaseListQuery),
+    params(CustomerPath, CaseFilter, PageRequest<CaseSortField>),
     responses(
         (status = 200, description = "A page of cases", body = CaseList),
         ListProblems,
@@ -32,8 +33,7 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
     pages::render(&state.case_pages, session, query, |query| async move {
-        let page = PageRequest::new(query.limit, query.cursor, query.q, query.sort);
-        let listed = state.cases.list(session, query.status, &page).await?;
+        let listed = state.cases.list(session, query.status, &query.page).await?;
         Ok(CaseList {
             items: listed
                 .items

@@ -14,7 +14,6 @@ use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::services::documents::{self, SignedLink};
-use crate::services::listing::PageRequest;
 
 /// The files shared with the customer.
 #[utoipa::path(
@@ -33,8 +32,7 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
     pages::render(&state.document_pages, session, query, |query| async move {
-        let page = PageRequest::new(query.limit, query.cursor, query.q, query.sort);
-        let listed = state.documents.list(session, &page).await?;
+        let listed = state.documents.list(session, &query).await?;
         Ok(DocumentList {
             items: listed.items.into_iter().map(Document::from).collect(),
             next_cursor: listed.next_cursor,

@@ -7,13 +7,27 @@ use crate::domain::paging::{self, Keyset, Page, PageSize, SearchText, Sort, Sort
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::salesforce::PortResult;
 
-/// One page of a list as the client asked for it (parsed by the HTTP layer).
+/// One page of a list as the client asked for it (parsed by the HTTP layer, which also
+/// describes it in the OpenAPI document). Compared as values, for the page memo.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest<F> {
     pub limit: PageSize,
     /// `next_cursor` of the previous page, as sent.
     pub cursor: Option<String>,
     pub search: SearchText,
     pub sort: Sort<F>,
+}
+
+/// The first page in the list's default order.
+impl<F: SortField> Default for PageRequest<F> {
+    fn default() -> Self {
+        Self {
+            limit: PageSize::default(),
+            cursor: None,
+            search: SearchText::default(),
+            sort: Sort::default(),
+        }
+    }
 }
 
 /// A page of results and the cursor for the next one.
@@ -23,15 +37,6 @@ pub struct Listed<T> {
 }
 
 impl<F: SortField> PageRequest<F> {
-    pub fn new(limit: PageSize, cursor: Option<String>, search: SearchText, sort: Sort<F>) -> Self {
-        Self {
-            limit,
-            cursor,
-            search,
-            sort,
-        }
-    }
-
     /// Reads the page through `fetch`, given the position it starts after (the cursor, checked
     /// against this query and `filter`), and gives the cursor that continues it.
     pub async fn read<T, Fut>(

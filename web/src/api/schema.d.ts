@@ -742,10 +742,7 @@ export interface operations {
                 cursor?: string;
                 /** @description Text in the subject, or part of the case number. */
                 q?: string;
-                /**
-                 * @description `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-`
-                 *     for descending. Default `-created_at`.
-                 */
+                /** @description `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-` for descending. Default `-created_at`. */
                 sort?: components["schemas"]["CaseSort"];
             };
             header?: never;

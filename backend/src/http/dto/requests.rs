@@ -10,12 +10,16 @@ use std::str::FromStr;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{Ref, RefOr, Required};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::domain::case::{CaseDescription, CaseSubject, Priority};
-use crate::domain::paging::{PageSize, SearchText, Sort};
+use crate::domain::paging::{PageSize, SearchText, Sort, SortField};
 use crate::error::FieldError;
 use crate::salesforce::{CaseSortField, CaseStatusFilter, DocumentSortField};
+use crate::services::listing::PageRequest;
 
 /// The case list's sort, as the API spells it (`-created_at`).
 pub type CaseSort = Sort<CaseSortField>;
@@ -66,69 +70,109 @@ impl JsonFields for LoginRequest {
     ];
 }
 
-/// The case list's query parameters. Compared as values: the page memo keeps one page per
-/// query as parsed, whatever its spelling.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Hash, IntoParams)]
-#[into_params(parameter_in = Query)]
+/// The case list's query parameters: the status filter, and the page
+/// ([`ListPage`](PageRequest)). Compared as values: the page memo keeps one page per query as
+/// parsed, whatever its spelling.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct CaseListQuery {
+    pub status: CaseStatusFilter,
+    pub page: PageRequest<CaseSortField>,
+}
+
+/// The status filter of the case list, as documented.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseFilter {
     /// `open`, `closed` or `all` (default).
     #[param(required = false)]
-    pub status: CaseStatusFilter,
-    /// Page size, 1-100 (default 25).
-    #[param(required = false, inline)]
-    pub limit: PageSize,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Text in the subject, or part of the case number.
-    #[param(required = false, inline)]
-    pub q: SearchText,
-    /// `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-`
-    /// for descending. Default `-created_at`.
-    #[param(required = false)]
-    pub sort: CaseSort,
+    #[allow(
+        dead_code,
+        reason = "describes the parameter; `CaseListQuery` parses it"
+    )]
+    status: CaseStatusFilter,
 }
 
 impl FromQuery for CaseListQuery {
     fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
         let mut fields = QueryFields::parse(query);
-        let parsed = Self {
-            status: fields.get("status"),
-            limit: fields.get("limit"),
-            cursor: fields.text("cursor"),
-            q: fields.get("q"),
-            sort: fields.get("sort"),
-        };
-        fields.finish(parsed)
+        let status = fields.get("status");
+        let page = list_page(&mut fields);
+        fields.finish(Self { status, page })
     }
 }
 
-/// The document list's query parameters.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Hash, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DocumentListQuery {
-    /// Page size, 1-100 (default 25).
-    #[param(required = false, inline)]
-    pub limit: PageSize,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Text in the title.
-    #[param(required = false, inline)]
-    pub q: SearchText,
-    /// `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`.
-    #[param(required = false)]
-    pub sort: DocumentSort,
-}
+/// The document list's query parameters: only the page.
+pub type DocumentListQuery = PageRequest<DocumentSortField>;
 
 impl FromQuery for DocumentListQuery {
     fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
         let mut fields = QueryFields::parse(query);
-        let parsed = Self {
-            limit: fields.get("limit"),
-            cursor: fields.text("cursor"),
-            q: fields.get("q"),
-            sort: fields.get("sort"),
-        };
-        fields.finish(parsed)
+        let page = list_page(&mut fields);
+        fields.finish(page)
+    }
+}
+
+/// The parameters every list takes: `limit`, `cursor`, `q`, `sort`.
+fn list_page<F: SortField>(fields: &mut QueryFields<'_>) -> PageRequest<F> {
+    PageRequest {
+        limit: fields.get("limit"),
+        cursor: fields.text("cursor"),
+        search: fields.get("q"),
+        sort: fields.get("sort"),
+    }
+}
+
+/// What a list's search looks in, for the `q` parameter's description.
+pub trait Searched: SortField {
+    const SEARCHED: &'static str;
+}
+
+impl Searched for CaseSortField {
+    const SEARCHED: &'static str = "Text in the subject, or part of the case number.";
+}
+
+impl Searched for DocumentSortField {
+    const SEARCHED: &'static str = "Text in the title.";
+}
+
+/// The page parameters of a list, described once for every list (a generic type, which the
+/// derive does not take).
+impl<F: Searched> IntoParams for PageRequest<F> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let fields: Vec<String> = F::ALL.iter().map(|f| format!("`{}`", f.name())).collect();
+        let (last, others) = fields.split_last().expect("a list sorts by something");
+        let sort = format!(
+            "{} or {last}; prefix `-` for descending. Default `{}`.",
+            others.join(", "),
+            F::DEFAULT_SORT.spelling()
+        );
+        let cursor = ObjectBuilder::new().schema_type(Type::String).into();
+        let sort_schema = RefOr::Ref(Ref::from_schema_name(F::SCHEMA_NAME));
+        [
+            (
+                "limit",
+                "Page size, 1-100 (default 25).".to_owned(),
+                PageSize::schema(),
+            ),
+            (
+                "cursor",
+                "`next_cursor` of the previous page.".to_owned(),
+                cursor,
+            ),
+            ("q", F::SEARCHED.to_owned(), SearchText::schema()),
+            ("sort", sort, sort_schema),
+        ]
+        .into_iter()
+        .map(|(name, description, schema)| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(schema))
+                .build()
+        })
+        .collect()
     }
 }
 
@@ -304,9 +348,9 @@ mod tests {
         let query =
             CaseListQuery::from_query("status=open&limit=5&q=+printer+&sort=-subject").unwrap();
         assert_eq!(query.status, CaseStatusFilter::Open);
-        assert_eq!(query.limit.get(), 5);
-        assert_eq!(query.q.get(), Some("printer"));
-        assert_eq!(query.sort.spelling(), "-subject");
+        assert_eq!(query.page.limit.get(), 5);
+        assert_eq!(query.page.search.get(), Some("printer"));
+        assert_eq!(query.page.sort.spelling(), "-subject");
         assert_eq!(
             CaseListQuery::from_query("").unwrap(),
             CaseListQuery::default()
