@@ -2,19 +2,16 @@
 
 mod common;
 
-use common::{ACME, PASSWORD, TestApp, problem};
+use common::{ACME, PASSWORD, TestApp, error_fields, json_of, problem, problem_of, retry_after};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn sign_in_sets_a_hardened_cookie_and_returns_the_session() {
     let app = TestApp::spawn().await;
     let client = app.anonymous();
-    let response = client
-        .post(app.url("/auth/login"))
-        .json(&json!({"email": " Alice@Acme.example ", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .sign_in_with(&client, " Alice@Acme.example ", PASSWORD)
+        .await;
     assert_eq!(response.status(), 200);
     let cookie = response.headers()["set-cookie"]
         .to_str()
@@ -41,14 +38,7 @@ async fn sign_in_sets_a_hardened_cookie_and_returns_the_session() {
         json!({"id": ACME, "name": "Acme Corporation"})
     );
 
-    let session: Value = client
-        .get(app.url("/auth/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = json_of(client.get(app.url("/auth/session"))).await;
     assert_eq!(session["customer"]["id"], ACME);
     assert_eq!(session["csrf_token"], body["csrf_token"]);
     assert!(session["expires_at"].as_str().unwrap().ends_with('Z'));
@@ -56,12 +46,7 @@ async fn sign_in_sets_a_hardened_cookie_and_returns_the_session() {
 
 /// The answer to a sign-in with the demo password, from a fresh client.
 async fn sign_in_response(app: &TestApp, email: &str) -> reqwest::Response {
-    app.anonymous()
-        .post(app.url("/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
+    app.sign_in_with(&app.anonymous(), email, PASSWORD).await
 }
 
 /// The session cookie is found among whatever other cookies the browser sends (other apps on
@@ -120,12 +105,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
         ("alice@acme.example", "wrong"),
         ("nobody@acme.example", PASSWORD),
     ] {
-        let response = client
-            .post(app.url("/auth/login"))
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .unwrap();
+        let response = app.sign_in_with(&client, email, password).await;
         assert!(response.headers().get("set-cookie").is_none());
         let mut body = problem(response, 401).await;
         body.as_object_mut().unwrap().remove("request_id");
@@ -140,38 +120,22 @@ async fn sign_in_validates_its_body() {
     let app = TestApp::spawn().await;
     let client = app.anonymous();
     let url = app.url("/auth/login");
-    let body = problem(
-        client.post(&url).json(&json!({})).send().await.unwrap(),
-        422,
-    )
-    .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["email", "password"]);
-    let body = problem(
+    let body = problem_of(client.post(&url).json(&json!({})), 422).await;
+    assert_eq!(error_fields(&body), ["email", "password"]);
+    let body = problem_of(
         client
             .post(&url)
-            .json(&json!({"email": "a@b.c", "password": "x", "admin": true}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"email": "a@b.c", "password": "x", "admin": true})),
         422,
     )
     .await;
     assert_eq!(body["errors"][0]["field"], "admin");
-    problem(client.post(&url).body("email=a").send().await.unwrap(), 415).await;
-    problem(
+    problem_of(client.post(&url).body("email=a"), 415).await;
+    problem_of(
         client
             .post(&url)
             .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap(),
+            .body("{not json"),
         400,
     )
     .await;
@@ -199,7 +163,7 @@ async fn no_session_means_401_everywhere() {
         format!("/customer/{ACME}/documents"),
         format!("/customer/{ACME}/documents/{document_id}/download"),
     ] {
-        let body = problem(client.get(app.url(&path)).send().await.unwrap(), 401).await;
+        let body = problem_of(client.get(app.url(&path)), 401).await;
         assert_eq!(body["type"], "/problems/unauthenticated", "GET {path}");
     }
     // A create without a session is 401 (not a CSRF 403), and creates nothing.
@@ -233,13 +197,9 @@ async fn sign_out_needs_csrf_and_revokes_the_token_on_the_server() {
     let user = app.login("alice@acme.example").await;
     // Keep the raw token, as a thief who copied the cookie would.
     let token = {
-        let response = user
-            .client
-            .post(user.url("/auth/login"))
-            .json(&json!({"email": "alice@acme.example", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let response = app
+            .sign_in_with(&user.client, "alice@acme.example", PASSWORD)
+            .await;
         let cookie = response.headers()["set-cookie"]
             .to_str()
             .unwrap()
@@ -297,25 +257,13 @@ async fn sign_in_attempts_are_limited_per_account() {
     let app = TestApp::spawn_with(|c| c.auth.login_attempts_per_account_per_hour = 3).await;
     let client = app.anonymous();
     for _ in 0..3 {
-        let r = client
-            .post(app.url("/auth/login"))
-            .json(&json!({"email": "bob@acme.example", "password": "guess"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.sign_in_with(&client, "bob@acme.example", "guess").await;
         assert_eq!(r.status(), 401);
     }
-    let limited = client
-        .post(app.url("/auth/login"))
-        .json(&json!({"email": "bob@acme.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let retry_after: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let limited = app
+        .sign_in_with(&client, "bob@acme.example", PASSWORD)
+        .await;
+    let retry_after = retry_after(&limited);
     assert!((1..=1200).contains(&retry_after), "{retry_after}");
     problem(limited, 429).await;
     // Another account is not affected.
@@ -339,20 +287,12 @@ async fn sign_in_attempts_are_limited_per_address() {
     let app = TestApp::spawn_with(|c| c.auth.login_attempts_per_ip_per_minute = 2).await;
     let client = app.anonymous();
     for email in ["a@x.example", "b@x.example"] {
-        let r = client
-            .post(app.url("/auth/login"))
-            .json(&json!({"email": email, "password": "p"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.sign_in_with(&client, email, "p").await;
         assert_eq!(r.status(), 401);
     }
-    let limited = client
-        .post(app.url("/auth/login"))
-        .json(&json!({"email": "alice@acme.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let limited = app
+        .sign_in_with(&client, "alice@acme.example", PASSWORD)
+        .await;
     problem(limited, 429).await;
 }
 

@@ -342,13 +342,7 @@ async fn invalid_cases_are_refused_field_by_field_and_change_nothing() {
     for (body, fields) in cases {
         let response = gina.create_case(&body, None).await;
         let problem = problem(response, 422).await;
-        let got: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
-        assert_eq!(got, fields, "{body}");
+        assert_eq!(common::error_fields(&problem), fields, "{body}");
         assert!(
             problem["errors"]
                 .as_array()
@@ -504,11 +498,7 @@ async fn case_creation_is_rate_limited_per_customer() {
         );
     }
     let limited = gina.create_case(&new_case("one too many"), None).await;
-    let retry_after: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = common::retry_after(&limited);
     assert!((350..=360).contains(&retry_after), "{retry_after}");
     assert!(
         limited.headers()["ratelimit"]

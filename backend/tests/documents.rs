@@ -112,6 +112,23 @@ async fn searches_and_sorts() {
     assert_eq!(body["errors"][0]["field"], "sort");
 }
 
+/// Asks for Acme's document `id` as `user` (which must answer with a redirect to a signed
+/// link), then follows the link without a session: the link, and the answer to it.
+async fn download(app: &TestApp, user: &User, id: &str) -> (String, reqwest::Response) {
+    let redirect = user
+        .get(&format!("/customer/{ACME}/documents/{id}/download"))
+        .await;
+    assert_eq!(redirect.status(), 302);
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    let file = app
+        .anonymous()
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap();
+    (location, file)
+}
+
 #[tokio::test]
 async fn downloads_stream_the_exact_bytes_through_a_signed_link() {
     let app = TestApp::spawn().await;
@@ -126,23 +143,12 @@ async fn downloads_stream_the_exact_bytes_through_a_signed_link() {
     assert!(picks.len() >= 2);
     for doc in picks {
         let id = doc["id"].as_str().unwrap();
-        let redirect = alice
-            .get(&format!("/customer/{ACME}/documents/{id}/download"))
-            .await;
-        assert_eq!(redirect.status(), 302);
-        let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+        // The signed link works without the session cookie.
+        let (location, file) = download(&app, &alice, id).await;
         assert!(
             location.starts_with(&format!("/downloads/{id}?")),
             "{location}"
         );
-
-        // The signed link works without the session cookie.
-        let file = app
-            .anonymous()
-            .get(app.url(&location))
-            .send()
-            .await
-            .unwrap();
         assert_eq!(file.status(), 200);
         let headers = file.headers().clone();
         assert_eq!(
@@ -211,17 +217,7 @@ async fn a_document_with_several_versions_downloads_its_latest() {
         if older.iter().any(|v| read(v) == latest_bytes) {
             continue;
         }
-        let redirect = alice
-            .get(&format!("/customer/{ACME}/documents/{id}/download"))
-            .await;
-        assert_eq!(redirect.status(), 302);
-        let location = redirect.headers()["location"].to_str().unwrap().to_owned();
-        let file = app
-            .anonymous()
-            .get(app.url(&location))
-            .send()
-            .await
-            .unwrap();
+        let (_, file) = download(&app, &alice, id).await;
         assert_eq!(file.status(), 200);
         let bytes = file.bytes().await.unwrap();
         assert!(

@@ -10,13 +10,12 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{GLOBEX, PASSWORD, SECRET, TestApp, mocks_dir, new_case, problem};
+use common::{GLOBEX, PASSWORD, TestApp, mocks_dir, new_case, problem};
 use portal::config::Secret;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -44,17 +43,7 @@ impl Instance {
     ) -> Self {
         std::fs::create_dir_all(data_dir).expect("data dir");
         let emulator = salesforce_emulator::EmulatorConfig::default();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portal"))
-            .env_clear()
-            .env("PORTAL_LISTEN", "127.0.0.1:0")
-            .env("PORTAL_DATA_DIR", data_dir)
-            .env("PORTAL_WEB_DIR", data_dir.join("no-web-app"))
-            .env("PORTAL_MOCK__FIXTURES_DIR", mocks_dir().join("salesforce"))
-            .env(
-                "PORTAL_MOCK__LOCAL_ACCOUNTS_FILE",
-                mocks_dir().join("local_accounts.json"),
-            )
-            .env("PORTAL_AUTH__SECRET_KEY", SECRET)
+        let mut child = common::portal_command(data_dir)
             .env("PORTAL_BACKEND", "salesforce")
             .env("PORTAL_SALESFORCE__LOGIN_URL", emulator_url)
             .env("PORTAL_SALESFORCE__CONSUMER_KEY", &emulator.consumer_key)
@@ -73,22 +62,9 @@ impl Instance {
                 "PORTAL_AUTH__LOGIN_ATTEMPTS_PER_ACCOUNT_PER_HOUR",
                 ACCOUNT_FAILURES.to_string(),
             )
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
             .spawn()
             .expect("start portal");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("portal exited before listening")
-                .expect("log line");
-            let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if event["message"] == "portal listening" {
-                break event["addr"].as_str().expect("addr").parse().expect("addr");
-            }
-        };
+        let (addr, lines) = common::wait_listening(&mut child);
         // Keep draining the log so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Self { child, addr }
@@ -341,20 +317,17 @@ async fn guarantees_hold_across_two_instances_behind_nginx() {
     let emulator =
         common::spawn_emulator(mocks_dir().join("local_accounts.json"), public, Vec::new()).await;
     let prefix = common::unique_redis_prefix();
-    let a = Instance::start(
-        &tmp.path().join("a"),
-        &emulator.base_url,
-        &key_file,
-        &redis,
-        &prefix,
-    );
-    let b = Instance::start(
-        &tmp.path().join("b"),
-        &emulator.base_url,
-        &key_file,
-        &redis,
-        &prefix,
-    );
+    // Each instance in its own data folder, on the same emulator, Redis and key prefix.
+    let start = |name: &str| {
+        Instance::start(
+            &tmp.path().join(name),
+            &emulator.base_url,
+            &key_file,
+            &redis,
+            &prefix,
+        )
+    };
+    let (a, b) = (start("a"), start("b"));
     let nginx_dir = tmp.path().join("nginx");
     std::fs::create_dir_all(&nginx_dir).expect("nginx dir");
     let lb = Nginx::start(&nginx_dir, &[a.addr, b.addr]);
@@ -370,14 +343,7 @@ async fn guarantees_hold_across_two_instances_behind_nginx() {
 
     // Readiness reports Redis on every instance.
     for base in [&a_url, &b_url] {
-        let ready: Value = client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let ready = common::json_of(client.get(format!("{base}/readyz"))).await;
         assert_eq!(ready["checks"]["redis"]["status"], "up", "{ready}");
     }
 
@@ -600,12 +566,9 @@ async fn with_redis_unreachable_writes_and_sign_in_fail_closed() {
     assert_eq!(ready["checks"]["redis"]["status"], "down", "{ready}");
 
     // Sign-in cannot check its throttles: refused, never waved through.
-    let r = client
-        .post(app.url("/auth/login"))
-        .json(&json!({"email": "gina@globex.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .sign_in_with(&client, "gina@globex.example", PASSWORD)
+        .await;
     assert!(header(&r, "retry-after").parse::<u64>().unwrap() >= 1);
     let body = problem(r, 503).await;
     assert!(body["request_id"].is_string());

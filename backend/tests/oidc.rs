@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{ACME, PASSWORD, TestApp};
+use common::{ACME, PASSWORD, TestApp, json_of};
 use reqwest::Url;
 use serde_json::{Value, json};
 
@@ -74,27 +74,13 @@ impl Flow {
 async fn signing_in_through_the_provider_opens_the_usual_session() {
     let app = TestApp::spawn_oidc().await;
     let client = app.anonymous();
-    let methods: Value = client
-        .get(app.url("/auth/methods"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let methods = json_of(client.get(app.url("/auth/methods"))).await;
     assert_eq!(methods["oidc"]["login_url"], "/auth/oidc/login");
     assert_eq!(methods["password"], true);
 
     let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/cases?status=open").await;
     assert_eq!(flow.finish().await, "/cases?status=open");
-    let session: Value = client
-        .get(app.url("/auth/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = json_of(client.get(app.url("/auth/session"))).await;
     assert_eq!(
         session["customer"],
         json!({"id": ACME, "name": "Acme Corporation"})
@@ -132,15 +118,18 @@ async fn a_callback_without_this_browsers_state_is_refused() {
         "/sign-in?sso_error=bad_state"
     );
     // Neither got a session.
-    assert_eq!(
-        attacker
-            .get(app.url("/auth/session"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_no_session(&app, &attacker).await;
+}
+
+/// The value of the query parameter `name` in `url`.
+fn query_param(url: &str, name: &str) -> String {
+    Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .unwrap()
+        .1
+        .into_owned()
 }
 
 #[tokio::test]
@@ -151,20 +140,8 @@ async fn a_replayed_code_is_refused_by_the_provider() {
     assert_eq!(first.finish().await, "/");
     // A new sign-in in the same browser, but the old code smuggled into its callback.
     let second = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
-    let old_code = Url::parse(&first.callback)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    let new_state = Url::parse(&second.callback)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let old_code = query_param(&first.callback, "code");
+    let new_state = query_param(&second.callback, "state");
     let forged = app.url(&format!(
         "/auth/oidc/callback?code={old_code}&state={new_state}"
     ));
@@ -173,6 +150,12 @@ async fn a_replayed_code_is_refused_by_the_provider() {
         response.headers()["location"],
         "/sign-in?sso_error=code_rejected"
     );
+}
+
+/// Asserts that `client` holds no session: `/auth/session` answers it 401.
+async fn assert_no_session(app: &TestApp, client: &reqwest::Client) {
+    let session = client.get(app.url("/auth/session")).send().await.unwrap();
+    assert_eq!(session.status(), 401);
 }
 
 /// A fresh browser signs in at the provider as `email`, asking for `/`: the browser, and where
@@ -229,15 +212,7 @@ async fn a_user_without_a_contact_is_refused() {
     .await;
     let (client, destination) = sign_in(&app, "stranger@nowhere.example").await;
     assert_eq!(destination, "/sign-in?sso_error=unknown_contact");
-    assert_eq!(
-        client
-            .get(app.url("/auth/session"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_no_session(&app, &client).await;
 }
 
 #[tokio::test]
@@ -271,24 +246,9 @@ async fn provider_errors_and_unsafe_return_paths_are_handled() {
 async fn without_oidc_configured_its_routes_do_not_exist() {
     let app = TestApp::spawn().await;
     let client = app.anonymous();
-    let methods: Value = client
-        .get(app.url("/auth/methods"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let methods = json_of(client.get(app.url("/auth/methods"))).await;
     assert!(methods["oidc"].is_null());
-    common::problem(
-        client
-            .get(app.url("/auth/oidc/login"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    common::problem_of(client.get(app.url("/auth/oidc/login")), 404).await;
 }
 
 #[tokio::test]
@@ -302,15 +262,7 @@ async fn an_unreachable_provider_is_reported_as_unavailable() {
         .faults
         .update(|f| f.outage = Some(salesforce_emulator::Outage::Refuse));
     assert_eq!(flow.finish().await, "/sign-in?sso_error=unavailable");
-    assert_eq!(
-        client
-            .get(app.url("/auth/session"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_no_session(&app, &client).await;
 }
 
 #[tokio::test]
@@ -364,15 +316,18 @@ fn provider_user(like: &str, change: Value) -> Value {
     user
 }
 
+/// A config change: the provider's `claim` names the user's Contact by its `field`.
+fn match_contacts(claim: &'static str, field: &'static str) -> impl FnOnce(&mut portal::Config) {
+    move |c| {
+        let oidc = c.oidc.as_mut().unwrap();
+        oidc.contact_claim = claim.into();
+        oidc.contact_field = field.into();
+    }
+}
+
+/// The email of `client`'s signed-in user, after checking that its customer is Acme.
 async fn session_email(app: &TestApp, client: &reqwest::Client) -> Value {
-    let session: Value = client
-        .get(app.url("/auth/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = json_of(client.get(app.url("/auth/session"))).await;
     assert_eq!(session["customer"]["id"], ACME, "{session}");
     session["user"]["email"].clone()
 }
@@ -399,12 +354,9 @@ async fn a_configured_claim_maps_the_user_to_a_contact_by_a_configured_field() {
         "by default the private email matches no Contact"
     );
 
-    let by_username = TestApp::spawn_oidc_with(users.clone(), |c| {
-        let oidc = c.oidc.as_mut().unwrap();
-        oidc.contact_claim = "preferred_username".into();
-        oidc.contact_field = "Email".into();
-    })
-    .await;
+    let by_username =
+        TestApp::spawn_oidc_with(users.clone(), match_contacts("preferred_username", "Email"))
+            .await;
     let (client, destination) = sign_in(&by_username, "alice.private@mail.example").await;
     assert_eq!(destination, "/");
     assert_eq!(
@@ -412,12 +364,8 @@ async fn a_configured_claim_maps_the_user_to_a_contact_by_a_configured_field() {
         "alice@acme.example"
     );
 
-    let by_contact_id = TestApp::spawn_oidc_with(users, |c| {
-        let oidc = c.oidc.as_mut().unwrap();
-        oidc.contact_claim = "custom_attributes.ContactId".into();
-        oidc.contact_field = "Id".into();
-    })
-    .await;
+    let by_contact_id =
+        TestApp::spawn_oidc_with(users, match_contacts("custom_attributes.ContactId", "Id")).await;
     let (client, destination) = sign_in(&by_contact_id, "bob.private@mail.example").await;
     assert_eq!(destination, "/");
     assert_eq!(
@@ -436,11 +384,7 @@ async fn a_custom_contact_field_matches_the_claim_in_salesforce() {
         true,
         users,
         |_| {},
-        |c| {
-            let oidc = c.oidc.as_mut().unwrap();
-            oidc.contact_claim = "preferred_username".into();
-            oidc.contact_field = "Portal_Username__c".into();
-        },
+        match_contacts("preferred_username", "Portal_Username__c"),
     )
     .await;
     let (_, destination) = sign_in(&app, "alice.private@mail.example").await;

@@ -3,21 +3,14 @@
 
 mod common;
 
-use common::{ACME, TestApp, problem};
+use common::{ACME, TestApp, json_of, problem, problem_of};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn probes_answer() {
     let app = TestApp::spawn().await;
     let client = app.anonymous();
-    let live: Value = client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let live = json_of(client.get(app.url("/healthz"))).await;
     assert_eq!(live, json!({"status": "ok"}));
     let ready = client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
@@ -44,15 +37,7 @@ async fn probes_answer() {
 #[tokio::test]
 async fn the_served_openapi_document_is_the_committed_one() {
     let app = TestApp::spawn().await;
-    let served: Value = app
-        .anonymous()
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served = json_of(app.anonymous().get(app.url("/openapi.json"))).await;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(&path, serde_json::to_string_pretty(&served).unwrap() + "\n").unwrap();
@@ -344,31 +329,11 @@ async fn the_web_app_is_served_with_an_spa_fallback_and_cache_rules() {
     assert_eq!(asset.text().await.unwrap(), "console.log(1)");
     let favicon = client.get(app.url("/favicon.svg")).send().await.unwrap();
     assert_eq!(favicon.headers()["cache-control"], "no-cache");
-    problem(
-        client
-            .get(app.url("/assets/missing.js"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        client
-            .get(app.url("/customer/unknown/route"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    problem_of(client.get(app.url("/assets/missing.js")), 404).await;
+    problem_of(client.get(app.url("/customer/unknown/route")), 404).await;
     // Traversal out of the web folder finds nothing.
-    problem(
-        client
-            .get(app.url("/assets/..%2F..%2F..%2Fetc%2Fpasswd"))
-            .send()
-            .await
-            .unwrap(),
+    problem_of(
+        client.get(app.url("/assets/..%2F..%2F..%2Fetc%2Fpasswd")),
         404,
     )
     .await;
@@ -464,7 +429,7 @@ async fn metrics_can_require_a_token() {
     })
     .await;
     let client = app.anonymous();
-    problem(client.get(app.url("/metrics")).send().await.unwrap(), 401).await;
+    problem_of(client.get(app.url("/metrics")), 401).await;
     let wrong = client
         .get(app.url("/metrics"))
         .bearer_auth("nope")

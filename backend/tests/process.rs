@@ -3,32 +3,20 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{GLOBEX, PASSWORD, SECRET, mocks_dir};
+use common::{GLOBEX, PASSWORD, SECRET};
 use serde_json::{Value, json};
 
+/// The binary as [`common::portal_command`] sets it up, with a case rate limit no test reaches.
 fn portal(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portal"));
-    cmd.env_clear()
-        .env("PORTAL_LISTEN", "127.0.0.1:0")
-        .env("PORTAL_DATA_DIR", data_dir)
-        .env("PORTAL_WEB_DIR", data_dir.join("no-web-app"))
-        .env("PORTAL_MOCK__FIXTURES_DIR", mocks_dir().join("salesforce"))
-        .env(
-            "PORTAL_MOCK__LOCAL_ACCOUNTS_FILE",
-            mocks_dir().join("local_accounts.json"),
-        )
-        .env("PORTAL_AUTH__SECRET_KEY", SECRET)
-        .env("PORTAL_CASES__RATE_LIMIT__PER_HOUR", "1000000")
-        .env("PORTAL_CASES__RATE_LIMIT__BURST", "100000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut cmd = common::portal_command(data_dir);
+    cmd.env("PORTAL_CASES__RATE_LIMIT__PER_HOUR", "1000000")
+        .env("PORTAL_CASES__RATE_LIMIT__BURST", "100000");
     cmd
 }
 
@@ -42,18 +30,7 @@ fn start(data_dir: &Path) -> (Child, SocketAddr) {
 /// on the receiver (which may be dropped: the log is drained either way).
 fn start_logged(mut cmd: Command) -> (Child, SocketAddr, std::sync::mpsc::Receiver<String>) {
     let mut child = cmd.spawn().expect("start portal");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("portal exited before listening")
-            .unwrap();
-        let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-        if event["message"] == "portal listening" {
-            break event["addr"].as_str().unwrap().parse().unwrap();
-        }
-    };
+    let (addr, lines) = common::wait_listening(&mut child);
     // Keep draining the log so the server never blocks on a full pipe.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -74,15 +51,12 @@ async fn sign_in(addr: SocketAddr) -> (reqwest::Client, String) {
         .cookie_store(true)
         .build()
         .unwrap();
-    let body: Value = client
-        .post(format!("http://{addr}/auth/login"))
-        .json(&json!({"email": "gina@globex.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = common::json_of(
+        client
+            .post(format!("http://{addr}/auth/login"))
+            .json(&json!({"email": "gina@globex.example", "password": PASSWORD})),
+    )
+    .await;
     (client, body["csrf_token"].as_str().unwrap().to_owned())
 }
 
@@ -148,16 +122,10 @@ async fn every_acknowledged_case_survives_kill_9_during_concurrent_creates() {
     let mut stored = Vec::new();
     let mut cursor = String::new();
     loop {
-        let page: Value = client
-            .get(format!(
-                "http://{addr}/customer/{GLOBEX}/cases?limit=100&q=crash{cursor}"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = common::json_of(client.get(format!(
+            "http://{addr}/customer/{GLOBEX}/cases?limit=100&q=crash{cursor}"
+        )))
+        .await;
         stored.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
             Some(c) => cursor = format!("&cursor={c}"),
@@ -437,15 +405,7 @@ async fn traces_are_exported_over_otlp_with_the_request_id() {
         )
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr: SocketAddr = loop {
-        let line = lines.next().expect("portal exited").unwrap();
-        let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-        if event["message"] == "portal listening" {
-            break event["addr"].as_str().unwrap().parse().unwrap();
-        }
-    };
+    let (addr, lines) = common::wait_listening(&mut child);
     std::thread::spawn(move || for _ in lines {});
     let response = reqwest::Client::new()
         .get(format!("http://{addr}/healthz"))

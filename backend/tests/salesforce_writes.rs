@@ -24,6 +24,25 @@ fn no_cache(c: &mut Config) {
     c.cases.rate_limit.burst = 1_000;
 }
 
+/// Makes the emulator store every case write, then fail its answer after `delay_ms`.
+fn fail_case_writes_after_commit(app: &TestApp, delay_ms: u64) {
+    app.emulator.as_ref().unwrap().faults.update(|f| {
+        f.fail_after_commit = Some(FailAfterCommit { delay_ms });
+        f.path_prefix = Some("/services/data/v62.0/sobjects/Case/".into());
+    });
+}
+
+/// How many cases of Globex the emulator's org holds.
+fn globex_cases_in_org(emulator: &salesforce_emulator::Emulator) -> usize {
+    emulator
+        .records
+        .all("Case")
+        .unwrap()
+        .iter()
+        .filter(|c| c["AccountId"] == GLOBEX)
+        .count()
+}
+
 /// The external id the portal upserts by for an idempotency key of a customer.
 fn external_id(account: &str, key: &str) -> String {
     let digest = Sha256::digest(format!("{account}:{key}").as_bytes());
@@ -66,13 +85,9 @@ async fn a_create_that_timed_out_after_salesforce_stored_it_is_retried_into_the_
         c.resilience.retry_budget_ms = 20_000;
     })
     .await;
-    let emulator = app.emulator.as_ref().unwrap();
     let alice = app.login("alice@acme.example").await;
     // Case writes commit, then their answer never comes in time.
-    emulator.faults.update(|f| {
-        f.fail_after_commit = Some(FailAfterCommit { delay_ms: 60_000 });
-        f.path_prefix = Some("/services/data/v62.0/sobjects/Case/".into());
-    });
+    fail_case_writes_after_commit(&app, 60_000);
     let key = "timeout-after-commit";
     let (replayed, case) = created(
         alice
@@ -111,12 +126,8 @@ async fn a_create_that_failed_after_salesforce_stored_it_is_found_by_the_clients
         c.resilience.max_attempts = 1;
     })
     .await;
-    let emulator = app.emulator.as_ref().unwrap();
     let alice = app.login("alice@acme.example").await;
-    emulator.faults.update(|f| {
-        f.fail_after_commit = Some(FailAfterCommit { delay_ms: 0 });
-        f.path_prefix = Some("/services/data/v62.0/sobjects/Case/".into());
-    });
+    fail_case_writes_after_commit(&app, 0);
     let key = "failed-after-commit";
     let body = new_case("Stored, answered 503");
     let failed = alice.create_case(&body, Some(key)).await;
@@ -291,13 +302,7 @@ async fn an_orgs_own_picklist_values_map_to_the_apis_statuses_and_priorities() {
         })
         .collect();
     assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
-    let count = emulator
-        .records
-        .all("Case")
-        .unwrap()
-        .iter()
-        .filter(|c| c["AccountId"] == GLOBEX)
-        .count();
+    let count = globex_cases_in_org(emulator);
     assert_eq!(sorted.len(), count, "every case once");
     for id in &ids {
         assert!(sorted.iter().any(|c| c["id"] == id.as_str()), "{id} listed");
@@ -338,13 +343,7 @@ async fn cases_without_a_subject_status_or_priority_list_fine() {
         assert_eq!(stored["IsClosed"], false);
     }
     let gina = app.login("gina@globex.example").await;
-    let total = emulator
-        .records
-        .all("Case")
-        .unwrap()
-        .iter()
-        .filter(|c| c["AccountId"] == GLOBEX)
-        .count();
+    let total = globex_cases_in_org(emulator);
 
     let all = gina.all_cases("").await;
     assert_eq!(all.len(), total);

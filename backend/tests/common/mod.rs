@@ -273,14 +273,24 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn login(&self, email: &str) -> User {
-        let client = self.anonymous();
-        let response = client
+    /// POSTs a sign-in with `email` and `password` from `client`, and returns the answer as is.
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
             .post(self.url("/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
+            .json(&json!({"email": email, "password": password}))
             .send()
             .await
-            .expect("login request");
+            .expect("login request")
+    }
+
+    pub async fn login(&self, email: &str) -> User {
+        let client = self.anonymous();
+        let response = self.sign_in_with(&client, email, PASSWORD).await;
         assert_eq!(response.status(), 200, "login of {email}");
         let body: Value = response.json().await.expect("login body");
         User {
@@ -442,6 +452,84 @@ pub async fn problem(response: reqwest::Response, status: u16) -> Value {
         "request id in body and header"
     );
     body
+}
+
+/// Sends `request` and returns the body it answers with as JSON, whatever the status.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON body")
+}
+
+/// Sends `request` and asserts that it is answered with an RFC 9457 problem of `status`
+/// (see [`problem`]); returns the problem's body.
+pub async fn problem_of(request: reqwest::RequestBuilder, status: u16) -> Value {
+    problem(request.send().await.expect("request"), status).await
+}
+
+/// The `field` of each of a validation problem's `errors`, in order.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect()
+}
+
+/// The seconds a response's `Retry-After` header asks to wait.
+pub fn retry_after(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .expect("retry-after")
+        .parse()
+        .expect("retry-after seconds")
+}
+
+/// The portal binary set up as the tests run it: listening on a random port, its data in
+/// `data_dir`, the demo fixtures and accounts, the test secret, its JSON log on a piped stderr.
+pub fn portal_command(data_dir: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_portal"));
+    cmd.env_clear()
+        .env("PORTAL_LISTEN", "127.0.0.1:0")
+        .env("PORTAL_DATA_DIR", data_dir)
+        .env("PORTAL_WEB_DIR", data_dir.join("no-web-app"))
+        .env("PORTAL_MOCK__FIXTURES_DIR", mocks_dir().join("salesforce"))
+        .env(
+            "PORTAL_MOCK__LOCAL_ACCOUNTS_FILE",
+            mocks_dir().join("local_accounts.json"),
+        )
+        .env("PORTAL_AUTH__SECRET_KEY", SECRET)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+/// The log lines of a portal process started from [`portal_command`].
+pub type LogLines = std::io::Lines<std::io::BufReader<std::process::ChildStderr>>;
+
+/// Takes `child`'s stderr and reads its log until the "portal listening" line: the address it
+/// names, and the log lines after it (which the caller must keep draining, or the server
+/// blocks on a full pipe).
+pub fn wait_listening(child: &mut std::process::Child) -> (SocketAddr, LogLines) {
+    use std::io::BufRead;
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("portal exited before listening")
+            .expect("log line");
+        let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        if event["message"] == "portal listening" {
+            let addr = event["addr"].as_str().expect("addr").parse().expect("addr");
+            return (addr, lines);
+        }
+    }
 }
 
 pub fn new_case(subject: &str) -> Value {
