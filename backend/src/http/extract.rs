@@ -114,9 +114,11 @@ impl<S: Send + Sync, T: FromQuery> FromRequestParts<S> for ListQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        T::from_query(parts.uri.query().unwrap_or_default())
-            .map(Self)
-            .map_err(ApiError::Validation)
+        match parts.uri.query() {
+            // Most list requests, the first page of each list among them.
+            None | Some("") => Ok(Self(T::default())),
+            Some(query) => T::from_query(query).map(Self).map_err(ApiError::Validation),
+        }
     }
 }
 

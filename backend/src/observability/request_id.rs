@@ -5,6 +5,7 @@
 use std::future::Future;
 
 use axum::http::HeaderName;
+use futures::future::Either;
 
 /// The request id's header, as a name: looking a header up by a `&str` parses the name first,
 /// and the request id is looked up several times in every request.
@@ -26,12 +27,13 @@ pub fn sanitise<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
     req
 }
 
-/// Runs `work` with `id` as the request id of every Salesforce REST call it makes (sent as
+/// `work` with `id` as the request id of every Salesforce REST call it makes (sent as
 /// `X-Request-Id`). A task local: a cache load shared by concurrent requests carries the id of
-/// the one that made it.
-pub async fn scope<F: Future>(id: Option<String>, work: F) -> F::Output {
+/// the one that made it. A plain function rather than an `async fn`: every request's future
+/// passes through here, and each `async fn` around it is one more copy of it.
+pub fn scope<F: Future>(id: Option<String>, work: F) -> impl Future<Output = F::Output> {
     match id {
-        Some(id) => salesforce_client::RequestId::scope(id, work).await,
-        None => work.await,
+        Some(id) => Either::Left(salesforce_client::RequestId::scope(id, work)),
+        None => Either::Right(work),
     }
 }

@@ -18,6 +18,9 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
+use futures::FutureExt;
+use futures::future::Either;
+
 pub use cache::CachedPort;
 pub use page_memo::PageMemo;
 
@@ -58,18 +61,19 @@ impl ReadPath {
         self.versions.is_remote()
     }
 
-    /// Runs one request's `work`. Over Salesforce, every call it makes sends `request_id` as
+    /// One request's `work`. Over Salesforce, every call it makes sends `request_id` as
     /// `X-Request-Id`, and the second value is the age in seconds of the stalest value it was
     /// served (`None`: all fresh). The mock store can do neither, and the scopes are skipped.
-    pub async fn serve<F: Future>(
+    /// Not an `async fn`, for the reason `request_id::scope` is not.
+    pub fn serve<F: Future>(
         &self,
         request_id: Option<String>,
         work: F,
-    ) -> (F::Output, Option<u64>) {
+    ) -> impl Future<Output = (F::Output, Option<u64>)> {
         if self.is_remote() {
-            request_id::scope(request_id, Freshness::track(work)).await
+            Either::Left(request_id::scope(request_id, Freshness::track(work)))
         } else {
-            (work.await, None)
+            Either::Right(work.map(|output| (output, None)))
         }
     }
 }

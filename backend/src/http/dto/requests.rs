@@ -248,8 +248,8 @@ impl ChoiceHint for Priority {
     const HINT: &'static str = "Choose low, medium or high.";
 }
 
-/// A query whose problems are reported parameter by parameter.
-pub trait FromQuery: Sized {
+/// A query whose problems are reported parameter by parameter. An empty query is the default.
+pub trait FromQuery: Sized + Default {
     fn from_query(query: &str) -> Result<Self, Vec<FieldError>>;
 }
 
