@@ -204,11 +204,11 @@ impl SalesforcePort for SalesforceRest {
         } else {
             salesforce_client::soql::quote_str(value)
         };
-        self.query(&format!(
+        let soql = format!(
             "SELECT Id, AccountId, Name, Email FROM Contact WHERE {} = {literal} AND AccountId != null LIMIT 2",
             self.contact_field
-        ))
-        .await
+        );
+        self.query(&soql).await
     }
 
     async fn query_cases(

@@ -17,7 +17,7 @@ use crate::salesforce::{
     SalesforcePort,
 };
 use crate::shared_state::SharedState;
-use crate::shared_state::idempotency::IdempotencyStore;
+use crate::shared_state::idempotency::{Fingerprint, IdempotencyStore};
 use crate::shared_state::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
 
 /// A validated request to open a case.
@@ -29,17 +29,12 @@ pub struct CaseInput {
 }
 
 impl CaseInput {
-    fn fingerprint(&self) -> [u8; 32] {
-        let mut hash = Sha256::new();
-        for part in [
+    fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&[
             self.subject.as_str(),
             self.description.as_str(),
             self.priority_name(),
-        ] {
-            hash.update((part.len() as u64).to_be_bytes());
-            hash.update(part.as_bytes());
-        }
-        hash.finalize().into()
+        ])
     }
 
     fn priority_name(&self) -> &'static str {

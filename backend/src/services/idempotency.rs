@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::salesforce::CaseRecord;
 use crate::shared_state::StoreResult;
-use crate::shared_state::idempotency::{IdempotencyStore, Started};
+use crate::shared_state::idempotency::{Fingerprint, IdempotencyStore, Started};
 
 pub enum Begin {
     /// The key is ours: do the work, then complete the claim.
@@ -25,7 +25,7 @@ pub enum Begin {
 pub async fn begin(
     store: &Arc<dyn IdempotencyStore>,
     key: String,
-    fingerprint: [u8; 32],
+    fingerprint: Fingerprint,
 ) -> StoreResult<Begin> {
     Ok(match store.begin(&key, fingerprint).await? {
         Started::Claimed { token } => Begin::Proceed(Claim {
@@ -46,7 +46,7 @@ pub async fn begin(
 pub struct Claim {
     store: Arc<dyn IdempotencyStore>,
     key: String,
-    fingerprint: [u8; 32],
+    fingerprint: Fingerprint,
     token: String,
     done: bool,
 }

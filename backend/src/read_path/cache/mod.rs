@@ -196,8 +196,8 @@ impl SalesforcePort for CachedPort {
         );
         let ttl = self.config.cases_ttl_secs;
         let lookup = self.account_read("cases", account, &read, ttl).await?;
-        self.read(lookup, self.inner.query_cases(account, query))
-            .await
+        let load = self.inner.query_cases(account, query);
+        self.read(lookup, load).await
     }
 
     async fn case(
@@ -236,8 +236,8 @@ impl SalesforcePort for CachedPort {
         );
         let ttl = self.config.documents_ttl_secs;
         let lookup = self.account_read("documents", account, &read, ttl).await?;
-        self.read(lookup, self.inner.query_documents(account, query))
-            .await
+        let load = self.inner.query_documents(account, query);
+        self.read(lookup, load).await
     }
 
     async fn document(

@@ -6,17 +6,17 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use super::{IdempotencyStore, RETENTION, Started};
+use super::{Fingerprint, IdempotencyStore, RETENTION, Started};
 use crate::salesforce::CaseRecord;
 use crate::shared_state::error::StoreResult;
 
 enum Slot {
     InFlight {
-        fingerprint: [u8; 32],
+        fingerprint: Fingerprint,
         token: String,
     },
     Done {
-        fingerprint: [u8; 32],
+        fingerprint: Fingerprint,
         case: Box<CaseRecord>,
         expires: Instant,
     },
@@ -32,7 +32,7 @@ pub struct InMemoryIdempotency {
 
 #[async_trait]
 impl IdempotencyStore for InMemoryIdempotency {
-    async fn begin(&self, key: &str, fingerprint: [u8; 32]) -> StoreResult<Started> {
+    async fn begin(&self, key: &str, body: Fingerprint) -> StoreResult<Started> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let sweep = {
@@ -51,14 +51,14 @@ impl IdempotencyStore for InMemoryIdempotency {
         Ok(match slots.get(key) {
             Some(Slot::InFlight {
                 fingerprint: fp, ..
-            }) if *fp == fingerprint => Started::InFlight,
+            }) if *fp == body => Started::InFlight,
             Some(Slot::InFlight { .. }) => Started::Mismatch,
             Some(Slot::Done {
                 fingerprint: fp,
                 case,
                 expires,
             }) if *expires > now => {
-                if *fp == fingerprint {
+                if *fp == body {
                     Started::Replay(case.clone())
                 } else {
                     Started::Mismatch
@@ -69,7 +69,7 @@ impl IdempotencyStore for InMemoryIdempotency {
                 slots.insert(
                     key.to_owned(),
                     Slot::InFlight {
-                        fingerprint,
+                        fingerprint: body,
                         token: token.clone(),
                     },
                 );
@@ -78,17 +78,12 @@ impl IdempotencyStore for InMemoryIdempotency {
         })
     }
 
-    async fn complete(
-        &self,
-        key: &str,
-        fingerprint: [u8; 32],
-        case: &CaseRecord,
-    ) -> StoreResult<()> {
+    async fn complete(&self, key: &str, body: Fingerprint, case: &CaseRecord) -> StoreResult<()> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         slots.insert(
             key.to_owned(),
             Slot::Done {
-                fingerprint,
+                fingerprint: body,
                 case: Box::new(case.clone()),
                 expires: Instant::now() + RETENTION,
             },
@@ -96,7 +91,7 @@ impl IdempotencyStore for InMemoryIdempotency {
         Ok(())
     }
 
-    fn release(&self, key: &str, _fingerprint: [u8; 32], token: &str) {
+    fn release(&self, key: &str, _fingerprint: Fingerprint, token: &str) {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         if matches!(slots.get(key), Some(Slot::InFlight { token: t, .. }) if t == token) {
             slots.remove(key);

@@ -9,6 +9,7 @@ pub mod redis;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sha2::{Digest, Sha256};
 
 use super::error::StoreResult;
 use crate::salesforce::CaseRecord;
@@ -28,21 +29,37 @@ pub enum Started {
     Mismatch,
 }
 
+/// What identifies a request's body: the SHA-256 of its parts, each prefixed with its length
+/// (so that `("ab", "c")` and `("a", "bc")` differ). A key reused with another body is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    pub fn of(parts: &[&str]) -> Self {
+        let mut hash = Sha256::new();
+        for part in parts {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        Self(hash.finalize().into())
+    }
+
+    /// Lower-case hexadecimal, as stored in Redis.
+    pub fn hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// Idempotency records, wherever they live. Keys are already scoped to the customer.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims `key` for a request with this body `fingerprint`, or says why not.
-    async fn begin(&self, key: &str, fingerprint: [u8; 32]) -> StoreResult<Started>;
+    /// Claims `key` for a request with this `body`, or says why not.
+    async fn begin(&self, key: &str, body: Fingerprint) -> StoreResult<Started>;
 
     /// Records the request's result for [`RETENTION`].
-    async fn complete(
-        &self,
-        key: &str,
-        fingerprint: [u8; 32],
-        case: &CaseRecord,
-    ) -> StoreResult<()>;
+    async fn complete(&self, key: &str, body: Fingerprint, case: &CaseRecord) -> StoreResult<()>;
 
     /// Frees an uncompleted claim (still ours), so a retry may run. Called from `Drop`: it must
     /// not block, and may finish in the background.
-    fn release(&self, key: &str, fingerprint: [u8; 32], token: &str);
+    fn release(&self, key: &str, body: Fingerprint, token: &str);
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use redis::{AsyncCommands, Script, SetExpiry, SetOptions};
 use serde::{Deserialize, Serialize};
 
-use super::{IdempotencyStore, RETENTION, Started};
+use super::{Fingerprint, IdempotencyStore, RETENTION, Started};
 use crate::salesforce::CaseRecord;
 use crate::shared_state::error::{StoreError, StoreResult};
 use crate::shared_state::redis::{Redis, millis, run};
@@ -58,15 +58,11 @@ impl RedisIdempotency {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[async_trait]
 impl IdempotencyStore for RedisIdempotency {
-    async fn begin(&self, key: &str, fingerprint: [u8; 32]) -> StoreResult<Started> {
+    async fn begin(&self, key: &str, body: Fingerprint) -> StoreResult<Started> {
         let redis_key = self.redis.key(&["idem", key]);
-        let fingerprint = hex(&fingerprint);
+        let fingerprint = body.hex();
         let token = uuid::Uuid::new_v4().to_string();
         let claim = serde_json::to_string(&IdempotencyRecord::InFlight {
             fingerprint: fingerprint.clone(),
@@ -114,15 +110,10 @@ impl IdempotencyStore for RedisIdempotency {
         )))
     }
 
-    async fn complete(
-        &self,
-        key: &str,
-        fingerprint: [u8; 32],
-        case: &CaseRecord,
-    ) -> StoreResult<()> {
+    async fn complete(&self, key: &str, body: Fingerprint, case: &CaseRecord) -> StoreResult<()> {
         let redis_key = self.redis.key(&["idem", key]);
         let record = serde_json::to_string(&IdempotencyRecord::Done {
-            fingerprint: hex(&fingerprint),
+            fingerprint: body.hex(),
             case: Box::new(case.clone()),
         })
         .context("encoding an idempotency record")?;
@@ -134,10 +125,10 @@ impl IdempotencyStore for RedisIdempotency {
         .await
     }
 
-    fn release(&self, key: &str, fingerprint: [u8; 32], token: &str) {
+    fn release(&self, key: &str, body: Fingerprint, token: &str) {
         let redis_key = self.redis.key(&["idem", key]);
         let Ok(claim) = serde_json::to_string(&IdempotencyRecord::InFlight {
-            fingerprint: hex(&fingerprint),
+            fingerprint: body.hex(),
             token: token.to_owned(),
         }) else {
             return;
