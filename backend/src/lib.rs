@@ -1,9 +1,9 @@
 //! Customer Portal API: a facade over Salesforce.
 //!
-//! Layers, outside in: `http` (routes, extractors, DTOs) -> `services` (rules, authorisation)
-//! -> `read_path` (cache, page memo) -> `salesforce` (the port) <- adapters (`mock_store`,
-//! `salesforce_rest`); `shared_state`, `observability`, `domain`, `config` below them all.
-//! `app` wires them together; `tests/layers.rs` checks that no import runs back up.
+//! Layers, outside in: `http` (routes, extractors, DTOs) -> `app` (wiring) -> `services` (rules,
+//! authorisation) -> `read_path` (cache, page memo) -> `shared_state` -> adapters (`mock_store`,
+//! `salesforce_rest`) -> `salesforce` (the port) -> `observability` -> `config` -> `domain`.
+//! `tests/layers.rs` checks that no import runs back up (docs/ARCHITECTURE.md, "Layers").
 
 pub mod app;
 pub mod clock;

@@ -71,6 +71,7 @@ pub enum Priority {
 }
 
 impl Priority {
+    /// The API's spelling (`low`, `medium`, `high`).
     pub fn parse(value: &str) -> Option<Self> {
         match value {
             "low" => Some(Self::Low),

@@ -91,7 +91,11 @@ impl<F: SortField> Default for Sort<F> {
 impl<F: SortField> std::str::FromStr for Sort<F> {
     type Err = String;
 
+    /// Empty is the list's default order, as an absent parameter is.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Ok(Self::default());
+        }
         Self::parse(s).ok_or_else(|| format!("Sort by one of: {}.", Self::choices()))
     }
 }
@@ -169,10 +173,6 @@ pub struct SearchText(Option<String>);
 impl SearchText {
     pub fn get(&self) -> Option<&str> {
         self.0.as_deref()
-    }
-
-    pub fn into_inner(self) -> Option<String> {
-        self.0
     }
 }
 

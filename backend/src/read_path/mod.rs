@@ -18,9 +18,6 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use futures::FutureExt;
-use futures::future::Either;
-
 pub use cache::CachedPort;
 pub use page_memo::PageMemo;
 
@@ -61,19 +58,16 @@ impl ReadPath {
         self.versions.is_remote()
     }
 
-    /// One request's `work`. Over Salesforce, every call it makes sends `request_id` as
+    /// One request's `work` over Salesforce: every call it makes sends `request_id` as
     /// `X-Request-Id`, and the second value is the age in seconds of the stalest value it was
-    /// served (`None`: all fresh). The mock store can do neither, and the scopes are skipped.
-    /// Not an `async fn`, for the reason `request_id::scope` is not.
+    /// served (`None`: all fresh). Requests to the mock store need neither (it makes no calls
+    /// and serves nothing stale); the API step skips this for them (`is_remote`). Not an
+    /// `async fn`, for the reason `request_id::scope` is not.
     pub fn serve<F: Future>(
         &self,
         request_id: Option<String>,
         work: F,
     ) -> impl Future<Output = (F::Output, Option<u64>)> {
-        if self.is_remote() {
-            Either::Left(request_id::scope(request_id, Freshness::track(work)))
-        } else {
-            Either::Right(work.map(|output| (output, None)))
-        }
+        request_id::scope(request_id, Freshness::track(work))
     }
 }

@@ -18,16 +18,6 @@ pub enum CaseStatusFilter {
     All,
 }
 
-impl CaseStatusFilter {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Closed => "closed",
-            Self::All => "all",
-        }
-    }
-}
-
 impl std::str::FromStr for CaseStatusFilter {
     type Err = &'static str;
 

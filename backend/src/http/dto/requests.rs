@@ -70,8 +70,7 @@ impl JsonFields for LoginRequest {
     ];
 }
 
-/// The case list's query parameters: the status filter, and the page
-/// ([`ListPage`](PageRequest)). Compared as values: the page memo keeps one page per query as
+/// The case list's query parameters: the status filter, and the page ([`PageRequest`]). Compared as values: the page memo keeps one page per query as
 /// parsed, whatever its spelling.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct CaseListQuery {
@@ -222,11 +221,11 @@ fn text<T: TryFrom<String, Error: Display>>(value: &Value) -> Result<(), String>
     T::try_from(raw).map(drop).map_err(|e| e.to_string())
 }
 
-/// A string that must be sent (what it must hold, the service checks).
+/// A string that must be sent and not be empty (its other rules, the service checks).
 fn required_text(value: &Value, missing: &str) -> Result<(), String> {
     match value {
-        Value::String(_) => Ok(()),
-        Value::Null => Err(missing.into()),
+        Value::String(s) if !s.is_empty() => Ok(()),
+        Value::String(_) | Value::Null => Err(missing.into()),
         _ => Err("Must be text.".into()),
     }
 }
@@ -336,6 +335,17 @@ mod tests {
     }
 
     #[test]
+    fn a_sign_in_names_every_missing_or_empty_field() {
+        let errors = LoginRequest::from_json(json!({"password": ""})).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "password"]);
+        let errors = LoginRequest::from_json(json!({"email": 1, "password": "x", "admin": true}))
+            .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["admin", "email"]);
+    }
+
+    #[test]
     fn wrong_types_are_field_errors() {
         let errors = NewCase::from_json(json!({"subject": 5, "description": ["x"]})).unwrap_err();
         assert_eq!(errors.len(), 2);
@@ -354,6 +364,11 @@ mod tests {
         assert_eq!(
             CaseListQuery::from_query("").unwrap(),
             CaseListQuery::default()
+        );
+        assert_eq!(
+            CaseListQuery::from_query("sort=&q=&cursor=&status=").unwrap(),
+            CaseListQuery::default(),
+            "empty parameters are absent ones"
         );
         assert_eq!(
             CaseListQuery::from_query("limit=25&unknown=1").unwrap(),
