@@ -5,21 +5,19 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::dto::requests::{CaseFilter, CaseListQuery, NewCase};
+use super::dto::requests::{CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
 use super::extract::{Customer, JsonBody, ListQuery};
 use super::openapi::{CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems};
 use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::salesforce::CaseSortField;
 use crate::services::cases::CaseInput;
-use crate::services::listing::PageRequest;
 
 /// The customer's cases, newest first by default.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "list_cases",
-    params(CustomerPath, CaseFilter, PageRequest<CaseSortField>),
+    params(CustomerPath, CaseListQuery),
     responses(
         (status = 200, description = "A page of cases", body = CaseList),
         ListProblems,

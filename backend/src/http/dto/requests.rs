@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
@@ -70,25 +70,26 @@ impl JsonFields for LoginRequest {
     ];
 }
 
-/// The case list's query parameters: the status filter, and the page ([`PageRequest`]). Compared as values: the page memo keeps one page per query as
-/// parsed, whatever its spelling.
+/// The case list's query parameters: the status filter, and the page ([`PageRequest`]).
+/// Compared as values: the page memo keeps one page per query as parsed, whatever its spelling.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct CaseListQuery {
     pub status: CaseStatusFilter,
     pub page: PageRequest<CaseSortField>,
 }
 
-/// The status filter of the case list, as documented.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CaseFilter {
-    /// `open`, `closed` or `all` (default).
-    #[param(required = false)]
-    #[allow(
-        dead_code,
-        reason = "describes the parameter; `CaseListQuery` parses it"
-    )]
-    status: CaseStatusFilter,
+/// The status filter, then the page's parameters: described from the type that parses them.
+impl IntoParams for CaseListQuery {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let status = query_param(
+            "status",
+            "`open`, `closed` or `all` (default).".to_owned(),
+            RefOr::Ref(Ref::from_schema_name("CaseStatusFilter")),
+        );
+        std::iter::once(status)
+            .chain(PageRequest::<CaseSortField>::into_params(parameter_in))
+            .collect()
+    }
 }
 
 impl FromQuery for CaseListQuery {
@@ -162,17 +163,20 @@ impl<F: Searched> IntoParams for PageRequest<F> {
             ("sort", sort, sort_schema),
         ]
         .into_iter()
-        .map(|(name, description, schema)| {
-            ParameterBuilder::new()
-                .name(name)
-                .parameter_in(ParameterIn::Query)
-                .required(Required::False)
-                .description(Some(description))
-                .schema(Some(schema))
-                .build()
-        })
+        .map(|(name, description, schema)| query_param(name, description, schema))
         .collect()
     }
+}
+
+/// An optional query parameter of a list.
+fn query_param(name: &str, description: String, schema: RefOr<Schema>) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
 }
 
 /// The check of one body field's value alone (`null` when it is absent).
