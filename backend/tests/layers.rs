@@ -73,6 +73,11 @@ fn the_checker_sees_cycles_and_relative_paths() {
             vec!["d".into()],
             "#[cfg(test)]\nmod tests { use crate::a::Q; }".to_owned(),
         ),
+        (
+            vec!["e".into()],
+            "use crate::d::F;\npub mod inline { use super::G; fn f() { crate::a::h(); } }"
+                .to_owned(),
+        ),
     ]
     .into_iter()
     .collect();
@@ -87,6 +92,11 @@ fn the_checker_sees_cycles_and_relative_paths() {
     assert_eq!(of("a/b"), ["a"].map(String::from).into());
     assert_eq!(of("a/b/c"), ["d"].map(String::from).into());
     assert!(of("d").is_empty(), "test modules are left out");
+    assert_eq!(
+        of("e"),
+        ["a", "d"].map(String::from).into(),
+        "`super` in an inline module is the file itself"
+    );
     assert_eq!(cycles(&graph).len(), 1);
 }
 
@@ -135,13 +145,18 @@ fn modules(src: &Path) -> BTreeMap<Module, String> {
 fn edges(files: &BTreeMap<Module, String>) -> BTreeMap<Module, BTreeSet<Module>> {
     let mut graph = BTreeMap::new();
     for (module, text) in files {
-        let code = strip(text);
+        let mut scopes = Vec::new();
+        inline_modules(&strip(text), Vec::new(), &mut scopes);
         let mut targets = BTreeSet::new();
-        for path in paths(&code) {
-            if let Some(target) = resolve(files, module, &path)
-                && &target != module
-            {
-                targets.insert(target);
+        for (inner, code) in scopes {
+            // Paths in an inline module (`mod option { ... }`) are seen from that module.
+            let scope: Module = module.iter().cloned().chain(inner).collect();
+            for path in paths(&code) {
+                if let Some(target) = resolve(files, &scope, &path)
+                    && &target != module
+                {
+                    targets.insert(target);
+                }
             }
         }
         graph.insert(module.clone(), targets);
@@ -190,6 +205,44 @@ fn strip(text: &str) -> String {
         Some(tests) => out[..tests].to_owned(),
         None => out,
     }
+}
+
+/// The code outside inline modules (`mod name { ... }`), and each inline module's code with its
+/// names below the file's module, into `out`.
+fn inline_modules(code: &str, names: Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
+    let mut outer = String::new();
+    let mut rest = code;
+    while let Some(at) = find_word(rest, "mod ") {
+        let after = &rest[at + 4..];
+        let ident_len = after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let tail = after[ident_len..].trim_start();
+        if !tail.starts_with('{') {
+            // `mod child;`: a file of its own.
+            outer.push_str(&rest[..at + 4]);
+            rest = after;
+            continue;
+        }
+        let open = rest.len() - tail.len();
+        let mut depth = 0;
+        let close = rest[open..].char_indices().find_map(|(i, c)| {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+            (depth == 0).then_some(open + i)
+        });
+        let Some(close) = close else { break };
+        outer.push_str(&rest[..at]);
+        let mut inner = names.clone();
+        inner.push(after[..ident_len].to_owned());
+        inline_modules(&rest[open + 1..close], inner, out);
+        rest = &rest[close + 1..];
+    }
+    outer.push_str(rest);
+    out.push((names, outer));
 }
 
 /// Every path the code names: each leaf of its `use` trees, and inline `crate::`/`super::`

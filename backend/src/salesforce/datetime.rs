@@ -28,22 +28,18 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::
 }
 
 pub mod option {
-    // Named in full: the checker of the layering (tests/layers.rs) reads `super` as the file's
-    // parent module.
-    use crate::salesforce::datetime::{format, parse};
-    use chrono::{DateTime, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use super::*;
 
     pub fn serialize<S: Serializer>(dt: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match dt {
-            Some(dt) => s.serialize_str(&format(dt)),
+            Some(dt) => s.serialize_str(&super::format(dt)),
             None => s.serialize_none(),
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         Option::<String>::deserialize(d)?
-            .map(|raw| parse(&raw).map_err(serde::de::Error::custom))
+            .map(|raw| super::parse(&raw).map_err(serde::de::Error::custom))
             .transpose()
     }
 }
