@@ -61,6 +61,7 @@ impl App {
             &config.auth,
             &keys,
             &config.mock.local_accounts_file,
+            &config.data_dir,
             Arc::clone(&source.port),
             Arc::clone(&metrics),
             &shared,

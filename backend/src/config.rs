@@ -226,10 +226,25 @@ pub struct AuthConfig {
     pub session_ttl_secs: u64,
     /// A session ends this long after sign-in, however active.
     pub session_max_age_secs: u64,
-    /// Failed sign-ins allowed per client address per minute before it is locked.
+    /// Failed sign-ins allowed per client address per minute (browsers without a device
+    /// cookie for the account); then the address waits until its budget recovers.
     pub login_attempts_per_ip_per_minute: u32,
-    /// Failed sign-ins allowed per account per hour before it is locked.
+    /// Failed sign-ins allowed per account per hour from one client address, or from one
+    /// device (a browser that signed in to the account before). Another address or device of
+    /// the owner is not held back by them.
     pub login_attempts_per_account_per_hour: u32,
+    /// Failed sign-ins allowed per account per hour from all addresses together (devices that
+    /// signed in before excepted): the ceiling against guessing from many addresses.
+    pub login_attempts_per_account_per_hour_all_clients: u32,
+    /// Password checks (argon2, 19 MiB each) run at once; 0: one per CPU core.
+    pub password_check_concurrency: usize,
+    /// How long a sign-in waits for a password check before it is refused with 503.
+    pub password_check_wait_ms: u64,
+    /// How often a session's contact is checked again against Salesforce (still there, still
+    /// of the same account, sessions not revoked by an operator): a removed contact loses
+    /// access within this time. 0: on every request (a contact read each, cached over
+    /// Salesforce).
+    pub authorization_recheck_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -410,6 +425,10 @@ impl Default for AuthConfig {
             session_max_age_secs: 12 * 60 * 60,
             login_attempts_per_ip_per_minute: 20,
             login_attempts_per_account_per_hour: 10,
+            login_attempts_per_account_per_hour_all_clients: 100,
+            password_check_concurrency: 0,
+            password_check_wait_ms: 2_000,
+            authorization_recheck_secs: 60,
         }
     }
 }
@@ -524,8 +543,14 @@ impl Config {
         }
         if self.auth.login_attempts_per_ip_per_minute == 0
             || self.auth.login_attempts_per_account_per_hour == 0
+            || self.auth.login_attempts_per_account_per_hour_all_clients == 0
         {
             return invalid("auth.login_attempts_* must be at least 1");
+        }
+        if self.auth.authorization_recheck_secs > self.auth.session_ttl_secs {
+            return invalid(
+                "auth.authorization_recheck_secs must be at most auth.session_ttl_secs",
+            );
         }
         if self.downloads.url_ttl_secs == 0 {
             return invalid("downloads.url_ttl_secs must be at least 1");

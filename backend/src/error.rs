@@ -190,6 +190,9 @@ pub enum ApiError {
     RateLimited(RateLimitInfo),
     #[error("too many sign-in attempts")]
     LoginThrottled { retry_after_secs: u64 },
+    /// Every password check is busy (a flood of sign-ins): try again in a moment.
+    #[error("sign-in busy")]
+    SignInBusy { retry_after_secs: u64 },
     /// A status raised by the HTTP layer (415, 413, 404 on a malformed path, ...).
     #[error("HTTP {0}")]
     Http(StatusCode),
@@ -292,6 +295,14 @@ impl ApiError {
                 "Too many sign-in attempts",
                 format!("Too many sign-in attempts. Try again in {retry_after_secs} seconds."),
             ),
+            Self::SignInBusy { retry_after_secs } => Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "sign-in-busy",
+                "Sign-in is busy",
+                format!(
+                    "Many people are signing in right now. Try again in {retry_after_secs} seconds."
+                ),
+            ),
             Self::Unavailable(_) => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -315,7 +326,9 @@ impl IntoResponse for ApiError {
         }
         let retry_after = match &self {
             Self::RateLimited(info) => Some(info.reset_secs),
-            Self::LoginThrottled { retry_after_secs } => Some(*retry_after_secs),
+            Self::LoginThrottled { retry_after_secs } | Self::SignInBusy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             Self::Unavailable(_) => Some(30),
             _ => None,
         };

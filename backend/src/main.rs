@@ -32,6 +32,13 @@ enum Command {
     HashPassword,
     /// Check the configuration and exit.
     CheckConfig,
+    /// End every session of a contact, on every instance, within `auth.authorization_recheck_secs`
+    /// (through Redis when `redis_url` is set, else through the data directory).
+    RevokeSessions {
+        /// The Contact's Salesforce id.
+        #[arg(long)]
+        contact: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +56,7 @@ fn main() -> ExitCode {
             Ok(_) => ExitCode::SUCCESS,
             Err(err) => fail(&err.to_string()),
         },
+        Command::RevokeSessions { contact } => revoke_sessions(cli.config, &contact),
         Command::Serve => serve(cli.config),
     }
 }
@@ -80,6 +88,42 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
     telemetry.shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&format!("{err:#}")),
+    }
+}
+
+fn revoke_sessions(config_file: Option<PathBuf>, contact: &str) -> ExitCode {
+    let config = match portal::Config::load(config_file.as_deref()) {
+        Ok(config) => config,
+        Err(err) => return fail(&err.to_string()),
+    };
+    let Ok(contact) = portal::salesforce::SalesforceId::parse(contact.trim()) else {
+        return fail("--contact must be a Salesforce id (15 or 18 characters)");
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => return fail(&format!("starting the runtime: {err}")),
+    };
+    let max_age = chrono::Duration::seconds(
+        i64::try_from(config.auth.session_max_age_secs).unwrap_or(i64::MAX / 2),
+    );
+    let revoked = runtime.block_on(async {
+        let shared = portal::shared_state::SharedState::build(&config).await?;
+        let now = chrono::Utc::now();
+        shared
+            .revocations(&config.data_dir)
+            .revoke_contact(contact.as_str(), now, now + max_age)
+            .await
+            .map_err(|err| err.0)
+    });
+    match revoked {
+        Ok(()) => {
+            println_out(&format!(
+                "Revoked every session of contact {contact} signed in until now; they end within {} seconds.",
+                config.auth.authorization_recheck_secs
+            ));
+            ExitCode::SUCCESS
+        }
         Err(err) => fail(&format!("{err:#}")),
     }
 }

@@ -390,3 +390,301 @@ async fn sessions_slide_while_used_up_to_their_maximum_age() {
     .await;
     problem(ask(mint(&session_key(), -30, 600)).await, 401).await;
 }
+
+/// Sign-in from `ip` (the portal trusts `X-Forwarded-For` in these tests).
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    ip: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login request")
+}
+
+/// The value of the metric line `series` (exact labels), 0 when absent.
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// 200 wrong passwords for one account at once: each attempt reserves its unit before the
+/// password is checked, so exactly the budget's worth are checked and the rest are refused
+/// unchecked. (Checking the lock first and counting the failure after let all 200 through.)
+#[tokio::test]
+async fn parallel_wrong_passwords_check_no_more_than_the_budget() {
+    let app = TestApp::spawn_with(|c| {
+        c.auth.login_attempts_per_account_per_hour = 5;
+        c.auth.login_attempts_per_ip_per_minute = 1_000;
+        c.auth.login_attempts_per_account_per_hour_all_clients = 1_000;
+        c.auth.password_check_wait_ms = 60_000;
+    })
+    .await;
+    let client = app.anonymous();
+    let attempts = (0..200).map(|i| {
+        let (app, client) = (&app, &client);
+        async move {
+            app.sign_in_with(client, "bob@acme.example", &format!("guess-{i}"))
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let count = |status| statuses.iter().filter(|s| **s == status).count();
+    assert_eq!(count(401), 5, "{statuses:?}");
+    assert_eq!(count(429), 195, "{statuses:?}");
+    let metrics = app.metrics_text().await;
+    assert_eq!(
+        metric(
+            &metrics,
+            "portal_password_checks_total{outcome=\"mismatch\"}"
+        ),
+        5.0
+    );
+}
+
+/// Password checks are capped: with one allowed at a time and no waiting, a flood of
+/// attempts at random accounts gets 503 with Retry-After for those that find it busy, and
+/// every attempt is either checked (401) or refused unchecked (503).
+#[tokio::test]
+async fn password_checks_are_capped_and_the_overflow_gets_503() {
+    let app = TestApp::spawn_with(|c| {
+        c.auth.password_check_concurrency = 1;
+        c.auth.password_check_wait_ms = 0;
+        c.auth.login_attempts_per_ip_per_minute = 10_000;
+    })
+    .await;
+    let client = app.anonymous();
+    let attempts = (0..60).map(|i| {
+        let (app, client) = (&app, &client);
+        async move {
+            let response = app
+                .sign_in_with(client, &format!("nobody-{i}@x.example"), "guess")
+                .await;
+            let status = response.status().as_u16();
+            if status == 503 {
+                assert_eq!(retry_after(&response), 2);
+                let body = problem(response, 503).await;
+                assert_eq!(body["title"], "Sign-in is busy");
+            }
+            status
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let busy = statuses.iter().filter(|s| **s == 503).count();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(busy + checked, 60, "{statuses:?}");
+    assert!(
+        busy > 0,
+        "60 attempts at once never found the one check busy"
+    );
+    let metrics = app.metrics_text().await;
+    assert_eq!(
+        metric(
+            &metrics,
+            "portal_password_checks_total{outcome=\"mismatch\"}"
+        ) as usize,
+        checked
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            "portal_rate_limit_refusals_total{limit=\"sign_in_busy\"}"
+        ) as usize,
+        busy
+    );
+}
+
+/// Someone failing at an account from one address does not lock its owner out: the owner's
+/// right password from another address still signs in; only the guessing address waits.
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_owner_out() {
+    let app = TestApp::spawn_with(|c| {
+        c.http.trust_forwarded_for = true;
+        c.auth.login_attempts_per_account_per_hour = 3;
+    })
+    .await;
+    let attacker = app.anonymous();
+    for _ in 0..3 {
+        let r = sign_in_from(&app, &attacker, "198.51.100.7", "bob@acme.example", "guess").await;
+        assert_eq!(r.status(), 401);
+    }
+    let r = sign_in_from(
+        &app,
+        &attacker,
+        "198.51.100.7",
+        "bob@acme.example",
+        PASSWORD,
+    )
+    .await;
+    problem(r, 429).await;
+    let owner = app.anonymous();
+    let r = sign_in_from(&app, &owner, "203.0.113.20", "bob@acme.example", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        200,
+        "the owner was locked out by someone else's failures"
+    );
+}
+
+/// A browser that signed in to the account before keeps signing in while the account's
+/// overall budget is spent by guesses from many addresses, and even from the address that
+/// guessed (all users behind one proxy are never locked out together); a new browser waits.
+#[tokio::test]
+async fn a_known_device_signs_in_while_others_guess_at_the_account() {
+    let app = TestApp::spawn_with(|c| {
+        c.http.trust_forwarded_for = true;
+        c.auth.login_attempts_per_account_per_hour = 10;
+        c.auth.login_attempts_per_account_per_hour_all_clients = 3;
+        c.auth.login_attempts_per_ip_per_minute = 3;
+    })
+    .await;
+    let owner = app.anonymous();
+    let first = sign_in_from(&app, &owner, "192.0.2.1", "bob@acme.example", PASSWORD).await;
+    assert_eq!(first.status(), 200);
+    let device = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("portal_device="))
+        .expect("a device cookie");
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/auth",
+        "Max-Age=31536000",
+    ] {
+        assert!(
+            device.contains(attribute),
+            "{attribute} missing in {device}"
+        );
+    }
+
+    // Guesses from three addresses spend the account's overall budget; the proxy's address
+    // (shared with the owner) spends its own too.
+    for ip in ["198.51.100.1", "198.51.100.2", "192.0.2.1"] {
+        let r = sign_in_from(&app, &app.anonymous(), ip, "bob@acme.example", "guess").await;
+        assert_eq!(r.status(), 401);
+    }
+    for _ in 0..2 {
+        let r = sign_in_from(&app, &app.anonymous(), "192.0.2.1", "x@x.example", "guess").await;
+        assert_eq!(r.status(), 401);
+    }
+    let stranger = sign_in_from(
+        &app,
+        &app.anonymous(),
+        "198.51.100.3",
+        "bob@acme.example",
+        PASSWORD,
+    )
+    .await;
+    problem(stranger, 429).await;
+    let behind_proxy = sign_in_from(
+        &app,
+        &app.anonymous(),
+        "192.0.2.1",
+        "alice@acme.example",
+        PASSWORD,
+    )
+    .await;
+    problem(behind_proxy, 429).await;
+
+    let again = sign_in_from(&app, &owner, "192.0.2.1", "bob@acme.example", PASSWORD).await;
+    assert_eq!(
+        again.status(),
+        200,
+        "the owner's own browser was locked out"
+    );
+    // A device cookie of one account does not vouch for another.
+    let other = sign_in_from(&app, &owner, "192.0.2.1", "alice@acme.example", PASSWORD).await;
+    problem(other, 429).await;
+}
+
+/// `portal revoke-sessions --contact` ends every session of that contact (in memory through
+/// the data directory, with Redis through Redis), and no other contact's.
+#[tokio::test]
+async fn an_operator_revokes_every_session_of_a_contact() {
+    let shared = std::sync::Mutex::new(None);
+    let app = TestApp::spawn_with(|c| {
+        c.auth.authorization_recheck_secs = 0;
+        *shared.lock().unwrap() = c.redis_url.clone().map(|url| (url, c.redis_prefix.clone()));
+    })
+    .await;
+    let alice = app.login("alice@acme.example").await;
+    let alice_again = app.login("alice@acme.example").await;
+    let bob = app.login("bob@acme.example").await;
+    for user in [&alice, &alice_again, &bob] {
+        assert_eq!(user.get("/auth/session").await.status(), 200);
+    }
+
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_portal"));
+    command
+        .env_clear()
+        .env("PORTAL_DATA_DIR", app.data_dir.path())
+        .args(["revoke-sessions", "--contact", "003Dn000O6V0xBhIIJ"]);
+    if let Some((url, prefix)) = shared.lock().unwrap().clone() {
+        command
+            .env("PORTAL_REDIS_URL", url.expose())
+            .env("PORTAL_REDIS_PREFIX", prefix);
+    }
+    let output = command.output().expect("portal revoke-sessions");
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("003Dn000O6V0xBhIIJ"));
+
+    for user in [&alice, &alice_again] {
+        problem(user.get("/auth/session").await, 401).await;
+    }
+    assert_eq!(bob.get("/auth/session").await.status(), 200);
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .env_clear()
+        .env("PORTAL_DATA_DIR", app.data_dir.path())
+        .args(["revoke-sessions", "--contact", "not-an-id"])
+        .output()
+        .expect("portal revoke-sessions");
+    assert!(!bad.status.success());
+}
+
+/// A contact moved to another account in Salesforce loses its sessions at the next recheck
+/// (here every request; by default within `auth.authorization_recheck_secs`), not at the
+/// session's maximum age. Other contacts keep theirs.
+#[tokio::test]
+async fn a_contact_moved_to_another_account_in_salesforce_loses_its_sessions() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        c.auth.authorization_recheck_secs = 0;
+        c.cache.accounts_ttl_secs = 0;
+    })
+    .await;
+    let emulator = app.emulator.as_ref().expect("emulator");
+    let bob = app.login("bob@acme.example").await;
+    let alice = app.login("alice@acme.example").await;
+    let cases = format!("/customer/{ACME}/cases");
+    assert_eq!(bob.get(&cases).await.status(), 200);
+
+    emulator
+        .records
+        .update(
+            "Contact",
+            "003Dn000BJKn1AmIYJ",
+            &json!({"AccountId": common::GLOBEX}),
+        )
+        .expect("move bob to Globex");
+    problem(bob.get(&cases).await, 401).await;
+    // The session stays ended (revoked), and Globex's data is not his either.
+    problem(
+        bob.get(&format!("/customer/{}/cases", common::GLOBEX))
+            .await,
+        401,
+    )
+    .await;
+    assert_eq!(alice.get(&cases).await.status(), 200);
+}

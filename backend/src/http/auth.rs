@@ -5,7 +5,10 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::cookies::{cookie_name, session_cookie};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::Cookie;
+
+use super::cookies::{cookie_name, device_cookie, session_cookie};
 use super::dto::SessionInfo;
 use super::dto::requests::LoginRequest;
 use super::extract::{ClientIp, JsonBody};
@@ -13,11 +16,15 @@ use super::openapi::{JsonBodyProblems, Unavailable};
 use super::state::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::services::auth::Session;
+use crate::services::sign_in_guard::DEVICE_COOKIE;
 
 /// Sign in with email and password.
 ///
-/// Sets the session cookie. Wrong credentials get the same answer whether or not the email
-/// exists. Attempts are limited per client address and per account.
+/// Sets the session cookie, and a device cookie that lets this browser keep signing in to the
+/// account while others fail at it. Wrong credentials get the same answer whether or not the
+/// email exists. Failed attempts are limited per client address, per account from an address
+/// or device, and per account overall (docs/SECURITY.md); when every password check is busy
+/// the answer is 503 with Retry-After.
 #[utoipa::path(
     post, path = "/auth/login", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
@@ -34,16 +41,28 @@ use crate::services::auth::Session;
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    jar: CookieJar,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let (session, token) = state
+    let device = jar.get(DEVICE_COOKIE).map(Cookie::value);
+    let signed_in = state
         .auth
-        .login(&body.email, &body.password, client)
+        .login(&body.email, &body.password, client, device)
         .await?;
     let max_age = state.auth.session_ttl().num_seconds();
-    let cookie = session_cookie(&state, token, max_age);
-    let body = SessionInfo::new(&session, state.auth.csrf_token(&session));
-    Ok(([(header::SET_COOKIE, cookie.to_string())], Json(body)).into_response())
+    let cookie = session_cookie(&state, signed_in.token, max_age);
+    let device = device_cookie(&state, signed_in.device_cookie);
+    let body = SessionInfo::new(
+        &signed_in.session,
+        state.auth.csrf_token(&signed_in.session),
+    );
+    let mut response = Json(body).into_response();
+    for cookie in [cookie, device] {
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
 }
 
 /// The signed-in session, with the CSRF token to send on state-changing requests.

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use argon2::Argon2;
@@ -21,12 +20,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Keys};
+use super::sign_in_guard::SignInGuard;
 use crate::clock::unix_secs;
 use crate::config::AuthConfig;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
-use crate::shared_state::rate_limit::{Decision, Policy, RateLimitStore, ceil_secs};
 use crate::shared_state::revocations::RevocationStore;
 use crate::shared_state::{SharedState, StoreResult};
 
@@ -105,51 +104,32 @@ pub struct AuthService {
     csrf_key: [u8; 32],
     ttl: chrono::Duration,
     max_age: chrono::Duration,
-    /// Revoked session ids, until their tokens would have expired anyway.
+    /// Revoked session ids, until their tokens would have expired anyway, and contacts whose
+    /// sessions an operator revoked.
     revoked: Arc<dyn RevocationStore>,
-    per_ip: FailureThrottle,
-    per_account: FailureThrottle,
+    /// Attempt budgets, the cap on password checks, device cookies.
+    guard: SignInGuard,
+    /// Session id -> when (Unix seconds) its contact was last found still of its account and
+    /// not revoked: checked again after `recheck_secs`. Per instance; bounded like `verified`.
+    authorised: quick_cache::sync::Cache<Box<str>, i64>,
+    recheck_secs: i64,
     metrics: Arc<Metrics>,
 }
 
-/// Throttles sign-in by failures: each key (client address, account) may fail a number of
-/// times per window; then it is locked until its budget recovers. Successful sign-ins cost
-/// nothing, so a busy office behind one address is never locked out by its own users.
-struct FailureThrottle {
-    failures: Arc<dyn RateLimitStore>,
-}
-
-impl FailureThrottle {
-    fn new(shared: &SharedState, name: &'static str, per_window: u32, window: Duration) -> Self {
-        Self {
-            failures: shared.rate_limit(Policy::new(name, per_window, window, per_window)),
-        }
-    }
-
-    /// How long the key is still locked, if it is.
-    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>> {
-        self.failures.locked_for(key).await
-    }
-
-    async fn record_failure(&self, key: &str) -> StoreResult<()> {
-        let lock_for = match self.failures.check(key).await? {
-            Decision::Allowed { remaining: 0 } => self.failures.policy().period,
-            Decision::Allowed { .. } => return Ok(()),
-            Decision::Limited { retry_after } => retry_after,
-        };
-        self.failures.lock(key, lock_for).await
-    }
-
-    fn prune(&self) {
-        self.failures.prune();
-    }
+/// A successful sign-in: the session, its token, and the device cookie for the browser.
+pub struct SignedIn {
+    pub session: Session,
+    pub token: String,
+    pub device_cookie: String,
 }
 
 impl AuthService {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: &AuthConfig,
         keys: &Keys,
         local_accounts_file: &Path,
+        data_dir: &Path,
         salesforce: Arc<dyn SalesforcePort>,
         metrics: Arc<Metrics>,
         shared: &SharedState,
@@ -181,7 +161,6 @@ impl AuthService {
         let max_age =
             chrono::Duration::seconds(i64::try_from(config.session_max_age_secs).unwrap_or(43_200));
         Ok(Self {
-            metrics,
             accounts,
             dummy_hash,
             salesforce,
@@ -192,29 +171,24 @@ impl AuthService {
             csrf_key: keys.csrf,
             ttl,
             max_age,
-            revoked: shared.revocations(),
-            per_ip: FailureThrottle::new(
-                shared,
-                "sign-in-ip",
-                config.login_attempts_per_ip_per_minute,
-                Duration::from_secs(60),
-            ),
-            per_account: FailureThrottle::new(
-                shared,
-                "sign-in-account",
-                config.login_attempts_per_account_per_hour,
-                Duration::from_secs(3600),
-            ),
+            revoked: shared.revocations(data_dir),
+            guard: SignInGuard::new(config, keys.device, shared, Arc::clone(&metrics)),
+            authorised: quick_cache::sync::Cache::new(VERIFIED_TOKENS),
+            recheck_secs: i64::try_from(config.authorization_recheck_secs).unwrap_or(60),
+            metrics,
         })
     }
 
-    /// Checks the credentials and opens a session; returns it with its token.
+    /// Checks the credentials and opens a session. `device` is the browser's device cookie,
+    /// if it sent one ([`SignInGuard`]: a known device of the account is not held back by
+    /// failures elsewhere).
     pub async fn login(
         &self,
         email: &str,
         password: &str,
         client: IpAddr,
-    ) -> ApiResult<(Session, String)> {
+        device: Option<&str>,
+    ) -> ApiResult<SignedIn> {
         let mut errors = Vec::new();
         let email = normalise_email(email);
         if email.is_empty() || email.len() > 254 {
@@ -226,18 +200,8 @@ impl AuthService {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let client_key = client.to_string();
-        let locked = [
-            self.per_ip.locked_for(&client_key).await?,
-            self.per_account.locked_for(&email).await?,
-        ];
-        if let Some(wait) = locked.into_iter().flatten().max() {
-            tracing::warn!(%client, "sign-in throttled after repeated failures");
-            self.metrics.refused("sign_in");
-            return Err(ApiError::LoginThrottled {
-                retry_after_secs: ceil_secs(wait),
-            });
-        }
+        // Reserved before the check: attempts racing in parallel cannot all get checked.
+        let reservation = self.guard.reserve(&email, client, device).await?;
 
         let account = self.accounts.get(&email).cloned();
         let hash = account
@@ -254,11 +218,14 @@ impl AuthService {
         .await
         .context("password check task")?;
         let Some(account) = account.filter(|_| matches) else {
-            self.per_ip.record_failure(&client_key).await?;
-            self.per_account.record_failure(&email).await?;
+            self.metrics.password_check(false);
+            // The reservation stays spent: this was a failure.
+            drop(reservation);
             tracing::info!(%client, "sign-in refused: wrong credentials");
             return Err(ApiError::BadCredentials);
         };
+        self.metrics.password_check(true);
+        reservation.succeeded().await;
 
         let Some(contact) = self.salesforce.contact(&account.contact_id).await? else {
             tracing::warn!(contact = %account.contact_id, "sign-in refused: contact missing");
@@ -268,9 +235,15 @@ impl AuthService {
             tracing::warn!(contact = %contact.id, "sign-in refused: contact belongs to another account");
             return Err(ApiError::BadCredentials);
         }
-        self.open_session(contact, account.email, "local")
+        let (session, token) = self
+            .open_session(contact, account.email, "local")
             .await?
-            .ok_or(ApiError::BadCredentials)
+            .ok_or(ApiError::BadCredentials)?;
+        Ok(SignedIn {
+            session,
+            token,
+            device_cookie: self.guard.device_cookie(&email, device),
+        })
     }
 
     /// Opens a session for a contact, however they proved who they are (`idp`: `local`,
@@ -298,6 +271,9 @@ impl AuthService {
             idp: idp.to_owned(),
         };
         let token = self.issue(&session)?;
+        // Just checked: the contact is of this account.
+        self.authorised
+            .insert(session.id.as_str().into(), unix_secs());
         tracing::info!(session = %session.id, contact = %session.contact_id, idp, "signed in");
         Ok(Some((session, token)))
     }
@@ -331,6 +307,61 @@ impl AuthService {
             return Ok(None);
         }
         Ok(Some(session))
+    }
+
+    /// Whether the session may still act for its contact: the contact still exists, is still
+    /// of the session's account, and an operator has not revoked the contact's sessions since
+    /// it signed in. Asked on every request, answered from memory for `recheck_secs` after
+    /// each check; a session that fails it is revoked. When Salesforce cannot be asked, the
+    /// session keeps its access (the portal serves what it has cached then too) and the next
+    /// request asks again; when the shared store cannot be asked, an error (fail closed).
+    pub async fn still_authorised(&self, session: &Session) -> StoreResult<bool> {
+        let now = unix_secs();
+        if self
+            .authorised
+            .get(session.id.as_str())
+            .is_some_and(|checked| now - checked < self.recheck_secs)
+        {
+            return Ok(true);
+        }
+        if let Some(at) = self
+            .revoked
+            .contact_revoked_at(session.contact_id.as_str())
+            .await?
+            && session.signed_in_at <= at
+        {
+            tracing::info!(session = %session.id, contact = %session.contact_id, "session ended: the contact's sessions were revoked");
+            self.end(session).await?;
+            return Ok(false);
+        }
+        match self.salesforce.contact(&session.contact_id).await {
+            Ok(Some(contact)) if contact.account_id == session.account_id => {
+                self.authorised.insert(session.id.as_str().into(), now);
+                Ok(true)
+            }
+            Ok(found) => {
+                tracing::warn!(
+                    session = %session.id,
+                    contact = %session.contact_id,
+                    reason = if found.is_some() { "moved to another account" } else { "no longer exists" },
+                    "session ended: the contact lost access"
+                );
+                self.end(session).await?;
+                Ok(false)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, session = %session.id, "could not check the session's contact again; asking on the next request");
+                Ok(true)
+            }
+        }
+    }
+
+    /// Revokes a session that lost its authorisation.
+    async fn end(&self, session: &Session) -> StoreResult<()> {
+        self.authorised.remove(session.id.as_str());
+        self.revoked
+            .revoke(&session.id, session.signed_in_at + self.max_age)
+            .await
     }
 
     /// The session in an authentic, unexpired token (revocation not checked).
@@ -404,8 +435,7 @@ impl AuthService {
     }
 
     pub fn prune(&self) {
-        self.per_ip.prune();
-        self.per_account.prune();
+        self.guard.prune();
     }
 
     pub fn session_ttl(&self) -> chrono::Duration {

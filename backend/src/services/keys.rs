@@ -12,6 +12,8 @@ pub struct Keys {
     pub session: [u8; 32],
     pub csrf: [u8; 32],
     pub download: [u8; 32],
+    /// Signs the device cookies of browsers that signed in (`services::sign_in_guard`).
+    pub device: [u8; 32],
 }
 
 impl Keys {
@@ -31,6 +33,7 @@ impl Keys {
             session: sign(&root, b"portal session token v1"),
             csrf: sign(&root, b"portal csrf token v1"),
             download: sign(&root, b"portal download link v1"),
+            device: sign(&root, b"portal device cookie v1"),
         }
     }
 }

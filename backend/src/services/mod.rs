@@ -10,3 +10,4 @@ pub mod idempotency;
 pub mod keys;
 pub mod listing;
 pub mod oidc;
+pub mod sign_in_guard;

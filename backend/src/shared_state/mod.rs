@@ -95,9 +95,11 @@ impl SharedState {
         }
     }
 
-    pub fn revocations(&self) -> Arc<dyn RevocationStore> {
+    /// In memory, contact revocations are kept in a file of `data_dir` (see
+    /// [`InMemoryRevocations`]).
+    pub fn revocations(&self, data_dir: &std::path::Path) -> Arc<dyn RevocationStore> {
         match self {
-            Self::InMemory => Arc::new(InMemoryRevocations::default()),
+            Self::InMemory => Arc::new(InMemoryRevocations::new(data_dir)),
             Self::Redis(redis) => Arc::new(RedisRevocations::new(redis.clone())),
         }
     }

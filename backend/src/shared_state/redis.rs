@@ -3,10 +3,12 @@
 //!
 //! Keys (each store's `redis.rs` writes its own):
 //! - `{prefix}:rl:{policy}:{key}`: GCRA theoretical arrival time (µs, Redis clock), expiring
-//!   when the budget is full again; `{prefix}:rl-lock:{policy}:{key}`: a sign-in lock.
+//!   when the budget is full again.
 //! - `{prefix}:idem:{account}:{key}`: idempotency record (JSON), in flight for at most a
 //!   minute, done for 24 h.
-//! - `{prefix}:revoked:{sid}`: a revoked session, until the session's maximum expiry.
+//! - `{prefix}:revoked:{sid}`: a revoked session, until the session's maximum expiry;
+//!   `{prefix}:revoked-contact:{contact}`: the Unix time up to which a contact's sessions are
+//!   revoked (`portal revoke-sessions`), until the last of them would have expired.
 //! - `{prefix}:oidc:{state}`: a pending OpenID Connect sign-in (JSON), 10 minutes, read once.
 //! - `{prefix}:cache:{key}`, `{prefix}:cache-gen:{account}`: the Salesforce cache's entries and
 //!   per-account generations (`crate::read_path::cache`).

@@ -15,8 +15,11 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password.
-         * @description Sets the session cookie. Wrong credentials get the same answer whether or not the email
-         *     exists. Attempts are limited per client address and per account.
+         * @description Sets the session cookie, and a device cookie that lets this browser keep signing in to the
+         *     account while others fail at it. Wrong credentials get the same answer whether or not the
+         *     email exists. Failed attempts are limited per client address, per account from an address
+         *     or device, and per account overall (docs/SECURITY.md); when every password check is busy
+         *     the answer is 503 with Retry-After.
          */
         post: operations["login"];
         delete?: never;

@@ -80,14 +80,24 @@ async fn sessions<S>(state: &AppState, mut req: Request, route: S) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    let session: Option<Arc<Session>> = match session_cookie_of(req.headers(), cookie_name(state)) {
-        Some(cookie) => match state.auth.authenticate(cookie.value()).await {
-            Ok(session) => session,
-            // Revocation cannot be checked: refuse rather than trust a possibly revoked token.
+    let mut session: Option<Arc<Session>> =
+        match session_cookie_of(req.headers(), cookie_name(state)) {
+            Some(cookie) => match state.auth.authenticate(cookie.value()).await {
+                Ok(session) => session,
+                // Revocation cannot be checked: refuse rather than trust a possibly revoked token.
+                Err(err) => return ApiError::from(err).into_response(),
+            },
+            None => None,
+        };
+    // A contact removed from the account (or whose sessions an operator revoked) loses the
+    // session within the recheck interval, not at its maximum age.
+    if let Some(found) = &session {
+        match state.auth.still_authorised(found).await {
+            Ok(true) => {}
+            Ok(false) => session = None,
             Err(err) => return ApiError::from(err).into_response(),
-        },
-        None => None,
-    };
+        }
+    }
     if let Some(session) = &session {
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         // Sign-in replaces whatever session there was and is not cookie-authenticated.

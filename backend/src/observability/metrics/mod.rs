@@ -67,7 +67,7 @@ pub struct OutcomeLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LimitLabels {
-    /// `case_create` or `sign_in`.
+    /// `case_create`, `sign_in` (a throttle), `sign_in_busy` (every password check busy).
     pub limit: &'static str,
 }
 
@@ -101,6 +101,8 @@ pub struct Metrics {
     pub salesforce_duration: Family<OperationLabels, Histogram, fn() -> Histogram>,
     pub cache: Family<CacheLabels, sharded::Counter>,
     pub change_polls: Family<OutcomeLabels, Counter>,
+    /// Passwords checked (argon2), by outcome `match` / `mismatch`.
+    pub password_checks: Family<OutcomeLabels, Counter>,
     /// 0 closed, 1 half-open, 2 open.
     pub circuit_state: Gauge,
     pub api_used: Gauge,
@@ -164,6 +166,12 @@ impl Default for Metrics {
             "Polls asking Salesforce which accounts changed, by outcome",
             change_polls.clone(),
         );
+        let password_checks = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "password_checks",
+            "Passwords checked at sign-in, by outcome (match or mismatch)",
+            password_checks.clone(),
+        );
         let circuit_state = Gauge::default();
         registry.register(
             "salesforce_circuit_state",
@@ -189,6 +197,7 @@ impl Default for Metrics {
             salesforce_duration,
             cache,
             change_polls,
+            password_checks,
             circuit_state,
             api_used,
             api_limit,
@@ -300,6 +309,13 @@ impl Metrics {
 
     pub fn change_poll(&self, outcome: &'static str) {
         self.change_polls
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    pub fn password_check(&self, matched: bool) {
+        let outcome = if matched { "match" } else { "mismatch" };
+        self.password_checks
             .get_or_create(&OutcomeLabels { outcome })
             .inc();
     }

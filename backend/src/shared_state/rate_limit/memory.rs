@@ -1,70 +1,45 @@
-//! [`RateLimitStore`] in this process, on `governor`'s keyed GCRA.
+//! [`RateLimitStore`] in this process: the same GCRA as the Redis script, over a map.
+//!
+//! Not `governor` (which this used to be): sign-in reserves an attempt before checking the
+//! password and gives it back when the password was right (see `services::auth`), and
+//! governor's keyed state cannot give a unit back. The arithmetic is a few lines, the same as
+//! `redis.rs`'s Lua script, so both stores answer with the same numbers.
 
 use std::collections::HashMap;
-use std::hash::Hash;
-use std::num::NonZeroU32;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_trait::async_trait;
-use governor::clock::{Clock, DefaultClock};
-use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
 
-use super::{Decision, Policy, RateLimitStore};
+use super::{Decision, Gcra, Policy, RateLimitStore};
 use crate::shared_state::error::StoreResult;
-
-struct KeyedLimiter<K: Hash + Eq + Clone> {
-    limiter: RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>,
-    clock: DefaultClock,
-}
-
-impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
-    /// One unit replenished every `period`, at most `burst` at once.
-    fn with_period(period: Duration, burst: u32) -> Self {
-        let burst = burst.max(1);
-        let quota = Quota::with_period(period)
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
-        Self {
-            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
-            clock: DefaultClock::default(),
-        }
-    }
-
-    /// Takes one unit for `key` if there is one.
-    fn check(&self, key: &K) -> Decision {
-        match self.limiter.check_key(key) {
-            Ok(snapshot) => Decision::Allowed {
-                remaining: snapshot.remaining_burst_capacity(),
-            },
-            Err(not_until) => Decision::Limited {
-                retry_after: not_until.wait_time_from(self.clock.now()),
-            },
-        }
-    }
-
-    /// Forgets keys whose limits have fully recovered, so memory stays bounded.
-    fn prune(&self) {
-        self.limiter.retain_recent();
-    }
-}
 
 /// [`RateLimitStore`] in this process: correct for a single instance.
 pub struct InMemoryRateLimit {
     policy: Policy,
-    limiter: KeyedLimiter<String>,
-    locked_until: Mutex<HashMap<String, Instant>>,
+    gcra: Gcra,
+    /// Key -> its theoretical arrival time (µs since `epoch`). A key whose time has passed has
+    /// its whole burst again, so it is forgotten ([`RateLimitStore::prune`]).
+    tats: Mutex<HashMap<String, u64>>,
+    epoch: Instant,
 }
 
 impl InMemoryRateLimit {
     pub fn new(policy: Policy) -> Self {
         Self {
-            limiter: KeyedLimiter::with_period(policy.period, policy.burst),
-            locked_until: Mutex::new(HashMap::new()),
+            gcra: Gcra::of(&policy),
             policy,
+            tats: Mutex::new(HashMap::new()),
+            epoch: Instant::now(),
         }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    fn tats(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.tats.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -75,46 +50,57 @@ impl RateLimitStore for InMemoryRateLimit {
     }
 
     async fn check(&self, key: &str) -> StoreResult<Decision> {
-        Ok(self.limiter.check(&key.to_owned()))
+        let now = self.now();
+        let mut tats = self.tats();
+        let stored = tats.get(key).copied();
+        let (decision, tat) = self.gcra.take(stored, now);
+        if let Some(tat) = tat {
+            tats.insert(key.to_owned(), tat);
+        }
+        Ok(decision)
     }
 
-    async fn lock(&self, key: &str, duration: Duration) -> StoreResult<()> {
-        let mut locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        locked.retain(|_, until| *until > now);
-        locked.insert(key.to_owned(), now + duration);
+    async fn refund(&self, key: &str) -> StoreResult<()> {
+        let now = self.now();
+        let mut tats = self.tats();
+        if let Some(tat) = tats.get_mut(key) {
+            match self.gcra.give_back(*tat, now) {
+                Some(earlier) => *tat = earlier,
+                None => {
+                    tats.remove(key);
+                }
+            }
+        }
         Ok(())
     }
 
-    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>> {
-        let locked = self.locked_until.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(locked
-            .get(key)
-            .and_then(|until| until.checked_duration_since(Instant::now())))
-    }
-
     fn prune(&self) {
-        self.limiter.prune();
-        let now = Instant::now();
-        self.locked_until
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, until| *until > now);
+        let now = self.now();
+        self.tats().retain(|_, tat| *tat > now);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    fn remaining(decision: Decision) -> u32 {
+        match decision {
+            Decision::Allowed { remaining } => remaining,
+            Decision::Limited { .. } => panic!("limited inside the burst"),
+        }
+    }
 
     #[tokio::test]
     async fn allows_the_burst_then_limits_until_the_period_passes() {
         let limit = InMemoryRateLimit::new(Policy::new("t", 10, Duration::from_secs(3600), 5));
         for expected_remaining in (0..5).rev() {
-            match limit.check("acme").await.unwrap() {
-                Decision::Allowed { remaining } => assert_eq!(remaining, expected_remaining),
-                Decision::Limited { .. } => panic!("limited inside the burst"),
-            }
+            assert_eq!(
+                remaining(limit.check("acme").await.unwrap()),
+                expected_remaining
+            );
         }
         match limit.check("acme").await.unwrap() {
             Decision::Limited { retry_after } => {
@@ -130,5 +116,27 @@ mod tests {
             limit.check("globex").await.unwrap(),
             Decision::Allowed { .. }
         ));
+    }
+
+    /// A unit given back can be taken again at once, and giving back never grants more than
+    /// the burst.
+    #[tokio::test]
+    async fn a_refunded_unit_can_be_taken_again() {
+        let limit = InMemoryRateLimit::new(Policy::new("t", 3, Duration::from_secs(3600), 3));
+        assert_eq!(limit.policy.period, Duration::from_secs(1200));
+        for _ in 0..3 {
+            limit.check("k").await.unwrap();
+        }
+        assert!(matches!(
+            limit.check("k").await.unwrap(),
+            Decision::Limited { .. }
+        ));
+        limit.refund("k").await.unwrap();
+        assert_eq!(remaining(limit.check("k").await.unwrap()), 0);
+        for _ in 0..10 {
+            limit.refund("k").await.unwrap();
+        }
+        assert!(limit.tats().is_empty(), "a full budget is not remembered");
+        assert_eq!(remaining(limit.check("k").await.unwrap()), 2);
     }
 }

@@ -4,11 +4,11 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::{AsyncCommands, Script};
+use redis::Script;
 
 use super::{Decision, Policy, RateLimitStore};
 use crate::shared_state::error::StoreResult;
-use crate::shared_state::redis::{Redis, millis, run};
+use crate::shared_state::redis::{Redis, run};
 
 /// GCRA exactly as `governor` computes it (emission interval `t`, tolerance
 /// `tau = t * (burst - 1)`), in microseconds on Redis's clock so every instance agrees.
@@ -35,6 +35,27 @@ return {1, remaining}
     )
 });
 
+/// Gives one unit back ([`super::Gcra::give_back`]): the TAT moves one interval back, and a
+/// key left with its whole budget is deleted.
+static REFUND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local t = tonumber(ARGV[1])
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local now = redis.call('TIME')
+local t0 = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local earlier = tonumber(stored) - t
+if earlier <= t0 then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], string.format('%d', earlier), 'PX', math.ceil((earlier - t0) / 1000))
+end
+return 1
+",
+    )
+});
+
 pub struct RedisRateLimit {
     redis: Redis,
     policy: Policy,
@@ -43,6 +64,13 @@ pub struct RedisRateLimit {
 impl RedisRateLimit {
     pub fn new(redis: Redis, policy: Policy) -> Self {
         Self { redis, policy }
+    }
+
+    /// The emission interval in microseconds, as [`super::Gcra`] has it.
+    fn gcra_period(&self) -> u64 {
+        u64::try_from(self.policy.period.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1)
     }
 }
 
@@ -53,9 +81,7 @@ impl RateLimitStore for RedisRateLimit {
     }
 
     async fn check(&self, key: &str) -> StoreResult<Decision> {
-        let period = u64::try_from(self.policy.period.as_micros())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        let period = self.gcra_period();
         let tau = period.saturating_mul(u64::from(self.policy.burst.max(1) - 1));
         let redis_key = self.redis.key(&["rl", self.policy.name, key]);
         let mut conn = self.redis.connection();
@@ -79,24 +105,17 @@ impl RateLimitStore for RedisRateLimit {
         })
     }
 
-    async fn lock(&self, key: &str, duration: Duration) -> StoreResult<()> {
-        let redis_key = self.redis.key(&["rl-lock", self.policy.name, key]);
+    async fn refund(&self, key: &str) -> StoreResult<()> {
+        let period = self.gcra_period();
+        let redis_key = self.redis.key(&["rl", self.policy.name, key]);
         let mut conn = self.redis.connection();
         run(async move {
-            conn.pset_ex::<_, _, ()>(redis_key, 1, millis(duration))
+            REFUND
+                .key(redis_key)
+                .arg(period)
+                .invoke_async::<()>(&mut conn)
                 .await
         })
         .await
-    }
-
-    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>> {
-        let redis_key = self.redis.key(&["rl-lock", self.policy.name, key]);
-        let mut conn = self.redis.connection();
-        let ttl_ms: i64 = run(async move { conn.pttl(redis_key).await }).await?;
-        // -2: no lock; -1 cannot happen (locks are always set with an expiry).
-        Ok(u64::try_from(ttl_ms)
-            .ok()
-            .filter(|ms| *ms > 0)
-            .map(Duration::from_millis))
     }
 }
