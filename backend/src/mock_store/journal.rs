@@ -9,7 +9,7 @@
 //! sync instead of queueing for one each.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -31,9 +31,31 @@ pub enum Entry {
 )]
 pub struct JournalBroken;
 
+/// What the journal needs of its file: appending, syncing, cutting back. A trait so that a
+/// test can make any of the three fail, or watch their order.
+pub trait JournalFile: Send {
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()>;
+    fn sync_data(&mut self) -> io::Result<()>;
+    fn set_len(&mut self, len: u64) -> io::Result<()>;
+}
+
+impl JournalFile for File {
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write_all(bytes)
+    }
+
+    fn sync_data(&mut self) -> io::Result<()> {
+        File::sync_data(self)
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        File::set_len(self, len)
+    }
+}
+
 pub struct Journal {
     path: PathBuf,
-    file: File,
+    file: Box<dyn JournalFile>,
     len: u64,
     /// Set when a failed append could not be cut back; every later append is refused. A restart
     /// replays the journal and cuts the partial line off (it was never acknowledged).
@@ -74,7 +96,7 @@ impl Journal {
         Ok((
             Self {
                 path: path.to_owned(),
-                file,
+                file: Box::new(file),
                 len: good_len as u64,
                 broken: false,
             },
@@ -82,9 +104,11 @@ impl Journal {
         ))
     }
 
-    /// Appends entries and syncs them to disk. On failure the file is cut back, so a failed
-    /// batch leaves no partial line behind for the next one to follow; if even that fails, the
-    /// journal is broken and refuses every later append with [`JournalBroken`].
+    /// Appends entries and syncs them to disk. On failure (a full disk among others: a write
+    /// may stop halfway through a line) the file is cut back to its last acknowledged entry and
+    /// the cut is synced, so a failed batch leaves no partial line behind for the next one to
+    /// follow, and no whole line of an unacknowledged batch for a restart to replay. If either
+    /// fails, the journal is broken and refuses every later append with [`JournalBroken`].
     pub fn append(&mut self, entries: &[Entry]) -> anyhow::Result<()> {
         if self.broken {
             return Err(JournalBroken.into());
@@ -94,17 +118,18 @@ impl Journal {
             serde_json::to_writer(&mut buf, entry)?;
             buf.push(b'\n');
         }
-        let result = self
-            .file
-            .write_all(&buf)
-            .and_then(|()| self.file.sync_data());
+        let result = self.file.append(&buf).and_then(|()| self.file.sync_data());
         match result {
             Ok(()) => {
                 self.len += buf.len() as u64;
                 Ok(())
             }
             Err(err) => {
-                if let Err(cut) = self.file.set_len(self.len) {
+                // Without the sync, a crash could bring the cut-off bytes back: whole lines of
+                // this batch, which the client was told failed, would be replayed as cases.
+                let len = self.len;
+                let cut = self.file.set_len(len).and_then(|()| self.file.sync_data());
+                if let Err(cut) = cut {
                     self.broken = true;
                     tracing::error!(
                         journal = %self.path.display(),
@@ -126,10 +151,10 @@ impl Journal {
 
     /// A journal over an already open file, e.g. one whose writes fail.
     #[cfg(test)]
-    pub(super) fn over(file: File, path: &Path) -> Self {
+    pub(super) fn over(file: impl JournalFile + 'static, path: &Path) -> Self {
         Self {
             path: path.to_owned(),
-            file,
+            file: Box::new(file),
             len: 0,
             broken: false,
         }
@@ -221,6 +246,85 @@ mod tests {
             second.downcast_ref::<JournalBroken>().is_some(),
             "later appends are refused without writing: {second:#}"
         );
+    }
+
+    /// A file with room for `room` bytes (as under a full disk or `RLIMIT_FSIZE`: a write
+    /// stops at the limit and the rest fails), which remembers every state a crash could leave
+    /// it in: anything written since its last sync may or may not have reached the disk.
+    #[derive(Clone, Default)]
+    struct SmallFile(std::sync::Arc<std::sync::Mutex<SmallFileState>>);
+
+    #[derive(Default)]
+    struct SmallFileState {
+        contents: Vec<u8>,
+        room: usize,
+        crash_states: Vec<Vec<u8>>,
+    }
+
+    impl JournalFile for SmallFile {
+        fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+            let mut f = self.0.lock().unwrap();
+            let fits = f.room.saturating_sub(f.contents.len()).min(bytes.len());
+            f.contents.extend_from_slice(&bytes[..fits]);
+            let now = f.contents.clone();
+            f.crash_states.push(now);
+            if fits < bytes.len() {
+                return Err(io::ErrorKind::FileTooLarge.into());
+            }
+            Ok(())
+        }
+
+        fn sync_data(&mut self) -> io::Result<()> {
+            let mut f = self.0.lock().unwrap();
+            f.crash_states = vec![f.contents.clone()];
+            Ok(())
+        }
+
+        fn set_len(&mut self, len: u64) -> io::Result<()> {
+            let mut f = self.0.lock().unwrap();
+            f.contents.truncate(len as usize);
+            let now = f.contents.clone();
+            f.crash_states.push(now);
+            Ok(())
+        }
+    }
+
+    /// A batch that fills the disk halfway through its second line: the append fails, the file
+    /// is cut back to the acknowledged entries, and the cut is synced, so no crash after the
+    /// failure can bring back a half line, nor the batch's first line (never acknowledged). Once
+    /// there is room again, the next append works and the file parses.
+    #[test]
+    fn a_failed_append_is_cut_back_durably_and_the_journal_recovers() {
+        let entry = || -> Entry { serde_json::from_str(line().trim_end()).unwrap() };
+        let file = SmallFile::default();
+        let line_len = line().len();
+        file.0.lock().unwrap().room = line_len + line_len + line_len / 2;
+        let mut journal = Journal::over(file.clone(), Path::new("small"));
+        journal.append(&[entry()]).unwrap();
+        let acknowledged = file.0.lock().unwrap().contents.clone();
+
+        let err = journal.append(&[entry(), entry()]).unwrap_err();
+        let io = err
+            .downcast_ref::<io::Error>()
+            .expect("the write's own error");
+        assert_eq!(io.kind(), io::ErrorKind::FileTooLarge);
+        assert!(!journal.is_broken(), "cut back: later appends may try");
+        {
+            let f = file.0.lock().unwrap();
+            assert_eq!(f.contents, acknowledged);
+            let lengths: Vec<usize> = f.crash_states.iter().map(Vec::len).collect();
+            assert!(
+                f.crash_states == std::slice::from_ref(&acknowledged),
+                "a crash now can only find the acknowledged {} bytes, not any of {lengths:?}",
+                acknowledged.len()
+            );
+        }
+
+        file.0.lock().unwrap().room = usize::MAX;
+        journal.append(&[entry()]).unwrap();
+        let contents = file.0.lock().unwrap().contents.clone();
+        let (entries, good) = parse(&contents).unwrap();
+        assert_eq!((entries.len(), good), (2, contents.len()));
     }
 
     #[test]
