@@ -8,10 +8,40 @@
 //! crash never leaves a stale lock to remove by hand.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+
+/// A write to the data directory failed for want of room: the disk is full (`ENOSPC`), a
+/// file reached the size limit the process runs under (`EFBIG`), or the user's quota is spent
+/// (`EDQUOT`). Unlike other I/O errors this is the operator's to fix and passes when space is
+/// freed, so a request that hits it is told to retry later (503), not that the portal broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the data directory is full ({0})")]
+pub struct DataDirFull(pub io::ErrorKind);
+
+impl DataDirFull {
+    /// Whether an I/O error is one of running out of room.
+    pub fn from_io(err: &io::Error) -> Option<Self> {
+        use io::ErrorKind as K;
+        matches!(
+            err.kind(),
+            K::StorageFull | K::FileTooLarge | K::QuotaExceeded
+        )
+        .then(|| Self(err.kind()))
+    }
+
+    /// The first error in `err`'s chain that says the data directory is full.
+    pub fn find(err: &anyhow::Error) -> Option<Self> {
+        err.chain().find_map(|cause| {
+            cause
+                .downcast_ref::<Self>()
+                .copied()
+                .or_else(|| cause.downcast_ref::<io::Error>().and_then(Self::from_io))
+        })
+    }
+}
 
 /// The lock file's name inside the data directory.
 pub const LOCK_FILE: &str = "portal.lock";

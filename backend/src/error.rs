@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::data_dir::DataDirFull;
 use crate::salesforce::PortError;
 use crate::shared_state::StoreError;
 
@@ -198,6 +199,10 @@ pub enum ApiError {
     Http(StatusCode),
     #[error("upstream unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// The data directory has no room for the write ([`DataDirFull`]): nothing was saved, and
+    /// a retry works once the operator frees space.
+    #[error("data directory full")]
+    StorageFull(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -210,9 +215,20 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// How long a client is asked to wait after [`ApiError::StorageFull`]: freeing space takes an
+/// operator, not a moment.
+pub const STORAGE_FULL_RETRY_AFTER_SECS: u64 = 120;
+
+/// A full data directory is a 503 whichever way the adapter reported it; every other failure
+/// keeps its kind (a disk that fails otherwise is an internal error, 500).
 impl From<PortError> for ApiError {
     fn from(err: PortError) -> Self {
         match err {
+            PortError::Unavailable(source) | PortError::Internal(source)
+                if DataDirFull::find(&source).is_some() =>
+            {
+                Self::StorageFull(source)
+            }
             PortError::Unavailable(source) => Self::Unavailable(source),
             PortError::Internal(source) => Self::Internal(source),
         }
@@ -309,6 +325,14 @@ impl ApiError {
                 "Service unavailable",
                 "A system the portal depends on is not reachable right now. Please try again in a minute.",
             ),
+            Self::StorageFull(_) => Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "storage-full",
+                "Cannot save right now",
+                "The portal has no room to save new data at the moment, so nothing was saved. \
+                 Please try again later; with the same Idempotency-Key a retry never creates a \
+                 second case.",
+            ),
             Self::Http(status) => Problem::for_status(*status),
             Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),
         }
@@ -322,6 +346,10 @@ impl IntoResponse for ApiError {
             Self::Unavailable(err) => {
                 tracing::warn!(error = format!("{err:#}"), "upstream unavailable")
             }
+            // The operator's to fix: an error, with the request id of the span it is logged in.
+            Self::StorageFull(err) => {
+                tracing::error!(error = format!("{err:#}"), "the data directory is full")
+            }
             _ => {}
         }
         let retry_after = match &self {
@@ -330,6 +358,7 @@ impl IntoResponse for ApiError {
                 Some(*retry_after_secs)
             }
             Self::Unavailable(_) => Some(30),
+            Self::StorageFull(_) => Some(STORAGE_FULL_RETRY_AFTER_SECS),
             _ => None,
         };
         let mut response = self.problem().into_response();
@@ -351,3 +380,45 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    fn port_failure(kind: io::ErrorKind) -> ApiError {
+        let err = anyhow::Error::new(io::Error::from(kind)).context("appending to cases.jsonl");
+        ApiError::from(PortError::Internal(err))
+    }
+
+    /// Out of room (ENOSPC, EFBIG, EDQUOT) is a 503 with `Retry-After` and a problem saying
+    /// nothing was saved; any other I/O error stays a generic 500.
+    #[test]
+    fn a_full_data_directory_is_a_503_other_io_errors_stay_500() {
+        use io::ErrorKind as K;
+        for kind in [K::StorageFull, K::FileTooLarge, K::QuotaExceeded] {
+            let err = port_failure(kind);
+            assert!(matches!(err, ApiError::StorageFull(_)), "{kind:?}: {err:?}");
+            let response = err.into_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "120");
+            let problem = response.extensions().get::<Problem>().unwrap();
+            assert_eq!(problem.kind, "/problems/storage-full");
+            assert!(problem.detail.contains("nothing was saved"), "{problem:?}");
+        }
+        for kind in [K::PermissionDenied, K::NotFound, K::Other] {
+            let response = port_failure(kind).into_response();
+            assert_eq!(
+                response.status(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{kind:?}"
+            );
+            assert!(!response.headers().contains_key(header::RETRY_AFTER));
+        }
+        let adapter = PortError::Unavailable(
+            anyhow::Error::new(DataDirFull(K::StorageFull)).context("the journal"),
+        );
+        assert!(matches!(ApiError::from(adapter), ApiError::StorageFull(_)));
+    }
+}

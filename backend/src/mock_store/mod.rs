@@ -17,6 +17,7 @@ use chrono::{SubsecRound, Utc};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::io::ReaderStream;
 
+use crate::data_dir::DataDirFull;
 use crate::domain::paging::Page;
 use crate::observability::health::Probe;
 use crate::salesforce::{
@@ -268,14 +269,18 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
                 "mock store journal write failed"
             );
             // A journal that refuses writes until a restart is an outage (503, retry later),
-            // not a bug; readiness says so too.
+            // not a bug; readiness says so too. So is a full data directory: nothing of the
+            // batch was kept (the journal cut it back), and a retry works once there is room.
             let refusing = journal.is_broken();
             broken.store(refusing, Ordering::Relaxed);
+            let full = DataDirFull::find(&err);
             for (_, reply) in plans {
-                let _ = reply.send(Err(if refusing {
-                    PortError::Unavailable(JournalBroken.into())
-                } else {
-                    PortError::Internal(anyhow!("the case journal could not be written"))
+                let _ = reply.send(Err(match full {
+                    _ if refusing => PortError::Unavailable(JournalBroken.into()),
+                    Some(full) => PortError::Unavailable(
+                        anyhow::Error::new(full).context("the case journal could not be written"),
+                    ),
+                    None => PortError::Internal(anyhow!("the case journal could not be written")),
                 }));
             }
             continue;

@@ -142,7 +142,7 @@ impl CaseService {
             other => other,
         };
         // Keys are per customer: two customers may well pick the same one.
-        let scoped_key = key.map(|k| format!("{}:{k}", session.account_id));
+        let scoped_key = key.map(|k| scoped_key(session, k));
         let claim = match &scoped_key {
             Some(scoped) => {
                 match idempotency::begin(&self.idempotency, scoped.clone(), input.fingerprint())
@@ -162,7 +162,37 @@ impl CaseService {
             }
             None => None,
         };
+        let created = self
+            .create_claimed(session, scoped_key.as_deref(), &input)
+            .await;
+        match (created, claim) {
+            (Ok(created), Some(claim)) => {
+                if let Err(err) = claim.complete(&created.case).await {
+                    // The case exists and a retry still finds it through the upsert on the
+                    // external id; failing this request now would only make the client retry
+                    // for nothing.
+                    tracing::error!(error = %err, case = %created.case.id, "could not record the idempotency key");
+                }
+                Ok(created)
+            }
+            (Err(err), Some(claim)) => {
+                // Nothing was made (refused, or the write failed: a full disk, Salesforce
+                // down): the key must not stay claimed for a case that does not exist, so the
+                // retry is free to run as soon as it comes.
+                claim.release().await;
+                Err(err)
+            }
+            (created, None) => created,
+        }
+    }
 
+    /// The create itself, once the key (if any) is claimed.
+    async fn create_claimed(
+        &self,
+        session: &Session,
+        scoped_key: Option<&str>,
+        input: &CaseInput,
+    ) -> ApiResult<Created> {
         let rate = match self.limiter.check(session.account_id.as_str()).await? {
             Decision::Allowed { remaining } => self.rate_info(remaining, 0),
             Decision::Limited { retry_after } => {
@@ -174,14 +204,11 @@ impl CaseService {
             }
         };
 
-        let portal_request_id = match &scoped_key {
-            Some(scoped) => {
-                let digest = Sha256::digest(scoped.as_bytes());
-                format!("k-{}", hex(&digest[..20]))
-            }
+        let portal_request_id = match scoped_key {
+            Some(scoped) => external_id(scoped),
             None => format!("r-{}", uuid::Uuid::new_v4().simple()),
         };
-        let outcome = self
+        let written = self
             .salesforce
             .upsert_case(NewCaseRecord {
                 account_id: session.account_id.clone(),
@@ -192,16 +219,23 @@ impl CaseService {
                 origin: "Web".into(),
                 portal_request_id,
             })
-            .await?;
+            .await
+            .map_err(ApiError::from);
+        let outcome = match written {
+            Ok(outcome) => outcome,
+            Err(err @ ApiError::StorageFull(_)) => {
+                // Nothing was saved, so the attempt does not count against the customer's
+                // quota: retrying until space is freed must not lock them out for an hour.
+                // (Other failures may have saved the case in Salesforce: those keep counting.)
+                if let Err(refund) = self.limiter.refund(session.account_id.as_str()).await {
+                    tracing::warn!(error = %refund, "could not give back a case-creation unit");
+                }
+                return Err(err);
+            }
+            Err(err) => return Err(err),
+        };
         if !outcome.created && !input.matches(&outcome.record, &self.picklists) {
             return Err(ApiError::IdempotencyMismatch);
-        }
-        if let Some(claim) = claim
-            && let Err(err) = claim.complete(&outcome.record).await
-        {
-            // The case exists and a retry still finds it through the upsert on the external
-            // id; failing this request now would only make the client retry for nothing.
-            tracing::error!(error = %err, case = %outcome.record.id, "could not record the idempotency key");
         }
         if outcome.created {
             tracing::info!(case = %outcome.record.id, number = %outcome.record.case_number, "case created");
@@ -227,6 +261,20 @@ impl CaseService {
     pub fn prune(&self) {
         self.limiter.prune();
     }
+}
+
+/// An `Idempotency-Key` as stored: scoped to the session's account.
+fn scoped_key(session: &Session, key: &str) -> String {
+    format!("{}:{key}", session.account_id)
+}
+
+/// The external id a keyed create upserts by (both adapters: the mock store's request id,
+/// Salesforce's `case_external_id_field`): derived from the scoped key, so a retry, even after
+/// the idempotency record is gone, finds the case it made. 40 hexadecimal digits of its
+/// SHA-256 fit any text field.
+fn external_id(scoped_key: &str) -> String {
+    let digest = Sha256::digest(scoped_key.as_bytes());
+    format!("k-{}", hex(&digest[..20]))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -41,8 +41,10 @@ pub async fn begin(
     })
 }
 
-/// A claimed key. Dropped without [`Claim::complete`] (an error, or the client went away) it
-/// frees the key, so the retry is free to run; the upsert keeps that retry from duplicating.
+/// A claimed key, to be completed with the case it made or released when the request failed
+/// (awaited, so the client's retry finds the key free, not "in flight"). Dropped without
+/// either (the client went away mid-request) it frees the key in the background; the upsert
+/// on the external id keeps a retry from duplicating whatever the request did.
 pub struct Claim {
     store: Arc<dyn IdempotencyStore>,
     key: String,
@@ -59,12 +61,39 @@ impl Claim {
         self.done = result.is_ok();
         result
     }
+
+    /// Frees the key of a request that made nothing, before its failure is answered. If the
+    /// store cannot be reached, the claim expires by itself (Redis) and the retry meanwhile
+    /// hears "in flight, retry shortly".
+    pub async fn release(mut self) {
+        self.done = true;
+        if let Err(err) = self
+            .store
+            .release(&self.key, self.fingerprint, &self.token)
+            .await
+        {
+            tracing::warn!(error = %err, "could not release an idempotency claim; it expires by itself");
+        }
+    }
 }
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        if !self.done {
-            self.store.release(&self.key, self.fingerprint, &self.token);
+        if self.done {
+            return;
+        }
+        let (store, key, token) = (
+            Arc::clone(&self.store),
+            std::mem::take(&mut self.key),
+            std::mem::take(&mut self.token),
+        );
+        let fingerprint = self.fingerprint;
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(err) = store.release(&key, fingerprint, &token).await {
+                    tracing::warn!(error = %err, "could not release an idempotency claim; it expires by itself");
+                }
+            });
         }
     }
 }

@@ -91,10 +91,11 @@ impl IdempotencyStore for InMemoryIdempotency {
         Ok(())
     }
 
-    fn release(&self, key: &str, _fingerprint: Fingerprint, token: &str) {
+    async fn release(&self, key: &str, _fingerprint: Fingerprint, token: &str) -> StoreResult<()> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         if matches!(slots.get(key), Some(Slot::InFlight { token: t, .. }) if t == token) {
             slots.remove(key);
         }
+        Ok(())
     }
 }

@@ -59,7 +59,7 @@ pub trait IdempotencyStore: Send + Sync {
     /// Records the request's result for [`RETENTION`].
     async fn complete(&self, key: &str, body: Fingerprint, case: &CaseRecord) -> StoreResult<()>;
 
-    /// Frees an uncompleted claim (still ours), so a retry may run. Called from `Drop`: it must
-    /// not block, and may finish in the background.
-    fn release(&self, key: &str, body: Fingerprint, token: &str);
+    /// Frees an uncompleted claim (still ours), so a retry may run. A claim that is never
+    /// released (the instance crashed) expires by itself in Redis.
+    async fn release(&self, key: &str, body: Fingerprint, token: &str) -> StoreResult<()>;
 }

@@ -125,32 +125,23 @@ impl IdempotencyStore for RedisIdempotency {
         .await
     }
 
-    fn release(&self, key: &str, body: Fingerprint, token: &str) {
+    async fn release(&self, key: &str, body: Fingerprint, token: &str) -> StoreResult<()> {
         let redis_key = self.redis.key(&["idem", key]);
-        let Ok(claim) = serde_json::to_string(&IdempotencyRecord::InFlight {
+        let claim = serde_json::to_string(&IdempotencyRecord::InFlight {
             fingerprint: body.hex(),
             token: token.to_owned(),
-        }) else {
-            return;
-        };
+        })
+        .context("encoding an idempotency claim")?;
         let mut conn = self.redis.connection();
-        // Called from Drop: the release runs in the background. If it fails, the claim expires
-        // after IN_FLIGHT_TTL.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                let released: StoreResult<i64> = run(async move {
-                    DELETE_IF_UNCHANGED
-                        .key(redis_key)
-                        .arg(claim)
-                        .invoke_async(&mut conn)
-                        .await
-                })
-                .await;
-                if let Err(err) = released {
-                    tracing::warn!(error = %err, "could not release an idempotency claim; it expires by itself");
-                }
-            });
-        }
+        let _deleted: i64 = run(async move {
+            DELETE_IF_UNCHANGED
+                .key(redis_key)
+                .arg(claim)
+                .invoke_async(&mut conn)
+                .await
+        })
+        .await?;
+        Ok(())
     }
 }
 
