@@ -443,6 +443,34 @@ async fn an_idempotency_key_makes_one_case() {
     assert_eq!(gina.all_cases("").await.len(), 41);
 }
 
+/// Keys belong to the person who sends them: Alice and Bob, of one customer, who happen to send
+/// the same key and body each get their own case, and each one's retry replays their own.
+#[tokio::test]
+async fn two_contacts_of_one_customer_with_the_same_key_get_their_own_cases() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let bob = app.login("bob@acme.example").await;
+    assert_eq!(alice.customer, bob.customer, "one customer");
+    let body = new_case("Shared key");
+    let mut ids = Vec::new();
+    for user in [&alice, &bob] {
+        let created = user.create_case(&body, Some("the-same-key")).await;
+        assert_eq!(created.status(), 201);
+        assert!(
+            created.headers().get("idempotent-replayed").is_none(),
+            "a new case, not another contact's"
+        );
+        ids.push(created.json::<Value>().await.unwrap()["id"].clone());
+    }
+    assert_ne!(ids[0], ids[1]);
+    for (user, id) in [(&alice, &ids[0]), (&bob, &ids[1])] {
+        let again = user.create_case(&body, Some("the-same-key")).await;
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(&again.json::<Value>().await.unwrap()["id"], id);
+    }
+    assert_eq!(alice.all_cases("q=Shared key").await.len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_requests_with_one_key_make_exactly_one_case() {
     let app = TestApp::spawn_with(|c| c.cases.rate_limit.burst = 100).await;

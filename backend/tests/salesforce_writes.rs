@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 
 /// Alice's Contact (Acme) and Gina's (Globex), as the fixtures have them.
 const ALICE: &str = "003Dn000O6V0xBhIIJ";
+/// Bob's Contact, of Acme like Alice's.
+const BOB: &str = "003Dn000BJKn1AmIYJ";
 
 /// Every read goes to Salesforce (no cache in the way of what the test changes in the org), and
 /// creates are not rate-limited.
@@ -43,9 +45,9 @@ fn globex_cases_in_org(emulator: &salesforce_emulator::Emulator) -> usize {
         .count()
 }
 
-/// The external id the portal upserts by for an idempotency key of a customer.
-fn external_id(account: &str, key: &str) -> String {
-    let digest = Sha256::digest(format!("{account}:{key}").as_bytes());
+/// The external id the portal upserts by for an idempotency key of a customer's contact.
+fn external_id(account: &str, contact: &str, key: &str) -> String {
+    let digest = Sha256::digest(format!("{account}:{contact}:{key}").as_bytes());
     let hex: String = digest[..20].iter().map(|b| format!("{b:02x}")).collect();
     format!("k-{hex}")
 }
@@ -98,15 +100,15 @@ async fn a_create_that_timed_out_after_salesforce_stored_it_is_retried_into_the_
     // The retry found the case the first attempt stored (the created = false path) instead
     // of writing again.
     assert!(replayed, "the retry found the stored case: {case}");
-    let stored = cases_with_external_id(&app, &external_id(ACME, key));
+    let stored = cases_with_external_id(&app, &external_id(ACME, ALICE, key));
     assert_eq!(stored.len(), 1, "exactly one case: {stored:?}");
     assert_eq!(stored[0]["Id"], case["id"]);
     assert_eq!(stored[0]["Subject"], "Stored, answer lost");
 }
 
-/// A client's retry with the same key. The failed request frees its key on the way out; with
-/// the key in Redis that happens in the background, and until then the key answers 409 ("still
-/// in flight, retry"), which a client retries.
+/// A client's retry with the same key. The failed request frees its key before it answers; a
+/// client that retries while another attempt still holds the key hears 409 ("still in flight,
+/// retry") and retries.
 async fn retry(user: &User, body: &Value, key: &str) -> reqwest::Response {
     for _ in 0..100 {
         let response = user.create_case(body, Some(key)).await;
@@ -133,7 +135,7 @@ async fn a_create_that_failed_after_salesforce_stored_it_is_found_by_the_clients
     let failed = alice.create_case(&body, Some(key)).await;
     assert!(failed.headers().contains_key("retry-after"));
     problem(failed, 503).await;
-    let stored = cases_with_external_id(&app, &external_id(ACME, key));
+    let stored = cases_with_external_id(&app, &external_id(ACME, ALICE, key));
     assert_eq!(stored.len(), 1, "Salesforce stored it despite the 503");
 
     // The fault stays on: a retry that wrote again would fail again.
@@ -142,7 +144,7 @@ async fn a_create_that_failed_after_salesforce_stored_it_is_found_by_the_clients
     assert_eq!(case["id"], stored[0]["Id"]);
     assert_eq!(case["subject"], "Stored, answered 503");
     assert_eq!(
-        cases_with_external_id(&app, &external_id(ACME, key)).len(),
+        cases_with_external_id(&app, &external_id(ACME, ALICE, key)).len(),
         1,
         "still exactly one case"
     );
@@ -151,7 +153,49 @@ async fn a_create_that_failed_after_salesforce_stored_it_is_found_by_the_clients
     let other = retry(&alice, &new_case("Something else"), key).await;
     problem(other, 422).await;
     assert_eq!(
-        cases_with_external_id(&app, &external_id(ACME, key)).len(),
+        cases_with_external_id(&app, &external_id(ACME, ALICE, key)).len(),
+        1
+    );
+}
+
+/// The external id is the contact's: Alice and Bob (one account) sending the same key make two
+/// cases in the org, each under the external id of their own scoped key, and Alice's retry,
+/// once the portal's idempotency record is gone (a restart, a day later), still finds hers by
+/// the upsert on that external id.
+#[tokio::test]
+async fn the_same_key_from_two_contacts_of_one_account_upserts_two_external_ids() {
+    let app = TestApp::spawn_salesforce_with(no_cache).await;
+    let key = "shared-by-two-people";
+    let body = new_case("Same key, two people");
+    let mut ids = Vec::new();
+    for (email, contact) in [("alice@acme.example", ALICE), ("bob@acme.example", BOB)] {
+        let user = app.login(email).await;
+        let (replayed, case) = created(user.create_case(&body, Some(key)).await).await;
+        assert!(!replayed, "{email} made a new case: {case}");
+        let stored = cases_with_external_id(&app, &external_id(ACME, contact, key));
+        assert_eq!(stored.len(), 1, "{email}: {stored:?}");
+        assert_eq!(stored[0]["Id"], case["id"]);
+        assert_eq!(stored[0]["ContactId"], contact);
+        ids.push(case["id"].clone());
+    }
+    assert_ne!(ids[0], ids[1]);
+
+    // A new portal on the same org: no idempotency record, only the external id.
+    let emulator = app.emulator.as_ref().unwrap();
+    let restarted = TestApp::spawn_salesforce_with(|c| {
+        no_cache(c);
+        let login_url = emulator.base_url.clone();
+        if let Some(sf) = c.salesforce.as_mut() {
+            sf.login_url = login_url;
+        }
+    })
+    .await;
+    let alice = restarted.login("alice@acme.example").await;
+    let (replayed, case) = created(alice.create_case(&body, Some(key)).await).await;
+    assert!(replayed, "found by the external id: {case}");
+    assert_eq!(case["id"], ids[0]);
+    assert_eq!(
+        cases_with_external_id(&app, &external_id(ACME, ALICE, key)).len(),
         1
     );
 }
@@ -177,7 +221,10 @@ async fn a_new_case_is_stored_with_the_sessions_account_and_contact_and_mapped_v
     assert_eq!(stored["AccountId"], ACME, "the session's account");
     assert_eq!(stored["ContactId"], ALICE, "the session's contact");
     assert_eq!(stored["Origin"], "Web");
-    assert_eq!(stored["Portal_Request_Id__c"], external_id(ACME, key));
+    assert_eq!(
+        stored["Portal_Request_Id__c"],
+        external_id(ACME, ALICE, key)
+    );
     assert_eq!(stored["Subject"], "Invoice missing");
     assert_eq!(stored["Description"], "March.");
     assert_eq!(stored["Priority"], "Low", "low is written as the org's Low");

@@ -141,7 +141,8 @@ impl CaseService {
             }
             other => other,
         };
-        // Keys are per customer: two customers may well pick the same one.
+        // Keys are per contact: two customers, or two people of one customer, may well pick
+        // the same one, and each must get their own case.
         let scoped_key = key.map(|k| scoped_key(session, k));
         let claim = match &scoped_key {
             Some(scoped) => {
@@ -263,15 +264,15 @@ impl CaseService {
     }
 }
 
-/// An `Idempotency-Key` as stored: scoped to the session's account.
+/// An `Idempotency-Key` as stored: scoped to the session's account and contact.
 fn scoped_key(session: &Session, key: &str) -> String {
-    format!("{}:{key}", session.account_id)
+    format!("{}:{}:{key}", session.account_id, session.contact_id)
 }
 
 /// The external id a keyed create upserts by (both adapters: the mock store's request id,
-/// Salesforce's `case_external_id_field`): derived from the scoped key, so a retry, even after
-/// the idempotency record is gone, finds the case it made. 40 hexadecimal digits of its
-/// SHA-256 fit any text field.
+/// Salesforce's `case_external_id_field`): derived from the scoped key, so the same contact's
+/// retry, even after the idempotency record is gone, finds the case it made, and another
+/// contact's same key never does. 40 hexadecimal digits of its SHA-256 fit any text field.
 fn external_id(scoped_key: &str) -> String {
     let digest = Sha256::digest(scoped_key.as_bytes());
     format!("k-{}", hex(&digest[..20]))

@@ -1,6 +1,8 @@
 //! `Idempotency-Key` handling for case creation.
 //!
-//! The first request with a key claims it; a second one while the first runs gets 409, one after
+//! Keys are the contact's own: two people of one customer who happen to send the same key make
+//! two cases (the key is scoped by account and contact before it is stored or hashed into the
+//! external id). The first request with a key claims it; a second one while the first runs gets 409, one after
 //! it gets the same response again (or 422 if its body differs). Records live for a day, in the
 //! shared state ([`IdempotencyStore`]). Duplicates are also prevented one layer down: the case is
 //! created by upsert on an external id derived from the key, so even after a restart, when these

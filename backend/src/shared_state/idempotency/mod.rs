@@ -50,7 +50,7 @@ impl Fingerprint {
     }
 }
 
-/// Idempotency records, wherever they live. Keys are already scoped to the customer.
+/// Idempotency records, wherever they live. Keys are already scoped to the customer's contact.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Claims `key` for a request with this `body`, or says why not.
