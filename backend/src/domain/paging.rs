@@ -16,6 +16,9 @@ use salesforce_client::SalesforceId;
 pub const DEFAULT_PAGE_SIZE: usize = 25;
 pub const MAX_PAGE_SIZE: usize = 100;
 pub const MAX_SEARCH_CHARS: usize = 100;
+/// The longest cursor accepted: far more than any this API hands out (a sort value of at most
+/// a subject's 255 characters, an id and the query it is bound to, in base64).
+pub const MAX_CURSOR_BYTES: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
@@ -247,7 +250,7 @@ pub fn encode_cursor(sort: &str, filter: &str, after: Keyset) -> String {
 }
 
 pub fn decode_cursor(raw: &str, sort: &str, filter: &str) -> Result<Keyset, CursorError> {
-    if raw.len() > 1024 {
+    if raw.len() > MAX_CURSOR_BYTES {
         return Err(CursorError::Malformed);
     }
     let bytes = URL_SAFE_NO_PAD

@@ -1,13 +1,13 @@
 //! `/customer/{customer_id}/cases`
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::dto::requests::{CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
-use super::extract::{Customer, JsonBody, ListQuery};
+use super::extract::{CaseId, Customer, JsonBody, ListQuery};
 use super::openapi::{CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems};
 use super::pages;
 use super::state::AppState;
@@ -61,9 +61,9 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     Customer(session): Customer,
-    Path(ids): Path<(String, String)>,
+    CaseId(id): CaseId,
 ) -> ApiResult<Json<Case>> {
-    let case = state.cases.get(&session, &ids.1).await?;
+    let case = state.cases.get(&session, &id).await?;
     Ok(Json(Case::from_record(case, &state.picklists)))
 }
 

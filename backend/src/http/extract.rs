@@ -57,14 +57,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Customer {
             .get::<Arc<Session>>()
             .cloned()
             .ok_or(ApiError::Unauthenticated)?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::Http(StatusCode::NOT_FOUND))?;
-        let path_customer = params
-            .iter()
-            .find(|(name, _)| *name == "customer_id")
-            .map(|(_, value)| value)
-            .ok_or(ApiError::Http(StatusCode::NOT_FOUND))?;
+        let params = path_params(parts, state).await?;
+        let path_customer = path_param(&params, "customer_id")?;
         // The path as the web app writes it, the session's id itself, needs no parsing; any
         // other spelling (15 characters, a lower-case suffix) is parsed and compared.
         if path_customer == session.account_id.as_str() {
@@ -82,6 +76,62 @@ impl<S: Send + Sync> FromRequestParts<S> for Customer {
             }
         }
     }
+}
+
+/// The longest Salesforce id (the case-insensitive 18-character form; the other is 15).
+const SALESFORCE_ID_MAX: usize = 18;
+
+/// The path's parameters, percent-decoded (not UTF-8: no such address).
+async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<RawPathParams, ApiError> {
+    RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::Http(StatusCode::NOT_FOUND))
+}
+
+/// A path parameter's value. One longer than any id is refused as "no such address" before it
+/// is parsed, compared or logged: the API's path parameters are all ids.
+fn path_param<'p>(params: &'p RawPathParams, name: &str) -> Result<&'p str, ApiError> {
+    params
+        .iter()
+        .find(|(param, _)| *param == name)
+        .map(|(_, value)| value)
+        .filter(|value| value.len() <= SALESFORCE_ID_MAX)
+        .ok_or(ApiError::Http(StatusCode::NOT_FOUND))
+}
+
+/// A `{case_id}` path parameter that is a Salesforce id; anything else is a 404 like a case
+/// that does not exist (another customer's included: the service checks the account).
+pub struct CaseId(pub SalesforceId);
+
+impl<S: Send + Sync> FromRequestParts<S> for CaseId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = path_params(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound("case"))?;
+        path_param(&params, "case_id")
+            .ok()
+            .and_then(|raw| SalesforceId::parse(raw).ok())
+            .map(Self)
+            .ok_or(ApiError::NotFound("case"))
+    }
+}
+
+/// At most `max` bytes of `value` (cut at a character boundary) for a log line, with its
+/// length when cut: a client's text is never logged at whatever length it was sent.
+pub fn excerpt(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if value.len() <= max {
+        return value.into();
+    }
+    let mut end = max;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &value[..end], value.len()).into()
 }
 
 /// A JSON body parsed as `T`: a body that is not JSON is refused (400, 415, 413), one whose
@@ -168,5 +218,17 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn excerpts_are_bounded_and_cut_at_a_character() {
+        assert_eq!(excerpt("short", 18), "short");
+        assert_eq!(excerpt(&"a".repeat(10_000), 4), "aaaa... (10000 bytes)");
+        assert_eq!(excerpt("ééé", 3), "é... (6 bytes)");
     }
 }

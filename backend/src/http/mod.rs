@@ -106,7 +106,7 @@ fn routes(state: AppState) -> Routes {
 /// The application's middleware around `routes`, outermost first: request ids, `respond`
 /// (the request span, metrics, security headers, problem rendering, the closing log line),
 /// the request id copied onto the
-/// response, CORS, timeout, body limit, and
+/// response, CORS, bounds on the path and query string, timeout, body limit, and
 /// innermost the panic catcher, so that a panicking handler still gets a problem response
 /// with the request id, the security headers, CORS headers, and an in-flight gauge that goes
 /// back down. Then the per-route steps: the route slot on every route, `ApiLayer` (sessions)
@@ -186,6 +186,8 @@ pub fn with_middleware(routes: Routes, state: AppState) -> impl HttpApp {
         // Inside `respond`, which reads the id from the response when it writes a problem.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(option_layer(cors))
+        // Inside CORS, so a cross-origin client can read the refusal.
+        .layer(middleware::BoundsLayer)
         .layer(middleware::TimeoutLayer::new(Duration::from_secs(
             config.http.request_timeout_secs,
         )))

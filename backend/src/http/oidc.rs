@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cookies::session_cookie;
+use super::extract::excerpt;
 use super::state::AppState;
 use crate::error::Problem;
 use crate::services::oidc::Refusal;
@@ -113,9 +114,10 @@ pub async fn callback(
         return Problem::for_status(StatusCode::NOT_FOUND).into_response();
     };
     if let Some(error) = &query.error {
+        // Anyone can send these: logged at a bounded length.
         tracing::warn!(
-            error,
-            description = query.error_description.as_deref(),
+            error = %excerpt(error, 64),
+            description = query.error_description.as_deref().map(|d| excerpt(d, 256)).as_deref(),
             "oidc provider returned an error"
         );
         return refused(&state, Refusal::ProviderError, None);

@@ -115,10 +115,9 @@ impl CaseService {
 
     /// The case if it is the customer's. Another customer's case is "not found", exactly like
     /// a case that does not exist, so ids cannot be probed.
-    pub async fn get(&self, session: &Session, raw_id: &str) -> ApiResult<CaseRecord> {
-        let id = SalesforceId::parse(raw_id).map_err(|_| ApiError::NotFound("case"))?;
+    pub async fn get(&self, session: &Session, id: &SalesforceId) -> ApiResult<CaseRecord> {
         self.salesforce
-            .case(&session.account_id, &id)
+            .case(&session.account_id, id)
             .await?
             .filter(|c| c.account_id == session.account_id)
             .ok_or(ApiError::NotFound("case"))

@@ -16,7 +16,7 @@ use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::domain::case::{CaseDescription, CaseSubject, Priority};
-use crate::domain::paging::{PageSize, SearchText, Sort, SortField};
+use crate::domain::paging::{MAX_CURSOR_BYTES, PageSize, SearchText, Sort, SortField};
 use crate::error::FieldError;
 use crate::salesforce::{CaseSortField, CaseStatusFilter, DocumentSortField};
 use crate::services::listing::PageRequest;
@@ -116,7 +116,7 @@ impl FromQuery for DocumentListQuery {
 fn list_page<F: SortField>(fields: &mut QueryFields<'_>) -> PageRequest<F> {
     PageRequest {
         limit: fields.get("limit"),
-        cursor: fields.text("cursor"),
+        cursor: fields.text("cursor", MAX_CURSOR_BYTES, "The cursor is not valid."),
         search: fields.get("q"),
         sort: fields.get("sort"),
     }
@@ -297,11 +297,15 @@ impl<'q> QueryFields<'q> {
         }
     }
 
-    /// The parameter as text; none when absent or empty.
-    fn text(&mut self, name: &'static str) -> Option<String> {
-        self.value(name)
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned)
+    /// The parameter as text of at most `max` bytes; none when absent or empty. A longer one
+    /// is noted with `message` (which never repeats the value) and not copied.
+    fn text(&mut self, name: &'static str, max: usize, message: &str) -> Option<String> {
+        let value = self.value(name).filter(|value| !value.is_empty())?;
+        if value.len() > max {
+            self.errors.push(FieldError::new(name, message));
+            return None;
+        }
+        Some(value.to_owned())
     }
 
     fn finish<T>(self, parsed: T) -> Result<T, Vec<FieldError>> {
@@ -385,5 +389,29 @@ mod tests {
         assert_eq!(fields, ["status", "limit", "sort"]);
         let errors = DocumentListQuery::from_query("sort=subject").unwrap_err();
         assert_eq!(errors[0].field, "sort");
+    }
+
+    /// Every parameter is bounded where it is parsed, and no error repeats what was sent.
+    #[test]
+    fn long_values_are_refused_without_repeating_them() {
+        let long = "x".repeat(10_000);
+        for name in ["cursor", "q", "sort", "limit", "status"] {
+            let errors = CaseListQuery::from_query(&format!("{name}={long}")).unwrap_err();
+            assert_eq!(errors.len(), 1, "{name}");
+            assert_eq!(errors[0].field, name);
+            assert!(
+                errors[0].message.len() < 200,
+                "{name}: {}",
+                errors[0].message
+            );
+            assert!(
+                !errors[0].message.contains("xxx"),
+                "{name}: {}",
+                errors[0].message
+            );
+        }
+        let longest = "x".repeat(MAX_CURSOR_BYTES);
+        let parsed = DocumentListQuery::from_query(&format!("cursor={longest}")).unwrap();
+        assert_eq!(parsed.cursor.as_deref(), Some(longest.as_str()));
     }
 }

@@ -1,12 +1,14 @@
 //! The application's own middleware steps: the response step (request span, metrics, security
 //! headers, problems, the access log line, the panic response: `respond`), the request timeout,
-//! and sessions and CSRF on the API routes (`api`).
+//! bounds on the request line (`bounds`), and sessions and CSRF on the API routes (`api`).
 
 mod api;
+mod bounds;
 mod respond;
 mod timeout;
 
 pub use api::ApiLayer;
+pub use bounds::BoundsLayer;
 pub use respond::{
     AccessLine, RespondLayer, SecurityHeaders, panic_response, remember_route, security_headers,
 };

@@ -28,6 +28,7 @@ use tower::{Layer, Service};
 
 use crate::config::AccessLog;
 use crate::error::Problem;
+use crate::http::extract::excerpt;
 use crate::http::state::AppState;
 use crate::observability::request_id::X_REQUEST_ID;
 
@@ -110,8 +111,12 @@ where
     }
 }
 
-/// The span every line logged while serving a request is inside: its method, path and
-/// request id (set by `SetRequestId`, outside this step).
+/// The most of a request's path its log lines carry: more than any address of this site, and
+/// a request with a longer one (refused by `bounds`) is still logged on one short line.
+const LOGGED_PATH_BYTES: usize = 256;
+
+/// The span every line logged while serving a request is inside: its method, path (at most
+/// [`LOGGED_PATH_BYTES`] of it) and request id (set by `SetRequestId`, outside this step).
 fn request_span(req: &Request) -> tracing::Span {
     let request_id = req
         .headers()
@@ -121,7 +126,7 @@ fn request_span(req: &Request) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = req.method().as_str(),
-        path = req.uri().path(),
+        path = %excerpt(req.uri().path(), LOGGED_PATH_BYTES),
         request_id,
     )
 }
