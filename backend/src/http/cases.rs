@@ -97,7 +97,7 @@ pub async fn get(
                 ("RateLimit-Policy" = String, description = "The per-customer creation quota, e.g. `\"case-create\";q=10;w=3600`"),
                 ("RateLimit" = String, description = "What is left of the quota (`r=0`) and when it refills (`t`, seconds)"),
             )),
-        (status = 503, description = "Salesforce (or the shared state) unavailable, or the request timed out; retry with the same Idempotency-Key, which never creates a second case", body = Problem, content_type = "application/problem+json",
+        (status = 503, description = "Salesforce (or the shared state) unavailable, the portal's storage full (`/problems/storage-full`: nothing was saved), or the request timed out; retry with the same Idempotency-Key, which never creates a second case", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying (sent when a dependency is unavailable)"))),
         JsonBodyProblems,
     ),

@@ -922,7 +922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Salesforce (or the shared state) unavailable, or the request timed out; retry with the same Idempotency-Key, which never creates a second case */
+            /** @description Salesforce (or the shared state) unavailable, the portal's storage full (`/problems/storage-full`: nothing was saved), or the request timed out; retry with the same Idempotency-Key, which never creates a second case */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (sent when a dependency is unavailable) */
