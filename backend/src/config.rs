@@ -309,6 +309,11 @@ pub struct OidcConfig {
     pub contact_field: String,
     /// The sign-in button's text.
     pub label: String,
+    /// Sign-ins started and not yet finished (each is kept up to 10 minutes) from one client
+    /// address (an IPv6 client by its /64); over it, starting one is refused.
+    pub max_pending_sign_ins_per_client: u32,
+    /// Sign-ins started and not yet finished from everyone; over it, starting one is refused.
+    pub max_pending_sign_ins: u32,
 }
 
 impl Default for OidcConfig {
@@ -322,6 +327,8 @@ impl Default for OidcConfig {
             contact_claim: "email".into(),
             contact_field: "Email".into(),
             label: "Sign in with Salesforce".into(),
+            max_pending_sign_ins_per_client: 100,
+            max_pending_sign_ins: 10_000,
         }
     }
 }
@@ -663,6 +670,14 @@ impl Config {
                      with a letter)",
                     oidc.contact_field
                 )));
+            }
+            if oidc.max_pending_sign_ins_per_client == 0
+                || oidc.max_pending_sign_ins < oidc.max_pending_sign_ins_per_client
+            {
+                return invalid(
+                    "oidc.max_pending_sign_ins_per_client must be at least 1 and at most \
+                     oidc.max_pending_sign_ins",
+                );
             }
             if self.oidc_redirect_url().is_none() {
                 return invalid(
