@@ -557,3 +557,71 @@ async fn pending_sign_ins_are_bounded_per_client_and_in_all() {
     );
     assert_eq!(start_sign_in(&app, &other, None).await, refused);
 }
+
+/// The sign-in failures log why, and never a secret: not the client secret, nor a code, state
+/// or nonce of the flows, nor a token (a JWT starts `eyJ`). Single-threaded, so that the
+/// portal's log lines come to this thread's subscriber.
+#[tokio::test]
+async fn refused_sign_ins_log_no_secret_code_state_or_token() {
+    use portal::observability::telemetry::captured::CapturedLogs;
+    let logs = CapturedLogs::default();
+    let _logging = tracing::subscriber::set_default(logs.subscriber());
+    let app = TestApp::spawn_oidc().await;
+    logs.recheck_call_sites();
+    let client = app.anonymous();
+    let mut flows = Vec::new();
+    // A replayed code, refused by the provider.
+    let first = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    assert_eq!(first.finish().await, "/");
+    let second = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    let forged = app.url(&format!(
+        "/auth/oidc/callback?code={}&state={}",
+        query_param(&first.callback, "code"),
+        query_param(&second.callback, "state")
+    ));
+    let replayed = client.get(&forged).send().await.unwrap();
+    assert_eq!(
+        replayed.headers()["location"],
+        "/sign-in?sso_error=code_rejected"
+    );
+    flows.extend([first.callback, second.callback]);
+    // An id_token for another app; an unverified email; the provider gone.
+    for fault in [
+        json!({"id_token_claims": {"aud": "another-app"}}),
+        json!({"userinfo_claims": {"email_verified": false}}),
+    ] {
+        app.emulator
+            .as_ref()
+            .unwrap()
+            .faults
+            .set(serde_json::from_value(fault).unwrap());
+        let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+        assert!(flow.finish().await.starts_with("/sign-in?sso_error="));
+        flows.push(flow.callback);
+    }
+    app.emulator.as_ref().unwrap().faults.clear();
+    let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .faults
+        .update(|f| f.outage = Some(salesforce_emulator::Outage::Refuse));
+    assert_eq!(flow.finish().await, "/sign-in?sso_error=unavailable");
+    flows.push(flow.callback);
+
+    let text: String = logs.lines().iter().map(|l| format!("{l}\n")).collect();
+    let refusals = logs
+        .lines()
+        .into_iter()
+        .filter(|l| l["message"] == "oidc sign-in refused")
+        .count();
+    assert_eq!(refusals, 4, "{text}");
+    let mut secrets = vec![common::OIDC_CLIENT_SECRET.to_owned(), "eyJ".to_owned()];
+    for callback in &flows {
+        secrets.push(query_param(callback, "code"));
+        secrets.push(query_param(callback, "state"));
+    }
+    for secret in secrets {
+        assert!(!text.contains(&secret), "{secret} logged:\n{text}");
+    }
+}
