@@ -8,7 +8,7 @@
 //! (`tracing_appender::non_blocking`), so no request waits for a `write` to stderr. When the
 //! writer falls behind and its bounded queue is full, lines are dropped, never waited for:
 //! they are counted (`portal_log_lines_dropped_total`) and, once the flood ends, one line says
-//! how many went; see `docs/decisions/015-logs-dropped-not-waited-for.md`.
+//! how many went; see `docs/decisions/016-logs-dropped-not-waited-for.md`.
 //! Traces: with `telemetry.otlp_endpoint` set, spans (each request, with its request id, and
 //! the work inside it, Salesforce calls included) are exported over OTLP/HTTP in batches.
 
@@ -163,7 +163,7 @@ fn init_subscriber(
         // Lossy: when the queue is full (the disk or the pipe reading stderr is slower than
         // the requests' logging, or stopped), the line is dropped and counted rather than the
         // request's thread waiting: a flood of bad requests, or a stuck log reader, must not
-        // stall every worker (decision 015, superseding 008's waiting). The count is in
+        // stall every worker (decision 016, superseding 008's waiting). The count is in
         // /metrics and in a line once the flood ends.
         // The worker writes each batch of queued lines through one buffer and flushes it when
         // the queue is empty, so a burst costs a few `write`s rather than one per line.
