@@ -309,6 +309,11 @@ pub struct OidcConfig {
     pub contact_field: String,
     /// The sign-in button's text.
     pub label: String,
+    /// Sign-ins started and not yet finished (each is kept up to 10 minutes) from one client
+    /// address (an IPv6 client by its /64); over it, starting one is refused.
+    pub max_pending_sign_ins_per_client: u32,
+    /// Sign-ins started and not yet finished from everyone; over it, starting one is refused.
+    pub max_pending_sign_ins: u32,
 }
 
 impl Default for OidcConfig {
@@ -322,6 +327,8 @@ impl Default for OidcConfig {
             contact_claim: "email".into(),
             contact_field: "Email".into(),
             label: "Sign in with Salesforce".into(),
+            max_pending_sign_ins_per_client: 100,
+            max_pending_sign_ins: 10_000,
         }
     }
 }
@@ -484,6 +491,9 @@ pub enum ConfigError {
     Parse(#[from] Box<figment::Error>),
     #[error("configuration: {0}")]
     Invalid(String),
+    /// Every setting production mode refuses, each on its own line.
+    #[error("configuration: production mode refuses insecure settings:{}", .0.iter().map(|p| format!("\n  - {p}")).collect::<String>())]
+    Insecure(Vec<String>),
 }
 
 impl Config {
@@ -519,12 +529,6 @@ impl Config {
             Some(key) if key.expose().len() < 32 => {
                 return invalid(
                     "auth.secret_key (PORTAL_AUTH__SECRET_KEY) must be at least 32 characters",
-                );
-            }
-            None if self.mode == Mode::Production => {
-                return invalid(
-                    "auth.secret_key (PORTAL_AUTH__SECRET_KEY) is required in production mode; \
-                     generate one with `openssl rand -base64 48`",
                 );
             }
             _ => {}
@@ -664,13 +668,82 @@ impl Config {
                     oidc.contact_field
                 )));
             }
+            if oidc.max_pending_sign_ins_per_client == 0
+                || oidc.max_pending_sign_ins < oidc.max_pending_sign_ins_per_client
+            {
+                return invalid(
+                    "oidc.max_pending_sign_ins_per_client must be at least 1 and at most \
+                     oidc.max_pending_sign_ins",
+                );
+            }
             if self.oidc_redirect_url().is_none() {
                 return invalid(
                     "oidc needs public_url or oidc.redirect_url for the callback address",
                 );
             }
         }
-        Ok(())
+        let problems = self.production_problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Insecure(problems))
+        }
+    }
+
+    /// What production mode refuses (nothing in development): no secret key; customers,
+    /// cookies or the identity provider over plain http; `/metrics` open to anyone; the demo
+    /// accounts shipped with the repository, whose password is published, as password
+    /// sign-ins (in either backend, the local accounts file is the only password sign-in).
+    fn production_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.mode != Mode::Production {
+            return problems;
+        }
+        if self.auth.secret_key.is_none() {
+            problems.push(
+                "auth.secret_key (PORTAL_AUTH__SECRET_KEY) is required; generate one with \
+                 `openssl rand -base64 48`"
+                    .to_owned(),
+            );
+        }
+        if !self.is_https() {
+            problems.push(
+                "public_url (PORTAL_PUBLIC_URL) must be the https:// URL customers use: over \
+                 http session cookies travel in clear and HSTS is off"
+                    .to_owned(),
+            );
+        }
+        if let Some(oidc) = &self.oidc {
+            if !oidc.issuer_url.starts_with("https://") {
+                problems.push(
+                    "oidc.issuer_url (PORTAL_OIDC__ISSUER_URL) must be an https:// URL: its \
+                     discovery document and keys decide who signs in"
+                        .to_owned(),
+                );
+            }
+            if oidc
+                .redirect_url
+                .as_deref()
+                .is_some_and(|u| !u.starts_with("https://"))
+            {
+                problems.push(
+                    "oidc.redirect_url (PORTAL_OIDC__REDIRECT_URL) must be an https:// URL: the \
+                     authorization code travels to it"
+                        .to_owned(),
+                );
+            }
+        }
+        if self.metrics.token.is_none() {
+            problems.push(
+                "metrics.token (PORTAL_METRICS__TOKEN) is required: without it /metrics is \
+                 open to anyone"
+                    .to_owned(),
+            );
+        }
+        if let Some(problem) = demo_accounts(&self.mock.local_accounts_file) {
+            problems.push(problem);
+        }
+        problems
     }
 
     /// The Contact field that signs in through OpenID Connect (`Email` without `[oidc]`).
@@ -696,6 +769,41 @@ impl Config {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+/// Why `file` cannot hold production's password sign-ins, if it cannot: it is the demo file
+/// shipped in the repository (`backend/mocks/local_accounts.json`, the default), it cannot be
+/// read, or an account in it is at a `.example` domain (reserved, RFC 2606: no customer has
+/// one, every demo account does). An empty list (`[]`) turns password sign-in off in effect.
+fn demo_accounts(file: &Path) -> Option<String> {
+    let key = "mock.local_accounts_file (PORTAL_MOCK__LOCAL_ACCOUNTS_FILE)";
+    let shipped = Path::new("backend/mocks/local_accounts.json");
+    let canonical = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
+    if file == MockConfig::default().local_accounts_file || canonical.ends_with(shipped) {
+        return Some(format!(
+            "{key} is the demo accounts file shipped with the portal (its password is \
+             published): set it to your own accounts file (`[]` for none)"
+        ));
+    }
+    let accounts: Vec<serde_json::Value> = match std::fs::read(file)
+        .map_err(|e| e.to_string())
+        .and_then(|raw| serde_json::from_slice(&raw).map_err(|e| e.to_string()))
+    {
+        Ok(accounts) => accounts,
+        Err(err) => return Some(format!("{key} {}: {err}", file.display())),
+    };
+    let demo = accounts.iter().find_map(|a| {
+        a["email"]
+            .as_str()
+            .filter(|e| e.to_ascii_lowercase().ends_with(".example"))
+    });
+    demo.map(|email| {
+        format!(
+            "{key} {} holds the demo account {email} (a .example domain): remove the demo \
+             accounts",
+            file.display()
+        )
+    })
 }
 
 /// A Salesforce field API name (`Email`, `Portal_Username__c`): safe to write into SOQL as is.
@@ -727,6 +835,78 @@ mod tests {
         };
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("secret_key"), "{err}");
+    }
+
+    /// A production config that passes: https everywhere, a metrics token, own accounts.
+    fn production(accounts: &Path) -> Config {
+        let mut config = Config {
+            mode: Mode::Production,
+            public_url: Some("https://portal.example.com".into()),
+            oidc: Some(OidcConfig {
+                issuer_url: "https://idp.example.com".into(),
+                client_id: "portal".into(),
+                ..OidcConfig::default()
+            }),
+            ..Config::default()
+        };
+        config.auth.secret_key = Some(Secret::new("k".repeat(40)));
+        config.metrics.token = Some(Secret::new("scraper-token"));
+        config.mock.local_accounts_file = accounts.to_owned();
+        config
+    }
+
+    #[test]
+    fn production_refuses_insecure_settings_and_names_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = dir.path().join("accounts.json");
+        std::fs::write(&own, r#"[{"email": "ops@acme.com"}]"#).unwrap();
+        production(&own).validate().unwrap();
+        let empty = dir.path().join("none.json");
+        std::fs::write(&empty, "[]").unwrap();
+        production(&empty).validate().unwrap();
+
+        let mut config = production(&own);
+        config.auth.secret_key = None;
+        config.public_url = Some("http://portal.example.com".into());
+        config.oidc.as_mut().unwrap().issuer_url = "http://idp.example.com".into();
+        config.oidc.as_mut().unwrap().redirect_url = Some("http://portal.example.com/cb".into());
+        config.metrics.token = None;
+        config.mock.local_accounts_file = MockConfig::default().local_accounts_file;
+        let err = config.validate().unwrap_err();
+        let ConfigError::Insecure(problems) = &err else {
+            panic!("{err}");
+        };
+        let keys = [
+            "auth.secret_key",
+            "public_url",
+            "oidc.issuer_url",
+            "oidc.redirect_url",
+            "metrics.token",
+            "mock.local_accounts_file",
+        ];
+        assert_eq!(problems.len(), keys.len(), "{err}");
+        for (problem, key) in problems.iter().zip(keys) {
+            assert!(problem.starts_with(key), "{problem}");
+            assert!(err.to_string().contains(&format!("\n  - {problem}")));
+        }
+
+        // The shipped file found by its place, wherever the portal runs from; a copy by its
+        // demo accounts; an unreadable file by name.
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/local_accounts.json");
+        let copy = dir.path().join("copy.json");
+        std::fs::copy(&shipped, &copy).unwrap();
+        for (file, says) in [
+            (shipped.clone(), "shipped with the portal"),
+            (copy, "holds the demo account"),
+            (dir.path().join("missing.json"), "missing.json"),
+        ] {
+            let err = production(&file).validate().unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+        }
+        // Development takes all of it.
+        config.mode = Mode::Development;
+        config.auth.secret_key = None;
+        config.validate().unwrap();
     }
 
     #[test]

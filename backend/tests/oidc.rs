@@ -407,3 +407,221 @@ async fn a_custom_contact_field_matches_the_claim_in_salesforce() {
     assert_eq!(destination, "/");
     assert_eq!(session_email(&app, &client).await, "alice@acme.example");
 }
+
+/// Sets what the provider says in userinfo and in the id_token: each object's claims replace
+/// the usual ones, `null` leaves a claim out.
+fn provider_says(app: &TestApp, userinfo: &Value, id_token: &Value) {
+    app.emulator.as_ref().unwrap().faults.update(|f| {
+        f.userinfo_claims = userinfo.as_object().cloned();
+        f.id_token_claims = id_token.as_object().cloned();
+    });
+}
+
+#[tokio::test]
+async fn an_email_the_provider_does_not_vouch_for_is_refused() {
+    let app = TestApp::spawn_oidc().await;
+    for (userinfo, id_token) in [
+        // Says it is not verified.
+        (json!({"email_verified": false}), json!({})),
+        (
+            json!({"email_verified": null}),
+            json!({"email_verified": false}),
+        ),
+        // One says yes, the other no: no.
+        (
+            json!({"email_verified": true}),
+            json!({"email_verified": false}),
+        ),
+        // Says nothing: a provider that does not check emails.
+        (
+            json!({"email_verified": null}),
+            json!({"email_verified": null}),
+        ),
+        // The id_token vouches for another email than the one that matches.
+        (
+            json!({"email_verified": null}),
+            json!({"email": "someone.else@acme.example"}),
+        ),
+    ] {
+        provider_says(&app, &userinfo, &id_token);
+        let (client, destination) = sign_in(&app, "alice@acme.example").await;
+        assert_eq!(
+            destination, "/sign-in?sso_error=email_not_verified",
+            "userinfo {userinfo}, id_token {id_token}"
+        );
+        assert_no_session(&app, &client).await;
+    }
+    // Either one vouching is enough.
+    for (userinfo, id_token) in [
+        (json!({"email_verified": null}), json!({})),
+        (json!({}), json!({"email_verified": null})),
+    ] {
+        provider_says(&app, &userinfo, &id_token);
+        let (client, destination) = sign_in(&app, "alice@acme.example").await;
+        assert_eq!(destination, "/", "userinfo {userinfo}, id_token {id_token}");
+        assert_eq!(session_email(&app, &client).await, "alice@acme.example");
+    }
+}
+
+#[tokio::test]
+async fn an_unverified_email_does_not_matter_when_another_claim_matches() {
+    let users = vec![provider_user(
+        "alice@acme.example",
+        json!({"email": "alice.private@mail.example", "username": "alice@acme.example"}),
+    )];
+    let app = TestApp::spawn_oidc_with(users, match_contacts("preferred_username", "Email")).await;
+    provider_says(
+        &app,
+        &json!({"email_verified": false}),
+        &json!({"email_verified": false}),
+    );
+    let (client, destination) = sign_in(&app, "alice.private@mail.example").await;
+    assert_eq!(destination, "/");
+    assert_eq!(session_email(&app, &client).await, "alice@acme.example");
+}
+
+#[tokio::test]
+async fn return_paths_not_ascii_or_too_long_return_to_the_start() {
+    let app = TestApp::spawn_oidc().await;
+    let client = app.anonymous();
+    let too_long = format!("/cases?q={}", "a".repeat(2048));
+    for return_to in ["/caf%C3%A9", "/cases?q=%F0%9F%98%80", &too_long] {
+        let flow = Flow::to_callback(&app, &client, "alice@acme.example", return_to).await;
+        assert_eq!(flow.finish().await, "/", "{return_to}");
+    }
+    // Percent-encoded, the same pages come back; and the longest allowed.
+    let longest = format!("/cases?q={}", "a".repeat(2048 - "/cases?q=".len()));
+    for return_to in ["/caf%25C3%25A9", &longest] {
+        let flow = Flow::to_callback(&app, &client, "alice@acme.example", return_to).await;
+        assert_eq!(
+            flow.finish().await,
+            return_to.replace("%25", "%"),
+            "{return_to}"
+        );
+    }
+}
+
+/// Starts a sign-in from `client`, as the address `forwarded_for` when given (the app trusts
+/// `X-Forwarded-For`): where the portal sends the browser.
+async fn start_sign_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    forwarded_for: Option<&str>,
+) -> String {
+    let mut request = client.get(app.url("/auth/oidc/login"));
+    if let Some(address) = forwarded_for {
+        request = request.header("x-forwarded-for", address);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 302);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn pending_sign_ins_are_bounded_per_client_and_in_all() {
+    let app = TestApp::spawn_oidc_with(Vec::new(), |c| {
+        c.http.trust_forwarded_for = true;
+        let oidc = c.oidc.as_mut().unwrap();
+        oidc.max_pending_sign_ins_per_client = 2;
+        oidc.max_pending_sign_ins = 3;
+    })
+    .await;
+    let provider = app.emulator.as_ref().unwrap().base_url.clone();
+    let refused = "/sign-in?sso_error=too_many_sign_ins";
+    let browser = app.anonymous();
+    // Two from this address: the second is a sign-in the test finishes later.
+    let first = Flow::to_callback(&app, &browser, "alice@acme.example", "/cases").await;
+    let other = app.anonymous();
+    assert!(
+        start_sign_in(&app, &other, None)
+            .await
+            .starts_with(&provider)
+    );
+    assert_eq!(start_sign_in(&app, &other, None).await, refused);
+    // Another address still may, until the whole store is full.
+    assert!(
+        start_sign_in(&app, &other, Some("192.0.2.1"))
+            .await
+            .starts_with(&provider)
+    );
+    assert_eq!(
+        start_sign_in(&app, &other, Some("192.0.2.2")).await,
+        refused
+    );
+    // What was kept is not pushed out: the first sign-in finishes, and frees its slots.
+    assert_eq!(first.finish().await, "/cases");
+    assert!(
+        start_sign_in(&app, &other, Some("192.0.2.2"))
+            .await
+            .starts_with(&provider)
+    );
+    assert_eq!(start_sign_in(&app, &other, None).await, refused);
+}
+
+/// The sign-in failures log why, and never a secret: not the client secret, nor a code, state
+/// or nonce of the flows, nor a token (a JWT starts `eyJ`). Single-threaded, so that the
+/// portal's log lines come to this thread's subscriber.
+#[tokio::test]
+async fn refused_sign_ins_log_no_secret_code_state_or_token() {
+    use portal::observability::telemetry::captured::CapturedLogs;
+    let logs = CapturedLogs::default();
+    let _logging = tracing::subscriber::set_default(logs.subscriber());
+    let app = TestApp::spawn_oidc().await;
+    logs.recheck_call_sites();
+    let client = app.anonymous();
+    let mut flows = Vec::new();
+    // A replayed code, refused by the provider.
+    let first = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    assert_eq!(first.finish().await, "/");
+    let second = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    let forged = app.url(&format!(
+        "/auth/oidc/callback?code={}&state={}",
+        query_param(&first.callback, "code"),
+        query_param(&second.callback, "state")
+    ));
+    let replayed = client.get(&forged).send().await.unwrap();
+    assert_eq!(
+        replayed.headers()["location"],
+        "/sign-in?sso_error=code_rejected"
+    );
+    flows.extend([first.callback, second.callback]);
+    // An id_token for another app; an unverified email; the provider gone.
+    for fault in [
+        json!({"id_token_claims": {"aud": "another-app"}}),
+        json!({"userinfo_claims": {"email_verified": false}}),
+    ] {
+        app.emulator
+            .as_ref()
+            .unwrap()
+            .faults
+            .set(serde_json::from_value(fault).unwrap());
+        let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+        assert!(flow.finish().await.starts_with("/sign-in?sso_error="));
+        flows.push(flow.callback);
+    }
+    app.emulator.as_ref().unwrap().faults.clear();
+    let flow = Flow::to_callback(&app, &client, "alice@acme.example", "/").await;
+    app.emulator
+        .as_ref()
+        .unwrap()
+        .faults
+        .update(|f| f.outage = Some(salesforce_emulator::Outage::Refuse));
+    assert_eq!(flow.finish().await, "/sign-in?sso_error=unavailable");
+    flows.push(flow.callback);
+
+    let text: String = logs.lines().iter().map(|l| format!("{l}\n")).collect();
+    let refusals = logs
+        .lines()
+        .into_iter()
+        .filter(|l| l["message"] == "oidc sign-in refused")
+        .count();
+    assert_eq!(refusals, 4, "{text}");
+    let mut secrets = vec![common::OIDC_CLIENT_SECRET.to_owned(), "eyJ".to_owned()];
+    for callback in &flows {
+        secrets.push(query_param(callback, "code"));
+        secrets.push(query_param(callback, "state"));
+    }
+    for secret in secrets {
+        assert!(!text.contains(&secret), "{secret} logged:\n{text}");
+    }
+}

@@ -454,3 +454,42 @@ fn the_test_suites_own_variables_are_not_settings() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn check_config_lists_every_insecure_production_setting() {
+    let data = tempfile::tempdir().unwrap();
+    // The test config in production: demo accounts, no https, no metrics token.
+    let output = portal(data.path())
+        .env("PORTAL_MODE", "production")
+        .env("PORTAL_PUBLIC_URL", "http://portal.example.com")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for problem in [
+        "\n  - public_url (PORTAL_PUBLIC_URL) must be the https:// URL",
+        "\n  - metrics.token (PORTAL_METRICS__TOKEN) is required",
+        "\n  - mock.local_accounts_file (PORTAL_MOCK__LOCAL_ACCOUNTS_FILE) is the demo accounts file",
+    ] {
+        assert!(stderr.contains(problem), "{problem:?} in {stderr}");
+    }
+    assert!(!stderr.contains(SECRET), "the secret never shows");
+
+    // Fixed, the same check passes.
+    let accounts = data.path().join("accounts.json");
+    std::fs::write(&accounts, "[]").unwrap();
+    let output = portal(data.path())
+        .env("PORTAL_MODE", "production")
+        .env("PORTAL_PUBLIC_URL", "https://portal.example.com")
+        .env("PORTAL_METRICS__TOKEN", "scraper-token")
+        .env("PORTAL_MOCK__LOCAL_ACCOUNTS_FILE", &accounts)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -11,12 +11,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cookies::session_cookie;
-use super::extract::excerpt;
+use super::extract::{ClientIp, excerpt};
 use super::state::AppState;
 use crate::error::Problem;
 use crate::services::oidc::Refusal;
 
 const STATE_COOKIE: &str = "portal_oidc_state";
+
+/// The longest `return_to` kept with a pending sign-in; a longer one is `/`. A page of the web
+/// app is far shorter, and each pending sign-in holds its path until the callback.
+pub const RETURN_TO_MAX_BYTES: usize = 2048;
 
 /// How customers can sign in.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -54,7 +58,8 @@ pub async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LoginQuery {
-    /// A path of this site to return to after sign-in.
+    /// A path of this site to return to after sign-in (ASCII, at most 2,048 bytes: anything
+    /// else returns to `/`).
     pub return_to: Option<String>,
 }
 
@@ -62,16 +67,20 @@ pub struct LoginQuery {
 #[utoipa::path(get, path = "/auth/oidc/login", tag = "auth", operation_id = "oidc_login",
     params(LoginQuery),
     responses(
-        (status = 302, description = "To the provider's authorization page, or back to sign-in with sso_error"),
+        (status = 302, description = "To the provider's authorization page, or back to sign-in with sso_error (too_many_sign_ins: too many sign-ins pending from this address or in all)"),
         (status = 404, description = "OpenID Connect is not configured", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The request timed out", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn login(State(state): State<AppState>, Query(query): Query<LoginQuery>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let Some(oidc) = &state.oidc else {
         return Problem::for_status(StatusCode::NOT_FOUND).into_response();
     };
     let return_to = safe_return_path(query.return_to.as_deref());
-    match oidc.start(return_to).await {
+    match oidc.start(return_to, client).await {
         Ok(started) => {
             let cookie = Cookie::build((STATE_COOKIE, started.state))
                 .http_only(true)
@@ -134,6 +143,9 @@ pub async fn callback(
     {
         Ok((session, token, return_to)) => {
             let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
+            // Checked again on the way out: `Redirect::to` panics on a Location that is not a
+            // header value, and the path was kept by whichever instance started the sign-in.
+            let return_to = safe_return_path(Some(&return_to));
             with_cookies(
                 Redirect::to(&return_to),
                 &[
@@ -179,14 +191,17 @@ fn with_cookies(redirect: Redirect, cookies: &[Cookie<'static>]) -> Response {
     response
 }
 
-/// Only paths of this site: `/cases?x=1`, never `//evil.example` or `https://...`.
+/// Only paths of this site: `/cases?x=1`, never `//evil.example` or `https://...`; printable
+/// ASCII only (a Location header carries nothing else; the web app's own links are
+/// percent-encoded) and at most [`RETURN_TO_MAX_BYTES`].
 pub fn safe_return_path(raw: Option<&str>) -> String {
     match raw {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
                 && !path.contains('\\')
-                && !path.chars().any(char::is_control)
+                && path.len() <= RETURN_TO_MAX_BYTES
+                && path.bytes().all(|b| (b' '..=b'~').contains(&b))
                 && !path.starts_with("/auth/") =>
         {
             path.to_owned()
@@ -197,7 +212,7 @@ pub fn safe_return_path(raw: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_return_path;
+    use super::{RETURN_TO_MAX_BYTES, safe_return_path};
 
     #[test]
     fn return_paths_stay_on_this_site() {
@@ -212,9 +227,14 @@ mod tests {
             "cases",
             "/auth/oidc/login",
             "/x\ny",
+            "/caf\u{e9}",
+            "/cases?q=\u{1F600}",
         ] {
             assert_eq!(safe_return_path(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(safe_return_path(None), "/");
+        let longest = format!("/{}", "a".repeat(RETURN_TO_MAX_BYTES - 1));
+        assert_eq!(safe_return_path(Some(&longest)), longest);
+        assert_eq!(safe_return_path(Some(&format!("{longest}a"))), "/");
     }
 }

@@ -6,6 +6,7 @@
 //! sign-in follows.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +26,9 @@ use super::auth::{AuthService, Session};
 use crate::config::OidcConfig;
 use crate::salesforce::SalesforcePort;
 use crate::shared_state::SharedState;
-use crate::shared_state::pending_sign_ins::{PendingSignIn, PendingSignIns};
+use crate::shared_state::pending_sign_ins::{
+    Admission, PendingLimits, PendingSignIn, PendingSignIns, client_key,
+};
 
 type Client = CoreClient<
     EndpointSet,
@@ -50,6 +53,12 @@ pub enum Refusal {
     InvalidToken,
     /// No single Contact matches the user.
     UnknownContact,
+    /// The user is matched by email, and the provider does not vouch for that email
+    /// (`email_verified` is not true): anyone could have typed it there.
+    EmailNotVerified,
+    /// Too many sign-ins are pending, from this client or in all: none is started until some
+    /// finish or expire.
+    TooManySignIns,
     /// The provider could not be reached.
     Unavailable,
 }
@@ -62,6 +71,8 @@ impl Refusal {
             Self::CodeRejected => "code_rejected",
             Self::InvalidToken => "invalid_token",
             Self::UnknownContact => "unknown_contact",
+            Self::EmailNotVerified => "email_not_verified",
+            Self::TooManySignIns => "too_many_sign_ins",
             Self::Unavailable => "unavailable",
         }
     }
@@ -96,12 +107,16 @@ impl OidcService {
             .timeout(Duration::from_secs(10))
             .build()
             .context("building the OpenID Connect HTTP client")?;
+        let pending = shared.pending_sign_ins(PendingLimits {
+            per_client: config.max_pending_sign_ins_per_client,
+            total: config.max_pending_sign_ins,
+        });
         Ok(Self {
             redirect_url: RedirectUrl::new(redirect_url).context("oidc redirect URL")?,
             config,
             http,
             client: RwLock::new(None),
-            pending: shared.pending_sign_ins(),
+            pending,
             salesforce,
         })
     }
@@ -136,9 +151,9 @@ impl OidcService {
         Ok(client)
     }
 
-    /// Starts a sign-in: remembers state, nonce and PKCE verifier, and returns the provider's
-    /// authorization URL.
-    pub async fn start(&self, return_to: String) -> Result<Started, Refusal> {
+    /// Starts a sign-in for `client`: remembers state, nonce and PKCE verifier, and returns the
+    /// provider's authorization URL; refused while `client`, or everyone, has too many pending.
+    pub async fn start(&self, return_to: String, address: IpAddr) -> Result<Started, Refusal> {
         let client = self.client().await.map_err(|e| {
             tracing::warn!(error = format!("{e:#}"), "oidc sign-in could not start");
             Refusal::Unavailable
@@ -157,13 +172,16 @@ impl OidcService {
             }
         }
         let (url, state, nonce) = request.url();
-        self.pending
+        let client = client_key(address);
+        let admission = self
+            .pending
             .put(
                 state.secret(),
                 PendingSignIn {
                     nonce: nonce.secret().clone(),
                     verifier: verifier.secret().clone(),
                     return_to,
+                    client: client.clone(),
                 },
             )
             .await
@@ -171,6 +189,24 @@ impl OidcService {
                 tracing::error!(error = %e, "oidc sign-in could not start: pending sign-ins unavailable");
                 Refusal::Unavailable
             })?;
+        match admission {
+            Admission::Kept => {}
+            Admission::ClientFull => {
+                tracing::warn!(
+                    client,
+                    limit = self.config.max_pending_sign_ins_per_client,
+                    "oidc sign-in not started: too many pending from this client"
+                );
+                return Err(Refusal::TooManySignIns);
+            }
+            Admission::Full => {
+                tracing::warn!(
+                    limit = self.config.max_pending_sign_ins,
+                    "oidc sign-in not started: too many pending in all"
+                );
+                return Err(Refusal::TooManySignIns);
+            }
+        }
         Ok(Started {
             authorize_url: url.to_string(),
             state: state.secret().clone(),
@@ -233,12 +269,13 @@ impl OidcService {
             .await
             .map_err(|e| {
                 // The provider refusing the code is the user's to retry; not reaching the
-                // provider at all is "unavailable".
+                // provider at all is "unavailable". Logged by Display, never Debug: a Parse
+                // error's Debug carries the provider's whole answer, tokens included.
                 let refusal = match &e {
                     openidconnect::RequestTokenError::ServerResponse(_) => Refusal::CodeRejected,
                     _ => Refusal::Unavailable,
                 };
-                refuse(refusal, &format!("{e:?}"))
+                refuse(refusal, &token_error(&e))
             })?;
         let id_token = token
             .id_token()
@@ -261,24 +298,25 @@ impl OidcService {
             })?;
 
         let name = self.config.contact_claim.as_str();
-        let value = [
+        let documents: Vec<serde_json::Value> = [
             serde_json::to_value(&userinfo).ok(),
             serde_json::to_value(claims).ok(),
         ]
-        .iter()
+        .into_iter()
         .flatten()
-        .find_map(|all| claim(all, name))
-        .ok_or_else(|| {
-            refuse(
-                Refusal::UnknownContact,
-                &format!("the provider sent no {name} claim"),
-            )
-        })?;
-        if name == "email" && userinfo.email_verified() == Some(false) {
-            return Err(refuse(
-                Refusal::UnknownContact,
-                "the provider says the email is not verified",
-            ));
+        .collect();
+        let value = documents
+            .iter()
+            .find_map(|all| claim(all, name))
+            .ok_or_else(|| {
+                refuse(
+                    Refusal::UnknownContact,
+                    &format!("the provider sent no {name} claim"),
+                )
+            })?;
+        if name == "email" {
+            email_verified(&documents, &value)
+                .map_err(|detail| refuse(Refusal::EmailNotVerified, detail))?;
         }
         // The adapter matches the value with the configured Contact field (`contact_field`).
         let mut contacts = self
@@ -325,6 +363,59 @@ fn claim(claims: &serde_json::Value, name: &str) -> Option<String> {
         serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+/// Whether the provider vouches for `email`: the userinfo answer or the id_token that carries
+/// this email says `email_verified: true`, and neither says `false`. A provider that leaves
+/// the claim out says nothing: an email typed at a provider that does not check it could be
+/// anyone's, and it would open that Contact's account.
+fn email_verified(documents: &[serde_json::Value], email: &str) -> Result<(), &'static str> {
+    let mut vouched = false;
+    for document in documents
+        .iter()
+        .filter(|d| claim(d, "email").as_deref() == Some(email))
+    {
+        match document.get("email_verified") {
+            Some(serde_json::Value::Bool(true)) => vouched = true,
+            Some(serde_json::Value::Bool(false)) => {
+                return Err("the provider says the email is not verified");
+            }
+            _ => {}
+        }
+    }
+    if vouched {
+        Ok(())
+    } else {
+        Err("the provider does not say that the email is verified")
+    }
+}
+
+/// What a failed code exchange logs: the variant and, for the provider's refusal, its error
+/// code; never a response body (a `Parse` error holds the whole answer, which may carry the
+/// tokens) nor the provider's free-text description.
+fn token_error<RE: std::error::Error>(
+    e: &openidconnect::RequestTokenError<
+        RE,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
+) -> String {
+    match e {
+        openidconnect::RequestTokenError::ServerResponse(response) => {
+            format!(
+                "the provider refused the code: {}",
+                response.error().as_ref()
+            )
+        }
+        openidconnect::RequestTokenError::Request(err) => {
+            format!("the token request failed: {err}")
+        }
+        openidconnect::RequestTokenError::Parse(err, _body) => {
+            format!("the token response could not be read at {}", err.path())
+        }
+        openidconnect::RequestTokenError::Other(_) => {
+            "the token response was not understood".to_owned()
+        }
     }
 }
 

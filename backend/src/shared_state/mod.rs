@@ -24,9 +24,9 @@ use crate::config::Config;
 use idempotency::IdempotencyStore;
 use idempotency::memory::InMemoryIdempotency;
 use idempotency::redis::RedisIdempotency;
-use pending_sign_ins::PendingSignIns;
 use pending_sign_ins::memory::InMemoryPendingSignIns;
 use pending_sign_ins::redis::RedisPendingSignIns;
+use pending_sign_ins::{PendingLimits, PendingSignIns};
 use rate_limit::memory::InMemoryRateLimit;
 use rate_limit::redis::RedisRateLimit;
 use rate_limit::{Policy, RateLimitStore};
@@ -104,10 +104,10 @@ impl SharedState {
         }
     }
 
-    pub fn pending_sign_ins(&self) -> Arc<dyn PendingSignIns> {
+    pub fn pending_sign_ins(&self, limits: PendingLimits) -> Arc<dyn PendingSignIns> {
         match self {
-            Self::InMemory => Arc::new(InMemoryPendingSignIns::default()),
-            Self::Redis(redis) => Arc::new(RedisPendingSignIns::new(redis.clone())),
+            Self::InMemory => Arc::new(InMemoryPendingSignIns::new(limits)),
+            Self::Redis(redis) => Arc::new(RedisPendingSignIns::new(redis.clone(), limits)),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! - `{prefix}:revoked:{sid}`: a revoked session, until the session's maximum expiry;
 //!   `{prefix}:revoked-contact:{contact}`: the Unix time up to which a contact's sessions are
 //!   revoked (`portal revoke-sessions`), until the last of them would have expired.
-//! - `{prefix}:oidc:{state}`: a pending OpenID Connect sign-in (JSON), 10 minutes, read once.
+//! - `{prefix}:oidc:{state}`: a pending OpenID Connect sign-in (JSON), 10 minutes, read once;
+//!   `{prefix}:oidc-pending` and `{prefix}:oidc-pending:{client}`: sorted sets of the pending
+//!   states (scored by expiry, ms, Redis clock) that bound them in all and per client.
 //! - `{prefix}:cache:{key}`, `{prefix}:cache-gen:{account}`: the Salesforce cache's entries and
 //!   per-account generations (`crate::read_path::cache`).
 

@@ -83,8 +83,11 @@ pub struct FaultConfig {
     /// Only requests whose path starts with this are affected (all when absent).
     pub path_prefix: Option<String>,
     /// Claims replaced in every id_token issued (a wrong `aud`, a past `exp`, another
-    /// `nonce`...), to test that a relying party verifies them.
+    /// `nonce`...), to test that a relying party verifies them; `null` removes the claim.
     pub id_token_claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Claims replaced in every userinfo (and identity URL) answer, e.g. `email_verified:
+    /// false`; `null` removes the claim.
+    pub userinfo_claims: Option<serde_json::Map<String, serde_json::Value>>,
     /// Every id_token issued is signed this way instead.
     pub id_token_signature: Option<IdTokenSignature>,
     /// REST writes (sObject create, update, upsert, delete; composites that write) commit, then

@@ -446,9 +446,7 @@ fn id_token(
         claims["custom_attributes"] = custom;
     }
     if let Some(overrides) = state.faults.get().id_token_claims {
-        for (name, value) in overrides {
-            claims[name] = value;
-        }
+        override_claims(&mut claims, overrides);
     }
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(state.keys.kid.clone());
@@ -738,7 +736,24 @@ fn user_json(state: &SharedState, p: &Principal) -> Value {
     if let Some(custom) = custom_attributes(p) {
         v["custom_attributes"] = custom;
     }
+    if let Some(overrides) = state.faults.get().userinfo_claims {
+        override_claims(&mut v, overrides);
+    }
     v
+}
+
+/// Replaces claims as a fault asks; `null` removes one (a provider that does not send it).
+fn override_claims(claims: &mut Value, overrides: serde_json::Map<String, Value>) {
+    let Some(claims) = claims.as_object_mut() else {
+        return;
+    };
+    for (name, value) in overrides {
+        if value.is_null() {
+            claims.remove(&name);
+        } else {
+            claims.insert(name, value);
+        }
+    }
 }
 
 fn bearer_error() -> Response {

@@ -658,7 +658,10 @@ export interface operations {
     oidc_login: {
         parameters: {
             query?: {
-                /** @description A path of this site to return to after sign-in. */
+                /**
+                 * @description A path of this site to return to after sign-in (ASCII, at most 2,048 bytes: anything
+                 *     else returns to `/`).
+                 */
                 return_to?: string;
             };
             header?: never;
@@ -667,7 +670,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To the provider's authorization page, or back to sign-in with sso_error */
+            /** @description To the provider's authorization page, or back to sign-in with sso_error (too_many_sign_ins: too many sign-ins pending from this address or in all) */
             302: {
                 headers: {
                     [name: string]: unknown;

@@ -49,6 +49,8 @@ export const en = {
   'signIn.sso.code_rejected': 'The sign-in service could not confirm your sign-in, perhaps because it took too long. Please start signing in again.',
   'signIn.sso.invalid_token': 'We could not verify your identity with the sign-in service, so we did not sign you in. Please try again; if this keeps happening, contact your account team.',
   'signIn.sso.unknown_contact': 'The sign-in service recognised you, but your email address is not linked to a customer account in this portal. Ask your account team to add you, or sign in with the email address and password they gave you.',
+  'signIn.sso.email_not_verified': 'The sign-in service has not confirmed that this email address is yours, so we did not sign you in. Confirm your email address with the sign-in service, then try again, or sign in with your email address and password.',
+  'signIn.sso.too_many_sign_ins': 'Too many sign-ins have been started and not finished, so we did not start another. Please try again in a few minutes, or sign in with your email address and password.',
   'signIn.sso.unavailable': 'The sign-in service could not be reached. Please try again in a few minutes, or sign in with your email address and password.',
   'signIn.sso.unknown': 'Single sign-on did not work. Please try again, or sign in with your email address and password.',
 

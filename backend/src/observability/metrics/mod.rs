@@ -107,6 +107,8 @@ pub struct Metrics {
     pub circuit_state: Gauge,
     pub api_used: Gauge,
     pub api_limit: Gauge,
+    /// Follows `telemetry::log_lines_dropped` at each scrape.
+    log_lines_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -190,6 +192,12 @@ impl Default for Metrics {
             "Daily API request allocation",
             api_limit.clone(),
         );
+        let log_lines_dropped = Counter::default();
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because the log writer was behind (its queue full)",
+            log_lines_dropped.clone(),
+        );
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -201,6 +209,7 @@ impl Default for Metrics {
             circuit_state,
             api_used,
             api_limit,
+            log_lines_dropped,
             registry: Mutex::new(registry),
             http_requests,
             http_duration,
@@ -216,6 +225,10 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+        // Under the registry's lock: two scrapes never add the same drops twice.
+        let dropped = super::telemetry::log_lines_dropped();
+        self.log_lines_dropped
+            .inc_by(dropped.saturating_sub(self.log_lines_dropped.get()));
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         out
@@ -402,6 +415,18 @@ mod tests {
     use axum::http::Method;
 
     use super::{HTTP_SERIES, LOCAL_SERIES, Metrics};
+
+    #[test]
+    fn dropped_log_lines_are_a_counter_in_the_text() {
+        // Without the server's log writer (unit tests log nowhere) nothing is dropped.
+        let text = Metrics::default().render();
+        assert!(
+            text.contains(
+                "# TYPE portal_log_lines_dropped counter\nportal_log_lines_dropped_total 0\n"
+            ),
+            "{text}"
+        );
+    }
 
     fn count(metrics: &Metrics, series: &str) -> u64 {
         let rendered = metrics.render();

@@ -5,8 +5,10 @@
 //! `span_fields::JsonSpanFields`, cheaper than tracing-subscriber's own for the span every
 //! request opens), or human-readable for local work. The server's
 //! lines are formatted on the thread that logs them and written to stderr by a worker thread
-//! (`tracing_appender::non_blocking`), so no request waits for a `write` to stderr; see
-//! `docs/decisions/008-logs-off-the-request-path.md`.
+//! (`tracing_appender::non_blocking`), so no request waits for a `write` to stderr. When the
+//! writer falls behind and its bounded queue is full, lines are dropped, never waited for:
+//! they are counted (`portal_log_lines_dropped_total`) and, once the flood ends, one line says
+//! how many went; see `docs/decisions/016-logs-dropped-not-waited-for.md`.
 //! Traces: with `telemetry.otlp_endpoint` set, spans (each request, with its request id, and
 //! the work inside it, Salesforce calls included) are exported over OTLP/HTTP in batches.
 
@@ -14,7 +16,11 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -32,6 +38,70 @@ pub struct Telemetry {
     provider: Option<SdkTracerProvider>,
     /// Dropped last: waits until the log worker has written every line queued before it.
     logs: Option<WorkerGuard>,
+    /// Dropping it stops the thread that reports dropped lines.
+    drops: Option<mpsc::Sender<()>>,
+}
+
+/// Lines the server's log queue could hold before dropping: about 128,000 (tracing-appender's
+/// default), a few tens of MB at worst.
+const QUEUED_LINES: usize = 128_000;
+/// How often dropped lines are looked for; a summary goes out once a look finds no new ones.
+const DROP_REPORT_EVERY: Duration = Duration::from_secs(5);
+
+/// The server's dropped-line counter, once its log writer is set up.
+static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
+
+/// Log lines dropped since start because the writer was behind (0 without the server's
+/// writer: tests and tools write straight to stderr).
+pub fn log_lines_dropped() -> u64 {
+    DROPPED
+        .get()
+        .map_or(0, |c| u64::try_from(c.dropped_lines()).unwrap_or(u64::MAX))
+}
+
+/// A log writer that never blocks its caller: lines go through a queue of `lines` to a worker
+/// thread that writes them to `sink`; with the queue full a line is dropped and counted in the
+/// returned [`ErrorCounter`].
+pub fn log_writer<W: std::io::Write + Send + 'static>(
+    sink: W,
+    lines: usize,
+) -> (NonBlocking, WorkerGuard, ErrorCounter) {
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(lines)
+        .thread_name("portal-log-writer")
+        .finish(sink);
+    let counter = writer.error_counter();
+    (writer, guard, counter)
+}
+
+/// Every `every`, looks at `dropped`; once lines were dropped and the last look found no
+/// new ones (the flood is over, or paused), calls `report` with how many went since the last
+/// report and since start. Stops when `stop`'s sender is dropped.
+fn watch_drops(
+    dropped: &ErrorCounter,
+    every: Duration,
+    stop: &mpsc::Receiver<()>,
+    mut report: impl FnMut(usize, usize),
+) {
+    let (mut reported, mut seen) = (0usize, 0usize);
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
+        let now = dropped.dropped_lines();
+        if now > reported && now == seen {
+            report(now - reported, now);
+            reported = now;
+        }
+        seen = now;
+    }
+}
+
+/// The summary line after a flood: it goes through the same queue, which has room again.
+fn log_drops(dropped: usize, since_start: usize) {
+    tracing::warn!(
+        dropped,
+        dropped_since_start = since_start,
+        "log lines dropped: the log writer fell behind"
+    );
 }
 
 impl Telemetry {
@@ -42,6 +112,7 @@ impl Telemetry {
             tracing::warn!(error = %err, "flushing traces failed");
         }
         // The worker writes out every line queued so far, then the guard returns.
+        drop(self.drops.take());
         drop(self.logs.take());
     }
 }
@@ -88,21 +159,24 @@ fn init_subscriber(
         None => None,
     };
     let (targets, env_filter) = filter(&log.filter);
-    let (fmt, logs) = if off_thread {
-        // lossy(false): when the queue is full (the disk or the pipe reading stderr is slower
-        // than the requests' logging), the logging thread waits for room instead of the line
-        // being dropped. Logs are the audit trail of requests and failures, and a line lost
-        // silently under load is the one an operator would need; a slow log sink slowing the
-        // server down is visible and bounded, a hole in the log is neither.
+    let (fmt, logs, drops) = if off_thread {
+        // Lossy: when the queue is full (the disk or the pipe reading stderr is slower than
+        // the requests' logging, or stopped), the line is dropped and counted rather than the
+        // request's thread waiting: a flood of bad requests, or a stuck log reader, must not
+        // stall every worker (decision 016, superseding 008's waiting). The count is in
+        // /metrics and in a line once the flood ends.
         // The worker writes each batch of queued lines through one buffer and flushes it when
         // the queue is empty, so a burst costs a few `write`s rather than one per line.
-        let (writer, guard) = NonBlockingBuilder::default()
-            .lossy(false)
-            .thread_name("portal-log-writer")
-            .finish(std::io::BufWriter::new(std::io::stderr()));
-        (fmt_layer(log.format, writer), Some(guard))
+        let (writer, guard, dropped) =
+            log_writer(std::io::BufWriter::new(std::io::stderr()), QUEUED_LINES);
+        let _ = DROPPED.set(dropped.clone());
+        let (stop, stopped) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("portal-log-drops".into())
+            .spawn(move || watch_drops(&dropped, DROP_REPORT_EVERY, &stopped, log_drops))?;
+        (fmt_layer(log.format, writer), Some(guard), Some(stop))
     } else {
-        (fmt_layer(log.format, std::io::stderr), None)
+        (fmt_layer(log.format, std::io::stderr), None, None)
     };
     let otel = provider
         .as_ref()
@@ -113,7 +187,11 @@ fn init_subscriber(
         .with(fmt)
         .with(otel)
         .try_init();
-    Ok(Telemetry { provider, logs })
+    Ok(Telemetry {
+        provider,
+        logs,
+        drops,
+    })
 }
 
 /// The log filter: a [`Targets`] when the directives name only targets and levels (`info`,
@@ -164,7 +242,7 @@ mod tests {
     use tracing::Subscriber;
     use tracing_subscriber::layer::{Context, SubscriberExt};
 
-    use super::filter;
+    use super::{filter, log_writer, watch_drops};
 
     /// Notes the target and level of each event that reaches it.
     struct Recorder(Arc<Mutex<Vec<String>>>);
@@ -194,6 +272,79 @@ mod tests {
                 .in_scope(|| tracing::info!(target: "portal::health", "info"));
         });
         seen.lock().unwrap().clone()
+    }
+
+    /// A sink whose writes wait until the test opens it: a log reader that stopped reading.
+    #[derive(Clone)]
+    struct Stuck(Arc<(Mutex<bool>, std::sync::Condvar)>, Arc<Mutex<usize>>);
+
+    impl std::io::Write for Stuck {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let (open, changed) = &*self.0;
+            let mut open = open.lock().unwrap();
+            while !*open {
+                open = changed.wait(open).unwrap();
+            }
+            *self.1.lock().unwrap() += buf.iter().filter(|b| **b == b'\n').count();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stuck_log_sink_drops_and_counts_lines_instead_of_blocking_the_logger() {
+        let sink = Stuck(Arc::default(), Arc::default());
+        let (writer, guard, dropped) = log_writer(sink.clone(), 100);
+        let subscriber = tracing_subscriber::registry()
+            .with(super::fmt_layer(crate::config::LogFormat::Json, writer));
+        // Logged on another thread, which must finish while the sink is stuck.
+        let (done, finished) = std::sync::mpsc::channel();
+        let logger = std::thread::spawn(move || {
+            tracing::subscriber::with_default(subscriber, || {
+                for n in 0..1_000 {
+                    tracing::warn!(n, "a request refused");
+                }
+            });
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("logging waited for the stuck sink");
+        logger.join().unwrap();
+        // The worker holds one line in its stuck write and the queue 100: the rest dropped.
+        let lost = dropped.dropped_lines();
+        assert!((899..=900).contains(&lost), "{lost} dropped");
+
+        // The watcher reports them once a look finds no new ones, and only once.
+        let (tell, told) = std::sync::mpsc::channel();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let counter = dropped.clone();
+        let watcher = std::thread::spawn(move || {
+            watch_drops(
+                &counter,
+                std::time::Duration::from_millis(5),
+                &stopped,
+                |n, total| tell.send((n, total)).unwrap(),
+            );
+        });
+        let report = told
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("no report of the dropped lines");
+        assert_eq!(report, (lost, lost));
+        drop(stop);
+        watcher.join().unwrap();
+        assert!(told.try_recv().is_err(), "reported twice");
+
+        // Unstuck, the worker writes what it held and queued.
+        {
+            let (open, changed) = &*sink.0;
+            *open.lock().unwrap() = true;
+            changed.notify_all();
+        }
+        drop(guard);
+        assert_eq!(*sink.1.lock().unwrap() as u64 + lost as u64, 1_000);
     }
 
     /// One test, not three: call-site interest and the maximum level are global to the

@@ -100,6 +100,8 @@ describe('single sign-on refusals', () => {
     ['code_rejected', 'The sign-in service could not confirm your sign-in'],
     ['invalid_token', 'We could not verify your identity with the sign-in service'],
     ['unknown_contact', 'your email address is not linked to a customer account in this portal'],
+    ['email_not_verified', 'has not confirmed that this email address is yours'],
+    ['too_many_sign_ins', 'Too many sign-ins have been started and not finished'],
     ['unavailable', 'The sign-in service could not be reached.'],
     ['something_new', 'Single sign-on did not work.'],
   ])('explains %s in an alert that takes focus', async (code, message) => {
@@ -121,7 +123,7 @@ describe('single sign-on refusals', () => {
     const messages = Object.entries(en)
       .filter(([key]) => key.startsWith('signIn.sso.') && key !== 'signIn.sso.title')
       .map(([, text]) => text);
-    expect(messages).toHaveLength(7);
+    expect(messages).toHaveLength(9);
     expect(new Set(messages).size).toBe(messages.length);
   });
 

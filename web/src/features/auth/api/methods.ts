@@ -36,6 +36,8 @@ export const SSO_ERRORS = [
   'code_rejected',
   'invalid_token',
   'unknown_contact',
+  'email_not_verified',
+  'too_many_sign_ins',
   'unavailable',
 ] as const;
 export type SsoError = (typeof SSO_ERRORS)[number] | 'unknown';

@@ -35,6 +35,8 @@ const SSO_MESSAGES: Record<SsoError, MessageKey> = {
   code_rejected: 'signIn.sso.code_rejected',
   invalid_token: 'signIn.sso.invalid_token',
   unknown_contact: 'signIn.sso.unknown_contact',
+  email_not_verified: 'signIn.sso.email_not_verified',
+  too_many_sign_ins: 'signIn.sso.too_many_sign_ins',
   unavailable: 'signIn.sso.unavailable',
   unknown: 'signIn.sso.unknown',
 };
