@@ -76,7 +76,8 @@ impl App {
             Arc::clone(&source.port),
             audit,
             keys.download,
-            config.downloads.url_ttl_secs,
+            &config.downloads,
+            Arc::clone(&metrics),
         );
         let oidc = match (&config.oidc, config.oidc_redirect_url()) {
             (Some(oidc), Some(redirect)) => Some(oidc::OidcService::new(

@@ -237,6 +237,10 @@ pub struct AuthConfig {
 pub struct DownloadsConfig {
     /// How long a signed download link stays valid.
     pub url_ttl_secs: u64,
+    /// Refused download links are counted in `/metrics` and logged at most once per this many
+    /// seconds, as one line saying how many were refused since the last (a flood of bad links
+    /// cannot flood the log).
+    pub refusal_log_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -416,7 +420,10 @@ impl Default for AuthConfig {
 
 impl Default for DownloadsConfig {
     fn default() -> Self {
-        Self { url_ttl_secs: 60 }
+        Self {
+            url_ttl_secs: 60,
+            refusal_log_interval_secs: 60,
+        }
     }
 }
 
@@ -644,6 +651,17 @@ impl Config {
                     "oidc needs public_url or oidc.redirect_url for the callback address",
                 );
             }
+        }
+        self.validate_download_and_budget_limits()?;
+        Ok(())
+    }
+
+    /// The download refusal log's interval and the per-customer Salesforce budget.
+    fn validate_download_and_budget_limits(&self) -> Result<(), ConfigError> {
+        if self.downloads.refusal_log_interval_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "downloads.refusal_log_interval_secs must be at least 1".into(),
+            ));
         }
         Ok(())
     }
