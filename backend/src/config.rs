@@ -172,6 +172,13 @@ pub struct ResilienceConfig {
     /// Share of the org's daily API allocation (from `Sforce-Limit-Info`) above which the
     /// portal stops optional reads and serves them from cache only; creates still go through.
     pub api_budget_share: f64,
+    /// Salesforce calls each customer (account) may cause per hour, sustained: cache misses of
+    /// its reads and the files of its downloads. Over it, reads are served from cache (marked
+    /// stale) when there is anything cached, otherwise refused with 429 and `Retry-After`.
+    /// Shared by every instance through Redis when `redis_url` is set.
+    pub customer_calls_per_hour: u32,
+    /// How many of those calls a customer may make at once before the hourly rate applies.
+    pub customer_calls_burst: u32,
 }
 
 impl Default for ResilienceConfig {
@@ -185,6 +192,8 @@ impl Default for ResilienceConfig {
             breaker_failures: 5,
             breaker_open_secs: 30,
             api_budget_share: 0.9,
+            customer_calls_per_hour: 600,
+            customer_calls_burst: 120,
         }
     }
 }
@@ -661,6 +670,13 @@ impl Config {
         if self.downloads.refusal_log_interval_secs == 0 {
             return Err(ConfigError::Invalid(
                 "downloads.refusal_log_interval_secs must be at least 1".into(),
+            ));
+        }
+        let r = &self.resilience;
+        if r.customer_calls_per_hour == 0 || r.customer_calls_burst == 0 {
+            return Err(ConfigError::Invalid(
+                "resilience.customer_calls_per_hour and resilience.customer_calls_burst must be at least 1"
+                    .into(),
             ));
         }
         Ok(())

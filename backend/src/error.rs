@@ -190,6 +190,9 @@ pub enum ApiError {
     RateLimited(RateLimitInfo),
     #[error("too many sign-in attempts")]
     LoginThrottled { retry_after_secs: u64 },
+    /// The customer's budget of Salesforce calls is spent and nothing cached can answer.
+    #[error("Salesforce call budget spent")]
+    SalesforceBudget { retry_after_secs: u64 },
     /// A status raised by the HTTP layer (415, 413, 404 on a malformed path, ...).
     #[error("HTTP {0}")]
     Http(StatusCode),
@@ -212,6 +215,9 @@ impl From<PortError> for ApiError {
         match err {
             PortError::Unavailable(source) => Self::Unavailable(source),
             PortError::Internal(source) => Self::Internal(source),
+            PortError::BudgetSpent { retry_after_secs } => {
+                Self::SalesforceBudget { retry_after_secs }
+            }
         }
     }
 }
@@ -292,6 +298,15 @@ impl ApiError {
                 "Too many sign-in attempts",
                 format!("Too many sign-in attempts. Try again in {retry_after_secs} seconds."),
             ),
+            Self::SalesforceBudget { retry_after_secs } => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "salesforce-budget",
+                "Too many requests for fresh data",
+                format!(
+                    "You have asked for a lot of data that is not ready yet in a short time. \
+                     Try again in {retry_after_secs} seconds; pages you have already seen still work."
+                ),
+            ),
             Self::Unavailable(_) => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -316,6 +331,7 @@ impl IntoResponse for ApiError {
         let retry_after = match &self {
             Self::RateLimited(info) => Some(info.reset_secs),
             Self::LoginThrottled { retry_after_secs } => Some(*retry_after_secs),
+            Self::SalesforceBudget { retry_after_secs } => Some(*retry_after_secs),
             Self::Unavailable(_) => Some(30),
             _ => None,
         };

@@ -53,6 +53,8 @@ pub async fn list(
         (status = 302, description = "Redirect to the signed download link",
             headers(("Location" = String, description = "The signed link"))),
         (status = 404, description = "No such document for this customer", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         CustomerProblems,
     ),
     security(("session" = []))
@@ -87,6 +89,8 @@ pub async fn download(
             )),
         (status = 403, description = "The link was tampered with, has expired, or is not the signed-in session's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The document is no longer shared", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         Unavailable,
     ),
     security(("session" = []))

@@ -1119,6 +1119,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
             503: {
                 headers: {
@@ -1174,6 +1185,17 @@ export interface operations {
             /** @description The document is no longer shared */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
