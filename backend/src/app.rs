@@ -2,6 +2,7 @@
 //! which services; decided once at start-up from the configuration, and nowhere else.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -11,12 +12,13 @@ use crate::domain::case::Picklists;
 use crate::mock_store::MockStore;
 use crate::observability::health::Probe;
 use crate::observability::metrics::Metrics;
-use crate::read_path::{CachedPort, ReadPath};
+use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{audit, auth, cases, documents, keys, oidc};
 use crate::shared_state::SharedState;
+use crate::shared_state::rate_limit::Policy;
 
 /// Everything a request may need, built once at start-up and shared by every request.
 pub struct App {
@@ -77,7 +79,8 @@ impl App {
             Arc::clone(&source.port),
             audit,
             keys.download,
-            config.downloads.url_ttl_secs,
+            &config.downloads,
+            Arc::clone(&metrics),
         );
         let oidc = match (&config.oidc, config.oidc_redirect_url()) {
             (Some(oidc), Some(redirect)) => Some(oidc::OidcService::new(
@@ -107,6 +110,7 @@ impl App {
     pub fn prune(&self) {
         self.auth.prune();
         self.cases.prune();
+        self.reads.prune();
     }
 }
 
@@ -131,11 +135,22 @@ fn salesforce_org(
         config.resilience.clone(),
         Arc::clone(metrics),
     ));
+    let r = &config.resilience;
+    let budget = CustomerBudget::new(
+        shared.rate_limit(Policy::new(
+            "salesforce-customer",
+            r.customer_calls_per_hour,
+            Duration::from_secs(3600),
+            r.customer_calls_burst,
+        )),
+        Arc::clone(metrics),
+    );
     let cached = Arc::new(CachedPort::new(
         resilient,
         config.cache.clone(),
         Arc::clone(metrics),
         shared.redis().cloned(),
+        budget,
     ));
     // Lives as long as the runtime: the process, or a test's.
     tokio::spawn(Arc::clone(&cached).poll_changes());

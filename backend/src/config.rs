@@ -172,6 +172,13 @@ pub struct ResilienceConfig {
     /// Share of the org's daily API allocation (from `Sforce-Limit-Info`) above which the
     /// portal stops optional reads and serves them from cache only; creates still go through.
     pub api_budget_share: f64,
+    /// Salesforce calls each customer (account) may cause per hour, sustained: cache misses of
+    /// its reads and the files of its downloads. Over it, reads are served from cache (marked
+    /// stale) when there is anything cached, otherwise refused with 429 and `Retry-After`.
+    /// Shared by every instance through Redis when `redis_url` is set.
+    pub customer_calls_per_hour: u32,
+    /// How many of those calls a customer may make at once before the hourly rate applies.
+    pub customer_calls_burst: u32,
 }
 
 impl Default for ResilienceConfig {
@@ -185,6 +192,8 @@ impl Default for ResilienceConfig {
             breaker_failures: 5,
             breaker_open_secs: 30,
             api_budget_share: 0.9,
+            customer_calls_per_hour: 600,
+            customer_calls_burst: 120,
         }
     }
 }
@@ -252,6 +261,10 @@ pub struct AuthConfig {
 pub struct DownloadsConfig {
     /// How long a signed download link stays valid.
     pub url_ttl_secs: u64,
+    /// Refused download links are counted in `/metrics` and logged at most once per this many
+    /// seconds, as one line saying how many were refused since the last (a flood of bad links
+    /// cannot flood the log).
+    pub refusal_log_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -442,7 +455,10 @@ impl Default for AuthConfig {
 
 impl Default for DownloadsConfig {
     fn default() -> Self {
-        Self { url_ttl_secs: 60 }
+        Self {
+            url_ttl_secs: 60,
+            refusal_log_interval_secs: 60,
+        }
     }
 }
 
@@ -682,6 +698,7 @@ impl Config {
                 );
             }
         }
+        self.validate_download_and_budget_limits()?;
         let problems = self.production_problems();
         if problems.is_empty() {
             Ok(())
@@ -744,6 +761,23 @@ impl Config {
             problems.push(problem);
         }
         problems
+    }
+
+    /// The download refusal log's interval and the per-customer Salesforce budget.
+    fn validate_download_and_budget_limits(&self) -> Result<(), ConfigError> {
+        if self.downloads.refusal_log_interval_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "downloads.refusal_log_interval_secs must be at least 1".into(),
+            ));
+        }
+        let r = &self.resilience;
+        if r.customer_calls_per_hour == 0 || r.customer_calls_burst == 0 {
+            return Err(ConfigError::Invalid(
+                "resilience.customer_calls_per_hour and resilience.customer_calls_burst must be at least 1"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The Contact field that signs in through OpenID Connect (`Email` without `[oidc]`).

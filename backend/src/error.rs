@@ -194,6 +194,9 @@ pub enum ApiError {
     /// Every password check is busy (a flood of sign-ins): try again in a moment.
     #[error("sign-in busy")]
     SignInBusy { retry_after_secs: u64 },
+    /// The customer's budget of Salesforce calls is spent and nothing cached can answer.
+    #[error("Salesforce call budget spent")]
+    SalesforceBudget { retry_after_secs: u64 },
     /// A status raised by the HTTP layer (415, 413, 404 on a malformed path, ...).
     #[error("HTTP {0}")]
     Http(StatusCode),
@@ -231,6 +234,9 @@ impl From<PortError> for ApiError {
             }
             PortError::Unavailable(source) => Self::Unavailable(source),
             PortError::Internal(source) => Self::Internal(source),
+            PortError::BudgetSpent { retry_after_secs } => {
+                Self::SalesforceBudget { retry_after_secs }
+            }
         }
     }
 }
@@ -319,6 +325,15 @@ impl ApiError {
                     "Many people are signing in right now. Try again in {retry_after_secs} seconds."
                 ),
             ),
+            Self::SalesforceBudget { retry_after_secs } => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "salesforce-budget",
+                "Too many requests for fresh data",
+                format!(
+                    "You have asked for a lot of data that is not ready yet in a short time. \
+                     Try again in {retry_after_secs} seconds; pages you have already seen still work."
+                ),
+            ),
             Self::Unavailable(_) => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -357,6 +372,7 @@ impl IntoResponse for ApiError {
             Self::LoginThrottled { retry_after_secs } | Self::SignInBusy { retry_after_secs } => {
                 Some(*retry_after_secs)
             }
+            Self::SalesforceBudget { retry_after_secs } => Some(*retry_after_secs),
             Self::Unavailable(_) => Some(30),
             Self::StorageFull(_) => Some(STORAGE_FULL_RETRY_AFTER_SECS),
             _ => None,

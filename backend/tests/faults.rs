@@ -951,7 +951,8 @@ async fn a_download_cut_off_by_salesforce_is_logged_with_its_request_id() {
         path_prefix: Some("/services/data/v62.0/sobjects/ContentVersion/".into()),
         ..FaultConfig::default()
     });
-    let mut file = app.anonymous().get(app.url(&link)).send().await.unwrap();
+    // In the browser whose session asked for the link (links are bound to it).
+    let mut file = gina.client.get(app.url(&link)).send().await.unwrap();
     assert_eq!(file.status(), 200, "the headers went out before the cut");
     let request_id = file.headers()["x-request-id"].to_str().unwrap().to_owned();
     let mut received = 0;

@@ -13,6 +13,7 @@ use super::openapi::{CustomerPath, CustomerProblems, ListProblems, Unavailable};
 use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
+use crate::services::auth::Session;
 use crate::services::documents::{self, SignedLink};
 
 /// The files shared with the customer.
@@ -52,6 +53,8 @@ pub async fn list(
         (status = 302, description = "Redirect to the signed download link",
             headers(("Location" = String, description = "The signed link"))),
         (status = 404, description = "No such document for this customer", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         CustomerProblems,
     ),
     security(("session" = []))
@@ -72,7 +75,9 @@ pub async fn download(
     Ok(response)
 }
 
-/// Streams a file through a signed link. Tampered or expired links get 403.
+/// Streams a file through a signed link. The link works only with the session that asked for
+/// it (the browser's session cookie): refused with 403 when tampered with, expired, without
+/// that session, or when the contact no longer belongs to the account.
 #[utoipa::path(
     get, path = "/downloads/{document_id}", tag = "documents", operation_id = "serve_download",
     params(("document_id" = String, Path, description = "The ContentDocument id"), SignedLink),
@@ -82,21 +87,30 @@ pub async fn download(
                 ("Content-Disposition" = String, description = "attachment with a safe file name"),
                 ("Content-Length" = u64, description = "Size in bytes"),
             )),
-        (status = 403, description = "The link was tampered with or has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The link was tampered with, has expired, or is not the signed-in session's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The document is no longer shared", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         Unavailable,
-    )
+    ),
+    security(("session" = []))
 )]
 pub async fn serve(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
+    session: Option<Session>,
     Path(document_id): Path<String>,
     query: Result<Query<SignedLink>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let link = query.ok().map(|Query(link)| link);
     let download = state
         .documents
-        .open(&document_id, link.as_ref(), request_id.as_deref())
+        .open(
+            &document_id,
+            link.as_ref(),
+            session.as_ref(),
+            request_id.as_deref(),
+        )
         .await?;
     let mut response = body_logging_failures(download.content.body).into_response();
     let headers = response.headers_mut();

@@ -8,8 +8,10 @@
 //!   cache, a lease on the entry they came from).
 //! - [`ReadPath`]: the one handle the rest of the application holds: it makes page memos,
 //!   and scopes a request's work ([`ReadPath::serve`]) so that its Salesforce calls carry the
-//!   request id and a stale answer is reported.
+//!   request id and are taken from its customer's [`CustomerBudget`], and a stale answer is
+//!   reported.
 
+pub mod budget;
 pub mod cache;
 mod page_memo;
 mod versions;
@@ -18,6 +20,7 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
+pub use budget::CustomerBudget;
 pub use cache::CachedPort;
 pub use page_memo::PageMemo;
 
@@ -52,6 +55,12 @@ impl ReadPath {
         PageMemo::new(Arc::clone(&self.versions))
     }
 
+    /// Forgets state that no longer matters (customers' recovered call budgets); run
+    /// periodically.
+    pub fn prune(&self) {
+        self.versions.prune();
+    }
+
     /// Whether the data lives in a service every instance shares (a Salesforce org), rather
     /// than in this process (the mock store).
     pub fn is_remote(&self) -> bool {
@@ -59,15 +68,20 @@ impl ReadPath {
     }
 
     /// One request's `work` over Salesforce: every call it makes sends `request_id` as
-    /// `X-Request-Id`, and the second value is the age in seconds of the stalest value it was
+    /// `X-Request-Id` and is taken from `customer`'s budget (the session's account; `None`
+    /// for a request without a session), and the second value is the age in seconds of the stalest value it was
     /// served (`None`: all fresh). Requests to the mock store need neither (it makes no calls
     /// and serves nothing stale); the API step skips this for them (`is_remote`). Not an
     /// `async fn`, for the reason `request_id::scope` is not.
     pub fn serve<F: Future>(
         &self,
         request_id: Option<String>,
+        customer: Option<SalesforceId>,
         work: F,
     ) -> impl Future<Output = (F::Output, Option<u64>)> {
-        request_id::scope(request_id, Freshness::track(work))
+        request_id::scope(
+            request_id,
+            CustomerBudget::scope(customer, Freshness::track(work)),
+        )
     }
 }

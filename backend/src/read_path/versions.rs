@@ -29,6 +29,12 @@ impl Versions {
         }
     }
 
+    pub(super) fn prune(&self) {
+        if let Self::Cached(cache) = self {
+            cache.prune();
+        }
+    }
+
     pub(super) fn is_remote(&self) -> bool {
         matches!(self, Self::Cached(_))
     }

@@ -34,6 +34,10 @@ pub enum PortError {
     /// Anything else: a bug, a broken store, a response we do not understand.
     #[error("Salesforce call failed")]
     Internal(#[from] anyhow::Error),
+    /// The call was not made: the customer whose request needed it has spent their budget of
+    /// Salesforce calls (`read_path/budget.rs`); worth a retry after this many seconds.
+    #[error("the customer's Salesforce call budget is spent")]
+    BudgetSpent { retry_after_secs: u64 },
 }
 
 pub type PortResult<T> = Result<T, PortError>;

@@ -1,36 +1,57 @@
 //! Documents: listing the files shared with the customer, and downloads through short-lived
 //! signed links.
 //!
-//! Why a redirect to a signed link instead of streaming from the authorised route: the link can
-//! be handed to the browser's download manager (no cookie, no CSRF concerns), it expires in
-//! seconds, and the file route needs no session lookup. The signature binds document, account,
-//! contact and expiry; every attempt, allowed or refused, is audited.
+//! Why a redirect to a signed link instead of streaming from the authorised route: the link
+//! expires in seconds and names one file, so the file route can check it without repeating
+//! the listing's work, and the download manager can fetch it as a plain GET.
+//!
+//! A link works only for the session that asked for it: the signature binds document,
+//! account, contact, the session's id and the expiry, and the file route verifies it against
+//! the session of the request's cookie (which the browser's download manager sends: the link
+//! is same-site, reached by a redirect from the portal's own route). So everything that ends a
+//! session ends its links (sign-out, expiry, an operator's revocation), a link that leaks
+//! (browser history, a proxy's log, a shared screen) is of no use to anyone else, and the
+//! session id itself never appears in a URL. At open the contact is checked again (it still
+//! exists and still belongs to the account).
+//!
+//! Only links whose signature verified are audited (`services/audit.rs`); refused ones are
+//! counted in `portal_download_refusals_total{reason}` and logged at most once per
+//! `downloads.refusal_log_interval_secs`, so unauthenticated requests write nothing to disk
+//! and a flood of them cannot flood the log.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
 
 use super::audit::{AuditEvent, AuditLog};
 use super::auth::Session;
 use super::keys;
 use super::listing::{Listed, PageRequest};
+use crate::config::DownloadsConfig;
 use crate::error::{ApiError, ApiResult};
+use crate::observability::metrics::Metrics;
 use crate::salesforce::{
     ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, SalesforceId, SalesforcePort,
 };
 
-/// The query string of a signed download link.
+/// The query string of a signed download link. The account, contact and session it was issued
+/// to are not in it: they are the session's, which the signature binds.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignedLink {
-    /// The account the link was issued to.
-    pub account: String,
-    /// The contact the link was issued to.
-    pub contact: String,
     /// Expiry, in Unix seconds.
     pub expires: i64,
-    /// HMAC-SHA256 over the other fields, base64url.
+    /// HMAC-SHA256 of document, account, contact, session and expiry: 43 base64url characters.
+    #[param(min_length = 43, max_length = 43)]
     pub signature: String,
 }
 
@@ -40,11 +61,86 @@ pub struct Download {
     pub content: ContentStream,
 }
 
+/// Why a link was refused, as the metric's `reason` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The path's id or the query string is not a link's.
+    Malformed,
+    /// No signed-in session came with the request (or it was signed out).
+    NoSession,
+    /// The signature does not match: tampered with, or made for another session.
+    InvalidSignature,
+    Expired,
+    /// The contact no longer exists or no longer belongs to the account.
+    ContactChanged,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::NoSession => "no_session",
+            Self::InvalidSignature => "invalid_signature",
+            Self::Expired => "expired",
+            Self::ContactChanged => "contact_changed",
+        }
+    }
+
+    fn error(self) -> ApiError {
+        ApiError::DownloadLink(match self {
+            Self::Expired => {
+                "This download link has expired. Start the download again from the documents page."
+            }
+            Self::NoSession => {
+                "This download link works only in the browser that is signed in and asked for it."
+            }
+            _ => "This download link is not valid.",
+        })
+    }
+}
+
+/// Counts refused links and logs them at most once per interval: one line with how many were
+/// refused since the last line, whatever the flood. Generic over the clock for its tests.
+struct RefusalLog<C: Clock = DefaultClock> {
+    metrics: Arc<Metrics>,
+    lines: RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<C::Instant>>,
+    unlogged: AtomicU64,
+}
+
+impl<C: Clock> RefusalLog<C> {
+    fn new(metrics: Arc<Metrics>, interval: Duration, clock: C) -> Self {
+        let quota = Quota::with_period(interval.max(Duration::from_millis(1)))
+            .expect("a positive interval")
+            .allow_burst(NonZeroU32::MIN);
+        Self {
+            metrics,
+            lines: RateLimiter::direct_with_clock(quota, clock),
+            unlogged: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts the refusal, logs if a line is due, and returns the error to answer with.
+    fn refuse(&self, refusal: Refusal) -> ApiError {
+        self.metrics.download_refused(refusal.as_str());
+        self.unlogged.fetch_add(1, Ordering::Relaxed);
+        if self.lines.check().is_ok() {
+            let refused = self.unlogged.swap(0, Ordering::Relaxed);
+            tracing::warn!(
+                refused,
+                last_reason = refusal.as_str(),
+                "download links refused since the last such line"
+            );
+        }
+        refusal.error()
+    }
+}
+
 pub struct DocumentService {
     salesforce: Arc<dyn SalesforcePort>,
     audit: Arc<AuditLog>,
     key: [u8; 32],
     ttl_secs: i64,
+    refusals: RefusalLog,
 }
 
 impl DocumentService {
@@ -52,13 +148,19 @@ impl DocumentService {
         salesforce: Arc<dyn SalesforcePort>,
         audit: Arc<AuditLog>,
         key: [u8; 32],
-        ttl_secs: u64,
+        config: &DownloadsConfig,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             salesforce,
             audit,
             key,
-            ttl_secs: i64::try_from(ttl_secs).unwrap_or(60),
+            ttl_secs: i64::try_from(config.url_ttl_secs).unwrap_or(60),
+            refusals: RefusalLog::new(
+                metrics,
+                Duration::from_secs(config.refusal_log_interval_secs),
+                DefaultClock::default(),
+            ),
         }
     }
 
@@ -81,7 +183,7 @@ impl DocumentService {
         .await
     }
 
-    /// Issues a signed link for one of the customer's documents.
+    /// Issues a signed link for one of the customer's documents, bound to `session`.
     pub async fn link(
         &self,
         session: &Session,
@@ -98,92 +200,73 @@ impl DocumentService {
         } else {
             "not_found"
         };
+        // The id as parsed (an unparsable one is recorded as none): never the raw path text.
         self.audit
             .record(AuditEvent {
                 event: "document.download_requested",
                 outcome,
                 request_id,
-                contact_id: Some(session.contact_id.as_str()),
-                account_id: Some(session.account_id.as_str()),
-                document_id: Some(raw_id),
+                contact_id: Some(&session.contact_id),
+                account_id: Some(&session.account_id),
+                document_id: id.as_ref(),
             })
             .await?;
         let document = document.ok_or(ApiError::NotFound("document"))?;
         let expires = Utc::now().timestamp() + self.ttl_secs;
-        let link = SignedLink {
-            account: session.account_id.to_string(),
-            contact: session.contact_id.to_string(),
-            expires,
-            signature: URL_SAFE_NO_PAD.encode(keys::sign(
-                &self.key,
-                &signed_message(
-                    document.id.as_str(),
-                    &session.account_id.to_string(),
-                    &session.contact_id.to_string(),
-                    expires,
-                ),
-            )),
-        };
-        let query = serde_urlencoded(&link);
-        Ok(format!("/downloads/{}?{query}", document.id))
+        let signature = keys::sign(&self.key, &signed_message(&document.id, session, expires));
+        Ok(format!(
+            "/downloads/{}?expires={expires}&signature={}",
+            document.id,
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
     }
 
-    /// Checks a signed link and opens the file it names. `link` is `None` when the query
-    /// string is not a link's at all.
+    /// Checks a signed link against the request's session and opens the file it names.
+    /// `link` is `None` when the query string is not a link's at all; `session` is the
+    /// request's, if it has one.
     pub async fn open(
         &self,
         raw_id: &str,
         link: Option<&SignedLink>,
+        session: Option<&Session>,
         request_id: Option<&str>,
     ) -> ApiResult<Download> {
-        let Some(link) = link else {
-            self.audit
-                .record(AuditEvent {
-                    event: "document.download",
-                    outcome: "invalid_signature",
-                    request_id,
-                    contact_id: None,
-                    account_id: None,
-                    document_id: Some(raw_id),
-                })
-                .await?;
-            return Err(ApiError::DownloadLink("This download link is not valid."));
+        let (Ok(id), Some(link)) = (SalesforceId::parse(raw_id), link) else {
+            return Err(self.refusals.refuse(Refusal::Malformed));
         };
+        let Some(session) = session else {
+            return Err(self.refusals.refuse(Refusal::NoSession));
+        };
+        // 32 bytes are 43 characters; anything else is not worth decoding.
+        let authentic = link.signature.len() == 43
+            && URL_SAFE_NO_PAD.decode(&link.signature).is_ok_and(|tag| {
+                keys::verify(&self.key, &signed_message(&id, session, link.expires), &tag)
+            });
+        if !authentic {
+            return Err(self.refusals.refuse(Refusal::InvalidSignature));
+        }
+        // From here on the signature vouches for every value: what is audited is ours.
         let audit = |outcome: &'static str| AuditEvent {
             event: "document.download",
             outcome,
             request_id,
-            contact_id: Some(&link.contact),
-            account_id: Some(&link.account),
-            document_id: Some(raw_id),
+            contact_id: Some(&session.contact_id),
+            account_id: Some(&session.account_id),
+            document_id: Some(&id),
         };
-        let authentic = URL_SAFE_NO_PAD.decode(&link.signature).is_ok_and(|tag| {
-            keys::verify(
-                &self.key,
-                &signed_message(raw_id, &link.account, &link.contact, link.expires),
-                &tag,
-            )
-        });
-        if !authentic {
-            self.audit.record(audit("invalid_signature")).await?;
-            return Err(ApiError::DownloadLink("This download link is not valid."));
-        }
         if Utc::now().timestamp() > link.expires {
             self.audit.record(audit("expired")).await?;
-            return Err(ApiError::DownloadLink(
-                "This download link has expired. Start the download again from the documents page.",
-            ));
+            return Err(self.refusals.refuse(Refusal::Expired));
         }
-        // The signature vouches for these values, so they parse; re-check ownership anyway, in
-        // case the file was unshared after the link was issued.
-        let (Ok(id), Ok(account)) = (
-            SalesforceId::parse(raw_id),
-            SalesforceId::parse(&link.account),
-        ) else {
-            self.audit.record(audit("invalid_signature")).await?;
-            return Err(ApiError::DownloadLink("This download link is not valid."));
-        };
-        let Some(document) = self.salesforce.document(&account, &id).await? else {
+        // The contact may have been moved to another account or deleted since the link was
+        // issued (or since the session began).
+        let contact = self.salesforce.contact(&session.contact_id).await?;
+        if contact.is_none_or(|c| c.account_id != session.account_id) {
+            self.audit.record(audit("contact_changed")).await?;
+            return Err(self.refusals.refuse(Refusal::ContactChanged));
+        }
+        // The file may have been unshared after the link was issued.
+        let Some(document) = self.salesforce.document(&session.account_id, &id).await? else {
             self.audit.record(audit("not_found")).await?;
             return Err(ApiError::NotFound("document"));
         };
@@ -196,21 +279,14 @@ impl DocumentService {
     }
 }
 
-fn signed_message(document: &str, account: &str, contact: &str, expires: i64) -> Vec<u8> {
-    format!("v1\n{document}\n{account}\n{contact}\n{expires}").into_bytes()
-}
-
-fn serde_urlencoded(link: &SignedLink) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-    const QUERY: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_');
-    let enc = |s: &str| utf8_percent_encode(s, QUERY).to_string();
+/// What a link's signature covers. `v2`: the session id joined the message (`v1` links, bound
+/// to no session, no longer verify).
+fn signed_message(document: &SalesforceId, session: &Session, expires: i64) -> Vec<u8> {
     format!(
-        "account={}&contact={}&expires={}&signature={}",
-        enc(&link.account),
-        enc(&link.contact),
-        link.expires,
-        enc(&link.signature)
+        "v2\n{document}\n{}\n{}\n{}\n{expires}",
+        session.account_id, session.contact_id, session.id
     )
+    .into_bytes()
 }
 
 /// The name a downloaded file gets, and the `Content-Disposition` header that carries it safely:
@@ -275,6 +351,47 @@ pub fn content_type(document: &DocumentRecord) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observability::telemetry::captured::CapturedLogs;
+
+    /// However many links are refused, at most one line per interval, and each line counts the
+    /// refusals since the one before.
+    #[test]
+    fn refusals_are_logged_at_most_once_per_interval_with_their_count() {
+        let logs = CapturedLogs::default();
+        let _logging = tracing::subscriber::set_default(logs.subscriber());
+        logs.recheck_call_sites();
+        let clock = governor::clock::FakeRelativeClock::default();
+        let metrics = Arc::new(Metrics::default());
+        let log = RefusalLog::new(Arc::clone(&metrics), Duration::from_secs(60), clock.clone());
+        let lines = || -> Vec<serde_json::Value> {
+            logs.lines()
+                .into_iter()
+                .filter(|l| l["message"] == "download links refused since the last such line")
+                .collect()
+        };
+        for _ in 0..500 {
+            log.refuse(Refusal::InvalidSignature);
+        }
+        assert_eq!(lines().len(), 1);
+        assert_eq!(lines()[0]["refused"], 1);
+        clock.advance(Duration::from_secs(59));
+        log.refuse(Refusal::NoSession);
+        assert_eq!(lines().len(), 1, "not before the interval has passed");
+        clock.advance(Duration::from_secs(1));
+        log.refuse(Refusal::Expired);
+        let lines = lines();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[1]["refused"], 501,
+            "every refusal since the first line"
+        );
+        assert_eq!(lines[1]["last_reason"], "expired");
+        assert!(
+            metrics
+                .render()
+                .contains("portal_download_refusals_total{reason=\"invalid_signature\"} 500")
+        );
+    }
 
     fn doc(path: Option<&str>, title: &str, ext: Option<&str>) -> DocumentRecord {
         DocumentRecord {

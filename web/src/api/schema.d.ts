@@ -196,7 +196,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Streams a file through a signed link. Tampered or expired links get 403. */
+        /**
+         * Streams a file through a signed link. The link works only with the session that asked for
+         *     it (the browser's session cookie): refused with 403 when tampered with, expired, without
+         *     that session, or when the contact no longer belongs to the account.
+         */
         get: operations["serve_download"];
         put?: never;
         post?: never;
@@ -1121,6 +1125,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
             503: {
                 headers: {
@@ -1136,19 +1151,16 @@ export interface operations {
     };
     serve_download: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description Expiry, in Unix seconds. */
+                expires: number;
+                /** @description HMAC-SHA256 of document, account, contact, session and expiry: 43 base64url characters. */
+                signature: string;
+            };
             header?: never;
             path: {
                 /** @description The ContentDocument id */
                 document_id: string;
-                /** @description The account the link was issued to. */
-                account: string;
-                /** @description The contact the link was issued to. */
-                contact: string;
-                /** @description Expiry, in Unix seconds. */
-                expires: number;
-                /** @description HMAC-SHA256 over the other fields, base64url. */
-                signature: string;
             };
             cookie?: never;
         };
@@ -1167,7 +1179,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
-            /** @description The link was tampered with or has expired */
+            /** @description The link was tampered with, has expired, or is not the signed-in session's */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1179,6 +1191,17 @@ export interface operations {
             /** @description The document is no longer shared */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -162,7 +162,15 @@ where
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let (Ok(mut response), stale_age) = state.reads.serve(request_id, route.oneshot(req)).await;
+    // The calls a signed-in request causes are taken from its customer's budget.
+    let customer = req
+        .extensions()
+        .get::<Arc<Session>>()
+        .map(|session| session.account_id.clone());
+    let (Ok(mut response), stale_age) = state
+        .reads
+        .serve(request_id, customer, route.oneshot(req))
+        .await;
     if let Some(age) = stale_age {
         let headers = response.headers_mut();
         headers.insert("x-data-stale", HeaderValue::from_static("true"));

@@ -71,6 +71,13 @@ pub struct LimitLabels {
     pub limit: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    /// Why a download link was refused: `malformed`, `no_session`, `invalid_signature`,
+    /// `expired`, `contact_changed`.
+    pub reason: &'static str,
+}
+
 /// Latency buckets: 0.25 ms to ~8 s.
 fn latency_buckets() -> impl Iterator<Item = f64> {
     exponential_buckets(0.000_25, 2.0, 16)
@@ -103,6 +110,8 @@ pub struct Metrics {
     pub change_polls: Family<OutcomeLabels, Counter>,
     /// Passwords checked (argon2), by outcome `match` / `mismatch`.
     pub password_checks: Family<OutcomeLabels, Counter>,
+    /// Download links refused, by reason (they are not audited: see `services/audit.rs`).
+    pub download_refusals: Family<ReasonLabels, Counter>,
     /// 0 closed, 1 half-open, 2 open.
     pub circuit_state: Gauge,
     pub api_used: Gauge,
@@ -174,6 +183,12 @@ impl Default for Metrics {
             "Passwords checked at sign-in, by outcome (match or mismatch)",
             password_checks.clone(),
         );
+        let download_refusals = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "download_refusals",
+            "Download links refused, by reason",
+            download_refusals.clone(),
+        );
         let circuit_state = Gauge::default();
         registry.register(
             "salesforce_circuit_state",
@@ -206,6 +221,7 @@ impl Default for Metrics {
             cache,
             change_polls,
             password_checks,
+            download_refusals,
             circuit_state,
             api_used,
             api_limit,
@@ -330,6 +346,12 @@ impl Metrics {
         let outcome = if matched { "match" } else { "mismatch" };
         self.password_checks
             .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    pub fn download_refused(&self, reason: &'static str) {
+        self.download_refusals
+            .get_or_create(&ReasonLabels { reason })
             .inc();
     }
 

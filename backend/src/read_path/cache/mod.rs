@@ -41,6 +41,7 @@ pub use lease::{Lease, Sources};
 use entry::{Entry, KeepFor, Lookup};
 use lease::Ttl;
 
+use super::budget::CustomerBudget;
 use crate::config::CacheConfig;
 use crate::domain::paging::Page;
 use crate::observability::health::{Diagnostic, Probe};
@@ -65,6 +66,9 @@ pub struct CachedPort {
     generations: RwLock<HashMap<SalesforceId, u64>>,
     redis: Option<Redis>,
     metrics: Arc<Metrics>,
+    /// Each customer's budget of Salesforce calls: taken before every call a customer's
+    /// request causes (a miss, a file).
+    budget: CustomerBudget,
     /// Accounts read from recently (when, Unix ms): what change polls ask about. Every read
     /// notes its account; the time is kept to the second, so that most reads only look.
     watched: RwLock<HashMap<SalesforceId, AtomicI64>>,
@@ -81,6 +85,7 @@ impl CachedPort {
         config: CacheConfig,
         metrics: Arc<Metrics>,
         redis: Option<Redis>,
+        budget: CustomerBudget,
     ) -> Self {
         let fresh = Cache::builder()
             .max_capacity(config.max_entries)
@@ -98,6 +103,7 @@ impl CachedPort {
             generations: RwLock::new(HashMap::new()),
             redis,
             metrics,
+            budget,
             watched: RwLock::new(HashMap::new()),
             validated_ms: AtomicI64::new(0),
             covered_from_ms: AtomicI64::new(0),
@@ -148,6 +154,11 @@ impl CachedPort {
         }
         self.watch(account);
         Some(self.local_generation(account))
+    }
+
+    /// Forgets customers whose call budget has fully recovered; run periodically.
+    pub fn prune(&self) {
+        self.budget.prune();
     }
 
     /// Whether what was derived from a cached read may still be used: the same rule as a read
@@ -252,7 +263,9 @@ impl SalesforcePort for CachedPort {
         self.read(lookup, self.inner.document(account, id)).await
     }
 
+    /// Files are not cached: every download is a call, taken from the customer's budget.
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
+        self.budget.take().await?;
         self.inner.version_data(version_id).await
     }
 }

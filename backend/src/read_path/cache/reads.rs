@@ -49,6 +49,13 @@ impl CachedPort {
             // Kept for a poll that did not vouch for it (failed, or too long ago): reload.
             self.fresh.invalidate(&key).await;
         }
+        if let Err(spent) = self.budget.take().await {
+            let last = self.last_good.get(&key).await;
+            let last = last.as_ref().map(|e| (e.fetched.elapsed(), &e.value));
+            return self
+                .fall_back(resource, &spent, last)
+                .and_then(|value| unwrap(resource, value));
+        }
         let keep = self.keep(ttl);
         match self.load_once(&key, keep, load).await {
             Ok(entry) => {
@@ -86,6 +93,12 @@ impl CachedPort {
         if let Some(entry) = stored.as_ref().filter(|e| self.is_fresh(e.fetched_ms, ttl)) {
             self.metrics.cache_lookup(resource, "hit");
             return unwrap(resource, &entry.value);
+        }
+        if let Err(spent) = self.budget.take().await {
+            let last = stored.as_ref().map(|e| (e.age(), &e.value));
+            return self
+                .fall_back(resource, &spent, last)
+                .and_then(|value| unwrap(resource, value));
         }
         // Only coalescing here: the local entry lives a moment, Redis keeps the value.
         let keep = Duration::from_secs(1).min(ttl.fresh);
@@ -129,31 +142,42 @@ impl CachedPort {
             .await
     }
 
-    /// A load failed: when Salesforce was unavailable and the last good value (its age, its
-    /// value) is young enough, serve it marked stale; otherwise pass the error on.
+    /// A load failed or was not made: when Salesforce was unavailable, or the customer's call
+    /// budget is spent, and the last good value (its age, its value) is young enough, serve it
+    /// marked stale; otherwise pass the error on.
     fn fall_back<'v>(
         &self,
         resource: &'static str,
         err: &PortError,
         last: Option<(Duration, &'v Value)>,
     ) -> PortResult<&'v Value> {
-        match err {
-            PortError::Unavailable(cause) => match last {
-                Some((age, value)) if age <= Duration::from_secs(self.config.max_stale_secs) => {
-                    self.metrics.cache_lookup(resource, "stale");
-                    Sources::spoil();
-                    tracing::warn!(
-                        resource,
-                        age_secs = age.as_secs(),
-                        error = format!("{cause:#}"),
-                        "serving stale data"
-                    );
-                    Freshness::mark(age);
-                    Ok(value)
-                }
-                _ => Err(PortError::Unavailable(anyhow!("{cause:#}"))),
-            },
-            PortError::Internal(cause) => Err(PortError::Internal(anyhow!("{cause:#}"))),
+        let (cause, again) = match err {
+            PortError::Unavailable(cause) => (
+                format!("{cause:#}"),
+                PortError::Unavailable(anyhow!("{cause:#}")),
+            ),
+            PortError::BudgetSpent { retry_after_secs } => (
+                err.to_string(),
+                PortError::BudgetSpent {
+                    retry_after_secs: *retry_after_secs,
+                },
+            ),
+            PortError::Internal(cause) => return Err(PortError::Internal(anyhow!("{cause:#}"))),
+        };
+        match last {
+            Some((age, value)) if age <= Duration::from_secs(self.config.max_stale_secs) => {
+                self.metrics.cache_lookup(resource, "stale");
+                Sources::spoil();
+                tracing::warn!(
+                    resource,
+                    age_secs = age.as_secs(),
+                    error = cause,
+                    "serving stale data"
+                );
+                Freshness::mark(age);
+                Ok(value)
+            }
+            _ => Err(again),
         }
     }
 }
