@@ -114,7 +114,7 @@ def forged_download_links(p: pb.Portal) -> dict:
 
     def forged(i):
         doc = "069" + uuid.uuid4().hex[:15] if i % 4 else "A" * 8000
-        q = f"account=001Dn000V58wd0MIIQ&contact=003Dn000O6V0xBhIIJ&expires=9999999999&signature={'x' * (i % 300)}"
+        q = f"expires=9999999999&signature={'x' * (i % 300)}"
         return pb.http_request(p.port, "GET", f"/downloads/{doc}?{q}")[0]
 
     res = parallel(2000, 64, forged)
@@ -122,6 +122,29 @@ def forged_download_links(p: pb.Portal) -> dict:
     return {"tried": 2000, "answers": statuses(res), "audit_log_bytes": [size0, size1],
             "refusals_counted": metrics_sum(p.port, "portal_download_refusals_total"),
             "expect": "403/404/400; the audit log does not grow (only verified downloads are audited)"}
+
+
+@probe
+def stolen_download_link(p: pb.Portal) -> dict:
+    """A real link of one customer, opened without a session, by another customer, and by its
+    owner after signing out: only the browser that asked for it, signed in, gets the file."""
+    alice = p.login("alice@acme.example")
+    bob = p.login("gina@globex.example")
+    _, _, b = pb.http_request(p.port, "GET", f"/customer/{alice['customer']}/documents?limit=1",
+                              headers={"Cookie": alice["cookie"]})
+    doc = json.loads(b)["items"][0]["id"]
+    st, headers, _ = pb.http_request(p.port, "GET", f"/customer/{alice['customer']}/documents/{doc}/download",
+                                     headers={"Cookie": alice["cookie"]})
+    link = next(v for k, v in headers if k.lower() == "location")
+    tries = {
+        "owner": pb.http_request(p.port, "GET", link, headers={"Cookie": alice["cookie"]})[0],
+        "no_session": pb.http_request(p.port, "GET", link)[0],
+        "other_customer": pb.http_request(p.port, "GET", link, headers={"Cookie": bob["cookie"]})[0],
+    }
+    pb.http_request(p.port, "POST", "/auth/logout", headers={"Cookie": alice["cookie"], "X-CSRF-Token": alice["csrf"]})
+    tries["owner_after_sign_out"] = pb.http_request(p.port, "GET", link, headers={"Cookie": alice["cookie"]})[0]
+    return {"tried": len(tries), "link_status": st, "answers": tries,
+            "expect": "owner 200; without a session, another customer's session, after sign-out: refused"}
 
 
 @probe
