@@ -24,6 +24,9 @@ fn no_cache(c: &mut Config) {
     c.cache.cases_ttl_secs = 0;
     c.cache.documents_ttl_secs = 0;
     c.cases.rate_limit.burst = 1_000;
+    // Without a cache every page is a Salesforce call; the tests page through hundreds, which the
+    // per-customer call budget (tests/budgets.rs covers it) would rightly refuse.
+    c.resilience.customer_calls_burst = 10_000;
 }
 
 /// Makes the emulator store every case write, then fail its answer after `delay_ms`.
