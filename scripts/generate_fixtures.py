@@ -576,9 +576,89 @@ def build():
     versions.sort(key=lambda v: (doc_order[v["ContentDocumentId"]], int(v["VersionNumber"])))
     links.sort(key=lambda lk: doc_order[lk["ContentDocumentId"]])
 
+    user_rows, comments = build_comments(users, contacts, cases)
     return pool, {"Account": accounts, "Contact": contacts, "Case": cases,
                   "ContentDocument": [d for _, d in docs], "ContentVersion": versions,
-                  "ContentDocumentLink": links}
+                  "ContentDocumentLink": links, "User": user_rows, "CaseComment": comments}
+
+
+# --------------------------------------------------------------------------
+# Case conversations: the newest cases of each account have a few comments
+# --------------------------------------------------------------------------
+
+AGENT_NAMES = [("Maria", "Lopez"), ("Tom", "Becker"), ("Priya", "Natarajan")]
+# Who the portal writes customers' replies as: its integration user.
+PORTAL_USER = ("Portal", "Integration")
+COMMENTED_CASES_PER_ACCOUNT = 30
+
+AGENT_LINES = [
+    "Thanks for reaching out. We are looking into this now.",
+    "Could you send us the exact time it happened and a screenshot if you have one?",
+    "We have found the cause and a fix is being rolled out today.",
+    "Can you confirm whether this still happens after the update?",
+    "I have escalated this to our engineering team; I will update you here.",
+]
+CUSTOMER_LINES = [
+    "It happened again this morning around 9:30.",
+    "Thanks, that fixed it for us.",
+    "Here is the detail you asked for:\nserial 4471-B, firmware 2.8.1.",
+    "Is there any update on this?",
+    "Yes, it still happens on two of our devices.",
+]
+INTERNAL_LINES = [
+    "Internal: customer is on the legacy plan, check the SLA before promising a date.",
+    "Internal: duplicate of an engineering ticket, do not share the ticket link.",
+]
+
+
+def build_comments(users: list[str], contacts: list[dict], cases: list[dict]):
+    """Published comments by agents and by customers (through the portal, with its marker
+    line), and internal ones that the portal must never show. Uses its own random stream, so
+    adding conversations changed none of the other fixtures."""
+    crng = random.Random(SEED + 17)
+    portal_user = new_id("005")
+    user_rows = []
+    for uid, (first, last) in zip(users + [portal_user], AGENT_NAMES + [PORTAL_USER]):
+        user_rows.append({"attributes": attrs("User", uid), "Id": uid, "FirstName": first,
+                          "LastName": last, "Name": f"{first} {last}",
+                          "CreatedDate": sf_date(START), "LastModifiedDate": sf_date(START)})
+    by_account: dict[str, list[dict]] = {}
+    for case in cases:
+        by_account.setdefault(case["AccountId"], []).append(case)
+    comments = []
+    for account_cases in by_account.values():
+        newest = sorted(account_cases, key=lambda c: (c["CreatedDate"], c["Id"]))[-COMMENTED_CASES_PER_ACCOUNT:]
+        for case in newest:
+            opened = dt.datetime.strptime(case["CreatedDate"], "%Y-%m-%dT%H:%M:%S.000+0000")
+            last = (dt.datetime.strptime(case["ClosedDate"], "%Y-%m-%dT%H:%M:%S.000+0000")
+                    if case["ClosedDate"] else END - dt.timedelta(minutes=30))
+            n = crng.randint(1, 4)
+            times = sorted(opened + (last - opened) * crng.random() for _ in range(n + 1))
+            # Waiting on the customer: the agent spoke last. Otherwise the turns alternate
+            # from the agent's first answer.
+            waiting = case["Status"] == "Waiting on Customer"
+            for i, t in enumerate(times[:n]):
+                agent_turn = (n - 1 - i) % 2 == 0 if waiting else i % 2 == 0
+                cid = new_id("00a")
+                if agent_turn:
+                    body, by = crng.choice(AGENT_LINES), crng.choice(users)
+                else:
+                    ref = "".join(crng.choice("0123456789abcdef") for _ in range(16))
+                    body = f"[portal:{case['ContactId']}:{ref}]\n{crng.choice(CUSTOMER_LINES)}"
+                    by = portal_user
+                stamp = sf_date(t.replace(microsecond=0))
+                comments.append({"attributes": attrs("CaseComment", cid), "Id": cid,
+                                 "ParentId": case["Id"], "CommentBody": body, "IsPublished": True,
+                                 "CreatedById": by, "CreatedDate": stamp, "LastModifiedDate": stamp})
+            if crng.random() < 0.5:
+                cid = new_id("00a")
+                stamp = sf_date(times[n].replace(microsecond=0))
+                comments.append({"attributes": attrs("CaseComment", cid), "Id": cid,
+                                 "ParentId": case["Id"], "CommentBody": crng.choice(INTERNAL_LINES),
+                                 "IsPublished": False, "CreatedById": crng.choice(users),
+                                 "CreatedDate": stamp, "LastModifiedDate": stamp})
+    comments.sort(key=lambda c: (c["CreatedDate"], c["Id"]))
+    return user_rows, comments
 
 
 def local_accounts(contacts: list[dict]) -> list[dict]:

@@ -16,7 +16,7 @@ use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
-use crate::services::{audit, auth, cases, documents, keys, oidc};
+use crate::services::{audit, auth, cases, comments, documents, keys, oidc};
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
 
@@ -25,6 +25,7 @@ pub struct App {
     pub config: Config,
     pub auth: auth::AuthService,
     pub cases: cases::CaseService,
+    pub comments: comments::CommentService,
     pub documents: documents::DocumentService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
@@ -75,6 +76,12 @@ impl App {
             Arc::clone(&picklists),
             &shared,
         );
+        let comments = comments::CommentService::new(
+            Arc::clone(&source.port),
+            &config.comments.rate_limit,
+            Arc::clone(&metrics),
+            &shared,
+        );
         let documents = documents::DocumentService::new(
             Arc::clone(&source.port),
             audit,
@@ -102,6 +109,7 @@ impl App {
             salesforce_probe: source.probe,
             auth,
             cases,
+            comments,
             documents,
         })
     }
@@ -110,6 +118,7 @@ impl App {
     pub fn prune(&self) {
         self.auth.prune();
         self.cases.prune();
+        self.comments.prune();
         self.reads.prune();
     }
 }

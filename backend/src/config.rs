@@ -30,6 +30,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub downloads: DownloadsConfig,
     pub cases: CasesConfig,
+    /// Customers' replies on their cases.
+    pub comments: CommentsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -275,6 +277,24 @@ pub struct CasesConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct CommentsConfig {
+    /// Replies per customer (account): a sustained hourly rate and a burst.
+    pub rate_limit: RateLimitConfig,
+}
+
+impl Default for CommentsConfig {
+    fn default() -> Self {
+        Self {
+            rate_limit: RateLimitConfig {
+                per_hour: 60,
+                burst: 10,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct RateLimitConfig {
     /// Sustained case creations per customer per hour.
     pub per_hour: u32,
@@ -413,6 +433,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             downloads: DownloadsConfig::default(),
             cases: CasesConfig::default(),
+            comments: CommentsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -578,6 +599,11 @@ impl Config {
         if self.cases.rate_limit.per_hour == 0 || self.cases.rate_limit.burst == 0 {
             return invalid(
                 "cases.rate_limit.per_hour and cases.rate_limit.burst must be at least 1",
+            );
+        }
+        if self.comments.rate_limit.per_hour == 0 || self.comments.rate_limit.burst == 0 {
+            return invalid(
+                "comments.rate_limit.per_hour and comments.rate_limit.burst must be at least 1",
             );
         }
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {

@@ -187,6 +187,9 @@ pub enum ApiError {
     IdempotencyInFlight,
     #[error("idempotency key reused with another body")]
     IdempotencyMismatch,
+    /// A reply to a closed case: the customer reopens it or opens a new one.
+    #[error("case closed")]
+    CaseClosed,
     #[error("rate limited")]
     RateLimited(RateLimitInfo),
     #[error("too many sign-in attempts")]
@@ -301,6 +304,21 @@ impl ApiError {
                 "idempotency-key-reused",
                 "Idempotency-Key reused",
                 "This Idempotency-Key was already used with a different request body.",
+            ),
+            Self::CaseClosed => Problem::new(
+                S::CONFLICT,
+                "case-closed",
+                "Case closed",
+                "This case is closed, so it takes no more replies. Reopen it, or open a new case.",
+            ),
+            Self::RateLimited(info) if info.policy == "comment-create" => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many replies. You can send another in {} seconds.",
+                    info.reset_secs
+                ),
             ),
             Self::RateLimited(info) => Problem::new(
                 S::TOO_MANY_REQUESTS,

@@ -4,7 +4,7 @@ mod common;
 
 use common::{ACME, GLOBEX, TestApp, User, new_case, problem};
 use reqwest::header::HeaderMap;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn first_id(user: &User, what: &str) -> String {
     let page = user
@@ -24,6 +24,7 @@ async fn another_customers_path_is_forbidden_on_every_route() {
         for path in [
             format!("/customer/{victim}/cases"),
             format!("/customer/{victim}/cases/{case}"),
+            format!("/customer/{victim}/cases/{case}/comments"),
             format!("/customer/{victim}/documents"),
             format!("/customer/{victim}/documents/{doc}/download"),
             // The 15-character spelling of the other account, and garbage, are no way round it.
@@ -48,6 +49,19 @@ async fn another_customers_path_is_forbidden_on_every_route() {
             before,
             "nothing created for the victim"
         );
+        let comments = format!("/customer/{victim}/cases/{case}/comments");
+        let seen = victim_user.get_json(&comments).await;
+        let mut keyed = HeaderMap::new();
+        keyed.insert("idempotency-key", "intrusion".parse().unwrap());
+        let response = user
+            .post(&comments, &json!({"body": "intrusion"}), keyed)
+            .await;
+        problem(response, 403).await;
+        assert_eq!(
+            victim_user.get_json(&comments).await,
+            seen,
+            "no reply on the victim's case"
+        );
     }
 }
 
@@ -69,6 +83,10 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
                 format!("/customer/{own}/documents/{doc}/download"),
                 format!("/customer/{own}/documents/069Dn000000000000/download"),
             ),
+            (
+                format!("/customer/{own}/cases/{case}/comments"),
+                format!("/customer/{own}/cases/500Dn000000000000/comments"),
+            ),
         ];
         for (foreign, missing) in pairs {
             let mut a: Value = problem(user.get(&foreign).await, 404).await;
@@ -77,6 +95,45 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
             b.as_object_mut().unwrap().remove("request_id");
             assert_eq!(a, b, "{foreign} must look like {missing}");
         }
+        // A reply on another customer's case is "not found" too, and writes nothing.
+        let seen = victim_user
+            .get_json(&format!(
+                "/customer/{}/cases/{case}/comments",
+                victim_user.customer
+            ))
+            .await;
+        let mut replies = Vec::new();
+        for (target, key) in [
+            (&case, "foreign"),
+            (&"500Dn000000000000".to_owned(), "missing"),
+        ] {
+            let mut keyed = HeaderMap::new();
+            keyed.insert("idempotency-key", key.parse().unwrap());
+            let response = user
+                .post(
+                    &format!("/customer/{own}/cases/{target}/comments"),
+                    &json!({"body": "probe"}),
+                    keyed,
+                )
+                .await;
+            let mut body: Value = problem(response, 404).await;
+            body.as_object_mut().unwrap().remove("request_id");
+            replies.push(body);
+        }
+        assert_eq!(
+            replies[0], replies[1],
+            "a foreign case's reply looks like a missing one's"
+        );
+        assert_eq!(
+            victim_user
+                .get_json(&format!(
+                    "/customer/{}/cases/{case}/comments",
+                    victim_user.customer
+                ))
+                .await,
+            seen,
+            "nothing written on the victim's case"
+        );
         // Lists never contain the other customer's records.
         let own_cases = user.all_cases("").await;
         assert!(own_cases.iter().all(|c| c["id"] != case.as_str()));

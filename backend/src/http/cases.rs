@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::dto::comments::CaseDetail;
 use super::dto::requests::{CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
 use super::extract::{CaseId, Customer, JsonBody, ListQuery};
@@ -52,7 +53,7 @@ pub async fn list(
         ("case_id" = String, Path, description = "The case's Salesforce id"),
     ),
     responses(
-        (status = 200, description = "The case", body = Case),
+        (status = 200, description = "The case, with its conversation's count and latest activity", body = CaseDetail),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
         CustomerProblems,
     ),
@@ -62,9 +63,13 @@ pub async fn get(
     State(state): State<AppState>,
     Customer(session): Customer,
     CaseId(id): CaseId,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseDetail>> {
     let case = state.cases.get(&session, &id).await?;
-    Ok(Json(Case::from_record(case, &state.picklists)))
+    let activity = state.comments.activity(&session, &case).await?;
+    Ok(Json(CaseDetail::new(
+        Case::from_record(case, &state.picklists),
+        activity,
+    )))
 }
 
 /// Opens a new case.

@@ -4,6 +4,7 @@
 mod api_doc;
 pub mod auth;
 pub mod cases;
+pub mod comments;
 mod cookies;
 pub mod documents;
 pub mod dto;
@@ -83,6 +84,10 @@ fn routes(state: AppState) -> Routes {
             get(cases::list).post(cases::create),
         )
         .route("/customer/{customer_id}/cases/{case_id}", get(cases::get))
+        .route(
+            "/customer/{customer_id}/cases/{case_id}/comments",
+            get(comments::list).post(comments::create),
+        )
         .route("/customer/{customer_id}/documents", get(documents::list))
         .route(
             "/customer/{customer_id}/documents/{document_id}/download",

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::salesforce::{
-    Account, CaseRecord, Contact, ContentDocumentFields, DocumentRecord, SalesforceId,
+    Account, CaseRecord, CommentRecord, Contact, ContentDocumentFields, DocumentRecord,
+    SalesforceId,
 };
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +38,31 @@ struct ContentDocumentLink {
     visibility: String,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CaseComment {
+    id: SalesforceId,
+    parent_id: SalesforceId,
+    comment_body: String,
+    is_published: bool,
+    #[serde(with = "crate::salesforce::datetime")]
+    created_date: chrono::DateTime<chrono::Utc>,
+    created_by_id: SalesforceId,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct User {
+    id: SalesforceId,
+    first_name: Option<String>,
+}
+
+/// A comment as the fixtures hold it: published or internal.
+pub struct FixtureComment {
+    pub is_published: bool,
+    pub record: CommentRecord,
+}
+
 /// Everything the fixtures hold, indexed the way the store reads it.
 pub struct Fixtures {
     pub accounts: Vec<Account>,
@@ -46,6 +72,18 @@ pub struct Fixtures {
     pub cases: Vec<CaseRecord>,
     pub documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>>,
     pub version_files: HashMap<SalesforceId, PathBuf>,
+    /// Every case comment, internal ones included (the store never returns those).
+    pub comments: Vec<FixtureComment>,
+}
+
+/// An object's fixture, or none when the folder has no file for it (comments and users are
+/// optional: a fixture set without them has cases without conversations).
+fn read_optional<T: DeserializeOwned>(dir: &Path, object: &str) -> anyhow::Result<Vec<T>> {
+    if dir.join(format!("{object}.json")).exists() {
+        read(dir, object)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 fn read<T: DeserializeOwned>(dir: &Path, object: &str) -> anyhow::Result<Vec<T>> {
@@ -123,6 +161,24 @@ pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
             );
     }
 
+    let users: HashMap<SalesforceId, Option<String>> = read_optional::<User>(dir, "User")?
+        .into_iter()
+        .map(|u| (u.id, u.first_name))
+        .collect();
+    let comments = read_optional::<CaseComment>(dir, "CaseComment")?
+        .into_iter()
+        .map(|c| FixtureComment {
+            is_published: c.is_published,
+            record: CommentRecord {
+                created_by_first_name: users.get(&c.created_by_id).cloned().flatten(),
+                id: c.id,
+                case_id: c.parent_id,
+                body: c.comment_body,
+                created_date: c.created_date,
+            },
+        })
+        .collect();
+
     Ok(Fixtures {
         accounts,
         contacts,
@@ -130,5 +186,6 @@ pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
         cases,
         documents_by_account,
         version_files,
+        comments,
     })
 }

@@ -15,12 +15,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::salesforce::CaseRecord;
+use crate::salesforce::{CaseRecord, CommentRecord};
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Entry {
-    CreateCase { case: CaseRecord },
+    CreateCase {
+        case: CaseRecord,
+    },
+    /// A customer's reply: published, on a case of `account`.
+    CreateComment {
+        account: salesforce_client::SalesforceId,
+        comment: CommentRecord,
+    },
 }
 
 /// Why a write was refused without trying: an earlier failed append could not be cut back, so
@@ -334,7 +341,9 @@ mod tests {
         std::fs::write(&path, format!("{}{{\"op\":", line())).unwrap();
         let (mut journal, entries) = Journal::open(&path).unwrap();
         assert_eq!(entries.len(), 1);
-        let Entry::CreateCase { case } = &entries[0];
+        let Entry::CreateCase { case } = &entries[0] else {
+            panic!("the fixture line is a case");
+        };
         journal
             .append(&[Entry::CreateCase { case: case.clone() }])
             .unwrap();

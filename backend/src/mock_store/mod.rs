@@ -18,12 +18,14 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::io::ReaderStream;
 
 use crate::data_dir::DataDirFull;
+use crate::domain::comment::Marker;
 use crate::domain::paging::Page;
 use crate::observability::health::Probe;
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, Contact, ContentStream,
-    DocumentQuery, DocumentRecord, DocumentSortField, NewCaseRecord, PortError, PortResult,
-    SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, CommentOutcome, CommentRecord,
+    Contact, ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, MAX_CASE_COMMENTS,
+    NewCaseRecord, NewCommentRecord, PortError, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome,
 };
 use index::SortedIndex;
 use journal::{Entry, Journal, JournalBroken};
@@ -45,6 +47,15 @@ struct State {
     /// Per account, how many cases were written to it: its lists' version (`list_version`),
     /// bumped in the same critical section as the write it stands for.
     writes_by_account: HashMap<SalesforceId, u64>,
+    /// Each case's comments, published and internal, oldest first.
+    comments_by_case: HashMap<SalesforceId, Vec<StoredComment>>,
+}
+
+/// A comment as the store keeps it; only published ones ever leave it.
+#[derive(Clone)]
+struct StoredComment {
+    is_published: bool,
+    record: CommentRecord,
 }
 
 impl State {
@@ -65,6 +76,29 @@ impl State {
         self.cases.insert(case.id.clone(), case);
     }
 
+    fn insert_comment(&mut self, account: Option<&SalesforceId>, comment: StoredComment) {
+        let list = self
+            .comments_by_case
+            .entry(comment.record.case_id.clone())
+            .or_default();
+        let key = |c: &StoredComment| (c.record.created_date, c.record.id.clone());
+        let at = list.partition_point(|c| key(c) <= key(&comment));
+        list.insert(at, comment);
+        if let Some(account) = account {
+            *self.writes_by_account.entry(account.clone()).or_insert(0) += 1;
+        }
+    }
+
+    /// The published comment of the case whose marker has `reference`.
+    fn comment_by_reference(&self, case: &SalesforceId, reference: &str) -> Option<CommentRecord> {
+        self.comments_by_case
+            .get(case)?
+            .iter()
+            .filter(|c| c.is_published)
+            .find(|c| Marker::parse(&c.record.body).is_some_and(|(m, _)| m.reference == reference))
+            .map(|c| c.record.clone())
+    }
+
     fn max_case_number(&self) -> u64 {
         self.cases
             .values()
@@ -75,10 +109,17 @@ impl State {
 }
 
 type CreateReply = oneshot::Sender<PortResult<UpsertOutcome>>;
+type CommentReply = oneshot::Sender<PortResult<CommentOutcome>>;
+
+/// One write for the writer thread.
+enum Write {
+    Case(NewCaseRecord, CreateReply),
+    Comment(NewCommentRecord, CommentReply),
+}
 
 pub struct MockStore {
     state: Arc<RwLock<State>>,
-    writer: mpsc::Sender<(NewCaseRecord, CreateReply)>,
+    writer: mpsc::Sender<Write>,
     /// Set by the writer when the journal refuses writes until a restart; readiness reports it.
     journal_broken: Arc<AtomicBool>,
 }
@@ -133,10 +174,26 @@ impl MockStore {
         for case in loaded.cases {
             state.insert_case(case);
         }
+        for comment in loaded.comments {
+            state.insert_comment(
+                None,
+                StoredComment {
+                    is_published: comment.is_published,
+                    record: comment.record,
+                },
+            );
+        }
         let (journal, entries) = Journal::open(&data_dir.join("cases.jsonl"))?;
         for entry in entries {
             match entry {
                 Entry::CreateCase { case } => state.insert_case(case),
+                Entry::CreateComment { account, comment } => state.insert_comment(
+                    Some(&account),
+                    StoredComment {
+                        is_published: true,
+                        record: comment,
+                    },
+                ),
             }
         }
         let next_number = state.max_case_number() + 1;
@@ -185,7 +242,7 @@ struct Writer {
 
 /// The single writer: takes every create queued so far, journals them with one sync, then
 /// makes them visible and answers. Nothing is visible or acknowledged before it is durable.
-fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writer) {
+fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
     let Writer {
         mut journal,
         state,
@@ -193,11 +250,19 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
         broken,
     } = writer;
     while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        let mut writes = vec![first];
+        while writes.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(item) => batch.push(item),
+                Ok(item) => writes.push(item),
                 Err(_) => break,
+            }
+        }
+        let mut batch = Vec::with_capacity(writes.len());
+        let mut comment_batch = Vec::new();
+        for write in writes {
+            match write {
+                Write::Case(new, reply) => batch.push((new, reply)),
+                Write::Comment(new, reply) => comment_batch.push((new, reply)),
             }
         }
 
@@ -253,10 +318,20 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
                 plans.push((Err(fresh.len() - 1), reply));
             }
         }
+        let comments = plan_comments(&state, comment_batch, now);
 
         let entries: Vec<Entry> = fresh
             .iter()
             .map(|case| Entry::CreateCase { case: case.clone() })
+            .chain(
+                comments
+                    .fresh
+                    .iter()
+                    .map(|(account, comment)| Entry::CreateComment {
+                        account: account.clone(),
+                        comment: comment.clone(),
+                    }),
+            )
             .collect();
         let written = if entries.is_empty() {
             Ok(())
@@ -274,14 +349,18 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
             let refusing = journal.is_broken();
             broken.store(refusing, Ordering::Relaxed);
             let full = DataDirFull::find(&err);
+            let failure = || match full {
+                _ if refusing => PortError::Unavailable(JournalBroken.into()),
+                Some(full) => PortError::Unavailable(
+                    anyhow::Error::new(full).context("the case journal could not be written"),
+                ),
+                None => PortError::Internal(anyhow!("the case journal could not be written")),
+            };
             for (_, reply) in plans {
-                let _ = reply.send(Err(match full {
-                    _ if refusing => PortError::Unavailable(JournalBroken.into()),
-                    Some(full) => PortError::Unavailable(
-                        anyhow::Error::new(full).context("the case journal could not be written"),
-                    ),
-                    None => PortError::Internal(anyhow!("the case journal could not be written")),
-                }));
+                let _ = reply.send(Err(failure()));
+            }
+            for (_, reply) in comments.plans {
+                let _ = reply.send(Err(failure()));
             }
             continue;
         }
@@ -290,7 +369,17 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
             for case in &fresh {
                 st.insert_case(case.clone());
             }
+            for (account, comment) in &comments.fresh {
+                st.insert_comment(
+                    Some(account),
+                    StoredComment {
+                        is_published: true,
+                        record: comment.clone(),
+                    },
+                );
+            }
         }
+        comments.answer();
         let mut first_reply_for = vec![true; fresh.len()];
         for (plan, reply) in plans {
             let outcome = match plan {
@@ -305,6 +394,97 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
             };
             // The caller may have gone away; the case is durable either way.
             let _ = reply.send(Ok(outcome));
+        }
+    }
+}
+
+/// What a batch's comments come to: the new ones (with their account), and for each request
+/// its answer: an existing comment, a new one (an index into `fresh`), or a refusal.
+struct CommentPlans {
+    fresh: Vec<(SalesforceId, CommentRecord)>,
+    plans: Vec<(CommentPlan, CommentReply)>,
+}
+
+enum CommentPlan {
+    Existing(CommentRecord),
+    Fresh(usize),
+    Refused(PortError),
+}
+
+fn plan_comments(
+    state: &RwLock<State>,
+    batch: Vec<(NewCommentRecord, CommentReply)>,
+    now: chrono::DateTime<Utc>,
+) -> CommentPlans {
+    let st = state.read().unwrap_or_else(|p| p.into_inner());
+    let mut fresh: Vec<(SalesforceId, CommentRecord)> = Vec::new();
+    let mut plans = Vec::with_capacity(batch.len());
+    for (new, reply) in batch {
+        // The service checked the case; the store holds to the port's rule regardless.
+        let owned = st
+            .cases
+            .get(&new.case_id)
+            .is_some_and(|c| c.account_id == new.account_id);
+        if !owned {
+            let refused = anyhow!("comment on case {} outside its account", new.case_id);
+            plans.push((CommentPlan::Refused(PortError::Internal(refused)), reply));
+            continue;
+        }
+        if let Some(existing) = st.comment_by_reference(&new.case_id, &new.reference) {
+            plans.push((CommentPlan::Existing(existing), reply));
+            continue;
+        }
+        let same = |c: &CommentRecord| {
+            c.case_id == new.case_id
+                && Marker::parse(&c.body).is_some_and(|(m, _)| m.reference == new.reference)
+        };
+        if let Some(i) = fresh.iter().position(|(_, c)| same(c)) {
+            plans.push((CommentPlan::Fresh(i), reply));
+            continue;
+        }
+        let id = loop {
+            let id = SalesforceId::generate("00a");
+            let taken = st
+                .comments_by_case
+                .values()
+                .flatten()
+                .any(|c| c.record.id == id);
+            if !taken && fresh.iter().all(|(_, c)| c.id != id) {
+                break id;
+            }
+        };
+        fresh.push((
+            new.account_id,
+            CommentRecord {
+                id,
+                case_id: new.case_id,
+                body: new.body,
+                created_date: now,
+                created_by_first_name: None,
+            },
+        ));
+        plans.push((CommentPlan::Fresh(fresh.len() - 1), reply));
+    }
+    CommentPlans { fresh, plans }
+}
+
+impl CommentPlans {
+    /// Answers every request once the batch is durable and visible.
+    fn answer(self) {
+        let mut first_reply_for = vec![true; self.fresh.len()];
+        for (plan, reply) in self.plans {
+            let outcome = match plan {
+                CommentPlan::Existing(record) => Ok(CommentOutcome {
+                    record,
+                    created: false,
+                }),
+                CommentPlan::Fresh(i) => Ok(CommentOutcome {
+                    record: self.fresh[i].1.clone(),
+                    created: std::mem::replace(&mut first_reply_for[i], false),
+                }),
+                CommentPlan::Refused(err) => Err(err),
+            };
+            let _ = reply.send(outcome);
         }
     }
 }
@@ -386,7 +566,7 @@ impl SalesforcePort for MockStore {
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send((case, reply))
+            .send(Write::Case(case, reply))
             .await
             .map_err(|_| PortError::Internal(anyhow!("the mock store writer has stopped")))?;
         answer
@@ -443,6 +623,43 @@ impl SalesforcePort for MockStore {
             body: Box::pin(ReaderStream::with_capacity(file, 64 * 1024)),
         })
     }
+
+    async fn case_comments(
+        &self,
+        account: &SalesforceId,
+        case_id: &SalesforceId,
+    ) -> PortResult<Vec<CommentRecord>> {
+        let st = self.read();
+        if st
+            .cases
+            .get(case_id)
+            .is_none_or(|c| &c.account_id != account)
+        {
+            return Ok(Vec::new());
+        }
+        Ok(st
+            .comments_by_case
+            .get(case_id)
+            .map(|list| {
+                list.iter()
+                    .filter(|c| c.is_published)
+                    .take(MAX_CASE_COMMENTS)
+                    .map(|c| c.record.clone())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn create_comment(&self, comment: NewCommentRecord) -> PortResult<CommentOutcome> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Write::Comment(comment, reply))
+            .await
+            .map_err(|_| PortError::Internal(anyhow!("the mock store writer has stopped")))?;
+        answer
+            .await
+            .map_err(|_| PortError::Internal(anyhow!("the mock store writer dropped a comment")))?
+    }
 }
 
 impl MockStore {
@@ -473,6 +690,51 @@ impl Probe for MockStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reply is in the journal before it is acknowledged: a store opened again on the same
+    /// data directory (a restart, `kill -9` included) has it, in place, with its marker, and a
+    /// retry with its reference still finds it instead of writing another.
+    #[tokio::test]
+    async fn replies_survive_a_restart_and_are_found_by_their_reference() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/salesforce");
+        let data = tempfile::tempdir().unwrap();
+        let account = SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap();
+        let store = MockStore::open(&fixtures, data.path(), "Email").unwrap();
+        let case = store
+            .query_cases(&account, &CaseQuery::landing())
+            .await
+            .unwrap()
+            .items[0]
+            .id
+            .clone();
+        let before = store.case_comments(&account, &case).await.unwrap();
+        let new = NewCommentRecord {
+            account_id: account.clone(),
+            case_id: case.clone(),
+            body: "[portal:003Dn000O6V0xBhIIJ:0123456789abcdef]\nStill broken.".into(),
+            reference: "0123456789abcdef".into(),
+        };
+        let written = store.create_comment(new.clone()).await.unwrap();
+        assert!(written.created);
+        drop(store);
+
+        let reopened = MockStore::open(&fixtures, data.path(), "Email").unwrap();
+        let after = reopened.case_comments(&account, &case).await.unwrap();
+        assert_eq!(after.len(), before.len() + 1);
+        assert_eq!(after.last(), Some(&written.record));
+        let again = reopened.create_comment(new).await.unwrap();
+        assert!(!again.created);
+        assert_eq!(again.record, written.record);
+        // Nobody else's account reaches the case's conversation.
+        let globex = SalesforceId::parse("001Dn0004Ot9nDpIQI").unwrap();
+        assert!(
+            reopened
+                .case_comments(&globex, &case)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
 
     /// A store whose journal cannot write or cut back (`/dev/full`) answers creates with
     /// "unavailable" (a 503 for the client), now and for every later create, and reports

@@ -21,8 +21,8 @@ use crate::domain::paging::Page;
 
 pub use query::{CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery, DocumentSortField};
 pub use records::{
-    Account, CaseRecord, Contact, ContentDocumentFields, DocumentRecord, NewCaseRecord,
-    UpsertOutcome,
+    Account, CaseRecord, CommentOutcome, CommentRecord, Contact, ContentDocumentFields,
+    DocumentRecord, NewCaseRecord, NewCommentRecord, UpsertOutcome,
 };
 pub use salesforce_client::{InvalidId, SalesforceId};
 
@@ -93,4 +93,20 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     /// Streams a ContentVersion's VersionData.
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream>;
+
+    /// The public comments of the case (only if it belongs to the account), oldest first: at
+    /// most [`MAX_CASE_COMMENTS`], the oldest ones. Internal comments are never returned.
+    async fn case_comments(
+        &self,
+        account: &SalesforceId,
+        case_id: &SalesforceId,
+    ) -> PortResult<Vec<CommentRecord>>;
+
+    /// Writes a published comment on the case, or returns the one already written with the
+    /// same marker reference (a retry whose first answer was lost).
+    async fn create_comment(&self, comment: NewCommentRecord) -> PortResult<CommentOutcome>;
 }
+
+/// The most public comments one case's conversation holds in the portal (a query's page; far
+/// more than a support conversation has).
+pub const MAX_CASE_COMMENTS: usize = 2_000;

@@ -90,6 +90,38 @@ pub struct UpsertOutcome {
     pub created: bool,
 }
 
+/// A public comment on a case: a CaseComment with `IsPublished = true` (agents' internal
+/// comments never leave the adapters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentRecord {
+    pub id: SalesforceId,
+    pub case_id: SalesforceId,
+    /// CommentBody as stored: a portal-written comment starts with its marker line
+    /// (`domain::comment::Marker`).
+    pub body: String,
+    pub created_date: DateTime<Utc>,
+    /// The first name of the user who created it (CreatedBy.FirstName), if it has one.
+    pub created_by_first_name: Option<String>,
+}
+
+/// What the portal sends to write a published comment on a case of the account.
+#[derive(Debug, Clone)]
+pub struct NewCommentRecord {
+    pub account_id: SalesforceId,
+    pub case_id: SalesforceId,
+    /// The body as stored, marker line included.
+    pub body: String,
+    /// The marker's reference: a comment on the case whose marker has it is this one.
+    pub reference: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommentOutcome {
+    pub record: CommentRecord,
+    /// `false` when the case already had the comment with this reference (a retry).
+    pub created: bool,
+}
+
 /// A file shared with the customer: a ContentDocument joined with its latest ContentVersion,
 /// reached through a ContentDocumentLink to the account with Visibility `AllUsers`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -20,13 +20,14 @@ use serde::Deserialize;
 
 use crate::config::{SalesforceAuthFlow, SalesforceConfig};
 use crate::domain::case::Picklists;
+use crate::domain::comment::Marker;
 use crate::domain::paging::{Page, SortValue};
 use crate::observability::health::{Diagnostic, Probe};
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentDocumentFields, ContentStream,
-    DocumentQuery, DocumentRecord, NewCaseRecord, PortError, PortResult, SalesforceId,
-    SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseSortField, CommentOutcome, CommentRecord, Contact,
+    ContentDocumentFields, ContentStream, DocumentQuery, DocumentRecord, NewCaseRecord,
+    NewCommentRecord, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
@@ -142,6 +143,37 @@ impl From<LinkRow> for DocumentRecord {
         let path_on_client = doc.latest_published_version.and_then(|v| v.path_on_client);
         doc.fields
             .into_record(row.content_document_id, path_on_client)
+    }
+}
+
+/// A CaseComment row as `soql_build::case_comments` selects it.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CommentRow {
+    id: SalesforceId,
+    parent_id: SalesforceId,
+    #[serde(default)]
+    comment_body: Option<String>,
+    #[serde(with = "crate::salesforce::datetime")]
+    created_date: DateTime<Utc>,
+    created_by: Option<UserName>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserName {
+    first_name: Option<String>,
+}
+
+impl From<CommentRow> for CommentRecord {
+    fn from(row: CommentRow) -> Self {
+        Self {
+            id: row.id,
+            case_id: row.parent_id,
+            body: row.comment_body.unwrap_or_default(),
+            created_date: row.created_date,
+            created_by_first_name: row.created_by.and_then(|u| u.first_name),
+        }
     }
 }
 
@@ -356,6 +388,61 @@ impl SalesforcePort for SalesforceRest {
         Ok(ContentStream {
             length,
             body: Box::pin(download.map_err(std::io::Error::other)),
+        })
+    }
+
+    async fn case_comments(
+        &self,
+        account: &SalesforceId,
+        case_id: &SalesforceId,
+    ) -> PortResult<Vec<CommentRecord>> {
+        let rows: Vec<CommentRow> = self
+            .query(&soql_build::case_comments(account, case_id))
+            .await?;
+        Ok(rows.into_iter().map(CommentRecord::from).collect())
+    }
+
+    /// CaseComment has no external id field (it takes no custom fields), so the retry-safe
+    /// write is: look for a published comment on the case whose marker carries the
+    /// reference, and create one only when there is none. A create whose answer was lost is
+    /// found by the retry's look. (Two retries racing each other could both miss it; the
+    /// service's idempotency claim lets only one through at a time.)
+    async fn create_comment(&self, comment: NewCommentRecord) -> PortResult<CommentOutcome> {
+        let find = || async {
+            let rows: Vec<CommentRow> = self
+                .query(&soql_build::recent_case_comments(
+                    &comment.account_id,
+                    &comment.case_id,
+                ))
+                .await?;
+            PortResult::Ok(rows.into_iter().map(CommentRecord::from).find(|c| {
+                Marker::parse(&c.body).is_some_and(|(m, _)| m.reference == comment.reference)
+            }))
+        };
+        if let Some(existing) = find().await? {
+            return Ok(CommentOutcome {
+                record: existing,
+                created: false,
+            });
+        }
+        let body = serde_json::json!({
+            "ParentId": comment.case_id.as_str(),
+            "CommentBody": comment.body,
+            "IsPublished": true,
+        });
+        self.client
+            .create("CaseComment", &body)
+            .await
+            .map_err(port_error)?;
+        let record = find().await?.ok_or_else(|| {
+            PortError::Internal(anyhow!(
+                "comment on case {} not readable after create",
+                comment.case_id
+            ))
+        })?;
+        Ok(CommentOutcome {
+            record,
+            created: true,
         })
     }
 }

@@ -22,8 +22,9 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CommentOutcome, CommentRecord, Contact, ContentStream,
+    DocumentQuery, DocumentRecord, NewCaseRecord, NewCommentRecord, PortError, PortResult,
+    SalesforceId, SalesforcePort, UpsertOutcome,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,6 +338,25 @@ impl SalesforcePort for ResilientPort {
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
         self.call("version_data", Kind::Read, || {
             self.inner.version_data(version_id)
+        })
+        .await
+    }
+
+    async fn case_comments(
+        &self,
+        account: &SalesforceId,
+        case_id: &SalesforceId,
+    ) -> PortResult<Vec<CommentRecord>> {
+        self.call("case_comments", Kind::OptionalRead, || {
+            self.inner.case_comments(account, case_id)
+        })
+        .await
+    }
+
+    /// Safe to repeat: the adapter looks for the comment by its marker's reference first.
+    async fn create_comment(&self, comment: NewCommentRecord) -> PortResult<CommentOutcome> {
+        self.call("create_comment", Kind::SafeWrite, || {
+            self.inner.create_comment(comment.clone())
         })
         .await
     }

@@ -17,6 +17,31 @@ pub const LINK_FIELDS: &str = "ContentDocumentId, ContentDocument.Title, Content
 ContentDocument.ContentSize, ContentDocument.LatestPublishedVersionId, ContentDocument.CreatedDate, \
 ContentDocument.LatestPublishedVersion.PathOnClient";
 
+pub const COMMENT_FIELDS: &str = "Id, ParentId, CommentBody, CreatedDate, CreatedBy.FirstName";
+
+/// The case's public comments, oldest first, only if the case is the account's. Internal
+/// comments (`IsPublished = false`) are filtered out in the query itself.
+pub fn case_comments(account: &SalesforceId, case: &SalesforceId) -> String {
+    format!(
+        "SELECT {COMMENT_FIELDS} FROM CaseComment WHERE ParentId = {} AND Parent.AccountId = {} \
+         AND IsPublished = true ORDER BY CreatedDate ASC, Id ASC LIMIT {}",
+        id(case),
+        id(account),
+        crate::salesforce::MAX_CASE_COMMENTS
+    )
+}
+
+/// The case's latest public comments, newest first: where a retried reply looks for the
+/// comment its first attempt may have written.
+pub fn recent_case_comments(account: &SalesforceId, case: &SalesforceId) -> String {
+    format!(
+        "SELECT {COMMENT_FIELDS} FROM CaseComment WHERE ParentId = {} AND Parent.AccountId = {} \
+         AND IsPublished = true ORDER BY CreatedDate DESC, Id DESC LIMIT 200",
+        id(case),
+        id(account),
+    )
+}
+
 fn id(value: &SalesforceId) -> String {
     id_literal(value)
 }
@@ -258,6 +283,21 @@ pub fn changed_file_links(accounts: &[SalesforceId], since: &DateTime<Utc>) -> S
 mod tests {
     use super::*;
     use crate::domain::paging::Sort;
+
+    #[test]
+    fn comment_queries_ask_for_the_accounts_published_comments_only() {
+        let case = SalesforceId::parse("500Dn000dLkYEzTIQW").unwrap();
+        let all = case_comments(&account(), &case);
+        assert_eq!(
+            all,
+            "SELECT Id, ParentId, CommentBody, CreatedDate, CreatedBy.FirstName FROM CaseComment \
+             WHERE ParentId = '500Dn000dLkYEzTIQW' AND Parent.AccountId = '001Dn000V58wd0MIIQ' \
+             AND IsPublished = true ORDER BY CreatedDate ASC, Id ASC LIMIT 2000"
+        );
+        let recent = recent_case_comments(&account(), &case);
+        assert!(recent.contains("AND IsPublished = true ORDER BY CreatedDate DESC, Id DESC"));
+        assert!(recent.contains("Parent.AccountId = '001Dn000V58wd0MIIQ'"));
+    }
 
     fn account() -> SalesforceId {
         SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap()

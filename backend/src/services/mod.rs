@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod comments;
 pub mod documents;
 pub mod idempotency;
 pub mod keys;

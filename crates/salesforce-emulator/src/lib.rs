@@ -169,6 +169,27 @@ impl Records {
             })
     }
 
+    /// Creates a record as the user `user_id` (an agent writing a case comment), who becomes
+    /// its `CreatedById`.
+    pub fn create_by(
+        &self,
+        user_id: &str,
+        sobject: &str,
+        fields: &Value,
+    ) -> Result<String, String> {
+        let mut store = lock(&self.state.store);
+        store
+            .create_by(user_id, sobject, fields)
+            .map(|(id, _)| id)
+            .map_err(|e| {
+                e.errors
+                    .iter()
+                    .map(|item| item.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+    }
+
     /// Changes a record as someone working in the org would (an agent closing a case, a file
     /// renamed): the same checks and derived fields as a REST update, stamped now.
     pub fn update(&self, sobject: &str, id: &str, fields: &Value) -> Result<(), String> {
@@ -336,6 +357,11 @@ pub async fn spawn(config: EmulatorConfig, listener: TcpListener) -> Result<Emul
         account_id: None,
         user_type: "STANDARD",
     };
+    store.set_current_user(
+        &integration_user.user_id,
+        &integration_user.given_name,
+        &integration_user.family_name,
+    );
     let faults = Faults::new();
     let log = RequestLog::default();
     let state = Arc::new(AppState {

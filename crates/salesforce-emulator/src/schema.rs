@@ -213,7 +213,39 @@ pub fn objects() -> Vec<ObjectDef> {
         ro("SystemModstamp", FieldType::DateTime),
     ];
 
+    let mut user = vec![
+        ro("Id", FieldType::Id),
+        f("FirstName", FieldType::String { max_len: 40 }),
+        required(f("LastName", S80)),
+        ro("Name", FieldType::String { max_len: 121 }),
+    ];
+    user.extend(audit_fields());
+
+    // A comment on a case: published (the customer sees it) or internal. Its creator is the
+    // user who wrote it (through the API: the integration user); creating one stamps its case.
+    let mut comment = vec![
+        ro("Id", FieldType::Id),
+        required(FieldDef {
+            updateable: false,
+            ..f("ParentId", reference("Case", "Parent"))
+        }),
+        f("CommentBody", FieldType::TextArea { max_len: 4000 }),
+        f("IsPublished", FieldType::Boolean),
+        ro("CreatedById", reference("User", "CreatedBy")),
+    ];
+    comment.extend(audit_fields());
+
     vec![
+        ObjectDef {
+            name: "User",
+            key_prefix: "005",
+            fields: user,
+        },
+        ObjectDef {
+            name: "CaseComment",
+            key_prefix: "00a",
+            fields: comment,
+        },
         ObjectDef {
             name: "Account",
             key_prefix: "001",

@@ -76,6 +76,8 @@ pub struct Store {
     extra_picklist_values: HashMap<(&'static str, &'static str), Vec<String>>,
     /// Case Status values that close a case.
     closed_statuses: Vec<String>,
+    /// The user records are created as (`CreatedById`): the integration user of the API.
+    current_user: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +169,7 @@ impl Store {
             next_case_number,
             extra_picklist_values: HashMap::new(),
             closed_statuses: vec!["Closed".into()],
+            current_user: None,
         })
     }
 
@@ -900,7 +903,7 @@ impl Store {
                     record.insert("ClosedDate".into(), Value::Null);
                 }
             }
-            "Contact" => {
+            "Contact" | "User" => {
                 let first = record
                     .get("FirstName")
                     .and_then(Value::as_str)
@@ -913,6 +916,45 @@ impl Store {
         }
         record.insert("LastModifiedDate".into(), Value::String(now.into()));
         record.insert("SystemModstamp".into(), Value::String(now.into()));
+    }
+
+    /// Makes `user_id` the API's user: a User record with these names (added unless the
+    /// fixtures have it), and the creator of every record created from now on.
+    pub fn set_current_user(&mut self, user_id: &str, first_name: &str, last_name: &str) {
+        let table = self
+            .records
+            .get_mut("User")
+            .expect("every object has a table");
+        if !table.contains_key(user_id) {
+            let now = format_datetime(Utc::now());
+            let mut record = Record::new();
+            record.insert("Id".into(), Value::String(user_id.into()));
+            record.insert("FirstName".into(), Value::String(first_name.into()));
+            record.insert("LastName".into(), Value::String(last_name.into()));
+            record.insert(
+                "Name".into(),
+                Value::String(format!("{first_name} {last_name}")),
+            );
+            for stamp in ["CreatedDate", "LastModifiedDate", "SystemModstamp"] {
+                record.insert(stamp.into(), Value::String(now.clone()));
+            }
+            table.insert(user_id.into(), record);
+            self.id_types.insert(user_id.into(), "User");
+        }
+        self.current_user = Some(user_id.into());
+    }
+
+    /// [`Store::create`] as another user (an agent writing a comment in the org).
+    pub fn create_by(
+        &mut self,
+        user_id: &str,
+        ty: &str,
+        body: &Value,
+    ) -> Result<(String, Undo), ApiError> {
+        let api_user = self.current_user.replace(user_id.into());
+        let created = self.create(ty, body);
+        self.current_user = api_user;
+        created
     }
 
     pub fn create(&mut self, ty: &str, body: &Value) -> Result<(String, Undo), ApiError> {
@@ -949,8 +991,29 @@ impl Store {
             record.insert(k.into(), v);
         }
         record.insert("CreatedDate".into(), Value::String(now.clone()));
+        if object.field("CreatedById").is_some() {
+            let creator = self.current_user.clone().map_or(Value::Null, Value::String);
+            record.insert("CreatedById".into(), creator);
+        }
         Self::apply_derived(object, &mut record, &now, &self.closed_statuses);
         self.validate(object, &record, &id)?;
+        if object_name == "CaseComment" {
+            // As in an org: a new comment stamps its case (what change detection sees).
+            let parent = record
+                .get("ParentId")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let case = parent.and_then(|p| self.records.get_mut("Case")?.get_mut(&p));
+            let Some(case) = case else {
+                return Err(ApiError::dml(
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    "Parent ID: id value of incorrect type",
+                    &["ParentId"],
+                ));
+            };
+            case.insert("LastModifiedDate".into(), Value::String(now.clone()));
+            case.insert("SystemModstamp".into(), Value::String(now.clone()));
+        }
         if object_name == "Case" {
             self.next_case_number += 1;
         }

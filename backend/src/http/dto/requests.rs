@@ -251,6 +251,50 @@ impl ChoiceHint for Priority {
     const HINT: &'static str = "Choose low, medium or high.";
 }
 
+/// A customer's reply on their case. Unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    /// Plain text, 1-3,950 characters after trimming; line breaks and tabs are kept, other
+    /// control characters refused.
+    #[schema(value_type = String, min_length = 1, max_length = 3950, example = "Thanks, that fixed it.")]
+    pub body: crate::domain::comment::CommentBody,
+}
+
+impl JsonFields for NewComment {
+    const FIELDS: &'static [(&'static str, FieldCheck)] =
+        &[("body", text::<crate::domain::comment::CommentBody>)];
+}
+
+/// The conversation's query parameters: the page (`limit`, `cursor`); always oldest first.
+pub type CommentListQuery = crate::services::comments::CommentPage;
+
+impl FromQuery for CommentListQuery {
+    fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
+        let mut fields = QueryFields::parse(query);
+        let limit = fields.get("limit");
+        let cursor = fields.text("cursor", MAX_CURSOR_BYTES, "The cursor is not valid.");
+        fields.finish(Self { limit, cursor })
+    }
+}
+
+impl IntoParams for CommentListQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query_param(
+                "limit",
+                "Page size, 1-100 (default 25).".to_owned(),
+                PageSize::schema(),
+            ),
+            query_param(
+                "cursor",
+                "`next_cursor` of the previous page.".to_owned(),
+                ObjectBuilder::new().schema_type(Type::String).into(),
+            ),
+        ]
+    }
+}
+
 /// A query whose problems are reported parameter by parameter. An empty query is the default.
 pub trait FromQuery: Sized + Default {
     fn from_query(query: &str) -> Result<Self, Vec<FieldError>>;

@@ -10,7 +10,7 @@ use super::lease::Ttl;
 use crate::clock::unix_millis;
 use crate::domain::paging::Page;
 use crate::salesforce::remote::Landing;
-use crate::salesforce::{Account, CaseRecord, Contact, DocumentRecord};
+use crate::salesforce::{Account, CaseRecord, CommentRecord, Contact, DocumentRecord};
 
 /// One cached read: which resource (for metrics and logs), under which key, fresh how long.
 pub(super) struct Lookup {
@@ -30,6 +30,7 @@ pub(super) enum Value {
     Documents(Page<DocumentRecord>),
     Document(Option<DocumentRecord>),
     Landing(Landing),
+    Comments(Vec<CommentRecord>),
 }
 
 /// A type the cache keeps as one [`Value`] variant.
@@ -64,6 +65,7 @@ cacheable! {
     Documents: Page<DocumentRecord>,
     Document: Option<DocumentRecord>,
     Landing: Landing,
+    Comments: Vec<CommentRecord>,
 }
 
 #[derive(Clone)]

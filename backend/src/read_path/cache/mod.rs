@@ -48,8 +48,9 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    NewCaseRecord, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CommentOutcome, CommentRecord, Contact, ContentStream,
+    DocumentQuery, DocumentRecord, NewCaseRecord, NewCommentRecord, PortResult, SalesforceId,
+    SalesforcePort, UpsertOutcome,
 };
 use crate::shared_state::Redis;
 
@@ -267,6 +268,31 @@ impl SalesforcePort for CachedPort {
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
         self.budget.take().await?;
         self.inner.version_data(version_id).await
+    }
+
+    /// A case's conversation is one entry, under the account's generation: the customer's
+    /// own reply bumps it (below), an agent's comment reaches it through the change polls
+    /// (a new CaseComment touches its Case's `SystemModstamp`).
+    async fn case_comments(
+        &self,
+        account: &SalesforceId,
+        case_id: &SalesforceId,
+    ) -> PortResult<Vec<CommentRecord>> {
+        let ttl = self.config.cases_ttl_secs;
+        let lookup = self
+            .account_read("comments", account, case_id.as_str(), ttl)
+            .await?;
+        self.read(lookup, self.inner.case_comments(account, case_id))
+            .await
+    }
+
+    async fn create_comment(&self, comment: NewCommentRecord) -> PortResult<CommentOutcome> {
+        let account = comment.account_id.clone();
+        let outcome = self.inner.create_comment(comment).await;
+        if outcome.is_ok() {
+            self.invalidate(&account).await;
+        }
+        outcome
     }
 }
 
