@@ -638,3 +638,74 @@ async fn a_reply_that_timed_out_after_salesforce_stored_it_is_retried_by_the_por
     let comments = org_comments(&app, &case);
     assert_eq!(comments.len(), before + 1, "exactly one comment");
 }
+
+#[tokio::test]
+async fn the_case_list_says_and_filters_whose_turn_it_is() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let fixtures = Fixtures::load();
+    let expect = |side: &str| -> Vec<String> {
+        let mut ids: Vec<String> = fixtures
+            .cases
+            .values()
+            .filter(|c| c["AccountId"] == ACME && c["IsClosed"] == false)
+            .filter(|c| (c["Status"] == "Waiting on Customer") == (side == "customer"))
+            .map(|c| c["Id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    for side in ["customer", "agent"] {
+        let listed = alice.all_cases(&format!("awaiting={side}")).await;
+        assert!(
+            listed
+                .iter()
+                .all(|c| c["awaiting"] == side && c["is_closed"] == false)
+        );
+        let mut ids: Vec<String> = listed
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, expect(side), "awaiting={side}");
+        assert!(!ids.is_empty());
+    }
+    // With the other filters, and each item of an unfiltered list says it too.
+    let open_waiting = alice.all_cases("awaiting=customer&status=closed").await;
+    assert!(open_waiting.is_empty(), "a closed case awaits no one");
+    let all = alice.all_cases("").await;
+    for case in &all {
+        let expected = match (
+            case["is_closed"].as_bool().unwrap(),
+            case["status"].as_str(),
+        ) {
+            (true, _) => Value::Null,
+            (false, Some("waiting_on_customer")) => json!("customer"),
+            (false, _) => json!("agent"),
+        };
+        assert_eq!(case["awaiting"], expected, "{case}");
+    }
+    // A cursor is bound to its filter.
+    let page = alice
+        .get_json(&format!("/customer/{ACME}/cases?awaiting=agent&limit=1"))
+        .await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let body = problem(
+        alice
+            .get(&format!(
+                "/customer/{ACME}/cases?awaiting=customer&cursor={cursor}"
+            ))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&body), ["cursor"]);
+    let body = problem(
+        alice
+            .get(&format!("/customer/{ACME}/cases?awaiting=me"))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&body), ["awaiting"]);
+}

@@ -26,6 +26,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         crate::error::Problem,
         crate::error::FieldError,
         crate::salesforce::CaseStatusFilter,
+        crate::salesforce::Awaiting,
         super::dto::requests::CaseSort,
         super::dto::requests::DocumentSort,
     )),

@@ -32,7 +32,10 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (state, session) = (&state, &session);
     pages::render(&state.case_pages, session, query, |query| async move {
-        let listed = state.cases.list(session, query.status, &query.page).await?;
+        let listed = state
+            .cases
+            .list(session, query.status, query.awaiting, &query.page)
+            .await?;
         Ok(CaseList {
             items: listed
                 .items

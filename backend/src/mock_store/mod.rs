@@ -18,14 +18,15 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::io::ReaderStream;
 
 use crate::data_dir::DataDirFull;
+use crate::domain::case::CaseStatus;
 use crate::domain::comment::Marker;
 use crate::domain::paging::Page;
 use crate::observability::health::Probe;
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, CommentOutcome, CommentRecord,
-    Contact, ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, MAX_CASE_COMMENTS,
-    NewCaseRecord, NewCommentRecord, PortError, PortResult, SalesforceId, SalesforcePort,
-    UpsertOutcome,
+    Account, Awaiting, AwaitingFilter, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter,
+    CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    DocumentSortField, MAX_CASE_COMMENTS, NewCaseRecord, NewCommentRecord, PortError, PortResult,
+    SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use index::SortedIndex;
 use journal::{Entry, Journal, JournalBroken};
@@ -542,7 +543,15 @@ impl SalesforcePort for MockStore {
                     CaseStatusFilter::Closed => c.is_closed,
                     CaseStatusFilter::All => true,
                 };
+                let awaiting = match query.awaiting {
+                    AwaitingFilter::Any => true,
+                    AwaitingFilter::Only(side) => {
+                        Awaiting::of(CaseStatus::from_salesforce(&c.status, c.is_closed))
+                            == Some(side)
+                    }
+                };
                 status
+                    && awaiting
                     && search
                         .as_deref()
                         .is_none_or(|q| contains_ci(&c.subject, q) || c.case_number.contains(q))

@@ -19,7 +19,10 @@ use futures::Stream;
 
 use crate::domain::paging::Page;
 
-pub use query::{CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery, DocumentSortField};
+pub use query::{
+    Awaiting, AwaitingFilter, CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery,
+    DocumentSortField,
+};
 pub use records::{
     Account, CaseRecord, CommentOutcome, CommentRecord, Contact, ContentDocumentFields,
     DocumentRecord, NewCaseRecord, NewCommentRecord, UpsertOutcome,

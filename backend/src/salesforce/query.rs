@@ -31,6 +31,46 @@ impl std::str::FromStr for CaseStatusFilter {
     }
 }
 
+/// Whose turn it is on an open case: the customer's when its status is `waiting_on_customer`
+/// (the agent asked something), the support team's otherwise. A closed case awaits no one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Awaiting {
+    Customer,
+    Agent,
+}
+
+impl Awaiting {
+    pub fn of(status: CaseStatus) -> Option<Self> {
+        match status {
+            CaseStatus::Closed => None,
+            CaseStatus::WaitingOnCustomer => Some(Self::Customer),
+            _ => Some(Self::Agent),
+        }
+    }
+}
+
+/// The case list's `awaiting` parameter: every case, or the open ones awaiting one side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum AwaitingFilter {
+    #[default]
+    Any,
+    Only(Awaiting),
+}
+
+impl std::str::FromStr for AwaitingFilter {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" => Ok(Self::Any),
+            "customer" => Ok(Self::Only(Awaiting::Customer)),
+            "agent" => Ok(Self::Only(Awaiting::Agent)),
+            _ => Err("Use customer or agent."),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaseSortField {
     CreatedAt,
@@ -124,6 +164,8 @@ impl DocumentSortField {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseQuery {
     pub status: CaseStatusFilter,
+    /// Only open cases awaiting this side.
+    pub awaiting: AwaitingFilter,
     /// Case-insensitive match on subject or case number.
     pub search: Option<String>,
     pub sort: Sort<CaseSortField>,
@@ -145,6 +187,7 @@ impl CaseQuery {
     pub fn landing() -> Self {
         Self {
             status: CaseStatusFilter::All,
+            awaiting: AwaitingFilter::Any,
             search: None,
             sort: Sort::default(),
             after: None,

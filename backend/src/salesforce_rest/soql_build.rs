@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use salesforce_client::soql::{datetime, id_literal, like_contains, quote_list, quote_str};
 
+use crate::domain::case::CaseStatus;
 use crate::domain::case::Picklists;
 use crate::domain::paging::{Direction, Keyset, SortValue};
 use crate::salesforce::{
-    CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery, DocumentSortField, SalesforceId,
+    Awaiting, AwaitingFilter, CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery,
+    DocumentSortField, SalesforceId,
 };
 
 pub const CASE_FIELDS: &str = "Id, CaseNumber, AccountId, ContactId, Subject, Description, Status, Priority, \
@@ -101,6 +103,24 @@ impl CaseSoql<'_> {
             CaseStatusFilter::Open => filters.push("IsClosed = false".into()),
             CaseStatusFilter::Closed => filters.push("IsClosed = true".into()),
             CaseStatusFilter::All => {}
+        }
+        if let AwaitingFilter::Only(side) = self.query.awaiting {
+            let waiting = self
+                .picklists
+                .status
+                .get(&CaseStatus::WaitingOnCustomer)
+                .and_then(|values| quote_list(values.iter().map(String::as_str)));
+            // Values the mapping does not know (and null) read as in progress: awaiting agent.
+            filters.push(match (side, waiting) {
+                (Awaiting::Customer, Some(list)) => {
+                    format!("IsClosed = false AND Status IN {list}")
+                }
+                (Awaiting::Customer, None) => "Id = null".into(),
+                (Awaiting::Agent, Some(list)) => {
+                    format!("IsClosed = false AND (Status NOT IN {list} OR Status = null)")
+                }
+                (Awaiting::Agent, None) => "IsClosed = false".into(),
+            });
         }
         if let Some(q) = &self.query.search {
             let pattern = like_contains(q);
@@ -285,6 +305,28 @@ mod tests {
     use crate::domain::paging::Sort;
 
     #[test]
+    fn awaiting_filters_on_the_waiting_on_customer_values() {
+        let mut query = cases("-created_at", None, None);
+        query.awaiting = AwaitingFilter::Only(Awaiting::Customer);
+        let customer = case_soql(&query).single();
+        assert!(
+            customer.contains(
+                "IsClosed = false AND Status IN ('Waiting on Customer','Pending Customer')"
+            ),
+            "{customer}"
+        );
+        query.awaiting = AwaitingFilter::Only(Awaiting::Agent);
+        let agent = case_soql(&query).single();
+        assert!(
+            agent.contains(
+                "IsClosed = false AND (Status NOT IN ('Waiting on Customer','Pending Customer') \
+                 OR Status = null)"
+            ),
+            "{agent}"
+        );
+    }
+
+    #[test]
     fn comment_queries_ask_for_the_accounts_published_comments_only() {
         let case = SalesforceId::parse("500Dn000dLkYEzTIQW").unwrap();
         let all = case_comments(&account(), &case);
@@ -325,6 +367,7 @@ mod tests {
 
     fn cases(sort: &str, search: Option<&str>, after: Option<Keyset>) -> CaseQuery {
         CaseQuery {
+            awaiting: AwaitingFilter::Any,
             status: CaseStatusFilter::Open,
             search: search.map(Into::into),
             sort: Sort::parse(sort).unwrap(),

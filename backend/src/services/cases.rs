@@ -13,8 +13,8 @@ use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
 use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
-    CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, NewCaseRecord, SalesforceId,
-    SalesforcePort,
+    AwaitingFilter, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, NewCaseRecord,
+    SalesforceId, SalesforcePort,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::idempotency::{Fingerprint, IdempotencyStore};
@@ -94,13 +94,19 @@ impl CaseService {
         &self,
         session: &Session,
         status: CaseStatusFilter,
+        awaiting: AwaitingFilter,
         page: &PageRequest<CaseSortField>,
     ) -> ApiResult<Listed<CaseRecord>> {
-        // Spelled as the cursors made before the filter was typed, which stay valid.
-        let filter = format!("status={status:?}");
+        // Spelled as the cursors made before the filter was typed, which stay valid; the
+        // awaiting filter, when given, binds them too.
+        let filter = match awaiting {
+            AwaitingFilter::Any => format!("status={status:?}"),
+            AwaitingFilter::Only(side) => format!("status={status:?};awaiting={side:?}"),
+        };
         page.read(&filter, |after| async move {
             let query = CaseQuery {
                 status,
+                awaiting,
                 search: page.search.get().map(str::to_owned),
                 sort: page.sort,
                 after,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::case::{CaseStatus, Picklists, Priority};
-use crate::salesforce::{CaseRecord, DocumentRecord};
+use crate::salesforce::{Awaiting, CaseRecord, DocumentRecord};
 use crate::services::auth::Session;
 use crate::services::documents;
 
@@ -31,13 +31,18 @@ pub struct Case {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Whose turn it is: `customer` when the support team waits for the customer's reply
+    /// (status `waiting_on_customer`), `agent` for any other open status, null once closed.
+    pub awaiting: Option<Awaiting>,
 }
 
 impl Case {
     /// Maps a Salesforce Case with the org's picklist table.
     pub fn from_record(r: CaseRecord, picklists: &Picklists) -> Self {
+        let status = picklists.status(&r.status, r.is_closed);
         Self {
-            status: picklists.status(&r.status, r.is_closed),
+            awaiting: Awaiting::of(status),
+            status,
             priority: picklists.priority(&r.priority),
             id: r.id.to_string(),
             case_number: r.case_number,

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use crate::domain::case::{CaseDescription, CaseSubject, Priority};
 use crate::domain::paging::{MAX_CURSOR_BYTES, PageSize, SearchText, Sort, SortField};
 use crate::error::FieldError;
-use crate::salesforce::{CaseSortField, CaseStatusFilter, DocumentSortField};
+use crate::salesforce::{AwaitingFilter, CaseSortField, CaseStatusFilter, DocumentSortField};
 use crate::services::listing::PageRequest;
 
 /// The case list's sort, as the API spells it (`-created_at`).
@@ -75,6 +75,7 @@ impl JsonFields for LoginRequest {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct CaseListQuery {
     pub status: CaseStatusFilter,
+    pub awaiting: AwaitingFilter,
     pub page: PageRequest<CaseSortField>,
 }
 
@@ -86,7 +87,15 @@ impl IntoParams for CaseListQuery {
             "`open`, `closed` or `all` (default).".to_owned(),
             RefOr::Ref(Ref::from_schema_name("CaseStatusFilter")),
         );
-        std::iter::once(status)
+        let awaiting = query_param(
+            "awaiting",
+            "Only open cases awaiting `customer` (status `waiting_on_customer`: the support team \
+             asked something) or `agent` (every other open status). Closed cases await no one."
+                .to_owned(),
+            RefOr::Ref(Ref::from_schema_name("Awaiting")),
+        );
+        [status, awaiting]
+            .into_iter()
             .chain(PageRequest::<CaseSortField>::into_params(parameter_in))
             .collect()
     }
@@ -96,8 +105,13 @@ impl FromQuery for CaseListQuery {
     fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
         let mut fields = QueryFields::parse(query);
         let status = fields.get("status");
+        let awaiting = fields.get("awaiting");
         let page = list_page(&mut fields);
-        fields.finish(Self { status, page })
+        fields.finish(Self {
+            status,
+            awaiting,
+            page,
+        })
     }
 }
 

@@ -199,8 +199,9 @@ impl SalesforcePort for CachedPort {
             return self.landing(account).await.map(|landing| landing.cases);
         }
         let read = format!(
-            "{:?}:{:?}:{}:{:?}:{}",
+            "{:?}:{:?}:{:?}:{}:{:?}:{}",
             query.status,
+            query.awaiting,
             query.search,
             query.sort.spelling(),
             query.after,
