@@ -155,6 +155,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customer/{customer_id}/cases/{case_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The case's public conversation, oldest first.
+         * @description Only published comments: agents' internal notes are never listed, counted or hinted at.
+         *     A comment the customer wrote through the portal has `author.kind = customer` and the
+         *     contact's name; any other is an agent's, named by first name only.
+         */
+        get: operations["list_case_comments"];
+        put?: never;
+        /**
+         * Replies on the case.
+         * @description `Idempotency-Key` is required (a UUID per reply, the same on every retry of it): a repeat
+         *     with the same key and body returns the first reply again, never a second comment, even when
+         *     the first answer was lost. A closed case takes no replies (409 `/problems/case-closed`):
+         *     reopen it or open a new case.
+         */
+        post: operations["create_case_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customer/{customer_id}/documents": {
         parameters: {
             query?: never;
@@ -287,8 +316,15 @@ export interface components {
             /** @description Email and password (`POST /auth/login`). */
             password: boolean;
         };
+        /**
+         * @description Whose turn it is on an open case: the customer's when its status is `waiting_on_customer`
+         *     (the agent asked something), the support team's otherwise. A closed case awaits no one.
+         * @enum {string}
+         */
+        Awaiting: "customer" | "agent";
         /** @description A support case. */
         Case: {
+            awaiting?: null | components["schemas"]["Awaiting"];
             /** @example 00001234 */
             case_number: string;
             /** Format: date-time */
@@ -307,6 +343,20 @@ export interface components {
             subject: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description A case with what its conversation says: how many public comments, when, and by whom last. */
+        CaseDetail: components["schemas"]["Case"] & {
+            /**
+             * Format: int64
+             * @description Public comments only.
+             */
+            comment_count: number;
+            /**
+             * Format: date-time
+             * @description The latest public comment's time, or the case's creation when it has none.
+             */
+            last_activity_at: string;
+            last_actor?: null | components["schemas"]["CommentAuthorKind"];
         };
         /** @description One page of cases. */
         CaseList: {
@@ -330,6 +380,36 @@ export interface components {
          * @enum {string}
          */
         CaseStatusFilter: "open" | "closed" | "all";
+        /** @description A public comment on a case. Agents' internal comments are never part of the conversation. */
+        Comment: {
+            author: components["schemas"]["CommentAuthor"];
+            /** @description Plain text, line breaks kept; render it as text, never as HTML. */
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @example 00aDn000001AbCdIAK */
+            id: string;
+        };
+        CommentAuthor: {
+            kind: components["schemas"]["CommentAuthorKind"];
+            /**
+             * @description The contact's name for the customer; an agent's first name only. Null when unknown
+             *     (an agent without a first name, a contact no longer of this customer).
+             */
+            name?: string | null;
+        };
+        /**
+         * @description Who wrote a comment: the customer (one of the account's contacts, through the portal) or
+         *     an agent.
+         * @enum {string}
+         */
+        CommentAuthorKind: "customer" | "agent";
+        /** @description One page of a case's conversation, oldest first. */
+        CommentList: {
+            items: components["schemas"]["Comment"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
         /** @description The customer: a Salesforce Account. */
         Customer: {
             id: string;
@@ -395,6 +475,15 @@ export interface components {
              * @example Invoice shows the wrong amount
              */
             subject: string;
+        };
+        /** @description A customer's reply on their case. Unknown fields are refused. */
+        NewComment: {
+            /**
+             * @description Plain text, 1-3,950 characters after trimming; line breaks and tabs are kept, other
+             *     control characters refused.
+             * @example Thanks, that fixed it.
+             */
+            body: string;
         };
         OidcMethod: {
             /** @description The button's text. */
@@ -746,6 +835,8 @@ export interface operations {
             query?: {
                 /** @description `open`, `closed` or `all` (default). */
                 status?: components["schemas"]["CaseStatusFilter"];
+                /** @description Only open cases awaiting `customer` (status `waiting_on_customer`: the support team asked something) or `agent` (every other open status). Closed cases await no one. */
+                awaiting?: components["schemas"]["Awaiting"];
                 /** @description Page size, 1-100 (default 25). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -956,13 +1047,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The case */
+            /** @description The case, with its conversation's count and latest activity */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Case"];
+                    "application/json": components["schemas"]["CaseDetail"];
                 };
             };
             /** @description Not signed in */
@@ -996,6 +1087,221 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_case_comments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1-100 (default 25). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the conversation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid query parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_case_comment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrf_token */
+                "X-CSRF-Token": string;
+                /** @description Required: 1-255 visible ASCII characters; a UUID per reply */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewComment"];
+            };
+        };
+        responses: {
+            /** @description Written (or replayed, with Idempotent-Replayed: true) */
+            201: {
+                headers: {
+                    /** @description `true` when this is the reply of an earlier request with the same Idempotency-Key; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description What is left of the quota, e.g. `"comment-create";r=9;t=0` (absent on a replay) */
+                    RateLimit?: string;
+                    /** @description The per-customer reply quota, e.g. `"comment-create";q=10;w=3600` (absent on a replay) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The case is closed (`/problems/case-closed`), or a request with this Idempotency-Key is in progress (`/problems/idempotency-in-flight`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON (Content-Type is not application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body, a missing or invalid Idempotency-Key, or a key reused with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many replies; see Retry-After */
+            429: {
+                headers: {
+                    /** @description What is left of the quota (`r=0`) and when it refills (`t`, seconds) */
+                    RateLimit?: string;
+                    /** @description The per-customer reply quota */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds until another reply may be sent */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, the portal's storage full, or the request timed out; retry with the same Idempotency-Key, which never writes a second comment */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (sent when a dependency is unavailable) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

@@ -15,7 +15,14 @@ export type PortalDocument = DocumentPage['items'][number];
 export type DocumentQuery = NonNullable<paths['/customer/{customer_id}/documents']['get']['parameters']['query']>;
 
 export type CasePage = JsonOf<paths['/customer/{customer_id}/cases']['get']['responses'][200]>;
-export type Case = JsonOf<paths['/customer/{customer_id}/cases/{case_id}']['get']['responses'][200]>;
+export type Case = CasePage['items'][number];
+/** One case with what its conversation says (count, last activity, last actor). */
+export type CaseDetail = JsonOf<paths['/customer/{customer_id}/cases/{case_id}']['get']['responses'][200]>;
+export type CommentPage = JsonOf<paths['/customer/{customer_id}/cases/{case_id}/comments']['get']['responses'][200]>;
+export type CaseComment = CommentPage['items'][number];
+export type NewCommentBody = NonNullable<
+  paths['/customer/{customer_id}/cases/{case_id}/comments']['post']['requestBody']
+>['content']['application/json'];
 export type CaseQuery = NonNullable<paths['/customer/{customer_id}/cases']['get']['parameters']['query']>;
 export type NewCaseBody = NonNullable<paths['/customer/{customer_id}/cases']['post']['requestBody']>['content']['application/json'];
 export type CaseStatus = Case['status'];

@@ -1,6 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupServer } from 'msw/node';
-import type { AuthMethods, Case, PortalDocument, Session } from '../api/types';
+import type { AuthMethods, Case, CaseComment, PortalDocument, Session } from '../api/types';
 
 /** An in-memory stand-in for the portal API, just rich enough for the app's tests. */
 export const CUSTOMER_ID = '001TEST000000001AAA';
@@ -30,6 +30,7 @@ function makeCases(count: number): Case[] {
       created_at: created,
       updated_at: created,
       closed_at: status === 'closed' ? created : null,
+      awaiting: status === 'closed' ? null : status === 'waiting_on_customer' ? 'customer' : 'agent',
     };
   });
 }
@@ -67,6 +68,12 @@ export const mockApi = {
   createdCount: 0,
   /** When set, reads answer as the API does from its cache while Salesforce is down. */
   staleAgeSeconds: null as number | null,
+  /** Each case's conversation, by case id. */
+  comments: {} as Record<string, CaseComment[]>,
+  /** Replies written, by Idempotency-Key. */
+  replyKeys: {} as Record<string, CaseComment>,
+  /** How many of the next replies fail with a 503 (nothing written). */
+  failReplies: 0,
 };
 
 export function resetMockApi(): void {
@@ -77,6 +84,9 @@ export function resetMockApi(): void {
   mockApi.requests = [];
   mockApi.createdCount = 0;
   mockApi.staleAgeSeconds = null;
+  mockApi.comments = {};
+  mockApi.replyKeys = {};
+  mockApi.failReplies = 0;
 }
 
 export function signIn(): void {
@@ -162,7 +172,48 @@ export const handlers = [
     await record(request);
     if (!mockApi.session) return unauthorized();
     const found = mockApi.cases.find((c) => c.id === params.caseId);
-    return found ? read(found) : problem(404, 'Not found');
+    if (!found) return problem(404, 'Not found');
+    const thread = mockApi.comments[found.id] ?? [];
+    const last = thread.at(-1);
+    return read({
+      ...found,
+      comment_count: thread.length,
+      last_activity_at: last?.created_at ?? found.created_at,
+      last_actor: last?.author.kind ?? null,
+    });
+  }),
+  http.get('/customer/:customerId/cases/:caseId/comments', async ({ request, params }) => {
+    await record(request);
+    if (!mockApi.session) return unauthorized();
+    const found = mockApi.cases.find((c) => c.id === params.caseId);
+    if (!found) return problem(404, 'Not found');
+    return read(page(mockApi.comments[found.id] ?? [], new URL(request.url)));
+  }),
+  http.post('/customer/:customerId/cases/:caseId/comments', async ({ request, params }) => {
+    await record(request);
+    if (!mockApi.session) return unauthorized();
+    if (request.headers.get('X-CSRF-Token') !== mockApi.session.csrf_token) return problem(403, 'CSRF');
+    const found = mockApi.cases.find((c) => c.id === params.caseId);
+    if (!found) return problem(404, 'Not found');
+    if (found.is_closed) return problem(409, 'Case closed', { type: '/problems/case-closed' });
+    if (mockApi.failReplies > 0) {
+      mockApi.failReplies -= 1;
+      return problem(503, 'Service unavailable', {}, { 'Retry-After': '30' });
+    }
+    const key = request.headers.get('Idempotency-Key') ?? '';
+    const replayed = mockApi.replyKeys[key];
+    if (replayed) return HttpResponse.json(replayed, { status: 201, headers: { 'Idempotent-Replayed': 'true' } });
+    const body = (await request.json()) as { body: string };
+    const thread = (mockApi.comments[found.id] ??= []);
+    const comment: CaseComment = {
+      id: `00aNEW${String(thread.length).padStart(12, '0')}`,
+      body: body.body,
+      author: { kind: 'customer', name: aliceSession.user.name },
+      created_at: new Date().toISOString(),
+    };
+    thread.push(comment);
+    mockApi.replyKeys[key] = comment;
+    return HttpResponse.json(comment, { status: 201 });
   }),
   http.post('/customer/:customerId/cases', async ({ request }) => {
     await record(request);

@@ -96,8 +96,12 @@ export function useCreateCase(customerId: string) {
     retry: (failureCount, error) => isApiError(error, 409) && failureCount < IN_FLIGHT_RETRIES,
     retryDelay: (attempt) => Math.min(500 * 2 ** attempt, 4000),
     onSuccess: async (created) => {
-      // Straight from the server's answer to the create: never from its cache.
-      queryClient.setQueryData(caseQuery(customerId, created.id).queryKey, { data: created, stale: null });
+      // Straight from the server's answer to the create: never from its cache. A new case has
+      // no conversation yet.
+      queryClient.setQueryData(caseQuery(customerId, created.id).queryKey, {
+        data: { ...created, comment_count: 0, last_activity_at: created.created_at, last_actor: null },
+        stale: null,
+      });
       await queryClient.invalidateQueries({ queryKey: caseKeys.lists(customerId) });
     },
   });

@@ -63,6 +63,7 @@ export function CasesTable({ cases, sort, listSearch, stale }: CasesTableProps) 
               </th>
               <td>
                 <StatusBadge status={item.status} />
+                {item.awaiting === 'customer' ? <span className="awaiting-tag">{t('cases.awaitingYou')}</span> : null}
               </td>
               <td>
                 <PriorityLabel priority={item.priority} />

@@ -9,6 +9,7 @@ import { StaleDataNotice } from '../../../components/StaleDataNotice';
 import { t } from '../../../i18n';
 import { requireSession, useSession, withSession } from '../../../session/session';
 import { caseQuery } from '../api/case';
+import { Conversation } from '../components/Conversation';
 import { BackToCases } from '../components/BackToCases';
 import { PriorityLabel, StatusBadge } from '../components/CaseBadges';
 
@@ -117,6 +118,8 @@ export function CaseDetailRoute() {
         <h2 id="case-description-heading">{t('caseDetail.description')}</h2>
         <div className="case-detail__description">{item.description}</div>
       </section>
+
+      <Conversation customerId={session.customer.id} csrfToken={session.csrf_token} caseItem={item} />
     </article>
   );
 }
