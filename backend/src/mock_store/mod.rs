@@ -50,6 +50,10 @@ struct State {
     writes_by_account: HashMap<SalesforceId, u64>,
     /// Each case's comments, published and internal, oldest first.
     comments_by_case: HashMap<SalesforceId, Vec<StoredComment>>,
+    /// Every comment's id, so a new one is unique without a walk over them all.
+    comment_ids: std::collections::HashSet<SalesforceId>,
+    /// The published portal replies by (case, marker reference): what a retry looks up.
+    comment_by_reference: HashMap<(SalesforceId, String), CommentRecord>,
 }
 
 /// A comment as the store keeps it; only published ones ever leave it.
@@ -78,6 +82,15 @@ impl State {
     }
 
     fn insert_comment(&mut self, account: Option<&SalesforceId>, comment: StoredComment) {
+        self.comment_ids.insert(comment.record.id.clone());
+        if comment.is_published
+            && let Some((marker, _)) = Marker::parse(&comment.record.body)
+        {
+            self.comment_by_reference.insert(
+                (comment.record.case_id.clone(), marker.reference),
+                comment.record.clone(),
+            );
+        }
         let list = self
             .comments_by_case
             .entry(comment.record.case_id.clone())
@@ -92,12 +105,9 @@ impl State {
 
     /// The published comment of the case whose marker has `reference`.
     fn comment_by_reference(&self, case: &SalesforceId, reference: &str) -> Option<CommentRecord> {
-        self.comments_by_case
-            .get(case)?
-            .iter()
-            .filter(|c| c.is_published)
-            .find(|c| Marker::parse(&c.record.body).is_some_and(|(m, _)| m.reference == reference))
-            .map(|c| c.record.clone())
+        self.comment_by_reference
+            .get(&(case.clone(), reference.to_owned()))
+            .cloned()
     }
 
     fn max_case_number(&self) -> u64 {
@@ -445,12 +455,7 @@ fn plan_comments(
         }
         let id = loop {
             let id = SalesforceId::generate("00a");
-            let taken = st
-                .comments_by_case
-                .values()
-                .flatten()
-                .any(|c| c.record.id == id);
-            if !taken && fresh.iter().all(|(_, c)| c.id != id) {
+            if !st.comment_ids.contains(&id) && fresh.iter().all(|(_, c)| c.id != id) {
                 break id;
             }
         };
