@@ -145,6 +145,7 @@ describe('close and reopen a case', () => {
     await waitFor(() => {
       expect(alert.parentElement).toHaveFocus();
     });
+    expect(screen.queryByRole('button', { name: 'Reopen case' })).not.toBeInTheDocument();
   });
 
   it('offers no reopen once the window has passed', async () => {

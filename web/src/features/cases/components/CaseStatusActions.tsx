@@ -71,7 +71,10 @@ export function CaseStatusActions({ item, customerId, csrfToken }: CaseStatusAct
     setFocus((previous) => ({ target, seq: (previous?.seq ?? 0) + 1 }));
   };
 
-  const available: CaseStatusAction | null = !item.is_closed ? 'close' : canReopen(item, now) ? 'reopen' : null;
+  // Once the server said the window has passed, the page no longer offers to reopen, whatever
+  // the time it was loaded at suggested.
+  const refused = problem?.kind === 'windowClosed' && item.is_closed;
+  const available: CaseStatusAction | null = !item.is_closed ? 'close' : canReopen(item, now) && !refused ? 'reopen' : null;
   const pending = mutation.isPending;
 
   const start = (action: CaseStatusAction) => {
@@ -187,7 +190,7 @@ export function CaseStatusActions({ item, customerId, csrfToken }: CaseStatusAct
         <p>
           {t('caseStatus.reopenHint')} <DateTime value={item.reopen_until} variant="inline" />
         </p>
-      ) : problem?.kind === 'windowClosed' ? null : (
+      ) : refused ? null : (
         <p>
           {t('caseStatus.notReopenable')} <Link to="/cases/new">{t('caseStatus.openNewCase')}</Link>
         </p>
