@@ -1,5 +1,5 @@
-//! The embedded mock store: Salesforce records from JSON fixtures, with new cases kept in a
-//! durable journal. It implements the same port as the real Salesforce adapter, so the whole
+//! The embedded mock store: Salesforce records from JSON fixtures, with new cases and status
+//! changes kept in a durable journal. It implements the same port as the real Salesforce adapter, so the whole
 //! portal runs on a laptop with no org.
 
 mod case_status;
