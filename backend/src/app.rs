@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::config::{Backend, Config};
 use crate::data_dir::DataDirLock;
 use crate::domain::case::Picklists;
+use crate::domain::case_status::ReopenWindow;
 use crate::mock_store::MockStore;
 use crate::observability::health::Probe;
 use crate::observability::metrics::Metrics;
@@ -16,7 +17,7 @@ use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
-use crate::services::{audit, auth, cases, documents, keys, oidc};
+use crate::services::{audit, auth, case_status, cases, documents, keys, oidc};
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
 
@@ -25,6 +26,9 @@ pub struct App {
     pub config: Config,
     pub auth: auth::AuthService,
     pub cases: cases::CaseService,
+    pub case_status: case_status::CaseStatusService,
+    /// How long after closing a customer may reopen a case (`cases.reopen_window_days`).
+    pub reopen_window: ReopenWindow,
     pub documents: documents::DocumentService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
@@ -75,6 +79,15 @@ impl App {
             Arc::clone(&picklists),
             &shared,
         );
+        let reopen_window = config.cases.reopen_window();
+        let case_status = case_status::CaseStatusService::new(
+            Arc::clone(&source.port),
+            &config.cases.status_rate_limit,
+            reopen_window,
+            Arc::clone(&metrics),
+            Arc::clone(&picklists),
+            &shared,
+        );
         let documents = documents::DocumentService::new(
             Arc::clone(&source.port),
             audit,
@@ -102,6 +115,8 @@ impl App {
             salesforce_probe: source.probe,
             auth,
             cases,
+            case_status,
+            reopen_window,
             documents,
         })
     }
@@ -110,6 +125,7 @@ impl App {
     pub fn prune(&self) {
         self.auth.prune();
         self.cases.prune();
+        self.case_status.prune();
         self.reads.prune();
     }
 }

@@ -100,6 +100,9 @@ pub struct SalesforceConfig {
     pub request_timeout_secs: u64,
     /// The unique external id text field on Case that makes creates retry-safe.
     pub case_external_id_field: String,
+    /// The text field on Case a customer's close reason is written to (a custom field, e.g. a
+    /// long text area `Portal_Close_Reason__c`); empty: the reason is not stored.
+    pub case_close_reason_field: String,
 }
 
 impl Default for SalesforceConfig {
@@ -116,6 +119,7 @@ impl Default for SalesforceConfig {
             connect_timeout_secs: 5,
             request_timeout_secs: 15,
             case_external_id_field: "Portal_Request_Id__c".into(),
+            case_close_reason_field: "Portal_Close_Reason__c".into(),
         }
     }
 }
@@ -271,7 +275,20 @@ pub struct DownloadsConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct CasesConfig {
     pub rate_limit: RateLimitConfig,
+    /// How many days after closing a customer may reopen a case (0: never from the portal).
+    pub reopen_window_days: u32,
+    /// Closes and reopens per customer (only those that change a case count).
+    pub status_rate_limit: RateLimitConfig,
 }
+
+impl CasesConfig {
+    pub fn reopen_window(&self) -> crate::domain::case_status::ReopenWindow {
+        crate::domain::case_status::ReopenWindow::days(self.reopen_window_days)
+    }
+}
+
+/// The longest reopen window accepted: ten years.
+pub const MAX_REOPEN_WINDOW_DAYS: u32 = 3_650;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -469,6 +486,11 @@ impl Default for CasesConfig {
                 per_hour: 10,
                 burst: 5,
             },
+            reopen_window_days: 14,
+            status_rate_limit: RateLimitConfig {
+                per_hour: 30,
+                burst: 10,
+            },
         }
     }
 }
@@ -580,6 +602,14 @@ impl Config {
                 "cases.rate_limit.per_hour and cases.rate_limit.burst must be at least 1",
             );
         }
+        if self.cases.status_rate_limit.per_hour == 0 || self.cases.status_rate_limit.burst == 0 {
+            return invalid(
+                "cases.status_rate_limit.per_hour and cases.status_rate_limit.burst must be at least 1",
+            );
+        }
+        if self.cases.reopen_window_days > MAX_REOPEN_WINDOW_DAYS {
+            return invalid("cases.reopen_window_days must be at most 3650 (ten years)");
+        }
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(
                 "http.request_timeout_secs must be positive and http.body_limit_bytes at least 1024",
@@ -655,6 +685,15 @@ impl Config {
             if !sf.case_external_id_field.ends_with("__c") {
                 return invalid(
                     "salesforce.case_external_id_field must be a custom field (ending in __c)",
+                );
+            }
+            // Written into a request body by name: a field name or nothing.
+            let reason = &sf.case_close_reason_field;
+            let custom_field = reason.ends_with("__c") && is_field_name(reason);
+            if !(reason.is_empty() || custom_field) {
+                return invalid(
+                    "salesforce.case_close_reason_field must be a custom field name (ending in \
+                     __c, e.g. Portal_Close_Reason__c), or empty to not store close reasons",
                 );
             }
         }
@@ -1011,6 +1050,39 @@ mod tests {
         ] {
             let err = with_field(bad).unwrap_err().to_string();
             assert!(err.contains("oidc.contact_field"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn case_status_settings_are_checked() {
+        let mut config = Config::default();
+        config.cases.reopen_window_days = 0;
+        config.validate().unwrap();
+        config.cases.reopen_window_days = MAX_REOPEN_WINDOW_DAYS + 1;
+        assert!(config.validate().is_err());
+        let mut config = Config::default();
+        config.cases.status_rate_limit.burst = 0;
+        assert!(config.validate().is_err());
+        let with_reason_field = |field: &str| {
+            let config = Config {
+                backend: Backend::Salesforce,
+                salesforce: Some(SalesforceConfig {
+                    consumer_key: "key".into(),
+                    username: Some("integration@example.com".into()),
+                    private_key_file: Some("portal.key".into()),
+                    case_close_reason_field: field.into(),
+                    ..SalesforceConfig::default()
+                }),
+                ..Config::default()
+            };
+            config.validate()
+        };
+        for good in ["", "Portal_Close_Reason__c", "Reason2__c"] {
+            with_reason_field(good).unwrap();
+        }
+        for bad in ["Reason", "Bad Field__c", "X__c, Status", "Reason__c'"] {
+            let err = with_reason_field(bad).unwrap_err().to_string();
+            assert!(err.contains("case_close_reason_field"), "{bad}: {err}");
         }
     }
 

@@ -49,6 +49,11 @@ pub struct Problem {
     /// Present on validation errors: one entry per invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Present on `/problems/reopen-window-closed`: the address to open a new case at
+    /// (`POST`), instead of reopening this one.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_case: Option<String>,
 }
 
 impl Problem {
@@ -60,6 +65,7 @@ impl Problem {
             detail: detail.into(),
             request_id: None,
             errors: Vec::new(),
+            new_case: None,
         }
     }
 
@@ -189,6 +195,14 @@ pub enum ApiError {
     IdempotencyMismatch,
     #[error("rate limited")]
     RateLimited(RateLimitInfo),
+    /// The case was closed longer ago than `cases.reopen_window_days`: the customer opens a
+    /// new case (at `new_case`, the customer's case list) instead.
+    #[error("case {case_number} closed too long ago to reopen")]
+    ReopenWindowClosed {
+        case_number: String,
+        window_days: u32,
+        new_case: String,
+    },
     #[error("too many sign-in attempts")]
     LoginThrottled { retry_after_secs: u64 },
     /// Every password check is busy (a flood of sign-ins): try again in a moment.
@@ -302,6 +316,15 @@ impl ApiError {
                 "Idempotency-Key reused",
                 "This Idempotency-Key was already used with a different request body.",
             ),
+            Self::RateLimited(info) if info.policy == "case-status" => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many cases closed or reopened. You can close or reopen another in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
             Self::RateLimited(info) => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -311,6 +334,30 @@ impl ApiError {
                     info.reset_secs
                 ),
             ),
+            Self::ReopenWindowClosed {
+                case_number,
+                window_days,
+                new_case,
+            } => Problem {
+                new_case: Some(new_case.clone()),
+                ..Problem::new(
+                    S::CONFLICT,
+                    "reopen-window-closed",
+                    "This case can no longer be reopened",
+                    if *window_days == 0 {
+                        format!(
+                            "Closed cases cannot be reopened here. Please open a new case and \
+                             mention case {case_number}."
+                        )
+                    } else {
+                        format!(
+                            "Case {case_number} was closed more than {window_days} days ago, so \
+                             it can no longer be reopened. Please open a new case and mention \
+                             case {case_number}."
+                        )
+                    },
+                )
+            },
             Self::LoginThrottled { retry_after_secs } => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",

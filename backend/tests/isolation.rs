@@ -13,6 +13,17 @@ async fn first_id(user: &User, what: &str) -> String {
     page["items"][0]["id"].as_str().unwrap().to_owned()
 }
 
+/// The id of the customer's first case with this status filter (`open`, `closed`).
+async fn first_id_where(user: &User, status: &str) -> String {
+    let page = user
+        .get_json(&format!(
+            "/customer/{}/cases?status={status}&limit=1",
+            user.customer
+        ))
+        .await;
+    page["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn another_customers_path_is_forbidden_on_every_route() {
     let app = TestApp::spawn().await;
@@ -48,6 +59,25 @@ async fn another_customers_path_is_forbidden_on_every_route() {
             before,
             "nothing created for the victim"
         );
+        // Closing and reopening through the other customer's path.
+        let victim_case = format!("/customer/{victim}/cases/{case}");
+        let was = victim_user.get_json(&victim_case).await;
+        for action in ["close", "reopen"] {
+            let response = user
+                .post(
+                    &format!("{victim_case}/{action}"),
+                    &serde_json::json!({}),
+                    HeaderMap::new(),
+                )
+                .await;
+            let body = problem(response, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{action}");
+        }
+        assert_eq!(
+            victim_user.get_json(&victim_case).await,
+            was,
+            "the victim's case is unchanged"
+        );
     }
 }
 
@@ -76,6 +106,44 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
             a.as_object_mut().unwrap().remove("request_id");
             b.as_object_mut().unwrap().remove("request_id");
             assert_eq!(a, b, "{foreign} must look like {missing}");
+        }
+        // Closing and reopening another customer's case (one open, one closed, so that each
+        // would change it) looks exactly like closing and reopening a missing one, with or
+        // without an Idempotency-Key, and changes nothing.
+        let open_case = first_id_where(victim_user, "open").await;
+        let closed_case = first_id_where(victim_user, "closed").await;
+        for (action, victim_case) in [("close", &open_case), ("reopen", &closed_case)] {
+            let before = victim_user
+                .get_json(&format!(
+                    "/customer/{}/cases/{victim_case}",
+                    victim_user.customer
+                ))
+                .await;
+            for key in [None, Some("isolation-key")] {
+                let mut headers = HeaderMap::new();
+                if let Some(key) = key {
+                    headers.insert("idempotency-key", key.parse().unwrap());
+                }
+                let foreign = format!("/customer/{own}/cases/{victim_case}/{action}");
+                let missing = format!("/customer/{own}/cases/500Dn000000000000/{action}");
+                let body = serde_json::json!({});
+                let mut a: Value =
+                    problem(user.post(&foreign, &body, headers.clone()).await, 404).await;
+                let mut b: Value = problem(user.post(&missing, &body, headers).await, 404).await;
+                a.as_object_mut().unwrap().remove("request_id");
+                b.as_object_mut().unwrap().remove("request_id");
+                assert_eq!(a, b, "{foreign} must look like {missing}");
+            }
+            assert_eq!(
+                victim_user
+                    .get_json(&format!(
+                        "/customer/{}/cases/{victim_case}",
+                        victim_user.customer
+                    ))
+                    .await,
+                before,
+                "{action}: the other customer's case is unchanged"
+            );
         }
         // Lists never contain the other customer's records.
         let own_cases = user.all_cases("").await;

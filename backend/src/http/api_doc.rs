@@ -18,6 +18,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::auth::login, super::auth::session, super::auth::logout,
         super::oidc::methods, super::oidc::login, super::oidc::callback,
         super::cases::list, super::cases::get, super::cases::create,
+        super::case_status::close, super::case_status::reopen,
         super::documents::list, super::documents::download, super::documents::serve,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),

@@ -36,7 +36,7 @@ pub async fn list(
             items: listed
                 .items
                 .into_iter()
-                .map(|c| Case::from_record(c, &state.picklists))
+                .map(|c| Case::from_record(c, &state.picklists, state.reopen_window))
                 .collect(),
             next_cursor: listed.next_cursor,
         })
@@ -64,7 +64,11 @@ pub async fn get(
     CaseId(id): CaseId,
 ) -> ApiResult<Json<Case>> {
     let case = state.cases.get(&session, &id).await?;
-    Ok(Json(Case::from_record(case, &state.picklists)))
+    Ok(Json(Case::from_record(
+        case,
+        &state.picklists,
+        state.reopen_window,
+    )))
 }
 
 /// Opens a new case.
@@ -122,7 +126,11 @@ pub async fn create(
     let location = format!("/customer/{}/cases/{}", session.account_id, created.case.id);
     let mut response = (
         StatusCode::CREATED,
-        Json(Case::from_record(created.case, &state.picklists)),
+        Json(Case::from_record(
+            created.case,
+            &state.picklists,
+            state.reopen_window,
+        )),
     )
         .into_response();
     let headers = response.headers_mut();

@@ -3,6 +3,7 @@
 
 mod api_doc;
 pub mod auth;
+pub mod case_status;
 pub mod cases;
 mod cookies;
 pub mod documents;
@@ -83,6 +84,14 @@ fn routes(state: AppState) -> Routes {
             get(cases::list).post(cases::create),
         )
         .route("/customer/{customer_id}/cases/{case_id}", get(cases::get))
+        .route(
+            "/customer/{customer_id}/cases/{case_id}/close",
+            post(case_status::close),
+        )
+        .route(
+            "/customer/{customer_id}/cases/{case_id}/reopen",
+            post(case_status::reopen),
+        )
         .route("/customer/{customer_id}/documents", get(documents::list))
         .route(
             "/customer/{customer_id}/documents/{document_id}/download",

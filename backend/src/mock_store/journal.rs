@@ -1,5 +1,5 @@
-//! The mock store's write-ahead journal: new cases, one JSON line each, fsynced before the
-//! create is acknowledged.
+//! The mock store's write-ahead journal: new cases and status changes, one JSON line each,
+//! fsynced before the write is acknowledged.
 //!
 //! Why a journal and not rewriting a JSON file: rewriting a file in place is what loses or
 //! corrupts data under concurrent writers and `kill -9`. Appending a line and calling
@@ -20,7 +20,16 @@ use crate::salesforce::CaseRecord;
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Entry {
-    CreateCase { case: CaseRecord },
+    CreateCase {
+        case: CaseRecord,
+    },
+    /// A customer closed or reopened a case: the case as it was after the change (replayed by
+    /// replacing it), and the reason given with a close (`Portal_Close_Reason__c` in an org).
+    CaseStatus {
+        case: CaseRecord,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        close_reason: Option<String>,
+    },
 }
 
 /// Why a write was refused without trying: an earlier failed append could not be cut back, so
@@ -334,7 +343,9 @@ mod tests {
         std::fs::write(&path, format!("{}{{\"op\":", line())).unwrap();
         let (mut journal, entries) = Journal::open(&path).unwrap();
         assert_eq!(entries.len(), 1);
-        let Entry::CreateCase { case } = &entries[0];
+        let Entry::CreateCase { case } = &entries[0] else {
+            panic!("the line written is a create");
+        };
         journal
             .append(&[Entry::CreateCase { case: case.clone() }])
             .unwrap();

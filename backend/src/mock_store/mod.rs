@@ -1,7 +1,8 @@
-//! The embedded mock store: Salesforce records from JSON fixtures, with new cases kept in a
-//! durable journal. It implements the same port as the real Salesforce adapter, so the whole
+//! The embedded mock store: Salesforce records from JSON fixtures, with new cases and status
+//! changes kept in a durable journal. It implements the same port as the real Salesforce adapter, so the whole
 //! portal runs on a laptop with no org.
 
+mod case_status;
 mod fixtures;
 mod index;
 mod journal;
@@ -21,10 +22,11 @@ use crate::data_dir::DataDirFull;
 use crate::domain::paging::Page;
 use crate::observability::health::Probe;
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, Contact, ContentStream,
-    DocumentQuery, DocumentRecord, DocumentSortField, NewCaseRecord, PortError, PortResult,
-    SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, CaseStatusWrite, Contact,
+    ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, NewCaseRecord, PortError,
+    PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
+use case_status::{StatusReply, StatusWrites};
 use index::SortedIndex;
 use journal::{Entry, Journal, JournalBroken};
 
@@ -76,9 +78,15 @@ impl State {
 
 type CreateReply = oneshot::Sender<PortResult<UpsertOutcome>>;
 
+/// What the single writer is asked to make durable.
+enum Write {
+    Create(NewCaseRecord, CreateReply),
+    Status(CaseStatusWrite, StatusReply),
+}
+
 pub struct MockStore {
     state: Arc<RwLock<State>>,
-    writer: mpsc::Sender<(NewCaseRecord, CreateReply)>,
+    writer: mpsc::Sender<Write>,
     /// Set by the writer when the journal refuses writes until a restart; readiness reports it.
     journal_broken: Arc<AtomicBool>,
 }
@@ -136,7 +144,9 @@ impl MockStore {
         let (journal, entries) = Journal::open(&data_dir.join("cases.jsonl"))?;
         for entry in entries {
             match entry {
-                Entry::CreateCase { case } => state.insert_case(case),
+                Entry::CreateCase { case } | Entry::CaseStatus { case, .. } => {
+                    state.insert_case(case);
+                }
             }
         }
         let next_number = state.max_case_number() + 1;
@@ -183,9 +193,9 @@ struct Writer {
     broken: Arc<AtomicBool>,
 }
 
-/// The single writer: takes every create queued so far, journals them with one sync, then
+/// The single writer: takes every write queued so far, journals them with one sync, then
 /// makes them visible and answers. Nothing is visible or acknowledged before it is durable.
-fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writer) {
+fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
     let Writer {
         mut journal,
         state,
@@ -200,6 +210,14 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
                 Err(_) => break,
             }
         }
+        let mut creates = Vec::with_capacity(batch.len());
+        let mut status_writes = Vec::new();
+        for write in batch {
+            match write {
+                Write::Create(new, reply) => creates.push((new, reply)),
+                Write::Status(change, reply) => status_writes.push((change, reply)),
+            }
+        }
 
         // Milliseconds, as Salesforce stamps records and as the journal keeps them, so a case
         // reads the same before and after a restart.
@@ -207,10 +225,16 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
         let mut fresh: Vec<CaseRecord> = Vec::new();
         // For each request: Ok(existing) when its request id is known, or an index into `fresh`.
         let mut plans: Vec<(Result<CaseRecord, usize>, CreateReply)> =
-            Vec::with_capacity(batch.len());
+            Vec::with_capacity(creates.len());
+        let statuses;
         {
             let st = state.read().unwrap_or_else(|p| p.into_inner());
-            for (new, reply) in batch {
+            statuses = StatusWrites::plan(
+                |id| st.cases.get(id).map(|case| CaseRecord::clone(case)),
+                status_writes,
+                now,
+            );
+            for (new, reply) in creates {
                 let known = st
                     .case_by_request_id
                     .get(&new.portal_request_id)
@@ -257,6 +281,7 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
         let entries: Vec<Entry> = fresh
             .iter()
             .map(|case| Entry::CreateCase { case: case.clone() })
+            .chain(statuses.entries())
             .collect();
         let written = if entries.is_empty() {
             Ok(())
@@ -274,15 +299,17 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
             let refusing = journal.is_broken();
             broken.store(refusing, Ordering::Relaxed);
             let full = DataDirFull::find(&err);
+            let failure = || match full {
+                _ if refusing => PortError::Unavailable(JournalBroken.into()),
+                Some(full) => PortError::Unavailable(
+                    anyhow::Error::new(full).context("the case journal could not be written"),
+                ),
+                None => PortError::Internal(anyhow!("the case journal could not be written")),
+            };
             for (_, reply) in plans {
-                let _ = reply.send(Err(match full {
-                    _ if refusing => PortError::Unavailable(JournalBroken.into()),
-                    Some(full) => PortError::Unavailable(
-                        anyhow::Error::new(full).context("the case journal could not be written"),
-                    ),
-                    None => PortError::Internal(anyhow!("the case journal could not be written")),
-                }));
+                let _ = reply.send(Err(failure()));
             }
+            statuses.fail(failure);
             continue;
         }
         {
@@ -290,7 +317,9 @@ fn write_loop(mut rx: mpsc::Receiver<(NewCaseRecord, CreateReply)>, writer: Writ
             for case in &fresh {
                 st.insert_case(case.clone());
             }
+            statuses.apply(|case| st.insert_case(case));
         }
+        statuses.answer();
         let mut first_reply_for = vec![true; fresh.len()];
         for (plan, reply) in plans {
             let outcome = match plan {
@@ -386,12 +415,23 @@ impl SalesforcePort for MockStore {
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send((case, reply))
+            .send(Write::Create(case, reply))
             .await
             .map_err(|_| PortError::Internal(anyhow!("the mock store writer has stopped")))?;
         answer
             .await
             .map_err(|_| PortError::Internal(anyhow!("the mock store writer dropped a create")))?
+    }
+
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Write::Status(write, reply))
+            .await
+            .map_err(|_| PortError::Internal(anyhow!("the mock store writer has stopped")))?;
+        answer.await.map_err(|_| {
+            PortError::Internal(anyhow!("the mock store writer dropped a status change"))
+        })?
     }
 
     async fn query_documents(

@@ -6,6 +6,7 @@
 //! of it. Every read takes the account id from the session so an adapter filters by account in
 //! the query itself; ownership is never checked after the fact.
 
+mod case_status;
 pub mod datetime;
 mod query;
 mod records;
@@ -19,6 +20,7 @@ use futures::Stream;
 
 use crate::domain::paging::Page;
 
+pub use case_status::CaseStatusWrite;
 pub use query::{CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery, DocumentSortField};
 pub use records::{
     Account, CaseRecord, Contact, ContentDocumentFields, DocumentRecord, NewCaseRecord,
@@ -76,6 +78,11 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     /// Creates a case, or returns the one already created with the same `portal_request_id`.
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome>;
+
+    /// Writes a case's Status (closing or reopening it) and returns the case as it is after
+    /// the write; `None` when the account has no such case. Safe to repeat: writing the same
+    /// status again changes nothing (a closed case keeps its `ClosedDate`).
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>>;
 
     /// One page of the files shared with the account (Visibility `AllUsers`).
     async fn query_documents(

@@ -24,15 +24,18 @@ use crate::domain::paging::{Page, SortValue};
 use crate::observability::health::{Diagnostic, Probe};
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, Contact, ContentDocumentFields, ContentStream,
-    DocumentQuery, DocumentRecord, NewCaseRecord, PortError, PortResult, SalesforceId,
-    SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusWrite, Contact, ContentDocumentFields,
+    ContentStream, DocumentQuery, DocumentRecord, NewCaseRecord, PortError, PortResult,
+    SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
 pub struct SalesforceRest {
     client: SalesforceClient,
     external_id_field: String,
+    /// Where a customer's close reason is written (a field name the configuration checked;
+    /// empty: not written).
+    close_reason_field: String,
     picklists: Arc<Picklists>,
     /// The Contact field sign-ins through OpenID Connect are matched with (a field name the
     /// configuration checked: safe in SOQL as is).
@@ -87,6 +90,7 @@ impl SalesforceRest {
         Ok(Self {
             client,
             external_id_field: config.case_external_id_field.clone(),
+            close_reason_field: config.case_close_reason_field.clone(),
             picklists,
             contact_field: contact_field.to_owned(),
         })
@@ -317,6 +321,41 @@ impl SalesforcePort for SalesforceRest {
             record,
             created: result.created,
         })
+    }
+
+    /// Reads the case within the account first (a case of another account is never written),
+    /// then PATCHes its Status (and the close reason field), and reads back what Salesforce
+    /// derived (`IsClosed`, `ClosedDate`, `LastModifiedDate`). A case that already has the
+    /// status is returned untouched: the retry of a write whose answer was lost (a timeout,
+    /// a 5xx after the commit) finds it done and writes nothing again.
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        let Some(current) = self.case(&write.account_id, &write.case_id).await? else {
+            return Ok(None);
+        };
+        if current.is_closed == write.closes && current.status == write.status {
+            return Ok(Some(current));
+        }
+        let mut body = serde_json::Map::new();
+        body.insert("Status".into(), write.status.into());
+        if write.closes && !self.close_reason_field.is_empty() {
+            body.insert(
+                self.close_reason_field.clone(),
+                write
+                    .close_reason
+                    .map_or(serde_json::Value::Null, Into::into),
+            );
+        }
+        match self
+            .client
+            .update("Case", &write.case_id, &serde_json::Value::Object(body))
+            .await
+        {
+            Ok(()) => {}
+            // Deleted since it was read: as missing as a case that never was.
+            Err(err) if err.status() == Some(404) => return Ok(None),
+            Err(err) => return Err(port_error(err)),
+        }
+        self.case(&write.account_id, &write.case_id).await
     }
 
     async fn query_documents(

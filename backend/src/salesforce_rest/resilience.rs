@@ -22,8 +22,9 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseStatusWrite, Contact, ContentStream, DocumentQuery,
+    DocumentRecord, NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +149,7 @@ enum Kind {
     OptionalRead,
     /// A read the request cannot do without (e.g. the file of a download): retried, not budgeted.
     Read,
-    /// A write that is safe to repeat (upsert by external id).
+    /// A write that is safe to repeat (upsert by external id, a status set to a value).
     SafeWrite,
 }
 
@@ -308,6 +309,15 @@ impl SalesforcePort for ResilientPort {
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
         self.call("upsert_case", Kind::SafeWrite, || {
             self.inner.upsert_case(case.clone())
+        })
+        .await
+    }
+
+    /// Setting a status is idempotent (the same value again changes nothing, `ClosedDate`
+    /// included), so a write whose answer was lost is retried like the create.
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        self.call("update_case_status", Kind::SafeWrite, || {
+            self.inner.update_case_status(write.clone())
         })
         .await
     }

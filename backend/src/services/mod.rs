@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod case_status;
 pub mod cases;
 pub mod documents;
 pub mod idempotency;

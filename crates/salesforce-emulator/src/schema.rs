@@ -167,6 +167,11 @@ pub fn objects() -> Vec<ObjectDef> {
             external_id: true,
             ..f("Portal_Request_Id__c", S255)
         },
+        // The customer's reason when they close a case in the portal (a long text area).
+        f(
+            "Portal_Close_Reason__c",
+            FieldType::TextArea { max_len: 1000 },
+        ),
     ];
     case.extend(audit_fields());
 

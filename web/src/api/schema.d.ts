@@ -155,6 +155,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customer/{customer_id}/cases/{case_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Closes one of the customer's cases.
+         * @description Closing a closed case changes nothing and answers it as it is. Salesforce stamps the closing
+         *     time (`closed_at`); from then on the customer may reopen the case until `reopen_until`. An
+         *     `Idempotency-Key` is honoured as on case creation.
+         */
+        post: operations["close_case"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/cases/{case_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopens one of the customer's closed cases.
+         * @description Allowed until the case's `reopen_until` (`cases.reopen_window_days` after Salesforce closed
+         *     it); after that the answer is 409 `/problems/reopen-window-closed`, whose `new_case` is where
+         *     to open a new case instead. Reopening an open case changes nothing and answers it as it is.
+         *     No request body.
+         */
+        post: operations["reopen_case"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customer/{customer_id}/documents": {
         parameters: {
             query?: never;
@@ -291,7 +336,10 @@ export interface components {
         Case: {
             /** @example 00001234 */
             case_number: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When Salesforce closed the case (`ClosedDate`); null while it is open.
+             */
             closed_at?: string | null;
             /** Format: date-time */
             created_at: string;
@@ -303,6 +351,13 @@ export interface components {
             id: string;
             is_closed: boolean;
             priority: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description Until when the customer may reopen the closed case (`closed_at` plus the portal's
+             *     reopen window; once past, reopening answers `/problems/reopen-window-closed`). Null
+             *     while the case is open, or when closed cases cannot be reopened here.
+             */
+            reopen_until?: string | null;
             status: components["schemas"]["CaseStatus"];
             subject: string;
             /** Format: date-time */
@@ -330,6 +385,18 @@ export interface components {
          * @enum {string}
          */
         CaseStatusFilter: "open" | "closed" | "all";
+        /**
+         * @description Closing a case, with an optional reason for the agents. Unknown fields are refused; send
+         *     `{}` to close without a reason.
+         */
+        CloseCase: {
+            /**
+             * @description At most 1,000 characters after trimming; line breaks and tabs are kept, other control
+             *     characters refused. Blank or absent: no reason.
+             * @example The replacement part fixed it, thank you.
+             */
+            reason?: string | null;
+        };
         /** @description The customer: a Salesforce Account. */
         Customer: {
             id: string;
@@ -412,6 +479,11 @@ export interface components {
             detail: string;
             /** @description Present on validation errors: one entry per invalid field. */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * @description Present on `/problems/reopen-window-closed`: the address to open a new case at
+             *     (`POST`), instead of reopening this one.
+             */
+            new_case?: string;
             /** @description Quote this id to support; it finds the request in the server's logs. */
             request_id?: string;
             /** Format: int32 */
@@ -986,6 +1058,243 @@ export interface operations {
             /** @description No such case for this customer */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_case: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrf_token */
+                "X-CSRF-Token": string;
+                /** @description 1-255 visible ASCII characters; a UUID per attempt */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseCase"];
+            };
+        };
+        responses: {
+            /** @description The case, closed (or as it was, if it was closed already; replayed with Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    /** @description `true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description What is left of the quota, e.g. `"case-status";r=9;t=0` (sent when the request changed the case) */
+                    RateLimit?: string;
+                    /** @description The per-customer quota of closes and reopens, e.g. `"case-status";q=10;w=1200` (sent when the request changed the case) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON (Content-Type is not application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason, or an Idempotency-Key reused with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many closes and reopens; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another close or reopen */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_case: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrf_token */
+                "X-CSRF-Token": string;
+                /** @description 1-255 visible ASCII characters; a UUID per attempt */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case, reopened (or as it was, if it was open; replayed with Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    /** @description `true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description What is left of the quota (sent when the request changed the case) */
+                    RateLimit?: string;
+                    /** @description The per-customer quota of closes and reopens (sent when the request changed the case) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The case was closed longer ago than the reopen window (`/problems/reopen-window-closed`, with `new_case`: open a new case instead), or a request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An Idempotency-Key that is not valid, or reused with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many closes and reopens; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another close or reopen */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

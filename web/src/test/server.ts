@@ -30,6 +30,7 @@ function makeCases(count: number): Case[] {
       created_at: created,
       updated_at: created,
       closed_at: status === 'closed' ? created : null,
+      reopen_until: null,
     };
   });
 }
@@ -181,6 +182,7 @@ export const handlers = [
       created_at: new Date().toISOString(),
       updated_at: new Date().toISOString(),
       closed_at: null,
+      reopen_until: null,
     };
     mockApi.cases.unshift(created);
     return HttpResponse.json(created, { status: 201, headers: { Location: `/customer/x/cases/${created.id}` } });

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::case::{CaseStatus, Picklists, Priority};
+use crate::domain::case_status::ReopenWindow;
 use crate::salesforce::{CaseRecord, DocumentRecord};
 use crate::services::auth::Session;
 use crate::services::documents;
@@ -29,13 +30,19 @@ pub struct Case {
     pub priority: Priority,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When Salesforce closed the case (`ClosedDate`); null while it is open.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Until when the customer may reopen the closed case (`closed_at` plus the portal's
+    /// reopen window; once past, reopening answers `/problems/reopen-window-closed`). Null
+    /// while the case is open, or when closed cases cannot be reopened here.
+    pub reopen_until: Option<DateTime<Utc>>,
 }
 
 impl Case {
-    /// Maps a Salesforce Case with the org's picklist table.
-    pub fn from_record(r: CaseRecord, picklists: &Picklists) -> Self {
+    /// Maps a Salesforce Case with the org's picklist table and the portal's reopen window.
+    pub fn from_record(r: CaseRecord, picklists: &Picklists, window: ReopenWindow) -> Self {
         Self {
+            reopen_until: window.reopen_until(r.closed_date.filter(|_| r.is_closed)),
             status: picklists.status(&r.status, r.is_closed),
             priority: picklists.priority(&r.priority),
             id: r.id.to_string(),

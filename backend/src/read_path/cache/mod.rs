@@ -48,8 +48,8 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    NewCaseRecord, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, CaseQuery, CaseRecord, CaseStatusWrite, Contact, ContentStream, DocumentQuery,
+    DocumentRecord, NewCaseRecord, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use crate::shared_state::Redis;
 
@@ -227,6 +227,15 @@ impl SalesforcePort for CachedPort {
         if outcome.is_ok() {
             self.invalidate(&account).await;
         }
+        outcome
+    }
+
+    /// Invalidates the account whatever the outcome: a write whose answer was lost may have
+    /// changed the case all the same, and its lists and detail must not show the old status.
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        let account = write.account_id.clone();
+        let outcome = self.inner.update_case_status(write).await;
+        self.invalidate(&account).await;
         outcome
     }
 

@@ -10,6 +10,7 @@ import { t } from '../../../i18n';
 import { requireSession, useSession, withSession } from '../../../session/session';
 import { caseQuery } from '../api/case';
 import { BackToCases } from '../components/BackToCases';
+import { CaseStatusActions } from '../components/CaseStatusActions';
 import { PriorityLabel, StatusBadge } from '../components/CaseBadges';
 
 export function caseDetailLoader(queryClient: QueryClient) {
@@ -112,6 +113,8 @@ export function CaseDetailRoute() {
           </div>
         </dl>
       </section>
+
+      <CaseStatusActions item={item} customerId={session.customer.id} csrfToken={session.csrf_token} />
 
       <section aria-labelledby="case-description-heading" className="card">
         <h2 id="case-description-heading">{t('caseDetail.description')}</h2>
