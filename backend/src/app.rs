@@ -16,7 +16,7 @@ use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
-use crate::services::{audit, auth, cases, documents, keys, oidc};
+use crate::services::{attachments, audit, auth, cases, documents, keys, oidc};
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
 
@@ -26,6 +26,7 @@ pub struct App {
     pub auth: auth::AuthService,
     pub cases: cases::CaseService,
     pub documents: documents::DocumentService,
+    pub attachments: attachments::AttachmentService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -75,6 +76,13 @@ impl App {
             Arc::clone(&picklists),
             &shared,
         );
+        let attachments = attachments::AttachmentService::new(
+            Arc::clone(&source.port),
+            &config.attachments,
+            &config.data_dir,
+            Arc::clone(&metrics),
+            &shared,
+        )?;
         let documents = documents::DocumentService::new(
             Arc::clone(&source.port),
             audit,
@@ -103,6 +111,7 @@ impl App {
             auth,
             cases,
             documents,
+            attachments,
         })
     }
 
@@ -110,6 +119,7 @@ impl App {
     pub fn prune(&self) {
         self.auth.prune();
         self.cases.prune();
+        self.attachments.prune();
         self.reads.prune();
     }
 }

@@ -1,4 +1,5 @@
 //! Domain types: values parsed once at the edge and trusted everywhere after.
 
+pub mod attachment;
 pub mod case;
 pub mod paging;

@@ -15,12 +15,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::salesforce::CaseRecord;
+use crate::salesforce::{AttachmentRecord, CaseRecord};
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Entry {
-    CreateCase { case: CaseRecord },
+    CreateCase {
+        case: CaseRecord,
+    },
+    /// A file attached to a case (in `attachments.jsonl`; its content is a file beside it).
+    CreateAttachment {
+        attachment: AttachmentRecord,
+        /// The external id the upload is found by on a retry.
+        upload_id: String,
+    },
 }
 
 /// Why a write was refused without trying: an earlier failed append could not be cut back, so
@@ -334,7 +342,9 @@ mod tests {
         std::fs::write(&path, format!("{}{{\"op\":", line())).unwrap();
         let (mut journal, entries) = Journal::open(&path).unwrap();
         assert_eq!(entries.len(), 1);
-        let Entry::CreateCase { case } = &entries[0];
+        let Entry::CreateCase { case } = &entries[0] else {
+            panic!("a case entry");
+        };
         journal
             .append(&[Entry::CreateCase { case: case.clone() }])
             .unwrap();

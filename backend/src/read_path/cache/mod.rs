@@ -48,8 +48,9 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    NewCaseRecord, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, Contact, ContentStream,
+    DocumentQuery, DocumentRecord, NewAttachment, NewCaseRecord, PortResult, SalesforceId,
+    SalesforcePort, UpsertOutcome,
 };
 use crate::shared_state::Redis;
 
@@ -267,6 +268,52 @@ impl SalesforcePort for CachedPort {
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
         self.budget.take().await?;
         self.inner.version_data(version_id).await
+    }
+
+    /// A case's files, with the documents' TTL; keyed by the account's generation, which an
+    /// upload bumps.
+    async fn query_attachments(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        let read = format!(
+            "{case}:{:?}:{}:{:?}:{}",
+            query.search,
+            query.sort.spelling(),
+            query.after,
+            query.limit
+        );
+        let ttl = self.config.documents_ttl_secs;
+        let lookup = self
+            .account_read("attachments", account, &read, ttl)
+            .await?;
+        let load = self.inner.query_attachments(account, case, query);
+        self.read(lookup, load).await
+    }
+
+    async fn attachment(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        let ttl = self.config.documents_ttl_secs;
+        let lookup = self
+            .account_read("attachment", account, &format!("{case}:{id}"), ttl)
+            .await?;
+        self.read(lookup, self.inner.attachment(account, case, id))
+            .await
+    }
+
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        let account = upload.account_id.clone();
+        let outcome = self.inner.upload_attachment(upload).await;
+        if outcome.is_ok() {
+            self.invalidate(&account).await;
+        }
+        outcome
     }
 }
 
