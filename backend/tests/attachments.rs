@@ -371,3 +371,125 @@ async fn a_download_link_works_only_for_its_session() {
     problem(alice.get(&other).await, 403).await;
     assert_eq!(alice.get(&link).await.status(), 200);
 }
+
+/// In Salesforce: the file is a ContentVersion first published to the case, marked with its
+/// upload id, and its link to the case is made visible to the customer (`AllUsers`). When
+/// Salesforce stores the upload but its answer is lost, the retry (the resilience layer's, or
+/// the client's with the same key) finds it: one file, never two.
+#[tokio::test]
+async fn salesforce_keeps_one_visible_file_when_an_upload_answer_is_lost() {
+    let app = TestApp::spawn_salesforce_with(roomy).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| {
+        f.fail_after_commit = Some(salesforce_emulator::FailAfterCommit { delay_ms: 10 });
+        f.path_prefix = Some("/services/data/v62.0/sobjects/ContentVersion".into());
+    });
+    let alice = app.login("alice@acme.example").await;
+    let case = first_case(&alice).await;
+    let bytes = pdf("lost answer");
+    let mut first = upload(&alice, &case, Some("lost-1"), "lost.pdf", bytes.clone()).await;
+    if first.status() == 503 {
+        // Every retry of the resilience layer lost its answer too: the client retries.
+        emulator.faults.update(|f| f.fail_after_commit = None);
+        first = upload(&alice, &case, Some("lost-1"), "lost.pdf", bytes.clone()).await;
+    }
+    assert_eq!(first.status(), 201);
+    let stored: Value = first.json().await.unwrap();
+    emulator.faults.update(|f| f.fail_after_commit = None);
+    let again: Value = upload(&alice, &case, Some("lost-1"), "lost.pdf", bytes)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["id"], stored["id"]);
+
+    let versions: Vec<Value> = emulator
+        .records
+        .all("ContentVersion")
+        .unwrap()
+        .into_iter()
+        .filter(|v| v["FirstPublishLocationId"] == case.as_str())
+        .collect();
+    assert_eq!(versions.len(), 1, "one version: {versions:?}");
+    assert_eq!(versions[0]["ContentDocumentId"], stored["id"]);
+    assert_eq!(versions[0]["PathOnClient"], "lost.pdf");
+    assert!(
+        versions[0]["Portal_Upload_Id__c"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("u-")),
+        "{versions:?}"
+    );
+    let links: Vec<Value> = emulator
+        .records
+        .all("ContentDocumentLink")
+        .unwrap()
+        .into_iter()
+        .filter(|l| l["ContentDocumentId"] == stored["id"])
+        .collect();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(links[0]["LinkedEntityId"], case.as_str());
+    assert_eq!(links[0]["Visibility"], "AllUsers");
+    assert_eq!(list(&alice, &case).await.len(), 1);
+}
+
+/// A file an agent added to the case in Salesforce and shared with the customer shows as the
+/// agent's; one kept for internal users does not show at all.
+#[tokio::test]
+async fn salesforce_shows_the_agents_shared_files_and_hides_internal_ones() {
+    let app = TestApp::spawn_salesforce_with(roomy).await;
+    let alice = app.login("alice@acme.example").await;
+    let case = first_case(&alice).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let org = salesforce_client::SalesforceClient::new(salesforce_client::Config::new(
+        emulator.base_url.clone(),
+        salesforce_client::Credentials::JwtBearer {
+            consumer_key: salesforce_emulator::EmulatorConfig::default().consumer_key,
+            username: salesforce_emulator::EmulatorConfig::default().integration_username,
+            private_key_pem: common::jwt_keys().0.clone().into(),
+        },
+    ))
+    .unwrap();
+    for (name, share) in [("shared.pdf", true), ("internal.pdf", false)] {
+        let spool = app.data_dir.path().join(name);
+        std::fs::write(&spool, pdf(name)).unwrap();
+        let version = org
+            .create_content_version(&salesforce_client::FileUpload {
+                fields: serde_json::json!({"PathOnClient": name, "FirstPublishLocationId": case}),
+                file_name: name.into(),
+                path: spool,
+            })
+            .await
+            .unwrap();
+        if share {
+            let document: Value = org
+                .retrieve::<Value>("ContentVersion", &version, &["ContentDocumentId"])
+                .await
+                .unwrap()
+                .unwrap();
+            let rows: salesforce_client::QueryPage<Value> = org
+                .query(&format!(
+                    "SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = '{}'",
+                    document["ContentDocumentId"].as_str().unwrap()
+                ))
+                .await
+                .unwrap();
+            let link = rows.records[0]["Id"].as_str().unwrap().to_owned();
+            org.update(
+                "ContentDocumentLink",
+                &salesforce_client::SalesforceId::parse(&link).unwrap(),
+                &serde_json::json!({"Visibility": "AllUsers"}),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let listed = list(&alice, &case).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["file_name"], "shared.pdf");
+    assert_eq!(listed[0]["uploaded_by"]["kind"], "agent");
+    let file = download(&alice, &case, listed[0]["id"].as_str().unwrap()).await;
+    assert_eq!(
+        file.bytes().await.unwrap().as_ref(),
+        pdf("shared.pdf").as_slice()
+    );
+}
