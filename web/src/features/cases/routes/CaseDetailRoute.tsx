@@ -10,6 +10,7 @@ import { t } from '../../../i18n';
 import { requireSession, useSession, withSession } from '../../../session/session';
 import { caseQuery } from '../api/case';
 import { BackToCases } from '../components/BackToCases';
+import { CaseAttachments } from '../components/CaseAttachments';
 import { PriorityLabel, StatusBadge } from '../components/CaseBadges';
 
 export function caseDetailLoader(queryClient: QueryClient) {
@@ -117,6 +118,8 @@ export function CaseDetailRoute() {
         <h2 id="case-description-heading">{t('caseDetail.description')}</h2>
         <div className="case-detail__description">{item.description}</div>
       </section>
+
+      <CaseAttachments caseId={item.id} />
     </article>
   );
 }
