@@ -493,3 +493,37 @@ async fn salesforce_shows_the_agents_shared_files_and_hides_internal_ones() {
         pdf("shared.pdf").as_slice()
     );
 }
+
+/// Salesforce mode with the cache on: the list is read from the cache, and an upload makes the
+/// next read go to Salesforce again and show the new file.
+#[tokio::test]
+async fn the_cached_list_is_invalidated_by_an_upload() {
+    let app = TestApp::spawn_salesforce_with(|c| {
+        roomy(c);
+        c.cache.documents_ttl_secs = 300;
+        c.cache.cases_ttl_secs = 300;
+    })
+    .await;
+    let alice = app.login("alice@acme.example").await;
+    let case = first_case(&alice).await;
+    let lookups = |outcome: &'static str| {
+        let app = &app;
+        async move {
+            let text = app.metrics_text().await;
+            let series = format!(
+                "portal_cache_lookups_total{{resource=\"attachments\",result=\"{outcome}\"}} "
+            );
+            text.lines()
+                .find_map(|l| l.strip_prefix(series.as_str()))
+                .map_or(0.0, |v| v.trim().parse::<f64>().unwrap())
+        }
+    };
+    assert!(list(&alice, &case).await.is_empty());
+    assert!(list(&alice, &case).await.is_empty());
+    assert_eq!(lookups("miss").await, 1.0);
+    assert_eq!(lookups("hit").await, 1.0);
+    let response = upload(&alice, &case, Some("cached-1"), "c.pdf", pdf("c")).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(list(&alice, &case).await.len(), 1);
+    assert_eq!(lookups("miss").await, 2.0);
+}
