@@ -286,9 +286,13 @@ impl SalesforcePort for CachedPort {
             query.limit
         );
         let ttl = self.config.documents_ttl_secs;
-        let lookup = self
+        let mut lookup = self
             .account_read("attachments", account, &read, ttl)
             .await?;
+        // Change polls see the files linked to accounts, not those linked to cases: a case's
+        // files are fresh for their TTL only (an upload through the portal still bumps the
+        // account's generation).
+        lookup.ttl = Ttl::plain(ttl);
         let load = self.inner.query_attachments(account, case, query);
         self.read(lookup, load).await
     }
@@ -300,9 +304,10 @@ impl SalesforcePort for CachedPort {
         id: &SalesforceId,
     ) -> PortResult<Option<AttachmentRecord>> {
         let ttl = self.config.documents_ttl_secs;
-        let lookup = self
+        let mut lookup = self
             .account_read("attachment", account, &format!("{case}:{id}"), ttl)
             .await?;
+        lookup.ttl = Ttl::plain(ttl);
         self.read(lookup, self.inner.attachment(account, case, id))
             .await
     }

@@ -105,8 +105,8 @@ export function CaseAttachments({ caseId }: CaseAttachmentsProps) {
                 {item.file_name}
               </a>
               <span className="attachment-list__meta">
-                {formatBytes(item.size)} ·{' '}
-                {item.uploaded_by.kind === 'customer' ? t('attachments.byCustomer') : t('attachments.byAgent')} ·{' '}
+                <span>{formatBytes(item.size)}</span>
+                <span>{item.uploaded_by.kind === 'customer' ? t('attachments.byCustomer') : t('attachments.byAgent')}</span>
                 <DateTime value={item.created_at} variant="inline" />
               </span>
             </li>
