@@ -17,7 +17,7 @@ use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
-use crate::services::{audit, auth, case_status, cases, documents, keys, oidc};
+use crate::services::{attachments, audit, auth, case_status, cases, documents, keys, oidc};
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
 
@@ -30,6 +30,7 @@ pub struct App {
     /// How long after closing a customer may reopen a case (`cases.reopen_window_days`).
     pub reopen_window: ReopenWindow,
     pub documents: documents::DocumentService,
+    pub attachments: attachments::AttachmentService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -88,6 +89,13 @@ impl App {
             Arc::clone(&picklists),
             &shared,
         );
+        let attachments = attachments::AttachmentService::new(
+            Arc::clone(&source.port),
+            &config.attachments,
+            &config.data_dir,
+            Arc::clone(&metrics),
+            &shared,
+        )?;
         let documents = documents::DocumentService::new(
             Arc::clone(&source.port),
             audit,
@@ -118,6 +126,7 @@ impl App {
             case_status,
             reopen_window,
             documents,
+            attachments,
         })
     }
 
@@ -126,6 +135,7 @@ impl App {
         self.auth.prune();
         self.cases.prune();
         self.case_status.prune();
+        self.attachments.prune();
         self.reads.prune();
     }
 }

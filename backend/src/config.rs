@@ -30,6 +30,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub downloads: DownloadsConfig,
     pub cases: CasesConfig,
+    pub attachments: AttachmentsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -103,6 +104,9 @@ pub struct SalesforceConfig {
     /// The text field on Case a customer's close reason is written to (a custom field, e.g. a
     /// long text area `Portal_Close_Reason__c`); empty: the reason is not stored.
     pub case_close_reason_field: String,
+    /// The unique external id text field on ContentVersion that makes uploads retry-safe (and
+    /// tells the customer's files from the agents').
+    pub attachment_external_id_field: String,
 }
 
 impl Default for SalesforceConfig {
@@ -120,6 +124,7 @@ impl Default for SalesforceConfig {
             request_timeout_secs: 15,
             case_external_id_field: "Portal_Request_Id__c".into(),
             case_close_reason_field: "Portal_Close_Reason__c".into(),
+            attachment_external_id_field: "Portal_Upload_Id__c".into(),
         }
     }
 }
@@ -269,6 +274,18 @@ pub struct DownloadsConfig {
     /// seconds, as one line saying how many were refused since the last (a flood of bad links
     /// cannot flood the log).
     pub refusal_log_interval_secs: u64,
+}
+
+/// Files customers attach to cases.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentsConfig {
+    /// The largest file taken, in bytes; a larger one is refused while it streams in (413).
+    pub max_bytes: u64,
+    /// MIME types taken, recognised by the file's bytes (`domain/attachment.rs` lists those
+    /// the portal can recognise).
+    pub allowed_types: Vec<String>,
+    pub rate_limit: RateLimitConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -430,6 +447,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             downloads: DownloadsConfig::default(),
             cases: CasesConfig::default(),
+            attachments: AttachmentsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -475,6 +493,32 @@ impl Default for DownloadsConfig {
         Self {
             url_ttl_secs: 60,
             refusal_log_interval_secs: 60,
+        }
+    }
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: 25 * 1024 * 1024,
+            allowed_types: [
+                "application/pdf",
+                "image/png",
+                "image/jpeg",
+                "image/gif",
+                "image/webp",
+                "text/plain",
+                "text/csv",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rate_limit: RateLimitConfig {
+                per_hour: 30,
+                burst: 10,
+            },
         }
     }
 }
@@ -610,6 +654,7 @@ impl Config {
         if self.cases.reopen_window_days > MAX_REOPEN_WINDOW_DAYS {
             return invalid("cases.reopen_window_days must be at most 3650 (ten years)");
         }
+        self.validate_attachments()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(
                 "http.request_timeout_secs must be positive and http.body_limit_bytes at least 1024",
@@ -882,6 +927,54 @@ fn demo_accounts(file: &Path) -> Option<String> {
 /// A Salesforce field API name (`Email`, `Portal_Username__c`): safe to write into SOQL as is.
 /// Letters, digits and underscores, starting with a letter, no double underscore but a final
 /// `__c`, at most 80 characters.
+impl Config {
+    fn validate_attachments(&self) -> Result<(), ConfigError> {
+        let a = &self.attachments;
+        if a.max_bytes == 0 || a.max_bytes > MAX_ATTACHMENT_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "attachments.max_bytes must be from 1 to {MAX_ATTACHMENT_BYTES} (2 GiB)"
+            )));
+        }
+        if a.rate_limit.per_hour == 0 || a.rate_limit.burst == 0 {
+            return Err(ConfigError::Invalid(
+                "attachments.rate_limit.per_hour and attachments.rate_limit.burst must be at least 1"
+                    .into(),
+            ));
+        }
+        if a.allowed_types.is_empty() {
+            return Err(ConfigError::Invalid(
+                "attachments.allowed_types must name at least one type".into(),
+            ));
+        }
+        for mime in &a.allowed_types {
+            if crate::domain::attachment::kind(mime).is_none() {
+                let known: Vec<&str> = crate::domain::attachment::KINDS
+                    .iter()
+                    .map(|k| k.mime)
+                    .collect();
+                return Err(ConfigError::Invalid(format!(
+                    "attachments.allowed_types: {mime:?} is not a type the portal recognises by \
+                     content; choose from {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        if let Some(sf) = &self.salesforce
+            && !is_field_name(&sf.attachment_external_id_field)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "salesforce.attachment_external_id_field {:?} is not a field name like \
+                 `Portal_Upload_Id__c`",
+                sf.attachment_external_id_field
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The largest file an upload may be: what Salesforce takes in one multipart request.
+pub const MAX_ATTACHMENT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 fn is_field_name(name: &str) -> bool {
     let base = name.strip_suffix("__c").unwrap_or(name);
     (1..=80).contains(&name.len())

@@ -203,6 +203,12 @@ pub enum ApiError {
         window_days: u32,
         new_case: String,
     },
+    /// An uploaded file larger than `attachments.max_bytes`; nothing was stored.
+    #[error("attachment too large")]
+    AttachmentTooLarge { max_bytes: u64 },
+    /// An uploaded file whose bytes are not of an allowed type; nothing was stored.
+    #[error("attachment type not allowed")]
+    AttachmentType { allowed: String },
     #[error("too many sign-in attempts")]
     LoginThrottled { retry_after_secs: u64 },
     /// Every password check is busy (a flood of sign-ins): try again in a moment.
@@ -325,6 +331,15 @@ impl ApiError {
                     info.reset_secs
                 ),
             ),
+            Self::RateLimited(info) if info.policy == "attachment-upload" => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many files uploaded. You can upload another in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
             Self::RateLimited(info) => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -358,6 +373,24 @@ impl ApiError {
                     },
                 )
             },
+            Self::AttachmentTooLarge { max_bytes } => Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "attachment-too-large",
+                "File too large",
+                format!(
+                    "The file is larger than the {} the portal takes, so it was not saved.",
+                    human_size(*max_bytes)
+                ),
+            ),
+            Self::AttachmentType { allowed } => Problem::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "attachment-type",
+                "File type not accepted",
+                format!(
+                    "The file's content is not of a type the portal takes, so it was not saved. \
+                     Accepted: {allowed}."
+                ),
+            ),
             Self::LoginThrottled { retry_after_secs } => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -443,6 +476,17 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A size as people say it: `25 MB`, `512 KB`, `100 bytes` (powers of 1,024).
+pub fn human_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    match bytes {
+        b if b >= KB * KB && b % (KB * KB) == 0 => format!("{} MB", b / (KB * KB)),
+        b if b >= KB * KB => format!("{:.1} MB", b as f64 / (KB * KB) as f64),
+        b if b >= KB => format!("{} KB", b.div_ceil(KB)),
+        b => format!("{b} bytes"),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -37,6 +37,8 @@ async fn another_customers_path_is_forbidden_on_every_route() {
             format!("/customer/{victim}/cases/{case}"),
             format!("/customer/{victim}/documents"),
             format!("/customer/{victim}/documents/{doc}/download"),
+            format!("/customer/{victim}/cases/{case}/attachments"),
+            format!("/customer/{victim}/cases/{case}/attachments/{doc}/download"),
             // The 15-character spelling of the other account, and garbage, are no way round it.
             format!("/customer/{}/cases", &victim[..15]),
             format!("/customer/{}/cases", victim.to_lowercase()),
@@ -99,6 +101,14 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
                 format!("/customer/{own}/documents/{doc}/download"),
                 format!("/customer/{own}/documents/069Dn000000000000/download"),
             ),
+            (
+                format!("/customer/{own}/cases/{case}/attachments"),
+                format!("/customer/{own}/cases/500Dn000000000000/attachments"),
+            ),
+            (
+                format!("/customer/{own}/cases/{case}/attachments/{doc}/download"),
+                format!("/customer/{own}/cases/500Dn000000000000/attachments/{doc}/download"),
+            ),
         ];
         for (foreign, missing) in pairs {
             let mut a: Value = problem(user.get(&foreign).await, 404).await;
@@ -145,6 +155,24 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
                 "{action}: the other customer's case is unchanged"
             );
         }
+        // An upload to the other customer's case looks like one to a missing case.
+        let upload = |case: String| {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.7\n".to_vec()).file_name("x.pdf"),
+            );
+            user.client
+                .post(user.url(&format!("/customer/{own}/cases/{case}/attachments")))
+                .header("x-csrf-token", &user.csrf)
+                .header("idempotency-key", "isolation")
+                .multipart(form)
+                .send()
+        };
+        let mut a: Value = problem(upload(case.clone()).await.unwrap(), 404).await;
+        let mut b: Value = problem(upload("500Dn000000000000".into()).await.unwrap(), 404).await;
+        a.as_object_mut().unwrap().remove("request_id");
+        b.as_object_mut().unwrap().remove("request_id");
+        assert_eq!(a, b, "an upload to another customer's case");
         // Lists never contain the other customer's records.
         let own_cases = user.all_cases("").await;
         assert!(own_cases.iter().all(|c| c["id"] != case.as_str()));

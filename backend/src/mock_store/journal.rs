@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::salesforce::CaseRecord;
+use crate::salesforce::{AttachmentRecord, CaseRecord};
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -29,6 +29,12 @@ pub enum Entry {
         case: CaseRecord,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         close_reason: Option<String>,
+    },
+    /// A file attached to a case (in `attachments.jsonl`; its content is a file beside it).
+    CreateAttachment {
+        attachment: AttachmentRecord,
+        /// The external id the upload is found by on a retry.
+        upload_id: String,
     },
 }
 

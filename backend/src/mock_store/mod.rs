@@ -2,6 +2,7 @@
 //! changes kept in a durable journal. It implements the same port as the real Salesforce adapter, so the whole
 //! portal runs on a laptop with no org.
 
+mod attachments;
 mod case_status;
 mod fixtures;
 mod index;
@@ -22,10 +23,12 @@ use crate::data_dir::DataDirFull;
 use crate::domain::paging::Page;
 use crate::observability::health::Probe;
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, CaseStatusWrite, Contact,
-    ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, NewCaseRecord, PortError,
-    PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseSortField,
+    CaseStatusFilter, CaseStatusWrite, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    DocumentSortField, NewAttachment, NewCaseRecord, PortError, PortResult, SalesforceId,
+    SalesforcePort, UpsertOutcome,
 };
+use attachments::Attachments;
 use case_status::{StatusReply, StatusWrites};
 use index::SortedIndex;
 use journal::{Entry, Journal, JournalBroken};
@@ -89,6 +92,8 @@ pub struct MockStore {
     writer: mpsc::Sender<Write>,
     /// Set by the writer when the journal refuses writes until a restart; readiness reports it.
     journal_broken: Arc<AtomicBool>,
+    /// Files attached to cases, with their own journal and folder.
+    attachments: Attachments,
 }
 
 impl MockStore {
@@ -147,15 +152,24 @@ impl MockStore {
                 Entry::CreateCase { case } | Entry::CaseStatus { case, .. } => {
                     state.insert_case(case);
                 }
+                Entry::CreateAttachment { .. } => {
+                    anyhow::bail!("the case journal holds an attachment entry")
+                }
             }
         }
+        let attachments = Attachments::open(data_dir)?;
         let next_number = state.max_case_number() + 1;
 
-        Self::start(state, journal, next_number)
+        Self::start(state, journal, next_number, attachments)
     }
 
     /// Starts the single writer over `journal`.
-    fn start(state: State, journal: Journal, next_number: u64) -> anyhow::Result<Self> {
+    fn start(
+        state: State,
+        journal: Journal,
+        next_number: u64,
+        attachments: Attachments,
+    ) -> anyhow::Result<Self> {
         let state = Arc::new(RwLock::new(state));
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         let journal_broken = Arc::new(AtomicBool::new(false));
@@ -173,6 +187,7 @@ impl MockStore {
             state,
             writer: tx,
             journal_broken,
+            attachments,
         })
     }
 
@@ -468,11 +483,9 @@ impl SalesforcePort for MockStore {
     }
 
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
-        let path = self
-            .read()
-            .version_files
-            .get(version_id)
-            .cloned()
+        let fixture = self.read().version_files.get(version_id).cloned();
+        let path = fixture
+            .or_else(|| self.attachments.file(version_id))
             .ok_or_else(|| anyhow!("no file for ContentVersion {version_id}"))?;
         let file = tokio::fs::File::open(&path)
             .await
@@ -482,6 +495,28 @@ impl SalesforcePort for MockStore {
             length: Some(length),
             body: Box::pin(ReaderStream::with_capacity(file, 64 * 1024)),
         })
+    }
+
+    async fn query_attachments(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        Ok(self.attachments.page(case, query))
+    }
+
+    async fn attachment(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        Ok(self.attachments.get(case, id))
+    }
+
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        self.attachments.upload(upload).await
     }
 }
 
@@ -524,7 +559,15 @@ mod tests {
         let Ok(file) = std::fs::OpenOptions::new().append(true).open(path) else {
             return;
         };
-        let store = MockStore::start(State::default(), Journal::over(file, path), 1001).unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let attachments = Attachments::open(data.path()).unwrap();
+        let store = MockStore::start(
+            State::default(),
+            Journal::over(file, path),
+            1001,
+            attachments,
+        )
+        .unwrap();
         store.check_ready().await.expect("ready before any write");
         for attempt in 0..2 {
             let outcome = store

@@ -6,6 +6,7 @@
 //! of it. Every read takes the account id from the session so an adapter filters by account in
 //! the query itself; ownership is never checked after the fact.
 
+mod attachment;
 mod case_status;
 pub mod datetime;
 mod query;
@@ -20,6 +21,7 @@ use futures::Stream;
 
 use crate::domain::paging::Page;
 
+pub use attachment::{AttachmentOutcome, AttachmentRecord, NewAttachment};
 pub use case_status::CaseStatusWrite;
 pub use query::{CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery, DocumentSortField};
 pub use records::{
@@ -100,4 +102,25 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     /// Streams a ContentVersion's VersionData.
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream>;
+
+    /// One page of the customer-visible files of `case` (Visibility `AllUsers`), in the
+    /// document sorts. The service has checked that the case is `account`'s.
+    async fn query_attachments(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>>;
+
+    /// One customer-visible file of `case`, by its ContentDocument id.
+    async fn attachment(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>>;
+
+    /// Stores a file on a case, visible to the customer, or returns the one already stored
+    /// with the same `upload_id`.
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome>;
 }

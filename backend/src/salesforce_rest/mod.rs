@@ -2,6 +2,7 @@
 //! through `salesforce-client`. Every query filters by the session's account in SOQL itself,
 //! and every literal goes through `salesforce_client::soql` quoting.
 
+mod attachments;
 pub mod resilience;
 mod soql_build;
 
@@ -24,9 +25,10 @@ use crate::domain::paging::{Page, SortValue};
 use crate::observability::health::{Diagnostic, Probe};
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, CaseStatusWrite, Contact, ContentDocumentFields,
-    ContentStream, DocumentQuery, DocumentRecord, NewCaseRecord, PortError, PortResult,
-    SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseSortField,
+    CaseStatusWrite, Contact, ContentDocumentFields, ContentStream, DocumentQuery, DocumentRecord,
+    NewAttachment, NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
@@ -36,6 +38,8 @@ pub struct SalesforceRest {
     /// Where a customer's close reason is written (a field name the configuration checked;
     /// empty: not written).
     close_reason_field: String,
+    /// The ContentVersion field uploads are found by (a field name the configuration checked).
+    attachment_external_id_field: String,
     picklists: Arc<Picklists>,
     /// The Contact field sign-ins through OpenID Connect are matched with (a field name the
     /// configuration checked: safe in SOQL as is).
@@ -91,6 +95,7 @@ impl SalesforceRest {
             client,
             external_id_field: config.case_external_id_field.clone(),
             close_reason_field: config.case_close_reason_field.clone(),
+            attachment_external_id_field: config.attachment_external_id_field.clone(),
             picklists,
             contact_field: contact_field.to_owned(),
         })
@@ -396,6 +401,28 @@ impl SalesforcePort for SalesforceRest {
             length,
             body: Box::pin(download.map_err(std::io::Error::other)),
         })
+    }
+
+    async fn query_attachments(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        attachments::page(self, case, query).await
+    }
+
+    async fn attachment(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        attachments::one(self, case, id).await
+    }
+
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        attachments::upload(self, upload).await
     }
 }
 

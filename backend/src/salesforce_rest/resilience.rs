@@ -22,9 +22,9 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseStatusWrite, Contact, ContentStream, DocumentQuery,
-    DocumentRecord, NewCaseRecord, PortError, PortResult, SalesforceId, SalesforcePort,
-    UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseStatusWrite, Contact,
+    ContentStream, DocumentQuery, DocumentRecord, NewAttachment, NewCaseRecord, PortError,
+    PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,6 +347,38 @@ impl SalesforcePort for ResilientPort {
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
         self.call("version_data", Kind::Read, || {
             self.inner.version_data(version_id)
+        })
+        .await
+    }
+
+    async fn query_attachments(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        self.call("query_attachments", Kind::OptionalRead, || {
+            self.inner.query_attachments(account, case, query)
+        })
+        .await
+    }
+
+    async fn attachment(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        self.call("attachment", Kind::OptionalRead, || {
+            self.inner.attachment(account, case, id)
+        })
+        .await
+    }
+
+    /// Safe to repeat: the adapter finds an upload already stored under its upload id.
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        self.call("upload_attachment", Kind::SafeWrite, || {
+            self.inner.upload_attachment(upload.clone())
         })
         .await
     }

@@ -155,6 +155,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customer/{customer_id}/cases/{case_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files of one of the customer's cases that the customer may see, newest first by default. */
+        get: operations["list_attachments"];
+        put?: never;
+        /**
+         * Attaches a file to one of the customer's cases.
+         * @description Send the file as the `file` part of a `multipart/form-data` body, with an
+         *     `Idempotency-Key` (a UUID per file): a retry with the same key returns the same file and
+         *     never stores a second one. The file's type is decided by its content, not its name.
+         */
+        post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/cases/{case_id}/attachments/{attachment_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Starts a download of a case's file: redirects to a signed link valid for a short time. */
+        get: operations["download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customer/{customer_id}/cases/{case_id}/close": {
         parameters: {
             query?: never;
@@ -326,6 +366,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A file attached to one of the customer's cases. */
+        Attachment: {
+            /**
+             * @description The type recognised from the file's content at upload.
+             * @example application/pdf
+             */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The name the file was stored and downloads under (made safe at upload). */
+            file_name: string;
+            /**
+             * @description The file's id (a ContentDocument id).
+             * @example 069Dn000001AbCdIAK
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            uploaded_by: components["schemas"]["Uploader"];
+        };
+        /** @description One page of a case's files. */
+        AttachmentList: {
+            items: components["schemas"]["Attachment"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description The upload form (`multipart/form-data`). */
+        AttachmentUpload: {
+            /**
+             * Format: binary
+             * @description The file: its bytes decide its type; its name is made safe.
+             */
+            file: string;
+        };
         /** @description How customers can sign in. */
         AuthMethods: {
             oidc?: null | components["schemas"]["OidcMethod"];
@@ -516,6 +593,14 @@ export interface components {
             expires_at: string;
             user: components["schemas"]["User"];
         };
+        Uploader: {
+            kind: components["schemas"]["UploaderKind"];
+        };
+        /**
+         * @description Who added a file to the case.
+         * @enum {string}
+         */
+        UploaderKind: "customer" | "agent";
         User: {
             email: string;
             name: string;
@@ -1077,6 +1162,286 @@ export interface operations {
             };
         };
     };
+    list_attachments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1-100 (default 25). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Text in the title. */
+                q?: string;
+                /** @description `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`. */
+                sort?: components["schemas"]["DocumentSort"];
+            };
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the case's files */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid query parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_attachment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrf_token */
+                "X-CSRF-Token": string;
+                /** @description Required: 1-255 visible ASCII characters; a UUID per file */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AttachmentUpload"];
+            };
+        };
+        responses: {
+            /** @description Stored (or replayed, with Idempotent-Replayed: true) */
+            201: {
+                headers: {
+                    /** @description `true` when an earlier request with the same Idempotency-Key stored this file; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description What is left of the quota */
+                    RateLimit?: string;
+                    /** @description The per-customer upload quota, e.g. `"attachment-upload";q=10;w=36000` */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Not a multipart body with a `file` part */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than `attachments.max_bytes` (`/problems/attachment-too-large`); nothing was stored */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file's content is not of an accepted type (`/problems/attachment-type`); nothing was stored */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Idempotency-Key, an empty file, or the key reused for another file */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many uploads; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another upload is taken */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+                /** @description The file's id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to the signed download link */
+            302: {
+                headers: {
+                    /** @description The signed link */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case or file for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     close_case: {
         parameters: {
             query?: never;
@@ -1463,8 +1828,13 @@ export interface operations {
             query: {
                 /** @description Expiry, in Unix seconds. */
                 expires: number;
-                /** @description HMAC-SHA256 of document, account, contact, session and expiry: 43 base64url characters. */
+                /**
+                 * @description HMAC-SHA256 of document, account, contact, session and expiry (and case): 43
+                 *     base64url characters.
+                 */
                 signature: string;
+                /** @description For a file attached to a case: the case (which the signature covers too). */
+                case?: string;
             };
             header?: never;
             path: {

@@ -3,6 +3,7 @@
 //! values) is in [`requests`]. Changing a type changes `backend/openapi.json`, which a test
 //! guards.
 
+pub mod attachments;
 pub mod requests;
 
 use chrono::{DateTime, Utc};

@@ -10,7 +10,7 @@ use super::lease::Ttl;
 use crate::clock::unix_millis;
 use crate::domain::paging::Page;
 use crate::salesforce::remote::Landing;
-use crate::salesforce::{Account, CaseRecord, Contact, DocumentRecord};
+use crate::salesforce::{Account, AttachmentRecord, CaseRecord, Contact, DocumentRecord};
 
 /// One cached read: which resource (for metrics and logs), under which key, fresh how long.
 pub(super) struct Lookup {
@@ -30,6 +30,8 @@ pub(super) enum Value {
     Documents(Page<DocumentRecord>),
     Document(Option<DocumentRecord>),
     Landing(Landing),
+    Attachments(Page<AttachmentRecord>),
+    Attachment(Option<AttachmentRecord>),
 }
 
 /// A type the cache keeps as one [`Value`] variant.
@@ -64,6 +66,8 @@ cacheable! {
     Documents: Page<DocumentRecord>,
     Document: Option<DocumentRecord>,
     Landing: Landing,
+    Attachments: Page<AttachmentRecord>,
+    Attachment: Option<AttachmentRecord>,
 }
 
 #[derive(Clone)]

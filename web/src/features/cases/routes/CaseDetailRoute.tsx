@@ -11,6 +11,7 @@ import { requireSession, useSession, withSession } from '../../../session/sessio
 import { caseQuery } from '../api/case';
 import { BackToCases } from '../components/BackToCases';
 import { CaseStatusActions } from '../components/CaseStatusActions';
+import { CaseAttachments } from '../components/CaseAttachments';
 import { PriorityLabel, StatusBadge } from '../components/CaseBadges';
 
 export function caseDetailLoader(queryClient: QueryClient) {
@@ -120,6 +121,8 @@ export function CaseDetailRoute() {
         <h2 id="case-description-heading">{t('caseDetail.description')}</h2>
         <div className="case-detail__description">{item.description}</div>
       </section>
+
+      <CaseAttachments caseId={item.id} />
     </article>
   );
 }
