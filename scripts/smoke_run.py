@@ -49,6 +49,10 @@ def fail(message: str, log: Path) -> None:
 
 
 def main() -> None:
+    # Build first, as scripts/run would: a port chosen before a build of minutes may be taken
+    # meanwhile by another server on the machine, whose answers would then be checked instead.
+    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "portal"], cwd=ROOT,
+                   check=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="portal-run-") as scratch:

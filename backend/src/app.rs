@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::config::{Backend, Config};
 use crate::data_dir::DataDirLock;
 use crate::domain::case::Picklists;
+use crate::domain::case_status::ReopenWindow;
 use crate::mock_store::MockStore;
 use crate::observability::health::Probe;
 use crate::observability::metrics::Metrics;
@@ -16,7 +17,9 @@ use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
-use crate::services::{audit, auth, cases, comments, documents, keys, oidc};
+use crate::services::{
+    attachments, audit, auth, case_status, cases, comments, documents, keys, oidc,
+};
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
 
@@ -26,7 +29,11 @@ pub struct App {
     pub auth: auth::AuthService,
     pub cases: cases::CaseService,
     pub comments: comments::CommentService,
+    pub case_status: case_status::CaseStatusService,
+    /// How long after closing a customer may reopen a case (`cases.reopen_window_days`).
+    pub reopen_window: ReopenWindow,
     pub documents: documents::DocumentService,
+    pub attachments: attachments::AttachmentService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -82,6 +89,22 @@ impl App {
             Arc::clone(&metrics),
             &shared,
         );
+        let reopen_window = config.cases.reopen_window();
+        let case_status = case_status::CaseStatusService::new(
+            Arc::clone(&source.port),
+            &config.cases.status_rate_limit,
+            reopen_window,
+            Arc::clone(&metrics),
+            Arc::clone(&picklists),
+            &shared,
+        );
+        let attachments = attachments::AttachmentService::new(
+            Arc::clone(&source.port),
+            &config.attachments,
+            &config.data_dir,
+            Arc::clone(&metrics),
+            &shared,
+        )?;
         let documents = documents::DocumentService::new(
             Arc::clone(&source.port),
             audit,
@@ -110,7 +133,10 @@ impl App {
             auth,
             cases,
             comments,
+            case_status,
+            reopen_window,
             documents,
+            attachments,
         })
     }
 
@@ -119,6 +145,8 @@ impl App {
         self.auth.prune();
         self.cases.prune();
         self.comments.prune();
+        self.case_status.prune();
+        self.attachments.prune();
         self.reads.prune();
     }
 }

@@ -32,6 +32,7 @@ pub struct Config {
     pub cases: CasesConfig,
     /// Customers' replies on their cases.
     pub comments: CommentsConfig,
+    pub attachments: AttachmentsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -102,6 +103,12 @@ pub struct SalesforceConfig {
     pub request_timeout_secs: u64,
     /// The unique external id text field on Case that makes creates retry-safe.
     pub case_external_id_field: String,
+    /// The text field on Case a customer's close reason is written to (a custom field, e.g. a
+    /// long text area `Portal_Close_Reason__c`); empty: the reason is not stored.
+    pub case_close_reason_field: String,
+    /// The unique external id text field on ContentVersion that makes uploads retry-safe (and
+    /// tells the customer's files from the agents').
+    pub attachment_external_id_field: String,
 }
 
 impl Default for SalesforceConfig {
@@ -118,6 +125,8 @@ impl Default for SalesforceConfig {
             connect_timeout_secs: 5,
             request_timeout_secs: 15,
             case_external_id_field: "Portal_Request_Id__c".into(),
+            case_close_reason_field: "Portal_Close_Reason__c".into(),
+            attachment_external_id_field: "Portal_Upload_Id__c".into(),
         }
     }
 }
@@ -269,11 +278,36 @@ pub struct DownloadsConfig {
     pub refusal_log_interval_secs: u64,
 }
 
+/// Files customers attach to cases.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentsConfig {
+    /// The largest file taken, in bytes; a larger one is refused while it streams in (413).
+    pub max_bytes: u64,
+    /// MIME types taken, recognised by the file's bytes (`domain/attachment.rs` lists those
+    /// the portal can recognise).
+    pub allowed_types: Vec<String>,
+    pub rate_limit: RateLimitConfig,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CasesConfig {
     pub rate_limit: RateLimitConfig,
+    /// How many days after closing a customer may reopen a case (0: never from the portal).
+    pub reopen_window_days: u32,
+    /// Closes and reopens per customer (only those that change a case count).
+    pub status_rate_limit: RateLimitConfig,
 }
+
+impl CasesConfig {
+    pub fn reopen_window(&self) -> crate::domain::case_status::ReopenWindow {
+        crate::domain::case_status::ReopenWindow::days(self.reopen_window_days)
+    }
+}
+
+/// The longest reopen window accepted: ten years.
+pub const MAX_REOPEN_WINDOW_DAYS: u32 = 3_650;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -434,6 +468,7 @@ impl Default for Config {
             downloads: DownloadsConfig::default(),
             cases: CasesConfig::default(),
             comments: CommentsConfig::default(),
+            attachments: AttachmentsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -483,12 +518,43 @@ impl Default for DownloadsConfig {
     }
 }
 
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: 25 * 1024 * 1024,
+            allowed_types: [
+                "application/pdf",
+                "image/png",
+                "image/jpeg",
+                "image/gif",
+                "image/webp",
+                "text/plain",
+                "text/csv",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rate_limit: RateLimitConfig {
+                per_hour: 30,
+                burst: 10,
+            },
+        }
+    }
+}
+
 impl Default for CasesConfig {
     fn default() -> Self {
         Self {
             rate_limit: RateLimitConfig {
                 per_hour: 10,
                 burst: 5,
+            },
+            reopen_window_days: 14,
+            status_rate_limit: RateLimitConfig {
+                per_hour: 30,
+                burst: 10,
             },
         }
     }
@@ -606,6 +672,15 @@ impl Config {
                 "comments.rate_limit.per_hour and comments.rate_limit.burst must be at least 1",
             );
         }
+        if self.cases.status_rate_limit.per_hour == 0 || self.cases.status_rate_limit.burst == 0 {
+            return invalid(
+                "cases.status_rate_limit.per_hour and cases.status_rate_limit.burst must be at least 1",
+            );
+        }
+        if self.cases.reopen_window_days > MAX_REOPEN_WINDOW_DAYS {
+            return invalid("cases.reopen_window_days must be at most 3650 (ten years)");
+        }
+        self.validate_attachments()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(
                 "http.request_timeout_secs must be positive and http.body_limit_bytes at least 1024",
@@ -681,6 +756,15 @@ impl Config {
             if !sf.case_external_id_field.ends_with("__c") {
                 return invalid(
                     "salesforce.case_external_id_field must be a custom field (ending in __c)",
+                );
+            }
+            // Written into a request body by name: a field name or nothing.
+            let reason = &sf.case_close_reason_field;
+            let custom_field = reason.ends_with("__c") && is_field_name(reason);
+            if !(reason.is_empty() || custom_field) {
+                return invalid(
+                    "salesforce.case_close_reason_field must be a custom field name (ending in \
+                     __c, e.g. Portal_Close_Reason__c), or empty to not store close reasons",
                 );
             }
         }
@@ -869,6 +953,54 @@ fn demo_accounts(file: &Path) -> Option<String> {
 /// A Salesforce field API name (`Email`, `Portal_Username__c`): safe to write into SOQL as is.
 /// Letters, digits and underscores, starting with a letter, no double underscore but a final
 /// `__c`, at most 80 characters.
+impl Config {
+    fn validate_attachments(&self) -> Result<(), ConfigError> {
+        let a = &self.attachments;
+        if a.max_bytes == 0 || a.max_bytes > MAX_ATTACHMENT_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "attachments.max_bytes must be from 1 to {MAX_ATTACHMENT_BYTES} (2 GiB)"
+            )));
+        }
+        if a.rate_limit.per_hour == 0 || a.rate_limit.burst == 0 {
+            return Err(ConfigError::Invalid(
+                "attachments.rate_limit.per_hour and attachments.rate_limit.burst must be at least 1"
+                    .into(),
+            ));
+        }
+        if a.allowed_types.is_empty() {
+            return Err(ConfigError::Invalid(
+                "attachments.allowed_types must name at least one type".into(),
+            ));
+        }
+        for mime in &a.allowed_types {
+            if crate::domain::attachment::kind(mime).is_none() {
+                let known: Vec<&str> = crate::domain::attachment::KINDS
+                    .iter()
+                    .map(|k| k.mime)
+                    .collect();
+                return Err(ConfigError::Invalid(format!(
+                    "attachments.allowed_types: {mime:?} is not a type the portal recognises by \
+                     content; choose from {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        if let Some(sf) = &self.salesforce
+            && !is_field_name(&sf.attachment_external_id_field)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "salesforce.attachment_external_id_field {:?} is not a field name like \
+                 `Portal_Upload_Id__c`",
+                sf.attachment_external_id_field
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The largest file an upload may be: what Salesforce takes in one multipart request.
+pub const MAX_ATTACHMENT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 fn is_field_name(name: &str) -> bool {
     let base = name.strip_suffix("__c").unwrap_or(name);
     (1..=80).contains(&name.len())
@@ -1037,6 +1169,39 @@ mod tests {
         ] {
             let err = with_field(bad).unwrap_err().to_string();
             assert!(err.contains("oidc.contact_field"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn case_status_settings_are_checked() {
+        let mut config = Config::default();
+        config.cases.reopen_window_days = 0;
+        config.validate().unwrap();
+        config.cases.reopen_window_days = MAX_REOPEN_WINDOW_DAYS + 1;
+        assert!(config.validate().is_err());
+        let mut config = Config::default();
+        config.cases.status_rate_limit.burst = 0;
+        assert!(config.validate().is_err());
+        let with_reason_field = |field: &str| {
+            let config = Config {
+                backend: Backend::Salesforce,
+                salesforce: Some(SalesforceConfig {
+                    consumer_key: "key".into(),
+                    username: Some("integration@example.com".into()),
+                    private_key_file: Some("portal.key".into()),
+                    case_close_reason_field: field.into(),
+                    ..SalesforceConfig::default()
+                }),
+                ..Config::default()
+            };
+            config.validate()
+        };
+        for good in ["", "Portal_Close_Reason__c", "Reason2__c"] {
+            with_reason_field(good).unwrap();
+        }
+        for bad in ["Reason", "Bad Field__c", "X__c, Status", "Reason__c'"] {
+            let err = with_reason_field(bad).unwrap_err().to_string();
+            assert!(err.contains("case_close_reason_field"), "{bad}: {err}");
         }
     }
 

@@ -49,6 +49,11 @@ pub struct Problem {
     /// Present on validation errors: one entry per invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Present on `/problems/reopen-window-closed`: the address to open a new case at
+    /// (`POST`), instead of reopening this one.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_case: Option<String>,
 }
 
 impl Problem {
@@ -60,6 +65,7 @@ impl Problem {
             detail: detail.into(),
             request_id: None,
             errors: Vec::new(),
+            new_case: None,
         }
     }
 
@@ -192,6 +198,20 @@ pub enum ApiError {
     CaseClosed,
     #[error("rate limited")]
     RateLimited(RateLimitInfo),
+    /// The case was closed longer ago than `cases.reopen_window_days`: the customer opens a
+    /// new case (at `new_case`, the customer's case list) instead.
+    #[error("case {case_number} closed too long ago to reopen")]
+    ReopenWindowClosed {
+        case_number: String,
+        window_days: u32,
+        new_case: String,
+    },
+    /// An uploaded file larger than `attachments.max_bytes`; nothing was stored.
+    #[error("attachment too large")]
+    AttachmentTooLarge { max_bytes: u64 },
+    /// An uploaded file whose bytes are not of an allowed type; nothing was stored.
+    #[error("attachment type not allowed")]
+    AttachmentType { allowed: String },
     #[error("too many sign-in attempts")]
     LoginThrottled { retry_after_secs: u64 },
     /// Every password check is busy (a flood of sign-ins): try again in a moment.
@@ -320,6 +340,24 @@ impl ApiError {
                     info.reset_secs
                 ),
             ),
+            Self::RateLimited(info) if info.policy == "case-status" => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many cases closed or reopened. You can close or reopen another in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
+            Self::RateLimited(info) if info.policy == "attachment-upload" => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many files uploaded. You can upload another in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
             Self::RateLimited(info) => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -327,6 +365,48 @@ impl ApiError {
                 format!(
                     "Too many new cases. You can create another in {} seconds.",
                     info.reset_secs
+                ),
+            ),
+            Self::ReopenWindowClosed {
+                case_number,
+                window_days,
+                new_case,
+            } => Problem {
+                new_case: Some(new_case.clone()),
+                ..Problem::new(
+                    S::CONFLICT,
+                    "reopen-window-closed",
+                    "This case can no longer be reopened",
+                    if *window_days == 0 {
+                        format!(
+                            "Closed cases cannot be reopened here. Please open a new case and \
+                             mention case {case_number}."
+                        )
+                    } else {
+                        format!(
+                            "Case {case_number} was closed more than {window_days} days ago, so \
+                             it can no longer be reopened. Please open a new case and mention \
+                             case {case_number}."
+                        )
+                    },
+                )
+            },
+            Self::AttachmentTooLarge { max_bytes } => Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "attachment-too-large",
+                "File too large",
+                format!(
+                    "The file is larger than the {} the portal takes, so it was not saved.",
+                    human_size(*max_bytes)
+                ),
+            ),
+            Self::AttachmentType { allowed } => Problem::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "attachment-type",
+                "File type not accepted",
+                format!(
+                    "The file's content is not of a type the portal takes, so it was not saved. \
+                     Accepted: {allowed}."
                 ),
             ),
             Self::LoginThrottled { retry_after_secs } => Problem::new(
@@ -414,6 +494,17 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A size as people say it: `25 MB`, `512 KB`, `100 bytes` (powers of 1,024).
+pub fn human_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    match bytes {
+        b if b >= KB * KB && b % (KB * KB) == 0 => format!("{} MB", b / (KB * KB)),
+        b if b >= KB * KB => format!("{:.1} MB", b as f64 / (KB * KB) as f64),
+        b if b >= KB => format!("{} KB", b.div_ceil(KB)),
+        b => format!("{b} bytes"),
+    }
+}
 
 #[cfg(test)]
 mod tests {

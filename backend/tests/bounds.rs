@@ -71,6 +71,13 @@ async fn long_path_segments_and_query_values_get_short_problems_and_short_log_li
             probes.push(("GET", path, 0));
         }
         probes.push(("POST", format!("/customer/{segment}/cases"), 0));
+        for action in ["close", "reopen"] {
+            probes.push((
+                "POST",
+                format!("/customer/{GLOBEX}/cases/{segment}/{action}"),
+                0,
+            ));
+        }
     }
     for (path, status) in [
         (format!("/customer/{GLOBEX}/cases?cursor={long}"), 400),

@@ -193,3 +193,84 @@ async fn a_full_data_directory_refuses_creates_with_503_and_loses_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// An upload that does not fit: the spool file cannot grow past the limit, so the answer is the
+/// same 503, nothing is stored or left in the spool folder, and the same key uploads the file
+/// once there is room; it survives a restart.
+#[tokio::test]
+async fn a_full_data_directory_refuses_uploads_with_503_and_keeps_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, addr) = start(data.path());
+    let gina = Gina::sign_in(addr).await;
+    let case = gina.cases("").await.remove(0);
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.resize(256 * 1024, b'x');
+    let upload = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("report.pdf"),
+        );
+        gina.client
+            .post(format!(
+                "{}/customer/{}/cases/{case}/attachments",
+                gina.base,
+                common::GLOBEX
+            ))
+            .header("x-csrf-token", &gina.csrf)
+            .header("idempotency-key", "full-upload")
+            .multipart(form)
+            .send()
+    };
+    let listed = || async {
+        common::json_of(gina.client.get(format!(
+            "{}/customer/{}/cases/{case}/attachments",
+            gina.base,
+            common::GLOBEX
+        )))
+        .await["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+
+    limit_file_size(child.id(), Some(64 * 1024));
+    for _ in 0..2 {
+        storage_full(upload(bytes.clone()).await.unwrap()).await;
+    }
+    assert_eq!(listed().await, 0);
+    assert_eq!(
+        std::fs::read_dir(data.path().join("uploads"))
+            .unwrap()
+            .count(),
+        0,
+        "no spool file left behind"
+    );
+    assert_eq!(
+        std::fs::read_dir(data.path().join("attachments"))
+            .unwrap()
+            .count(),
+        0
+    );
+
+    limit_file_size(child.id(), None);
+    let (replayed, id) = created(upload(bytes.clone()).await.unwrap()).await;
+    assert!(!replayed);
+    let (replayed, again) = created(upload(bytes).await.unwrap()).await;
+    assert!(replayed);
+    assert_eq!(again, id);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, addr) = start(data.path());
+    let gina = Gina::sign_in(addr).await;
+    let page = common::json_of(gina.client.get(format!(
+        "{}/customer/{}/cases/{case}/attachments",
+        gina.base,
+        common::GLOBEX
+    )))
+    .await;
+    assert_eq!(page["items"][0]["id"], id.as_str());
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -653,7 +653,9 @@ async fn the_api_document_declares_the_link_parameters_in_the_query() {
         [
             ("document_id", "path"),
             ("expires", "query"),
-            ("signature", "query")
+            ("signature", "query"),
+            // Only in a link to a file attached to a case (tests/attachments.rs).
+            ("case", "query")
         ]
     );
     assert_eq!(operation["security"][0]["session"], serde_json::json!([]));

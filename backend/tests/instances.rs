@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 
 /// Cases per hour and at once for the test's customers.
 const BURST: u32 = 4;
+/// Gina's contact (backend/mocks/local_accounts.json): idempotency keys are scoped to it.
+const GINA_CONTACT: &str = "003Dn000UDjmF3MIYU";
 /// Failed sign-ins per account per hour before the account is locked.
 const ACCOUNT_FAILURES: u32 = 3;
 
@@ -450,7 +452,7 @@ async fn guarantees_hold_across_two_instances_behind_nginx() {
         .await
         .expect("connect to the test Redis");
     let record: Option<String> = redis::cmd("GET")
-        .arg(format!("{prefix}:idem:{GLOBEX}:{key}"))
+        .arg(format!("{prefix}:idem:{GLOBEX}:{GINA_CONTACT}:{key}"))
         .query_async(&mut redis_conn)
         .await
         .unwrap();

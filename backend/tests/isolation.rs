@@ -13,6 +13,17 @@ async fn first_id(user: &User, what: &str) -> String {
     page["items"][0]["id"].as_str().unwrap().to_owned()
 }
 
+/// The id of the customer's first case with this status filter (`open`, `closed`).
+async fn first_id_where(user: &User, status: &str) -> String {
+    let page = user
+        .get_json(&format!(
+            "/customer/{}/cases?status={status}&limit=1",
+            user.customer
+        ))
+        .await;
+    page["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn another_customers_path_is_forbidden_on_every_route() {
     let app = TestApp::spawn().await;
@@ -27,6 +38,8 @@ async fn another_customers_path_is_forbidden_on_every_route() {
             format!("/customer/{victim}/cases/{case}/comments"),
             format!("/customer/{victim}/documents"),
             format!("/customer/{victim}/documents/{doc}/download"),
+            format!("/customer/{victim}/cases/{case}/attachments"),
+            format!("/customer/{victim}/cases/{case}/attachments/{doc}/download"),
             // The 15-character spelling of the other account, and garbage, are no way round it.
             format!("/customer/{}/cases", &victim[..15]),
             format!("/customer/{}/cases", victim.to_lowercase()),
@@ -62,6 +75,25 @@ async fn another_customers_path_is_forbidden_on_every_route() {
             seen,
             "no reply on the victim's case"
         );
+        // Closing and reopening through the other customer's path.
+        let victim_case = format!("/customer/{victim}/cases/{case}");
+        let was = victim_user.get_json(&victim_case).await;
+        for action in ["close", "reopen"] {
+            let response = user
+                .post(
+                    &format!("{victim_case}/{action}"),
+                    &serde_json::json!({}),
+                    HeaderMap::new(),
+                )
+                .await;
+            let body = problem(response, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{action}");
+        }
+        assert_eq!(
+            victim_user.get_json(&victim_case).await,
+            was,
+            "the victim's case is unchanged"
+        );
     }
 }
 
@@ -86,6 +118,14 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
             (
                 format!("/customer/{own}/cases/{case}/comments"),
                 format!("/customer/{own}/cases/500Dn000000000000/comments"),
+            ),
+            (
+                format!("/customer/{own}/cases/{case}/attachments"),
+                format!("/customer/{own}/cases/500Dn000000000000/attachments"),
+            ),
+            (
+                format!("/customer/{own}/cases/{case}/attachments/{doc}/download"),
+                format!("/customer/{own}/cases/500Dn000000000000/attachments/{doc}/download"),
             ),
         ];
         for (foreign, missing) in pairs {
@@ -134,6 +174,62 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
             seen,
             "nothing written on the victim's case"
         );
+        // Closing and reopening another customer's case (one open, one closed, so that each
+        // would change it) looks exactly like closing and reopening a missing one, with or
+        // without an Idempotency-Key, and changes nothing.
+        let open_case = first_id_where(victim_user, "open").await;
+        let closed_case = first_id_where(victim_user, "closed").await;
+        for (action, victim_case) in [("close", &open_case), ("reopen", &closed_case)] {
+            let before = victim_user
+                .get_json(&format!(
+                    "/customer/{}/cases/{victim_case}",
+                    victim_user.customer
+                ))
+                .await;
+            for key in [None, Some("isolation-key")] {
+                let mut headers = HeaderMap::new();
+                if let Some(key) = key {
+                    headers.insert("idempotency-key", key.parse().unwrap());
+                }
+                let foreign = format!("/customer/{own}/cases/{victim_case}/{action}");
+                let missing = format!("/customer/{own}/cases/500Dn000000000000/{action}");
+                let body = serde_json::json!({});
+                let mut a: Value =
+                    problem(user.post(&foreign, &body, headers.clone()).await, 404).await;
+                let mut b: Value = problem(user.post(&missing, &body, headers).await, 404).await;
+                a.as_object_mut().unwrap().remove("request_id");
+                b.as_object_mut().unwrap().remove("request_id");
+                assert_eq!(a, b, "{foreign} must look like {missing}");
+            }
+            assert_eq!(
+                victim_user
+                    .get_json(&format!(
+                        "/customer/{}/cases/{victim_case}",
+                        victim_user.customer
+                    ))
+                    .await,
+                before,
+                "{action}: the other customer's case is unchanged"
+            );
+        }
+        // An upload to the other customer's case looks like one to a missing case.
+        let upload = |case: String| {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.7\n".to_vec()).file_name("x.pdf"),
+            );
+            user.client
+                .post(user.url(&format!("/customer/{own}/cases/{case}/attachments")))
+                .header("x-csrf-token", &user.csrf)
+                .header("idempotency-key", "isolation")
+                .multipart(form)
+                .send()
+        };
+        let mut a: Value = problem(upload(case.clone()).await.unwrap(), 404).await;
+        let mut b: Value = problem(upload("500Dn000000000000".into()).await.unwrap(), 404).await;
+        a.as_object_mut().unwrap().remove("request_id");
+        b.as_object_mut().unwrap().remove("request_id");
+        assert_eq!(a, b, "an upload to another customer's case");
         // Lists never contain the other customer's records.
         let own_cases = user.all_cases("").await;
         assert!(own_cases.iter().all(|c| c["id"] != case.as_str()));

@@ -107,6 +107,20 @@ pub struct Picklists {
     pub status: std::collections::BTreeMap<CaseStatus, Vec<String>>,
     /// The first value of each priority is the one new cases are created with.
     pub priority: std::collections::BTreeMap<Priority, Vec<String>>,
+    /// The Status a customer's close writes: one of the `closed` values.
+    #[serde(default = "default_close_status")]
+    pub close_status: String,
+    /// The Status a customer's reopen writes: a value of an open status.
+    #[serde(default = "default_reopen_status")]
+    pub reopen_status: String,
+}
+
+fn default_close_status() -> String {
+    "Closed".into()
+}
+
+fn default_reopen_status() -> String {
+    "New".into()
 }
 
 /// Values of one rank in business order, for picklist sorts against Salesforce.
@@ -141,6 +155,8 @@ impl Default for Picklists {
                 (Priority::High, list(&["High", "Critical", "Urgent"])),
             ]
             .into(),
+            close_status: default_close_status(),
+            reopen_status: default_reopen_status(),
         }
     }
 }
@@ -223,7 +239,34 @@ impl Picklists {
                 return Err(format!("picklists.priority needs values for {priority:?}"));
             }
         }
-        Ok(())
+        self.validate_close_and_reopen()
+    }
+}
+
+impl Picklists {
+    /// The close and reopen values must be listed, as a closed and an open status: a close
+    /// that wrote an open value (or a reopen a closed one) would leave the case where it was.
+    fn validate_close_and_reopen(&self) -> Result<(), String> {
+        let listed = |value: &str| {
+            self.status
+                .iter()
+                .find(|(_, values)| values.iter().any(|v| v.eq_ignore_ascii_case(value.trim())))
+                .map(|(status, _)| *status)
+        };
+        if listed(&self.close_status) != Some(CaseStatus::Closed) {
+            return Err(format!(
+                "picklists.close_status {:?} must be one of picklists.status.closed",
+                self.close_status
+            ));
+        }
+        match listed(&self.reopen_status) {
+            Some(status) if status != CaseStatus::Closed => Ok(()),
+            _ => Err(format!(
+                "picklists.reopen_status {:?} must be a value of an open status in \
+                 picklists.status (e.g. new or in_progress)",
+                self.reopen_status
+            )),
+        }
     }
 }
 
@@ -327,6 +370,21 @@ mod tests {
         assert!(CaseDescription::parse(" \n ").is_err());
         assert!(CaseDescription::parse(&"x".repeat(32_000)).is_ok());
         assert!(CaseDescription::parse(&"x".repeat(32_001)).is_err());
+    }
+
+    #[test]
+    fn close_and_reopen_values_must_be_a_closed_and_an_open_status() {
+        Picklists::default().validate().unwrap();
+        let with = |close: &str, reopen: &str| Picklists {
+            close_status: close.into(),
+            reopen_status: reopen.into(),
+            ..Picklists::default()
+        };
+        with("closed", "Working").validate().unwrap();
+        assert!(with("Working", "New").validate().is_err());
+        assert!(with("Resolved", "New").validate().is_err());
+        assert!(with("Closed", "Closed").validate().is_err());
+        assert!(with("Closed", "Reopened").validate().is_err());
     }
 
     #[test]

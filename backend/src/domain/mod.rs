@@ -1,5 +1,7 @@
 //! Domain types: values parsed once at the edge and trusted everywhere after.
 
+pub mod attachment;
 pub mod case;
+pub mod case_status;
 pub mod comment;
 pub mod paging;

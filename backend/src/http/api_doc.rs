@@ -19,7 +19,9 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::oidc::methods, super::oidc::login, super::oidc::callback,
         super::cases::list, super::cases::get, super::cases::create,
         super::comments::list, super::comments::create,
+        super::case_status::close, super::case_status::reopen,
         super::documents::list, super::documents::download, super::documents::serve,
+        super::attachments::list, super::attachments::upload, super::attachments::download,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(
@@ -35,6 +37,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         (name = "auth", description = "Sign-in and sessions"),
         (name = "cases", description = "Support cases"),
         (name = "documents", description = "Files shared with the customer"),
+        (name = "attachments", description = "Files attached to a case"),
         (name = "health", description = "Probes"),
     )
 )]

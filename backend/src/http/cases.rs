@@ -40,7 +40,7 @@ pub async fn list(
             items: listed
                 .items
                 .into_iter()
-                .map(|c| Case::from_record(c, &state.picklists))
+                .map(|c| Case::from_record(c, &state.picklists, state.reopen_window))
                 .collect(),
             next_cursor: listed.next_cursor,
         })
@@ -70,7 +70,7 @@ pub async fn get(
     let case = state.cases.get(&session, &id).await?;
     let activity = state.comments.activity(&session, &case).await?;
     Ok(Json(CaseDetail::new(
-        Case::from_record(case, &state.picklists),
+        Case::from_record(case, &state.picklists, state.reopen_window),
         activity,
     )))
 }
@@ -130,7 +130,11 @@ pub async fn create(
     let location = format!("/customer/{}/cases/{}", session.account_id, created.case.id);
     let mut response = (
         StatusCode::CREATED,
-        Json(Case::from_record(created.case, &state.picklists)),
+        Json(Case::from_record(
+            created.case,
+            &state.picklists,
+            state.reopen_window,
+        )),
     )
         .into_response();
     let headers = response.headers_mut();

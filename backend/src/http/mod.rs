@@ -2,7 +2,9 @@
 //! `crate::services`; handlers only translate.
 
 mod api_doc;
+pub mod attachments;
 pub mod auth;
+pub mod case_status;
 pub mod cases;
 pub mod comments;
 mod cookies;
@@ -30,7 +32,6 @@ use tower::util::MapRequestLayer;
 use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -87,6 +88,26 @@ fn routes(state: AppState) -> Routes {
         .route(
             "/customer/{customer_id}/cases/{case_id}/comments",
             get(comments::list).post(comments::create),
+        )
+        .route(
+            "/customer/{customer_id}/cases/{case_id}/close",
+            post(case_status::close),
+        )
+        .route(
+            "/customer/{customer_id}/cases/{case_id}/reopen",
+            post(case_status::reopen),
+        )
+        .route(
+            "/customer/{customer_id}/cases/{case_id}/attachments",
+            // The body limit is the upload's own (`middleware::BodyLimitLayer`), checked while
+            // the file streams to disk, not axum's default for buffered bodies.
+            get(attachments::list)
+                .post(attachments::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/customer/{customer_id}/cases/{case_id}/attachments/{attachment_id}/download",
+            get(attachments::download),
         )
         .route("/customer/{customer_id}/documents", get(documents::list))
         .route(
@@ -196,7 +217,10 @@ pub fn with_middleware(routes: Routes, state: AppState) -> impl HttpApp {
         .layer(middleware::TimeoutLayer::new(Duration::from_secs(
             config.http.request_timeout_secs,
         )))
-        .layer(RequestBodyLimitLayer::new(config.http.body_limit_bytes))
+        .layer(middleware::BodyLimitLayer::new(
+            config.http.body_limit_bytes,
+            middleware::upload_body_limit(config.attachments.max_bytes),
+        ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .service(routes)
 }

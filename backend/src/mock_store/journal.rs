@@ -1,5 +1,5 @@
-//! The mock store's write-ahead journal: new cases, one JSON line each, fsynced before the
-//! create is acknowledged.
+//! The mock store's write-ahead journal: new cases and status changes, one JSON line each,
+//! fsynced before the write is acknowledged.
 //!
 //! Why a journal and not rewriting a JSON file: rewriting a file in place is what loses or
 //! corrupts data under concurrent writers and `kill -9`. Appending a line and calling
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::salesforce::{CaseRecord, CommentRecord};
+use crate::salesforce::{AttachmentRecord, CaseRecord, CommentRecord};
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -23,10 +23,23 @@ pub enum Entry {
     CreateCase {
         case: CaseRecord,
     },
+    /// A customer closed or reopened a case: the case as it was after the change (replayed by
+    /// replacing it), and the reason given with a close (`Portal_Close_Reason__c` in an org).
+    CaseStatus {
+        case: CaseRecord,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        close_reason: Option<String>,
+    },
     /// A customer's reply: published, on a case of `account`.
     CreateComment {
         account: salesforce_client::SalesforceId,
         comment: CommentRecord,
+    },
+    /// A file attached to a case (in `attachments.jsonl`; its content is a file beside it).
+    CreateAttachment {
+        attachment: AttachmentRecord,
+        /// The external id the upload is found by on a retry.
+        upload_id: String,
     },
 }
 
@@ -342,7 +355,7 @@ mod tests {
         let (mut journal, entries) = Journal::open(&path).unwrap();
         assert_eq!(entries.len(), 1);
         let Entry::CreateCase { case } = &entries[0] else {
-            panic!("the fixture line is a case");
+            panic!("the line written is a create");
         };
         journal
             .append(&[Entry::CreateCase { case: case.clone() }])

@@ -1,7 +1,9 @@
-//! The embedded mock store: Salesforce records from JSON fixtures, with new cases kept in a
-//! durable journal. It implements the same port as the real Salesforce adapter, so the whole
+//! The embedded mock store: Salesforce records from JSON fixtures, with new cases and status
+//! changes kept in a durable journal. It implements the same port as the real Salesforce adapter, so the whole
 //! portal runs on a laptop with no org.
 
+mod attachments;
+mod case_status;
 mod fixtures;
 mod index;
 mod journal;
@@ -23,11 +25,14 @@ use crate::domain::comment::Marker;
 use crate::domain::paging::Page;
 use crate::observability::health::Probe;
 use crate::salesforce::{
-    Account, Awaiting, AwaitingFilter, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter,
-    CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    DocumentSortField, MAX_CASE_COMMENTS, NewCaseRecord, NewCommentRecord, PortError, PortResult,
-    SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, Awaiting, AwaitingFilter, CaseQuery, CaseRecord,
+    CaseSortField, CaseStatusFilter, CaseStatusWrite, CommentOutcome, CommentRecord, Contact,
+    ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, MAX_CASE_COMMENTS,
+    NewAttachment, NewCaseRecord, NewCommentRecord, PortError, PortResult, SalesforceId,
+    SalesforcePort, UpsertOutcome,
 };
+use attachments::Attachments;
+use case_status::{StatusReply, StatusWrites};
 use index::SortedIndex;
 use journal::{Entry, Journal, JournalBroken};
 
@@ -122,9 +127,10 @@ impl State {
 type CreateReply = oneshot::Sender<PortResult<UpsertOutcome>>;
 type CommentReply = oneshot::Sender<PortResult<CommentOutcome>>;
 
-/// One write for the writer thread.
+/// What the single writer is asked to make durable.
 enum Write {
-    Case(NewCaseRecord, CreateReply),
+    Create(NewCaseRecord, CreateReply),
+    Status(CaseStatusWrite, StatusReply),
     Comment(NewCommentRecord, CommentReply),
 }
 
@@ -133,6 +139,8 @@ pub struct MockStore {
     writer: mpsc::Sender<Write>,
     /// Set by the writer when the journal refuses writes until a restart; readiness reports it.
     journal_broken: Arc<AtomicBool>,
+    /// Files attached to cases, with their own journal and folder.
+    attachments: Attachments,
 }
 
 impl MockStore {
@@ -197,7 +205,9 @@ impl MockStore {
         let (journal, entries) = Journal::open(&data_dir.join("cases.jsonl"))?;
         for entry in entries {
             match entry {
-                Entry::CreateCase { case } => state.insert_case(case),
+                Entry::CreateCase { case } | Entry::CaseStatus { case, .. } => {
+                    state.insert_case(case);
+                }
                 Entry::CreateComment { account, comment } => state.insert_comment(
                     Some(&account),
                     StoredComment {
@@ -205,15 +215,24 @@ impl MockStore {
                         record: comment,
                     },
                 ),
+                Entry::CreateAttachment { .. } => {
+                    anyhow::bail!("the case journal holds an attachment entry")
+                }
             }
         }
+        let attachments = Attachments::open(data_dir)?;
         let next_number = state.max_case_number() + 1;
 
-        Self::start(state, journal, next_number)
+        Self::start(state, journal, next_number, attachments)
     }
 
     /// Starts the single writer over `journal`.
-    fn start(state: State, journal: Journal, next_number: u64) -> anyhow::Result<Self> {
+    fn start(
+        state: State,
+        journal: Journal,
+        next_number: u64,
+        attachments: Attachments,
+    ) -> anyhow::Result<Self> {
         let state = Arc::new(RwLock::new(state));
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         let journal_broken = Arc::new(AtomicBool::new(false));
@@ -231,6 +250,7 @@ impl MockStore {
             state,
             writer: tx,
             journal_broken,
+            attachments,
         })
     }
 
@@ -251,7 +271,7 @@ struct Writer {
     broken: Arc<AtomicBool>,
 }
 
-/// The single writer: takes every create queued so far, journals them with one sync, then
+/// The single writer: takes every write queued so far, journals them with one sync, then
 /// makes them visible and answers. Nothing is visible or acknowledged before it is durable.
 fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
     let Writer {
@@ -261,18 +281,20 @@ fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
         broken,
     } = writer;
     while let Some(first) = rx.blocking_recv() {
-        let mut writes = vec![first];
-        while writes.len() < MAX_BATCH {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(item) => writes.push(item),
+                Ok(item) => batch.push(item),
                 Err(_) => break,
             }
         }
-        let mut batch = Vec::with_capacity(writes.len());
+        let mut creates = Vec::with_capacity(batch.len());
+        let mut status_writes = Vec::new();
         let mut comment_batch = Vec::new();
-        for write in writes {
+        for write in batch {
             match write {
-                Write::Case(new, reply) => batch.push((new, reply)),
+                Write::Create(new, reply) => creates.push((new, reply)),
+                Write::Status(change, reply) => status_writes.push((change, reply)),
                 Write::Comment(new, reply) => comment_batch.push((new, reply)),
             }
         }
@@ -283,10 +305,16 @@ fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
         let mut fresh: Vec<CaseRecord> = Vec::new();
         // For each request: Ok(existing) when its request id is known, or an index into `fresh`.
         let mut plans: Vec<(Result<CaseRecord, usize>, CreateReply)> =
-            Vec::with_capacity(batch.len());
+            Vec::with_capacity(creates.len());
+        let statuses;
         {
             let st = state.read().unwrap_or_else(|p| p.into_inner());
-            for (new, reply) in batch {
+            statuses = StatusWrites::plan(
+                |id| st.cases.get(id).map(|case| CaseRecord::clone(case)),
+                status_writes,
+                now,
+            );
+            for (new, reply) in creates {
                 let known = st
                     .case_by_request_id
                     .get(&new.portal_request_id)
@@ -334,6 +362,7 @@ fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
         let entries: Vec<Entry> = fresh
             .iter()
             .map(|case| Entry::CreateCase { case: case.clone() })
+            .chain(statuses.entries())
             .chain(
                 comments
                     .fresh
@@ -373,6 +402,7 @@ fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
             for (_, reply) in comments.plans {
                 let _ = reply.send(Err(failure()));
             }
+            statuses.fail(failure);
             continue;
         }
         {
@@ -380,6 +410,7 @@ fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
             for case in &fresh {
                 st.insert_case(case.clone());
             }
+            statuses.apply(|case| st.insert_case(case));
             for (account, comment) in &comments.fresh {
                 st.insert_comment(
                     Some(account),
@@ -390,6 +421,7 @@ fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
                 );
             }
         }
+        statuses.answer();
         comments.answer();
         let mut first_reply_for = vec![true; fresh.len()];
         for (plan, reply) in plans {
@@ -580,12 +612,23 @@ impl SalesforcePort for MockStore {
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send(Write::Case(case, reply))
+            .send(Write::Create(case, reply))
             .await
             .map_err(|_| PortError::Internal(anyhow!("the mock store writer has stopped")))?;
         answer
             .await
             .map_err(|_| PortError::Internal(anyhow!("the mock store writer dropped a create")))?
+    }
+
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Write::Status(write, reply))
+            .await
+            .map_err(|_| PortError::Internal(anyhow!("the mock store writer has stopped")))?;
+        answer.await.map_err(|_| {
+            PortError::Internal(anyhow!("the mock store writer dropped a status change"))
+        })?
     }
 
     async fn query_documents(
@@ -622,11 +665,9 @@ impl SalesforcePort for MockStore {
     }
 
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
-        let path = self
-            .read()
-            .version_files
-            .get(version_id)
-            .cloned()
+        let fixture = self.read().version_files.get(version_id).cloned();
+        let path = fixture
+            .or_else(|| self.attachments.file(version_id))
             .ok_or_else(|| anyhow!("no file for ContentVersion {version_id}"))?;
         let file = tokio::fs::File::open(&path)
             .await
@@ -636,6 +677,28 @@ impl SalesforcePort for MockStore {
             length: Some(length),
             body: Box::pin(ReaderStream::with_capacity(file, 64 * 1024)),
         })
+    }
+
+    async fn query_attachments(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        Ok(self.attachments.page(case, query))
+    }
+
+    async fn attachment(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        Ok(self.attachments.get(case, id))
+    }
+
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        self.attachments.upload(upload).await
     }
 
     async fn case_comments(
@@ -760,7 +823,15 @@ mod tests {
         let Ok(file) = std::fs::OpenOptions::new().append(true).open(path) else {
             return;
         };
-        let store = MockStore::start(State::default(), Journal::over(file, path), 1001).unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let attachments = Attachments::open(data.path()).unwrap();
+        let store = MockStore::start(
+            State::default(),
+            Journal::over(file, path),
+            1001,
+            attachments,
+        )
+        .unwrap();
         store.check_ready().await.expect("ready before any write");
         for attempt in 0..2 {
             let outcome = store

@@ -6,6 +6,8 @@
 //! of it. Every read takes the account id from the session so an adapter filters by account in
 //! the query itself; ownership is never checked after the fact.
 
+mod attachment;
+mod case_status;
 pub mod datetime;
 mod query;
 mod records;
@@ -19,6 +21,8 @@ use futures::Stream;
 
 use crate::domain::paging::Page;
 
+pub use attachment::{AttachmentOutcome, AttachmentRecord, NewAttachment};
+pub use case_status::CaseStatusWrite;
 pub use query::{
     Awaiting, AwaitingFilter, CaseQuery, CaseSortField, CaseStatusFilter, DocumentQuery,
     DocumentSortField,
@@ -80,6 +84,11 @@ pub trait SalesforcePort: Send + Sync + 'static {
     /// Creates a case, or returns the one already created with the same `portal_request_id`.
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome>;
 
+    /// Writes a case's Status (closing or reopening it) and returns the case as it is after
+    /// the write; `None` when the account has no such case. Safe to repeat: writing the same
+    /// status again changes nothing (a closed case keeps its `ClosedDate`).
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>>;
+
     /// One page of the files shared with the account (Visibility `AllUsers`).
     async fn query_documents(
         &self,
@@ -96,6 +105,27 @@ pub trait SalesforcePort: Send + Sync + 'static {
 
     /// Streams a ContentVersion's VersionData.
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream>;
+
+    /// One page of the customer-visible files of `case` (Visibility `AllUsers`), in the
+    /// document sorts. The service has checked that the case is `account`'s.
+    async fn query_attachments(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>>;
+
+    /// One customer-visible file of `case`, by its ContentDocument id.
+    async fn attachment(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>>;
+
+    /// Stores a file on a case, visible to the customer, or returns the one already stored
+    /// with the same `upload_id`.
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome>;
 
     /// The public comments of the case (only if it belongs to the account), oldest first: at
     /// most [`MAX_CASE_COMMENTS`], the oldest ones. Internal comments are never returned.

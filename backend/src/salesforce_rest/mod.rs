@@ -2,6 +2,7 @@
 //! through `salesforce-client`. Every query filters by the session's account in SOQL itself,
 //! and every literal goes through `salesforce_client::soql` quoting.
 
+mod attachments;
 pub mod resilience;
 mod soql_build;
 
@@ -25,15 +26,21 @@ use crate::domain::paging::{Page, SortValue};
 use crate::observability::health::{Diagnostic, Probe};
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CaseSortField, CommentOutcome, CommentRecord, Contact,
-    ContentDocumentFields, ContentStream, DocumentQuery, DocumentRecord, NewCaseRecord,
-    NewCommentRecord, PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseSortField,
+    CaseStatusWrite, CommentOutcome, CommentRecord, Contact, ContentDocumentFields, ContentStream,
+    DocumentQuery, DocumentRecord, NewAttachment, NewCaseRecord, NewCommentRecord, PortError,
+    PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use soql_build::{CaseSoql, DocumentSoql};
 
 pub struct SalesforceRest {
     client: SalesforceClient,
     external_id_field: String,
+    /// Where a customer's close reason is written (a field name the configuration checked;
+    /// empty: not written).
+    close_reason_field: String,
+    /// The ContentVersion field uploads are found by (a field name the configuration checked).
+    attachment_external_id_field: String,
     picklists: Arc<Picklists>,
     /// The Contact field sign-ins through OpenID Connect are matched with (a field name the
     /// configuration checked: safe in SOQL as is).
@@ -88,6 +95,8 @@ impl SalesforceRest {
         Ok(Self {
             client,
             external_id_field: config.case_external_id_field.clone(),
+            close_reason_field: config.case_close_reason_field.clone(),
+            attachment_external_id_field: config.attachment_external_id_field.clone(),
             picklists,
             contact_field: contact_field.to_owned(),
         })
@@ -351,6 +360,41 @@ impl SalesforcePort for SalesforceRest {
         })
     }
 
+    /// Reads the case within the account first (a case of another account is never written),
+    /// then PATCHes its Status (and the close reason field), and reads back what Salesforce
+    /// derived (`IsClosed`, `ClosedDate`, `LastModifiedDate`). A case that already has the
+    /// status is returned untouched: the retry of a write whose answer was lost (a timeout,
+    /// a 5xx after the commit) finds it done and writes nothing again.
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        let Some(current) = self.case(&write.account_id, &write.case_id).await? else {
+            return Ok(None);
+        };
+        if current.is_closed == write.closes && current.status == write.status {
+            return Ok(Some(current));
+        }
+        let mut body = serde_json::Map::new();
+        body.insert("Status".into(), write.status.into());
+        if write.closes && !self.close_reason_field.is_empty() {
+            body.insert(
+                self.close_reason_field.clone(),
+                write
+                    .close_reason
+                    .map_or(serde_json::Value::Null, Into::into),
+            );
+        }
+        match self
+            .client
+            .update("Case", &write.case_id, &serde_json::Value::Object(body))
+            .await
+        {
+            Ok(()) => {}
+            // Deleted since it was read: as missing as a case that never was.
+            Err(err) if err.status() == Some(404) => return Ok(None),
+            Err(err) => return Err(port_error(err)),
+        }
+        self.case(&write.account_id, &write.case_id).await
+    }
+
     async fn query_documents(
         &self,
         account: &SalesforceId,
@@ -389,6 +433,28 @@ impl SalesforcePort for SalesforceRest {
             length,
             body: Box::pin(download.map_err(std::io::Error::other)),
         })
+    }
+
+    async fn query_attachments(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        attachments::page(self, case, query).await
+    }
+
+    async fn attachment(
+        &self,
+        _account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        attachments::one(self, case, id).await
+    }
+
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        attachments::upload(self, upload).await
     }
 
     async fn case_comments(

@@ -22,9 +22,10 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CommentOutcome, CommentRecord, Contact, ContentStream,
-    DocumentQuery, DocumentRecord, NewCaseRecord, NewCommentRecord, PortError, PortResult,
-    SalesforceId, SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseStatusWrite,
+    CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    NewAttachment, NewCaseRecord, NewCommentRecord, PortError, PortResult, SalesforceId,
+    SalesforcePort, UpsertOutcome,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +150,7 @@ enum Kind {
     OptionalRead,
     /// A read the request cannot do without (e.g. the file of a download): retried, not budgeted.
     Read,
-    /// A write that is safe to repeat (upsert by external id).
+    /// A write that is safe to repeat (upsert by external id, a status set to a value).
     SafeWrite,
 }
 
@@ -313,6 +314,15 @@ impl SalesforcePort for ResilientPort {
         .await
     }
 
+    /// Setting a status is idempotent (the same value again changes nothing, `ClosedDate`
+    /// included), so a write whose answer was lost is retried like the create.
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        self.call("update_case_status", Kind::SafeWrite, || {
+            self.inner.update_case_status(write.clone())
+        })
+        .await
+    }
+
     async fn query_documents(
         &self,
         account: &SalesforceId,
@@ -338,6 +348,38 @@ impl SalesforcePort for ResilientPort {
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
         self.call("version_data", Kind::Read, || {
             self.inner.version_data(version_id)
+        })
+        .await
+    }
+
+    async fn query_attachments(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        self.call("query_attachments", Kind::OptionalRead, || {
+            self.inner.query_attachments(account, case, query)
+        })
+        .await
+    }
+
+    async fn attachment(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        self.call("attachment", Kind::OptionalRead, || {
+            self.inner.attachment(account, case, id)
+        })
+        .await
+    }
+
+    /// Safe to repeat: the adapter finds an upload already stored under its upload id.
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        self.call("upload_attachment", Kind::SafeWrite, || {
+            self.inner.upload_attachment(upload.clone())
         })
         .await
     }

@@ -245,6 +245,12 @@ pub struct DocumentSoql<'a> {
 
 impl DocumentSoql<'_> {
     pub fn build(&self) -> String {
+        self.build_with(LINK_FIELDS)
+    }
+
+    /// The same query for other fields (the files linked to a case, with more of their
+    /// version's fields). `self.account` is then the record the files are linked to.
+    pub fn build_with(&self, fields: &str) -> String {
         let mut filters = vec![
             format!("LinkedEntityId = {}", id(self.account)),
             // Only files shared with external users reach the portal.
@@ -268,7 +274,7 @@ impl DocumentSoql<'_> {
         }
         let (dir, _) = ops(self.query.sort.direction);
         format!(
-            "SELECT {LINK_FIELDS} FROM ContentDocumentLink WHERE {} ORDER BY {field} {dir}, ContentDocumentId {dir} LIMIT {}",
+            "SELECT {fields} FROM ContentDocumentLink WHERE {} ORDER BY {field} {dir}, ContentDocumentId {dir} LIMIT {}",
             filters.join(" AND "),
             self.query.limit + 1
         )

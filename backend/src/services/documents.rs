@@ -40,7 +40,8 @@ use crate::config::DownloadsConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
-    ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, SalesforceId, SalesforcePort,
+    AttachmentRecord, ContentStream, DocumentQuery, DocumentRecord, DocumentSortField,
+    SalesforceId, SalesforcePort,
 };
 
 /// The query string of a signed download link. The account, contact and session it was issued
@@ -50,9 +51,14 @@ use crate::salesforce::{
 pub struct SignedLink {
     /// Expiry, in Unix seconds.
     pub expires: i64,
-    /// HMAC-SHA256 of document, account, contact, session and expiry: 43 base64url characters.
+    /// HMAC-SHA256 of document, account, contact, session and expiry (and case): 43
+    /// base64url characters.
     #[param(min_length = 43, max_length = 43)]
     pub signature: String,
+    /// For a file attached to a case: the case (which the signature covers too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(max_length = 18)]
+    pub case: Option<String>,
 }
 
 /// A file ready to stream.
@@ -212,13 +218,43 @@ impl DocumentService {
             })
             .await?;
         let document = document.ok_or(ApiError::NotFound("document"))?;
+        Ok(self.signed_link(&document.id, None, session))
+    }
+
+    /// Issues a signed link for a file of one of the customer's cases, bound to `session`.
+    /// `attachment` was read for the session's account (`AttachmentService::get`).
+    pub async fn attachment_link(
+        &self,
+        session: &Session,
+        attachment: &AttachmentRecord,
+        request_id: Option<&str>,
+    ) -> ApiResult<String> {
+        self.audit
+            .record(AuditEvent {
+                event: "attachment.download_requested",
+                outcome: "link_issued",
+                request_id,
+                contact_id: Some(&session.contact_id),
+                account_id: Some(&session.account_id),
+                document_id: Some(&attachment.file.id),
+            })
+            .await?;
+        Ok(self.signed_link(&attachment.file.id, Some(&attachment.case_id), session))
+    }
+
+    fn signed_link(
+        &self,
+        document: &SalesforceId,
+        case: Option<&SalesforceId>,
+        session: &Session,
+    ) -> String {
         let expires = Utc::now().timestamp() + self.ttl_secs;
-        let signature = keys::sign(&self.key, &signed_message(&document.id, session, expires));
-        Ok(format!(
-            "/downloads/{}?expires={expires}&signature={}",
-            document.id,
+        let signature = keys::sign(&self.key, &signed_message(document, case, session, expires));
+        let case = case.map(|c| format!("&case={c}")).unwrap_or_default();
+        format!(
+            "/downloads/{document}?expires={expires}&signature={}{case}",
             URL_SAFE_NO_PAD.encode(signature)
-        ))
+        )
     }
 
     /// Checks a signed link against the request's session and opens the file it names.
@@ -234,20 +270,33 @@ impl DocumentService {
         let (Ok(id), Some(link)) = (SalesforceId::parse(raw_id), link) else {
             return Err(self.refusals.refuse(Refusal::Malformed));
         };
+        let case = match link.case.as_deref().map(SalesforceId::parse) {
+            None => None,
+            Some(Ok(case)) => Some(case),
+            Some(Err(_)) => return Err(self.refusals.refuse(Refusal::Malformed)),
+        };
         let Some(session) = session else {
             return Err(self.refusals.refuse(Refusal::NoSession));
         };
         // 32 bytes are 43 characters; anything else is not worth decoding.
         let authentic = link.signature.len() == 43
             && URL_SAFE_NO_PAD.decode(&link.signature).is_ok_and(|tag| {
-                keys::verify(&self.key, &signed_message(&id, session, link.expires), &tag)
+                keys::verify(
+                    &self.key,
+                    &signed_message(&id, case.as_ref(), session, link.expires),
+                    &tag,
+                )
             });
         if !authentic {
             return Err(self.refusals.refuse(Refusal::InvalidSignature));
         }
         // From here on the signature vouches for every value: what is audited is ours.
         let audit = |outcome: &'static str| AuditEvent {
-            event: "document.download",
+            event: if case.is_some() {
+                "attachment.download"
+            } else {
+                "document.download"
+            },
             outcome,
             request_id,
             contact_id: Some(&session.contact_id),
@@ -265,8 +314,27 @@ impl DocumentService {
             self.audit.record(audit("contact_changed")).await?;
             return Err(self.refusals.refuse(Refusal::ContactChanged));
         }
-        // The file may have been unshared after the link was issued.
-        let Some(document) = self.salesforce.document(&session.account_id, &id).await? else {
+        // The file may have been unshared after the link was issued (or, attached to a case,
+        // the case moved to another account).
+        let found = match &case {
+            None => self.salesforce.document(&session.account_id, &id).await?,
+            Some(case) => {
+                let own = self
+                    .salesforce
+                    .case(&session.account_id, case)
+                    .await?
+                    .is_some_and(|c| c.account_id == session.account_id);
+                if own {
+                    self.salesforce
+                        .attachment(&session.account_id, case, &id)
+                        .await?
+                        .map(|a| a.file)
+                } else {
+                    None
+                }
+            }
+        };
+        let Some(document) = found else {
             self.audit.record(audit("not_found")).await?;
             return Err(ApiError::NotFound("document"));
         };
@@ -280,13 +348,22 @@ impl DocumentService {
 }
 
 /// What a link's signature covers. `v2`: the session id joined the message (`v1` links, bound
-/// to no session, no longer verify).
-fn signed_message(document: &SalesforceId, session: &Session, expires: i64) -> Vec<u8> {
-    format!(
+/// to no session, no longer verify); a case's file adds the case, so a link to one file can
+/// never be turned into a link to another record's.
+fn signed_message(
+    document: &SalesforceId,
+    case: Option<&SalesforceId>,
+    session: &Session,
+    expires: i64,
+) -> Vec<u8> {
+    let mut message = format!(
         "v2\n{document}\n{}\n{}\n{}\n{expires}",
         session.account_id, session.contact_id, session.id
-    )
-    .into_bytes()
+    );
+    if let Some(case) = case {
+        message.push_str(&format!("\ncase {case}"));
+    }
+    message.into_bytes()
 }
 
 /// The name a downloaded file gets, and the `Content-Disposition` header that carries it safely:

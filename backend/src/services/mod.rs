@@ -2,8 +2,10 @@
 //! Each takes the signed-in [`auth::Session`] and reads or writes only that customer's records.
 //! They are built and wired in `crate::app`.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod case_status;
 pub mod cases;
 pub mod comments;
 pub mod documents;

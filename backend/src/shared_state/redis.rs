@@ -4,7 +4,7 @@
 //! Keys (each store's `redis.rs` writes its own):
 //! - `{prefix}:rl:{policy}:{key}`: GCRA theoretical arrival time (µs, Redis clock), expiring
 //!   when the budget is full again.
-//! - `{prefix}:idem:{account}:{key}`: idempotency record (JSON), in flight for at most a
+//! - `{prefix}:idem:{account}:{contact}:{key}`: idempotency record (JSON), in flight for at most a
 //!   minute, done for 24 h.
 //! - `{prefix}:revoked:{sid}`: a revoked session, until the session's maximum expiry;
 //!   `{prefix}:revoked-contact:{contact}`: the Unix time up to which a contact's sessions are

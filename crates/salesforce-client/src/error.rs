@@ -75,6 +75,15 @@ pub enum Error {
     /// `nextRecordsUrl`, ...). Nothing was sent.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+
+    /// The file to upload could not be read (see [`FileUpload`](crate::FileUpload)). Nothing
+    /// was stored.
+    #[error("could not read the file to upload for {operation}")]
+    Upload {
+        operation: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -102,7 +111,8 @@ impl Error {
             Error::Auth(_)
             | Error::Decode { .. }
             | Error::Config(_)
-            | Error::InvalidArgument(_) => false,
+            | Error::InvalidArgument(_)
+            | Error::Upload { .. } => false,
         }
     }
 

@@ -23,6 +23,8 @@ use crate::state::{AppState, SharedState, lock};
 use crate::store::{Out, QueryRows, Undo};
 
 pub const DEFAULT_BATCH: usize = 2000;
+/// The largest request body taken: room for a base64-encoded 50 MB file.
+pub const MAX_BODY_BYTES: usize = 70 * 1024 * 1024;
 pub const MIN_BATCH: usize = 200;
 pub const MAX_COMPOSITE: usize = 25;
 const MAX_CURSORS: usize = 100;
@@ -181,16 +183,19 @@ pub async fn entry(
         }
     }
     let mut undo = Vec::new();
-    let result = dispatch(
-        &state,
-        version,
-        &method,
-        &segments[1..],
-        uri.query(),
-        &headers,
-        &body,
-        &mut undo,
-    );
+    let result = match multipart_boundary(&method, &segments[1..], &headers) {
+        Some(boundary) => create_version_multipart(&state, version, boundary, body).await,
+        None => dispatch(
+            &state,
+            version,
+            &method,
+            &segments[1..],
+            uri.query(),
+            &headers,
+            &body,
+            &mut undo,
+        ),
+    };
     let res = match result {
         Ok(reply) => reply_response(reply),
         Err(e) => e.into_response(),
@@ -229,6 +234,15 @@ async fn blob(state: &AppState, ty: &str, id: &str, field: &str) -> Option<Respo
         (store.version_data_path(id), is_blob)
     };
     debug_assert!(is_blob);
+    let uploaded = lock(&state.store).uploaded_content(id);
+    if let Some(content) = uploaded {
+        let mut res = Response::new(Body::from(content));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        return Some(res);
+    }
     let Some(path) = path else {
         return Some(ApiError::not_found().into_response());
     };
@@ -251,6 +265,57 @@ async fn blob(state: &AppState, ty: &str, id: &str, field: &str) -> Option<Respo
             .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     Some(res)
+}
+
+/// The boundary of a multipart file upload (`POST /sobjects/ContentVersion` with
+/// `multipart/form-data`), the form Salesforce documents for inserting blob data.
+fn multipart_boundary(method: &Method, segments: &[&str], headers: &HeaderMap) -> Option<String> {
+    let upload = method == Method::POST
+        && matches!(segments, ["sobjects", ty] if ty.eq_ignore_ascii_case("ContentVersion"));
+    if !upload {
+        return None;
+    }
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(content_type).ok()
+}
+
+/// A ContentVersion from a multipart body: the record's fields as JSON in the
+/// `entity_content` part, its content in the `VersionData` part.
+async fn create_version_multipart(
+    state: &AppState,
+    version: &str,
+    boundary: String,
+    body: Bytes,
+) -> Result<Reply, ApiError> {
+    let malformed = |message: String| ApiError::bad_request("INVALID_MULTIPART_REQUEST", message);
+    let mut parts = multer::Multipart::new(
+        futures::stream::once(async move { Ok::<_, std::io::Error>(body) }),
+        boundary,
+    );
+    let (mut entity, mut content) = (None, None);
+    while let Some(part) = parts
+        .next_field()
+        .await
+        .map_err(|e| malformed(e.to_string()))?
+    {
+        let name = part.name().unwrap_or_default().to_owned();
+        let bytes = part.bytes().await.map_err(|e| malformed(e.to_string()))?;
+        match name.as_str() {
+            "entity_content" => entity = Some(json_body(&bytes)?),
+            "VersionData" => content = Some(bytes),
+            other => return Err(malformed(format!("unexpected part {other:?}"))),
+        }
+    }
+    let entity = entity.ok_or_else(|| malformed("the entity_content part is missing".into()))?;
+    let content = content.ok_or_else(|| malformed("the VersionData part is missing".into()))?;
+    let (id, _) = lock(&state.store).create_content_version(&entity, Some(content))?;
+    Ok(Reply {
+        status: StatusCode::CREATED,
+        location: Some(format!(
+            "/services/data/{version}/sobjects/ContentVersion/{id}"
+        )),
+        body: Some(success(&id).into()),
+    })
 }
 
 fn method_not_allowed(method: &Method, allowed: &str) -> ApiError {

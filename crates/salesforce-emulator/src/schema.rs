@@ -40,6 +40,14 @@ pub struct ObjectDef {
     pub fields: Vec<FieldDef>,
 }
 
+impl FieldDef {
+    /// Whether the field may point at records of several types (Salesforce's polymorphic
+    /// lookups: a file's link or first location is an account, a case, ...).
+    pub fn is_polymorphic(&self) -> bool {
+        matches!(self.name, "LinkedEntityId" | "FirstPublishLocationId")
+    }
+}
+
 impl ObjectDef {
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields
@@ -82,6 +90,12 @@ const fn f(name: &'static str, ty: FieldType) -> FieldDef {
         required_on_create: false,
         external_id: false,
     }
+}
+
+/// Createable but not updateable (a file version's content, a link's ends).
+const fn create_only(mut def: FieldDef) -> FieldDef {
+    def.updateable = false;
+    def
 }
 
 /// Updateable but not createable (as a file's title: files are created through a version).
@@ -167,6 +181,11 @@ pub fn objects() -> Vec<ObjectDef> {
             external_id: true,
             ..f("Portal_Request_Id__c", S255)
         },
+        // The customer's reason when they close a case in the portal (a long text area).
+        f(
+            "Portal_Close_Reason__c",
+            FieldType::TextArea { max_len: 1000 },
+        ),
     ];
     case.extend(audit_fields());
 
@@ -184,32 +203,49 @@ pub fn objects() -> Vec<ObjectDef> {
     ];
     document.extend(audit_fields());
 
+    // Created by an upload (`store/files.rs`): Title, PathOnClient, VersionData and
+    // FirstPublishLocationId are what a client sends; the rest Salesforce derives.
     let version = vec![
         ro("Id", FieldType::Id),
         ro(
             "ContentDocumentId",
             reference("ContentDocument", "ContentDocument"),
         ),
-        ro("Title", S255),
-        ro("PathOnClient", S255),
+        create_only(f("Title", S255)),
+        create_only(required(f("PathOnClient", S255))),
         ro("FileExtension", FieldType::String { max_len: 40 }),
         ro("FileType", FieldType::String { max_len: 20 }),
         ro("ContentSize", FieldType::Int),
         ro("VersionNumber", FieldType::String { max_len: 20 }),
         ro("IsLatest", FieldType::Boolean),
-        ro("VersionData", FieldType::Base64),
+        create_only(f("VersionData", FieldType::Base64)),
+        // Polymorphic in Salesforce (any record that takes files); the portal links to cases.
+        create_only(f(
+            "FirstPublishLocationId",
+            reference("Case", "FirstPublishLocation"),
+        )),
+        // The portal's external id on ContentVersion (`attachment_external_id_field`).
+        FieldDef {
+            external_id: true,
+            ..create_only(f("Portal_Upload_Id__c", S255))
+        },
+        ro("CreatedById", FieldType::Id),
         ro("CreatedDate", FieldType::DateTime),
     ];
 
     let link = vec![
         ro("Id", FieldType::Id),
-        ro(
+        create_only(required(f(
             "ContentDocumentId",
             reference("ContentDocument", "ContentDocument"),
-        ),
-        ro("LinkedEntityId", reference("Account", "LinkedEntity")),
-        ro("ShareType", FieldType::Picklist(LINK_SHARE_TYPE)),
-        update_only(f("Visibility", FieldType::Picklist(LINK_VISIBILITY))),
+        ))),
+        // Polymorphic in Salesforce: an account's shared files, a case's attachments.
+        create_only(required(f(
+            "LinkedEntityId",
+            reference("Account", "LinkedEntity"),
+        ))),
+        create_only(f("ShareType", FieldType::Picklist(LINK_SHARE_TYPE))),
+        f("Visibility", FieldType::Picklist(LINK_VISIBILITY)),
         ro("SystemModstamp", FieldType::DateTime),
     ];
 

@@ -31,6 +31,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/services/data", any(rest::entry))
         .route("/services/data/", any(rest::entry))
         .route("/services/data/{*rest}", any(rest::entry))
+        // Files are uploaded in one request (Salesforce takes up to 2 GB in multipart form,
+        // 50 MB base64-encoded in JSON); the emulator keeps them in memory.
+        .layer(axum::extract::DefaultBodyLimit::max(rest::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::faults,

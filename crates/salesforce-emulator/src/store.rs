@@ -17,6 +17,8 @@ use crate::schema::{self, FieldDef, FieldType, ObjectDef};
 use crate::soql::{CmpOp, Expr, FieldPath, Literal, Query, SelectItem, SoqlError};
 use crate::soql_like::like_matches;
 
+mod files;
+
 /// A stored record: the fixture's fields in their order (`attributes` is rebuilt on output).
 pub type Record = IndexMap<String, Value>;
 
@@ -54,9 +56,20 @@ impl Out {
 /// How to take back one write (for composite `allOrNone`).
 #[derive(Debug, Clone)]
 pub enum Undo {
-    Created { ty: &'static str, id: String },
-    Updated { ty: &'static str, old: Record },
-    Deleted { ty: &'static str, old: Record },
+    Created {
+        ty: &'static str,
+        id: String,
+    },
+    Updated {
+        ty: &'static str,
+        old: Record,
+    },
+    Deleted {
+        ty: &'static str,
+        old: Record,
+    },
+    /// One write that made several records (a file upload: version, document, link).
+    Many(Vec<Undo>),
 }
 
 /// What a query produced.
@@ -76,6 +89,8 @@ pub struct Store {
     extra_picklist_values: HashMap<(&'static str, &'static str), Vec<String>>,
     /// Case Status values that close a case.
     closed_statuses: Vec<String>,
+    /// The content of uploaded file versions (fixture versions name a file instead).
+    uploaded: HashMap<String, bytes::Bytes>,
     /// The user records are created as (`CreatedById`): the integration user of the API.
     current_user: Option<String>,
 }
@@ -170,6 +185,7 @@ impl Store {
             extra_picklist_values: HashMap::new(),
             closed_statuses: vec!["Closed".into()],
             current_user: None,
+            uploaded: HashMap::new(),
         })
     }
 
@@ -782,7 +798,7 @@ impl Store {
                     )
                 })?;
                 match self.id_types.get(&id) {
-                    Some(t) if *t == target => Ok(Value::String(id)),
+                    Some(t) if *t == target || field.is_polymorphic() => Ok(Value::String(id)),
                     Some(_) => Err(ApiError::dml(
                         "FIELD_INTEGRITY_EXCEPTION",
                         format!("{}: id value of incorrect type: {s}", label(field)),
@@ -959,6 +975,11 @@ impl Store {
 
     pub fn create(&mut self, ty: &str, body: &Value) -> Result<(String, Undo), ApiError> {
         let object = self.object(ty).ok_or_else(ApiError::not_found)?;
+        if object.name == "ContentVersion" {
+            // A file: its content comes base64-encoded in `VersionData` (this JSON form), or as
+            // a multipart part (`create_content_version` from the REST entry).
+            return self.create_content_version(body, None);
+        }
         let body = body.as_object().ok_or_else(|| {
             ApiError::bad_request(
                 "JSON_PARSER_ERROR",
@@ -1172,6 +1193,18 @@ impl Store {
                     if let Some(t) = self.records.get_mut(ty) {
                         t.insert(id, old);
                     }
+                }
+            }
+            Undo::Many(all) => {
+                for undo in all.into_iter().rev() {
+                    if let Undo::Created {
+                        ty: "ContentVersion",
+                        id,
+                    } = &undo
+                    {
+                        self.uploaded.remove(id);
+                    }
+                    self.undo(undo);
                 }
             }
         }

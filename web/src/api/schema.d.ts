@@ -155,6 +155,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customer/{customer_id}/cases/{case_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files of one of the customer's cases that the customer may see, newest first by default. */
+        get: operations["list_attachments"];
+        put?: never;
+        /**
+         * Attaches a file to one of the customer's cases.
+         * @description Send the file as the `file` part of a `multipart/form-data` body, with an
+         *     `Idempotency-Key` (a UUID per file): a retry with the same key returns the same file and
+         *     never stores a second one. The file's type is decided by its content, not its name.
+         */
+        post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/cases/{case_id}/attachments/{attachment_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Starts a download of a case's file: redirects to a signed link valid for a short time. */
+        get: operations["download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/cases/{case_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Closes one of the customer's cases.
+         * @description Closing a closed case changes nothing and answers it as it is. Salesforce stamps the closing
+         *     time (`closed_at`); from then on the customer may reopen the case until `reopen_until`. An
+         *     `Idempotency-Key` is honoured as on case creation.
+         */
+        post: operations["close_case"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customer/{customer_id}/cases/{case_id}/comments": {
         parameters: {
             query?: never;
@@ -178,6 +240,29 @@ export interface paths {
          *     reopen it or open a new case.
          */
         post: operations["create_case_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/cases/{case_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopens one of the customer's closed cases.
+         * @description Allowed until the case's `reopen_until` (`cases.reopen_window_days` after Salesforce closed
+         *     it); after that the answer is 409 `/problems/reopen-window-closed`, whose `new_case` is where
+         *     to open a new case instead. Reopening an open case changes nothing and answers it as it is.
+         *     No request body.
+         */
+        post: operations["reopen_case"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,6 +395,43 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A file attached to one of the customer's cases. */
+        Attachment: {
+            /**
+             * @description The type recognised from the file's content at upload.
+             * @example application/pdf
+             */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The name the file was stored and downloads under (made safe at upload). */
+            file_name: string;
+            /**
+             * @description The file's id (a ContentDocument id).
+             * @example 069Dn000001AbCdIAK
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            uploaded_by: components["schemas"]["Uploader"];
+        };
+        /** @description One page of a case's files. */
+        AttachmentList: {
+            items: components["schemas"]["Attachment"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description The upload form (`multipart/form-data`). */
+        AttachmentUpload: {
+            /**
+             * Format: binary
+             * @description The file: its bytes decide its type; its name is made safe.
+             */
+            file: string;
+        };
         /** @description How customers can sign in. */
         AuthMethods: {
             oidc?: null | components["schemas"]["OidcMethod"];
@@ -327,7 +449,10 @@ export interface components {
             awaiting?: null | components["schemas"]["Awaiting"];
             /** @example 00001234 */
             case_number: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When Salesforce closed the case (`ClosedDate`); null while it is open.
+             */
             closed_at?: string | null;
             /** Format: date-time */
             created_at: string;
@@ -339,6 +464,13 @@ export interface components {
             id: string;
             is_closed: boolean;
             priority: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description Until when the customer may reopen the closed case (`closed_at` plus the portal's
+             *     reopen window; once past, reopening answers `/problems/reopen-window-closed`). Null
+             *     while the case is open, or when closed cases cannot be reopened here.
+             */
+            reopen_until?: string | null;
             status: components["schemas"]["CaseStatus"];
             subject: string;
             /** Format: date-time */
@@ -380,6 +512,18 @@ export interface components {
          * @enum {string}
          */
         CaseStatusFilter: "open" | "closed" | "all";
+        /**
+         * @description Closing a case, with an optional reason for the agents. Unknown fields are refused; send
+         *     `{}` to close without a reason.
+         */
+        CloseCase: {
+            /**
+             * @description At most 1,000 characters after trimming; line breaks and tabs are kept, other control
+             *     characters refused. Blank or absent: no reason.
+             * @example The replacement part fixed it, thank you.
+             */
+            reason?: string | null;
+        };
         /** @description A public comment on a case. Agents' internal comments are never part of the conversation. */
         Comment: {
             author: components["schemas"]["CommentAuthor"];
@@ -501,6 +645,11 @@ export interface components {
             detail: string;
             /** @description Present on validation errors: one entry per invalid field. */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * @description Present on `/problems/reopen-window-closed`: the address to open a new case at
+             *     (`POST`), instead of reopening this one.
+             */
+            new_case?: string;
             /** @description Quote this id to support; it finds the request in the server's logs. */
             request_id?: string;
             /** Format: int32 */
@@ -533,6 +682,14 @@ export interface components {
             expires_at: string;
             user: components["schemas"]["User"];
         };
+        Uploader: {
+            kind: components["schemas"]["UploaderKind"];
+        };
+        /**
+         * @description Who added a file to the case.
+         * @enum {string}
+         */
+        UploaderKind: "customer" | "agent";
         User: {
             email: string;
             name: string;
@@ -1096,6 +1253,420 @@ export interface operations {
             };
         };
     };
+    list_attachments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1-100 (default 25). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Text in the title. */
+                q?: string;
+                /** @description `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`. */
+                sort?: components["schemas"]["DocumentSort"];
+            };
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the case's files */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid query parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_attachment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrf_token */
+                "X-CSRF-Token": string;
+                /** @description Required: 1-255 visible ASCII characters; a UUID per file */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AttachmentUpload"];
+            };
+        };
+        responses: {
+            /** @description Stored (or replayed, with Idempotent-Replayed: true) */
+            201: {
+                headers: {
+                    /** @description `true` when an earlier request with the same Idempotency-Key stored this file; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description What is left of the quota */
+                    RateLimit?: string;
+                    /** @description The per-customer upload quota, e.g. `"attachment-upload";q=10;w=36000` */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Not a multipart body with a `file` part */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than `attachments.max_bytes` (`/problems/attachment-too-large`); nothing was stored */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file's content is not of an accepted type (`/problems/attachment-type`); nothing was stored */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Idempotency-Key, an empty file, or the key reused for another file */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many uploads; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another upload is taken */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+                /** @description The file's id */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to the signed download link */
+            302: {
+                headers: {
+                    /** @description The signed link */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case or file for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_case: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrf_token */
+                "X-CSRF-Token": string;
+                /** @description 1-255 visible ASCII characters; a UUID per attempt */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseCase"];
+            };
+        };
+        responses: {
+            /** @description The case, closed (or as it was, if it was closed already; replayed with Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    /** @description `true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description What is left of the quota, e.g. `"case-status";r=9;t=0` (sent when the request changed the case) */
+                    RateLimit?: string;
+                    /** @description The per-customer quota of closes and reopens, e.g. `"case-status";q=10;w=1200` (sent when the request changed the case) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON (Content-Type is not application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid reason, or an Idempotency-Key reused with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many closes and reopens; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another close or reopen */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_case_comments: {
         parameters: {
             query?: {
@@ -1311,6 +1882,109 @@ export interface operations {
             };
         };
     };
+    reopen_case: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrf_token */
+                "X-CSRF-Token": string;
+                /** @description 1-255 visible ASCII characters; a UUID per attempt */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The signed-in customer's account id */
+                customer_id: string;
+                /** @description The case's Salesforce id */
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case, reopened (or as it was, if it was open; replayed with Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    /** @description `true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description What is left of the quota (sent when the request changed the case) */
+                    RateLimit?: string;
+                    /** @description The per-customer quota of closes and reopens (sent when the request changed the case) */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such case for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The case was closed longer ago than the reopen window (`/problems/reopen-window-closed`, with `new_case`: open a new case instead), or a request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An Idempotency-Key that is not valid, or reused with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many closes and reopens; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another close or reopen */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_documents: {
         parameters: {
             query?: {
@@ -1460,8 +2134,13 @@ export interface operations {
             query: {
                 /** @description Expiry, in Unix seconds. */
                 expires: number;
-                /** @description HMAC-SHA256 of document, account, contact, session and expiry: 43 base64url characters. */
+                /**
+                 * @description HMAC-SHA256 of document, account, contact, session and expiry (and case): 43
+                 *     base64url characters.
+                 */
                 signature: string;
+                /** @description For a file attached to a case: the case (which the signature covers too). */
+                case?: string;
             };
             header?: never;
             path: {

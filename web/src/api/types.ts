@@ -27,3 +27,6 @@ export type CaseQuery = NonNullable<paths['/customer/{customer_id}/cases']['get'
 export type NewCaseBody = NonNullable<paths['/customer/{customer_id}/cases']['post']['requestBody']>['content']['application/json'];
 export type CaseStatus = Case['status'];
 export type CasePriority = Case['priority'];
+
+export type AttachmentPage = JsonOf<paths['/customer/{customer_id}/cases/{case_id}/attachments']['get']['responses'][200]>;
+export type Attachment = AttachmentPage['items'][number];

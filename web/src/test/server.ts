@@ -1,6 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupServer } from 'msw/node';
-import type { AuthMethods, Case, CaseComment, PortalDocument, Session } from '../api/types';
+import type { Attachment, AuthMethods, Case, CaseComment, PortalDocument, Session } from '../api/types';
 
 /** An in-memory stand-in for the portal API, just rich enough for the app's tests. */
 export const CUSTOMER_ID = '001TEST000000001AAA';
@@ -31,6 +31,7 @@ function makeCases(count: number): Case[] {
       updated_at: created,
       closed_at: status === 'closed' ? created : null,
       awaiting: status === 'closed' ? null : status === 'waiting_on_customer' ? 'customer' : 'agent',
+      reopen_until: null,
     };
   });
 }
@@ -66,6 +67,8 @@ export const mockApi = {
   documents: makeDocuments(30),
   requests: [] as RecordedRequest[],
   createdCount: 0,
+  /** Files attached to cases, by case id. */
+  attachments: {} as Record<string, Attachment[]>,
   /** When set, reads answer as the API does from its cache while Salesforce is down. */
   staleAgeSeconds: null as number | null,
   /** Each case's conversation, by case id. */
@@ -83,6 +86,7 @@ export function resetMockApi(): void {
   mockApi.documents = makeDocuments(30);
   mockApi.requests = [];
   mockApi.createdCount = 0;
+  mockApi.attachments = {};
   mockApi.staleAgeSeconds = null;
   mockApi.comments = {};
   mockApi.replyKeys = {};
@@ -110,7 +114,9 @@ function page<T>(items: T[], url: URL) {
 
 async function record(request: Request): Promise<void> {
   let body: unknown = undefined;
-  if (request.method !== 'GET') {
+  if (request.method !== 'GET' && (request.headers.get('content-type') ?? '').startsWith('multipart/form-data')) {
+    body = await request.clone().formData();
+  } else if (request.method !== 'GET') {
     const text = await request.clone().text();
     body = text ? (JSON.parse(text) as unknown) : undefined;
   }
@@ -215,6 +221,33 @@ export const handlers = [
     mockApi.replyKeys[key] = comment;
     return HttpResponse.json(comment, { status: 201 });
   }),
+  http.get('/customer/:customerId/cases/:caseId/attachments', async ({ request, params }) => {
+    await record(request);
+    if (!mockApi.session) return unauthorized();
+    if (!mockApi.cases.some((c) => c.id === params.caseId)) return problem(404, 'Not found');
+    return read({ items: mockApi.attachments[String(params.caseId)] ?? [], next_cursor: null });
+  }),
+  http.post('/customer/:customerId/cases/:caseId/attachments', async ({ request, params }) => {
+    await record(request);
+    if (!mockApi.session) return unauthorized();
+    if (request.headers.get('X-CSRF-Token') !== mockApi.session.csrf_token) return problem(403, 'CSRF');
+    const file = (await request.formData()).get('file');
+    // (A File of the request's realm, not necessarily the test's: check its shape.)
+    if (file === null || typeof file === 'string') return problem(422, 'No file');
+    // The server decides by content: an executable's bytes are refused whatever the name.
+    if ((await file.text()).startsWith('MZ')) return problem(415, 'File type not accepted');
+    const caseId = String(params.caseId);
+    const stored: Attachment = {
+      id: `069ATT${String(Object.values(mockApi.attachments).flat().length).padStart(12, '0')}`,
+      file_name: file.name,
+      content_type: file.type || 'application/octet-stream',
+      size: file.size,
+      created_at: new Date().toISOString(),
+      uploaded_by: { kind: 'customer' },
+    };
+    mockApi.attachments[caseId] = [stored, ...(mockApi.attachments[caseId] ?? [])];
+    return HttpResponse.json(stored, { status: 201 });
+  }),
   http.post('/customer/:customerId/cases', async ({ request }) => {
     await record(request);
     if (!mockApi.session) return unauthorized();
@@ -232,6 +265,7 @@ export const handlers = [
       created_at: new Date().toISOString(),
       updated_at: new Date().toISOString(),
       closed_at: null,
+      reopen_until: null,
     };
     mockApi.cases.unshift(created);
     return HttpResponse.json(created, { status: 201, headers: { Location: `/customer/x/cases/${created.id}` } });

@@ -3,6 +3,7 @@
 //! values) is in [`requests`]. Changing a type changes `backend/openapi.json`, which a test
 //! guards.
 
+pub mod attachments;
 pub mod comments;
 pub mod requests;
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::case::{CaseStatus, Picklists, Priority};
+use crate::domain::case_status::ReopenWindow;
 use crate::salesforce::{Awaiting, CaseRecord, DocumentRecord};
 use crate::services::auth::Session;
 use crate::services::documents;
@@ -30,17 +32,23 @@ pub struct Case {
     pub priority: Priority,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When Salesforce closed the case (`ClosedDate`); null while it is open.
     pub closed_at: Option<DateTime<Utc>>,
     /// Whose turn it is: `customer` when the support team waits for the customer's reply
     /// (status `waiting_on_customer`), `agent` for any other open status, null once closed.
     pub awaiting: Option<Awaiting>,
+    /// Until when the customer may reopen the closed case (`closed_at` plus the portal's
+    /// reopen window; once past, reopening answers `/problems/reopen-window-closed`). Null
+    /// while the case is open, or when closed cases cannot be reopened here.
+    pub reopen_until: Option<DateTime<Utc>>,
 }
 
 impl Case {
-    /// Maps a Salesforce Case with the org's picklist table.
-    pub fn from_record(r: CaseRecord, picklists: &Picklists) -> Self {
+    /// Maps a Salesforce Case with the org's picklist table and the portal's reopen window.
+    pub fn from_record(r: CaseRecord, picklists: &Picklists, window: ReopenWindow) -> Self {
         let status = picklists.status(&r.status, r.is_closed);
         Self {
+            reopen_until: window.reopen_until(r.closed_date.filter(|_| r.is_closed)),
             awaiting: Awaiting::of(status),
             status,
             priority: picklists.priority(&r.priority),

@@ -16,6 +16,7 @@ use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::domain::case::{CaseDescription, CaseSubject, Priority};
+use crate::domain::case_status::CloseReason;
 use crate::domain::paging::{MAX_CURSOR_BYTES, PageSize, SearchText, Sort, SortField};
 use crate::error::FieldError;
 use crate::salesforce::{AwaitingFilter, CaseSortField, CaseStatusFilter, DocumentSortField};
@@ -52,6 +53,26 @@ impl JsonFields for NewCase {
         ("description", text::<CaseDescription>),
         ("priority", choice::<Priority>),
     ];
+}
+
+/// Closing a case, with an optional reason for the agents. Unknown fields are refused; send
+/// `{}` to close without a reason.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseCase {
+    /// At most 1,000 characters after trimming; line breaks and tabs are kept, other control
+    /// characters refused. Blank or absent: no reason.
+    #[schema(
+        value_type = Option<String>,
+        max_length = 1000,
+        example = "The replacement part fixed it, thank you."
+    )]
+    #[serde(default)]
+    pub reason: Option<CloseReason>,
+}
+
+impl JsonFields for CloseCase {
+    const FIELDS: &'static [(&'static str, FieldCheck)] = &[("reason", text::<CloseReason>)];
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

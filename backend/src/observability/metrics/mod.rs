@@ -67,7 +67,8 @@ pub struct OutcomeLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LimitLabels {
-    /// `case_create`, `sign_in` (a throttle), `sign_in_busy` (every password check busy).
+    /// `case_create`, `case_status` (closes and reopens), `sign_in` (a throttle),
+    /// `sign_in_busy` (every password check busy).
     pub limit: &'static str,
 }
 

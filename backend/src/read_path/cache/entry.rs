@@ -10,7 +10,9 @@ use super::lease::Ttl;
 use crate::clock::unix_millis;
 use crate::domain::paging::Page;
 use crate::salesforce::remote::Landing;
-use crate::salesforce::{Account, CaseRecord, CommentRecord, Contact, DocumentRecord};
+use crate::salesforce::{
+    Account, AttachmentRecord, CaseRecord, CommentRecord, Contact, DocumentRecord,
+};
 
 /// One cached read: which resource (for metrics and logs), under which key, fresh how long.
 pub(super) struct Lookup {
@@ -31,6 +33,8 @@ pub(super) enum Value {
     Document(Option<DocumentRecord>),
     Landing(Landing),
     Comments(Vec<CommentRecord>),
+    Attachments(Page<AttachmentRecord>),
+    Attachment(Option<AttachmentRecord>),
 }
 
 /// A type the cache keeps as one [`Value`] variant.
@@ -63,9 +67,11 @@ cacheable! {
     Cases: Page<CaseRecord>,
     Case: Option<CaseRecord>,
     Documents: Page<DocumentRecord>,
+    Comments: Vec<CommentRecord>,
     Document: Option<DocumentRecord>,
     Landing: Landing,
-    Comments: Vec<CommentRecord>,
+    Attachments: Page<AttachmentRecord>,
+    Attachment: Option<AttachmentRecord>,
 }
 
 #[derive(Clone)]

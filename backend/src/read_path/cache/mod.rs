@@ -48,9 +48,10 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, CaseQuery, CaseRecord, CommentOutcome, CommentRecord, Contact, ContentStream,
-    DocumentQuery, DocumentRecord, NewCaseRecord, NewCommentRecord, PortResult, SalesforceId,
-    SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseStatusWrite,
+    CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
+    NewAttachment, NewCaseRecord, NewCommentRecord, PortResult, SalesforceId, SalesforcePort,
+    UpsertOutcome,
 };
 use crate::shared_state::Redis;
 
@@ -232,6 +233,15 @@ impl SalesforcePort for CachedPort {
         outcome
     }
 
+    /// Invalidates the account whatever the outcome: a write whose answer was lost may have
+    /// changed the case all the same, and its lists and detail must not show the old status.
+    async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
+        let account = write.account_id.clone();
+        let outcome = self.inner.update_case_status(write).await;
+        self.invalidate(&account).await;
+        outcome
+    }
+
     async fn query_documents(
         &self,
         account: &SalesforceId,
@@ -269,6 +279,57 @@ impl SalesforcePort for CachedPort {
     async fn version_data(&self, version_id: &SalesforceId) -> PortResult<ContentStream> {
         self.budget.take().await?;
         self.inner.version_data(version_id).await
+    }
+
+    /// A case's files, with the documents' TTL; keyed by the account's generation, which an
+    /// upload bumps.
+    async fn query_attachments(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        query: &DocumentQuery,
+    ) -> PortResult<Page<AttachmentRecord>> {
+        let read = format!(
+            "{case}:{:?}:{}:{:?}:{}",
+            query.search,
+            query.sort.spelling(),
+            query.after,
+            query.limit
+        );
+        let ttl = self.config.documents_ttl_secs;
+        let mut lookup = self
+            .account_read("attachments", account, &read, ttl)
+            .await?;
+        // Change polls see the files linked to accounts, not those linked to cases: a case's
+        // files are fresh for their TTL only (an upload through the portal still bumps the
+        // account's generation).
+        lookup.ttl = Ttl::plain(ttl);
+        let load = self.inner.query_attachments(account, case, query);
+        self.read(lookup, load).await
+    }
+
+    async fn attachment(
+        &self,
+        account: &SalesforceId,
+        case: &SalesforceId,
+        id: &SalesforceId,
+    ) -> PortResult<Option<AttachmentRecord>> {
+        let ttl = self.config.documents_ttl_secs;
+        let mut lookup = self
+            .account_read("attachment", account, &format!("{case}:{id}"), ttl)
+            .await?;
+        lookup.ttl = Ttl::plain(ttl);
+        self.read(lookup, self.inner.attachment(account, case, id))
+            .await
+    }
+
+    async fn upload_attachment(&self, upload: NewAttachment) -> PortResult<AttachmentOutcome> {
+        let account = upload.account_id.clone();
+        let outcome = self.inner.upload_attachment(upload).await;
+        if outcome.is_ok() {
+            self.invalidate(&account).await;
+        }
+        outcome
     }
 
     /// A case's conversation is one entry, under the account's generation: the customer's

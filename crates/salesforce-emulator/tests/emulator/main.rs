@@ -4,6 +4,7 @@ mod common;
 mod composite;
 mod doc_shapes;
 mod faults;
+mod files;
 mod oauth;
 mod oidc;
 mod query;

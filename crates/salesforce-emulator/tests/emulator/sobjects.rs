@@ -498,3 +498,65 @@ async fn the_orgs_own_case_picklist_values_are_accepted() {
         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     );
 }
+
+/// Closing, closing again and reopening through updates, as a portal does: `ClosedDate` is set
+/// when the case becomes closed, kept by a second closed value, cleared (with `IsClosed`) by an
+/// open one; the close reason field is written like any text field and bounded.
+#[tokio::test]
+async fn status_updates_set_keep_and_clear_the_closing_time() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let created: Value = send_json(&emu, &t, Method::POST, "/sobjects/Case", &new_case())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let patch = |body: Value| {
+        let (emu, t) = (&emu, &t);
+        async move {
+            send_json(
+                emu,
+                t,
+                Method::PATCH,
+                &format!("/sobjects/Case/{id}"),
+                &body,
+            )
+            .await
+        }
+    };
+    let res = patch(json!({"Status": "Closed", "Portal_Close_Reason__c": "Fixed, thanks"})).await;
+    assert_eq!(res.status(), 204);
+    let closed = emu.records.get("Case", id).unwrap();
+    assert_eq!(closed["IsClosed"], true);
+    assert_eq!(closed["Portal_Close_Reason__c"], "Fixed, thanks");
+    let closed_date = closed["ClosedDate"].as_str().unwrap().to_owned();
+
+    // The same closed value again (a retried write): the closing time stays.
+    assert_eq!(patch(json!({"Status": "Closed"})).await.status(), 204);
+    assert_eq!(
+        emu.records.get("Case", id).unwrap()["ClosedDate"],
+        closed_date
+    );
+
+    assert_eq!(patch(json!({"Status": "New"})).await.status(), 204);
+    let reopened = emu.records.get("Case", id).unwrap();
+    assert_eq!(reopened["IsClosed"], false);
+    assert_eq!(reopened["ClosedDate"], Value::Null);
+    assert_eq!(reopened["Status"], "New");
+    assert_eq!(
+        reopened["Portal_Close_Reason__c"], "Fixed, thanks",
+        "fields not sent are kept"
+    );
+
+    let (status, code, _) = error_code(
+        patch(json!({"Status": "Closed", "Portal_Close_Reason__c": "x".repeat(1_001)})).await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "STRING_TOO_LONG"));
+    assert_eq!(
+        emu.records.get("Case", id).unwrap()["IsClosed"],
+        false,
+        "a refused update writes nothing"
+    );
+}

@@ -1,0 +1,140 @@
+//! `/customer/{customer_id}/cases/{case_id}/close` and `/reopen`
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::dto::Case;
+use super::dto::requests::CloseCase;
+use super::extract::{CaseId, Customer, JsonBody};
+use super::openapi::{CustomerProblems, JsonBodyProblems};
+use super::state::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::services::case_status::{Changed, StatusChange};
+
+/// Closes one of the customer's cases.
+///
+/// Closing a closed case changes nothing and answers it as it is. Salesforce stamps the closing
+/// time (`closed_at`); from then on the customer may reopen the case until `reopen_until`. An
+/// `Idempotency-Key` is honoured as on case creation.
+#[utoipa::path(
+    post, path = "/customer/{customer_id}/cases/{case_id}/close", tag = "cases", operation_id = "close_case",
+    params(
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        ("case_id" = String, Path, description = "The case's Salesforce id"),
+        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
+    ),
+    request_body = CloseCase,
+    responses(
+        (status = 200, description = "The case, closed (or as it was, if it was closed already; replayed with Idempotent-Replayed: true)", body = Case,
+            headers(
+                ("Idempotent-Replayed" = bool, description = "`true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise"),
+                ("RateLimit-Policy" = String, description = "The per-customer quota of closes and reopens, e.g. `\"case-status\";q=10;w=1200` (sent when the request changed the case)"),
+                ("RateLimit" = String, description = "What is left of the quota, e.g. `\"case-status\";r=9;t=0` (sent when the request changed the case)"),
+            )),
+        (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid reason, or an Idempotency-Key reused with another request", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many closes and reopens; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until another close or reopen"))),
+        CustomerProblems,
+        JsonBodyProblems,
+    ),
+    security(("session" = []))
+)]
+pub async fn close(
+    State(state): State<AppState>,
+    Customer(session): Customer,
+    CaseId(id): CaseId,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<CloseCase>,
+) -> ApiResult<Response> {
+    let change = StatusChange::Close {
+        reason: body.reason,
+    };
+    let changed = state
+        .case_status
+        .change(&session, &id, idempotency_key(&headers), change)
+        .await?;
+    Ok(respond(&state, changed))
+}
+
+/// Reopens one of the customer's closed cases.
+///
+/// Allowed until the case's `reopen_until` (`cases.reopen_window_days` after Salesforce closed
+/// it); after that the answer is 409 `/problems/reopen-window-closed`, whose `new_case` is where
+/// to open a new case instead. Reopening an open case changes nothing and answers it as it is.
+/// No request body.
+#[utoipa::path(
+    post, path = "/customer/{customer_id}/cases/{case_id}/reopen", tag = "cases", operation_id = "reopen_case",
+    params(
+        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
+        ("case_id" = String, Path, description = "The case's Salesforce id"),
+        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
+    ),
+    responses(
+        (status = 200, description = "The case, reopened (or as it was, if it was open; replayed with Idempotent-Replayed: true)", body = Case,
+            headers(
+                ("Idempotent-Replayed" = bool, description = "`true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise"),
+                ("RateLimit-Policy" = String, description = "The per-customer quota of closes and reopens (sent when the request changed the case)"),
+                ("RateLimit" = String, description = "What is left of the quota (sent when the request changed the case)"),
+            )),
+        (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The case was closed longer ago than the reopen window (`/problems/reopen-window-closed`, with `new_case`: open a new case instead), or a request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An Idempotency-Key that is not valid, or reused with another request", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many closes and reopens; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until another close or reopen"))),
+        CustomerProblems,
+    ),
+    security(("session" = []))
+)]
+pub async fn reopen(
+    State(state): State<AppState>,
+    Customer(session): Customer,
+    CaseId(id): CaseId,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let changed = state
+        .case_status
+        .change(
+            &session,
+            &id,
+            idempotency_key(&headers),
+            StatusChange::Reopen,
+        )
+        .await?;
+    Ok(respond(&state, changed))
+}
+
+/// The `Idempotency-Key` header; one that is not text reads as a key the service refuses.
+fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("idempotency-key")
+        .map(|value| value.to_str().unwrap_or("\u{0}"))
+}
+
+fn respond(state: &AppState, changed: Changed) -> Response {
+    let mut response = (
+        StatusCode::OK,
+        Json(Case::from_record(
+            changed.case,
+            &state.picklists,
+            state.reopen_window,
+        )),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    if changed.replayed {
+        headers.insert(
+            HeaderName::from_static("idempotent-replayed"),
+            HeaderValue::from_static("true"),
+        );
+    }
+    if let Some(rate) = changed.rate {
+        headers.extend(rate.headers());
+    }
+    response
+}
