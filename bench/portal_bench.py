@@ -576,6 +576,84 @@ def cmd_create(a):
 
 
 # --------------------------------------------------------------------------------------------
+# 2b. A case's conversation: the comment list (cached) and replies
+# --------------------------------------------------------------------------------------------
+
+def busy_case(portal: Portal, s: dict) -> str:
+    """The newest open case of the customer that has a conversation (the fixtures give the
+    newest cases of each account a few comments)."""
+    st, _, body = http_request(portal.port, "GET", f"/customer/{s['customer']}/cases?status=open&limit=25",
+                               headers={"Cookie": s["cookie"]})
+    for item in json.loads(body)["items"]:
+        path = f"/customer/{s['customer']}/cases/{item['id']}"
+        st, _, detail = http_request(portal.port, "GET", path, headers={"Cookie": s["cookie"]})
+        if st == 200 and json.loads(detail)["comment_count"] > 0:
+            return item["id"]
+    raise RuntimeError("no open case with comments")
+
+
+def cmd_comments(a):
+    meta = header(f"comments ({a.backend})")
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-comments-", dir=a.tmpdir) as tmp:
+        work = Path(tmp)
+        emulator = Emulator(work) if a.backend == "salesforce" else None
+        unlimited = {"PORTAL_COMMENTS__RATE_LIMIT__PER_HOUR": "1000000000",
+                     "PORTAL_COMMENTS__RATE_LIMIT__BURST": "1000000000",
+                     "PORTAL_RESILIENCE__CUSTOMER_CALLS_PER_HOUR": "1000000000",
+                     "PORTAL_RESILIENCE__CUSTOMER_CALLS_BURST": "1000000000"}
+        portal = Portal(work, "portal", env=unlimited, emulator=emulator)
+        s = portal.login(a.user)
+        case = busy_case(portal, s)
+        path = f"/customer/{s['customer']}/cases/{case}/comments"
+        st, _, body = http_request(portal.port, "GET", path, headers={"Cookie": s["cookie"]})
+        print(f"list: {path} -> {len(body)} bytes, {len(json.loads(body)['items'])} comments")
+        env = {"BENCH_COOKIE": s["cookie"]}
+        wrk(portal.port, path, a.conns, 2, env=env)  # warm-up
+        for rep in range(1, a.reps + 1):
+            before = cpu_seconds(portal.pid)
+            r = wrk(portal.port, path, a.conns, a.duration, env=env)
+            after = cpu_seconds(portal.pid)
+            r["cpu_us_per_request"] = [round((y - x) * 1e6 / max(r["requests"], 1), 1) for x, y in zip(before, after)]
+            r.update(rep=rep, what="list", conns=a.conns)
+            runs.append(r)
+            print(f"rep {rep} list      c={a.conns:<3} {r['rps']:>8.0f} req/s  p50 {ms(r['p50_us'])} ms  "
+                  f"p99 {ms(r['p99_us'])} ms  non-200 {r['status_errors']}  load {r['load_before']}", flush=True)
+        for rep in range(1, a.reps + 1):
+            for conns in a.reply_conns:
+                cenv = {"BENCH_COOKIE": s["cookie"], "BENCH_CSRF": s["csrf"], "BENCH_MODE": "comment",
+                        "BENCH_RUN": f"{os.getpid()}-{rep}-{conns}"}
+                r = wrk(portal.port, path, conns, a.duration, env=cenv)
+                r.update(rep=rep, what="reply", conns=conns)
+                runs.append(r)
+                print(f"rep {rep} reply     c={conns:<3} {r['rps']:>8.0f} replies/s  p50 {ms(r['p50_us'])} ms  "
+                      f"p99 {ms(r['p99_us'])} ms  non-201 {r['status_errors']}  load {r['load_before']}", flush=True)
+        time.sleep(0.5)  # requests in flight when wrk stopped
+        st, _, body = http_request(portal.port, "GET", f"/customer/{s['customer']}/cases/{case}",
+                                   headers={"Cookie": s["cookie"]})
+        count = json.loads(body)["comment_count"]
+        portal.stop()
+        if emulator:
+            stop(emulator.proc)
+    acknowledged = sum(r["requests"] - r["status_errors"] for r in runs if r["what"] == "reply")
+    print(f"\nreplies acknowledged {acknowledged}; the case's comment_count afterwards {count} "
+          f"(capped at the 2,000 a conversation holds)")
+    print(f"\n| Request | Connections | per second (median of {a.reps}) | p50 ms | p99 ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    summary = {}
+    for what, conns_list in (("list", [a.conns]), ("reply", a.reply_conns)):
+        for conns in conns_list:
+            rs = [r for r in runs if r["what"] == what and r["conns"] == conns]
+            m = {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_us", "p99_us")}
+            summary[f"{what}-{conns}"] = m
+            print(f"| {what} | {conns} | {m['rps']:.0f} ({', '.join(str(round(r['rps'])) for r in rs)}) | "
+                  f"{ms(m['p50_us'])} | {ms(m['p99_us'])} |")
+    save(f"comments-{a.backend}", {**meta, "backend": a.backend, "user": a.user, "runs": runs,
+                                    "summary": summary, "acknowledged": acknowledged,
+                                    "comment_count_after": count})
+
+
+# --------------------------------------------------------------------------------------------
 # 3. Salesforce mode: 1,000 customers, Zipf page views, 150 ms added latency
 # --------------------------------------------------------------------------------------------
 
@@ -900,6 +978,15 @@ def main():
     s.add_argument("--workers", type=int, default=128)
     s.add_argument("--ttl", type=int, default=60, help="cache TTL of cases, documents, accounts")
     s.add_argument("--reps", type=int, default=2, help="runs of the repeat-view latency probe")
+    cm = sub.add_parser("comments")
+    cm.add_argument("--backend", choices=["mock", "salesforce"], default="salesforce",
+                    help="salesforce: the list is served from the portal's cache over the emulator")
+    cm.add_argument("--reps", type=int, default=3)
+    cm.add_argument("--duration", type=int, default=5)
+    cm.add_argument("--conns", type=int, default=64, help="connections for the list")
+    cm.add_argument("--reply-conns", type=int, nargs="+", default=[16, 1])
+    cm.add_argument("--user", default="alice@acme.example")
+    cm.add_argument("--tmpdir", default=None, help="where the journal goes (a disk, not tmpfs)")
     m = sub.add_parser("memory")
     m.add_argument("--reps", type=int, default=3)
     m.add_argument("--duration", type=int, default=15)
@@ -907,7 +994,7 @@ def main():
     a = p.parse_args()
     ensure_tools()
     build()
-    {"lists": cmd_lists, "create": cmd_create, "salesforce": cmd_salesforce, "memory": cmd_memory}[a.cmd](a)
+    {"lists": cmd_lists, "create": cmd_create, "comments": cmd_comments, "salesforce": cmd_salesforce, "memory": cmd_memory}[a.cmd](a)
 
 
 if __name__ == "__main__":

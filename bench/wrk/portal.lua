@@ -1,6 +1,7 @@
 -- wrk script for the portal benchmarks. Environment:
 --   BENCH_COOKIE  "portal_session=..." (from POST /auth/login), sent on every request
---   BENCH_MODE    "get" (default) or "create" (POST a new case; needs BENCH_CSRF)
+--   BENCH_MODE    "get" (default), "create" (POST a new case; needs BENCH_CSRF) or "comment"
+--                 (POST a reply on the case of the URL; needs BENCH_CSRF)
 --   BENCH_CSRF    the session's csrf_token (X-CSRF-Token)
 --   BENCH_RUN     a run id: each create gets Idempotency-Key bench-<run>-<thread>-<n>
 --   BENCH_KEYS    "none": creates carry no Idempotency-Key
@@ -32,6 +33,20 @@ if mode == "create" then
       wrk.headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", run, tid, counter)
       return wrk.format()
     end
+  end
+end
+
+if mode == "comment" then
+  local run = os.getenv("BENCH_RUN") or "0"
+  local counter = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-CSRF-Token"] = os.getenv("BENCH_CSRF")
+  wrk.body = '{"body":"Benchmark reply: the label printer still prints blank labels."}'
+  function request()
+    counter = counter + 1
+    wrk.headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", run, tid, counter)
+    return wrk.format()
   end
 end
 
