@@ -6,11 +6,13 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::dto::Case;
+use super::dto::comments::CaseDetail;
 use super::dto::requests::CloseCase;
 use super::extract::{CaseId, Customer, JsonBody};
 use super::openapi::{CustomerProblems, JsonBodyProblems};
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
+use crate::services::auth::Session;
 use crate::services::case_status::{Changed, StatusChange};
 
 /// Closes one of the customer's cases.
@@ -28,7 +30,7 @@ use crate::services::case_status::{Changed, StatusChange};
     ),
     request_body = CloseCase,
     responses(
-        (status = 200, description = "The case, closed (or as it was, if it was closed already; replayed with Idempotent-Replayed: true)", body = Case,
+        (status = 200, description = "The case, closed (or as it was, if it was closed already; replayed with Idempotent-Replayed: true)", body = CaseDetail,
             headers(
                 ("Idempotent-Replayed" = bool, description = "`true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise"),
                 ("RateLimit-Policy" = String, description = "The per-customer quota of closes and reopens, e.g. `\"case-status\";q=10;w=1200` (sent when the request changed the case)"),
@@ -58,7 +60,7 @@ pub async fn close(
         .case_status
         .change(&session, &id, idempotency_key(&headers), change)
         .await?;
-    Ok(respond(&state, changed))
+    respond(&state, &session, changed).await
 }
 
 /// Reopens one of the customer's closed cases.
@@ -76,7 +78,7 @@ pub async fn close(
         ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
     ),
     responses(
-        (status = 200, description = "The case, reopened (or as it was, if it was open; replayed with Idempotent-Replayed: true)", body = Case,
+        (status = 200, description = "The case, reopened (or as it was, if it was open; replayed with Idempotent-Replayed: true)", body = CaseDetail,
             headers(
                 ("Idempotent-Replayed" = bool, description = "`true` when this is the response of an earlier request with the same Idempotency-Key; absent otherwise"),
                 ("RateLimit-Policy" = String, description = "The per-customer quota of closes and reopens (sent when the request changed the case)"),
@@ -106,7 +108,7 @@ pub async fn reopen(
             StatusChange::Reopen,
         )
         .await?;
-    Ok(respond(&state, changed))
+    respond(&state, &session, changed).await
 }
 
 /// The `Idempotency-Key` header; one that is not text reads as a key the service refuses.
@@ -116,16 +118,15 @@ fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
         .map(|value| value.to_str().unwrap_or("\u{0}"))
 }
 
-fn respond(state: &AppState, changed: Changed) -> Response {
-    let mut response = (
-        StatusCode::OK,
-        Json(Case::from_record(
-            changed.case,
-            &state.picklists,
-            state.reopen_window,
-        )),
-    )
-        .into_response();
+/// The case as its detail page shows it (the same body as `GET .../cases/{case_id}`), so a
+/// client can replace what it shows with the answer.
+async fn respond(state: &AppState, session: &Session, changed: Changed) -> ApiResult<Response> {
+    let activity = state.comments.activity(session, &changed.case).await?;
+    let detail = CaseDetail::new(
+        Case::from_record(changed.case, &state.picklists, state.reopen_window),
+        activity,
+    );
+    let mut response = (StatusCode::OK, Json(detail)).into_response();
     let headers = response.headers_mut();
     if changed.replayed {
         headers.insert(
@@ -136,5 +137,5 @@ fn respond(state: &AppState, changed: Changed) -> Response {
     if let Some(rate) = changed.rate {
         headers.extend(rate.headers());
     }
-    response
+    Ok(response)
 }

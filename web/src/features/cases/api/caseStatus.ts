@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, callWithResponse } from '../../../api/client';
 import { isApiError } from '../../../api/errors';
-import type { Case } from '../../../api/types';
+import type { Case, CaseDetail } from '../../../api/types';
 import { charCount, hasControlCharactersExceptLineBreaks, trimWhiteSpace } from '../../../lib/text';
 import type { FieldIssue } from './createCase';
 import { caseQuery } from './case';
@@ -56,7 +56,7 @@ const IN_FLIGHT_RETRIES = 5;
 export function useCaseStatus(customerId: string, caseId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ action, reason, idempotencyKey, csrfToken }: CaseStatusVariables): Promise<Case> => {
+    mutationFn: async ({ action, reason, idempotencyKey, csrfToken }: CaseStatusVariables): Promise<CaseDetail> => {
       const params = {
         path: { customer_id: customerId, case_id: caseId },
         header: { 'X-CSRF-Token': csrfToken, 'Idempotency-Key': idempotencyKey },
@@ -71,14 +71,9 @@ export function useCaseStatus(customerId: string, caseId: string) {
     retry: (failureCount, error) => isApiError(error, 409) && !isReopenWindowClosed(error) && failureCount < IN_FLIGHT_RETRIES,
     retryDelay: (attempt) => Math.min(500 * 2 ** attempt, 4000),
     onSuccess: async (updated) => {
-      // The answer is the case without its conversation's activity: keep the page's (a close
-      // or reopen adds no comment), then read the detail again in the background.
-      const detailKey = caseQuery(customerId, updated.id).queryKey;
-      queryClient.setQueryData(detailKey, (old) => (old ? { data: { ...old.data, ...updated }, stale: null } : old));
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: detailKey }),
-        queryClient.invalidateQueries({ queryKey: caseKeys.lists(customerId) }),
-      ]);
+      // The answer is the case as its page shows it (the detail, activity included).
+      queryClient.setQueryData(caseQuery(customerId, updated.id).queryKey, { data: updated, stale: null });
+      await queryClient.invalidateQueries({ queryKey: caseKeys.lists(customerId) });
     },
   });
 }

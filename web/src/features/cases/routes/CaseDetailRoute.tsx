@@ -9,10 +9,10 @@ import { StaleDataNotice } from '../../../components/StaleDataNotice';
 import { t } from '../../../i18n';
 import { requireSession, useSession, withSession } from '../../../session/session';
 import { caseQuery } from '../api/case';
-import { Conversation } from '../components/Conversation';
 import { BackToCases } from '../components/BackToCases';
-import { CaseStatusActions } from '../components/CaseStatusActions';
 import { CaseAttachments } from '../components/CaseAttachments';
+import { CaseStatusActions } from '../components/CaseStatusActions';
+import { Conversation } from '../components/Conversation';
 import { PriorityLabel, StatusBadge } from '../components/CaseBadges';
 
 export function caseDetailLoader(queryClient: QueryClient) {
@@ -118,12 +118,12 @@ export function CaseDetailRoute() {
 
       <CaseStatusActions item={item} customerId={session.customer.id} csrfToken={session.csrf_token} />
 
-
-      <Conversation customerId={session.customer.id} csrfToken={session.csrf_token} caseItem={item} />
       <section aria-labelledby="case-description-heading" className="card">
         <h2 id="case-description-heading">{t('caseDetail.description')}</h2>
         <div className="case-detail__description">{item.description}</div>
       </section>
+
+      <Conversation customerId={session.customer.id} csrfToken={session.csrf_token} caseItem={item} />
 
       <CaseAttachments caseId={item.id} />
     </article>
