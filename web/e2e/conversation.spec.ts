@@ -1,10 +1,15 @@
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, screenshots, signIn } from './support/portal';
 
-/** Opens the `index`-th open case of the list (newest first) and returns its subject. */
-async function openCase(page: Page, index: number): Promise<string> {
+/**
+ * Opens the `index`-th open case of the list (newest first) and returns its subject; with
+ * `awaitingYou`, among those awaiting the customer (demo cases an agent has answered, never one
+ * another spec just opened).
+ */
+async function openCase(page: Page, index: number, awaitingYou = false): Promise<string> {
   await page.goto('/cases?status=open');
-  const link = page.getByRole('table', { name: 'Your cases' }).locator('tbody tr th a').nth(index);
+  const rows = page.getByRole('table', { name: 'Your cases' }).locator('tbody tr');
+  const link = (awaitingYou ? rows.filter({ hasText: 'Awaiting your reply' }) : rows).nth(index).locator('th a');
   const subject = (await link.textContent()) ?? '';
   await link.click();
   await expect(page.getByRole('heading', { level: 1, name: subject })).toBeVisible();
@@ -15,7 +20,7 @@ async function openCase(page: Page, index: number): Promise<string> {
 test.describe('case conversation', () => {
   test('the thread tells agents and the customer apart, and a reply shows at once', async ({ page }) => {
     await signIn(page);
-    await openCase(page, 0);
+    await openCase(page, 0, true);
     const conversation = page.getByRole('region', { name: 'Conversation' });
     const before = await conversation.getByRole('article').count();
     expect(before).toBeGreaterThan(0);
