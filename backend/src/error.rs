@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::data_dir::DataDirFull;
 use crate::salesforce::PortError;
 use crate::shared_state::StoreError;
+use crate::shared_state::rate_limit::Policy;
 
 /// A field that failed validation.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -148,6 +149,17 @@ pub struct RateLimitInfo {
 }
 
 impl RateLimitInfo {
+    /// The state of `name`d `policy` for one caller: `remaining` units, the next in `reset_secs`.
+    pub fn of(name: &'static str, policy: &Policy, remaining: u32, reset_secs: u64) -> Self {
+        Self {
+            policy: name,
+            quota: policy.burst,
+            window_secs: policy.period.as_secs() * u64::from(policy.burst),
+            remaining,
+            reset_secs,
+        }
+    }
+
     /// `RateLimit-Policy` and `RateLimit` fields of draft-ietf-httpapi-ratelimit-headers.
     pub fn headers(&self) -> [(HeaderName, HeaderValue); 2] {
         let policy = format!(

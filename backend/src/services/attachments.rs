@@ -195,10 +195,7 @@ impl AttachmentService {
                 allowed: self.allowed_names(),
             })?;
         let file_name = attachment::sanitise_file_name(raw_name, kind);
-        let scoped = format!(
-            "{}:{}:attachment:{case}:{key}",
-            session.account_id, session.contact_id
-        );
+        let scoped = idempotency::scoped_key(session, &format!("attachment:{case}:{key}"));
         let fingerprint = Fingerprint::of(&[case.as_str(), &file_name, &spool.sha256]);
         let claim = match idempotency::begin(&self.idempotency, scoped.clone(), fingerprint).await?
         {
@@ -272,14 +269,12 @@ impl AttachmentService {
     }
 
     fn rate_info(&self, remaining: u32, reset_secs: u64) -> RateLimitInfo {
-        let policy = self.limiter.policy();
-        RateLimitInfo {
-            policy: "attachment-upload",
-            quota: policy.burst,
-            window_secs: policy.period.as_secs() * u64::from(policy.burst),
+        RateLimitInfo::of(
+            "attachment-upload",
+            self.limiter.policy(),
             remaining,
             reset_secs,
-        }
+        )
     }
 
     pub fn prune(&self) {
@@ -290,9 +285,7 @@ impl AttachmentService {
 /// The upload id a keyed upload is stored under: derived from the scoped key, 40 hexadecimal
 /// digits of its SHA-256 (fits any text field, says nothing of the key).
 fn upload_id(scoped_key: &str) -> String {
-    let digest = Sha256::digest(scoped_key.as_bytes());
-    let hex: String = digest[..20].iter().map(|b| format!("{b:02x}")).collect();
-    format!("u-{hex}")
+    format!("u-{}", idempotency::key_digest(scoped_key, 40))
 }
 
 /// An upload on its way to the adapter: a file in the spool folder, removed when dropped if

@@ -114,10 +114,7 @@ impl CaseStatusService {
         // create and then with a close is two requests, each answered on its own.
         let claim = match key {
             Some(key) => {
-                let scoped = format!(
-                    "{}:{}:case-status:{key}",
-                    session.account_id, session.contact_id
-                );
+                let scoped = idempotency::scoped_key(session, &format!("case-status:{key}"));
                 match idempotency::begin(&self.idempotency, scoped, change.fingerprint(id)).await? {
                     Begin::Proceed(claim) => Some(claim),
                     Begin::Replay(case) => {
@@ -223,14 +220,7 @@ impl CaseStatusService {
     }
 
     fn rate_info(&self, remaining: u32, reset_secs: u64) -> RateLimitInfo {
-        let policy = self.limiter.policy();
-        RateLimitInfo {
-            policy: POLICY,
-            quota: policy.burst,
-            window_secs: policy.period.as_secs() * u64::from(policy.burst),
-            remaining,
-            reset_secs,
-        }
+        RateLimitInfo::of(POLICY, self.limiter.policy(), remaining, reset_secs)
     }
 
     pub fn prune(&self) {

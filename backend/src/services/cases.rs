@@ -3,8 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::auth::Session;
 use super::idempotency::{self, Begin};
 use super::listing::{Listed, PageRequest};
@@ -148,7 +146,7 @@ impl CaseService {
         };
         // Keys are per contact: two customers, or two people of one customer, may well pick
         // the same one, and each must get their own case.
-        let scoped_key = key.map(|k| scoped_key(session, k));
+        let scoped_key = key.map(|k| idempotency::scoped_key(session, k));
         let claim = match &scoped_key {
             Some(scoped) => {
                 match idempotency::begin(&self.idempotency, scoped.clone(), input.fingerprint())
@@ -254,14 +252,7 @@ impl CaseService {
     }
 
     fn rate_info(&self, remaining: u32, reset_secs: u64) -> RateLimitInfo {
-        let policy = self.limiter.policy();
-        RateLimitInfo {
-            policy: "case-create",
-            quota: policy.burst,
-            window_secs: policy.period.as_secs() * u64::from(policy.burst),
-            remaining,
-            reset_secs,
-        }
+        RateLimitInfo::of("case-create", self.limiter.policy(), remaining, reset_secs)
     }
 
     pub fn prune(&self) {
@@ -269,20 +260,10 @@ impl CaseService {
     }
 }
 
-/// An `Idempotency-Key` as stored: scoped to the session's account and contact.
-fn scoped_key(session: &Session, key: &str) -> String {
-    format!("{}:{}:{key}", session.account_id, session.contact_id)
-}
-
 /// The external id a keyed create upserts by (both adapters: the mock store's request id,
 /// Salesforce's `case_external_id_field`): derived from the scoped key, so the same contact's
 /// retry, even after the idempotency record is gone, finds the case it made, and another
 /// contact's same key never does. 40 hexadecimal digits of its SHA-256 fit any text field.
 fn external_id(scoped_key: &str) -> String {
-    let digest = Sha256::digest(scoped_key.as_bytes());
-    format!("k-{}", hex(&digest[..20]))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("k-{}", idempotency::key_digest(scoped_key, 40))
 }

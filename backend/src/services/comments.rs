@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use super::auth::Session;
 use super::cases::CaseService;
@@ -389,14 +388,7 @@ impl CommentService {
     }
 
     fn rate_info(&self, remaining: u32, reset_secs: u64) -> RateLimitInfo {
-        let policy = self.limiter.policy();
-        RateLimitInfo {
-            policy: POLICY,
-            quota: policy.burst,
-            window_secs: policy.period.as_secs() * u64::from(policy.burst),
-            remaining,
-            reset_secs,
-        }
+        RateLimitInfo::of(POLICY, self.limiter.policy(), remaining, reset_secs)
     }
 
     pub fn prune(&self) {
@@ -412,10 +404,5 @@ fn position(c: &CommentRecord) -> (SortValue, &SalesforceId) {
 /// The marker reference a keyed reply is written with: the first 16 hexadecimal digits of the
 /// SHA-256 of its scoped key, so a retry finds what it wrote and nobody else's key does.
 fn reference(scoped_key: &str) -> String {
-    let digest = Sha256::digest(scoped_key.as_bytes());
-    digest
-        .iter()
-        .take(REF_LEN / 2)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    idempotency::key_digest(scoped_key, REF_LEN)
 }

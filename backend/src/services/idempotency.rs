@@ -10,9 +10,29 @@
 
 use std::sync::Arc;
 
+use sha2::{Digest, Sha256};
+
+use super::auth::Session;
 use crate::salesforce::CaseRecord;
 use crate::shared_state::StoreResult;
 use crate::shared_state::idempotency::{Fingerprint, IdempotencyStore, Started};
+
+/// An `Idempotency-Key` as stored: scoped to the session's account and contact (`rest` is the
+/// key, after any namespace of the operation), so two people of one customer never share one.
+pub fn scoped_key(session: &Session, rest: &str) -> String {
+    format!("{}:{}:{rest}", session.account_id, session.contact_id)
+}
+
+/// The first `hex_digits` (an even number) hexadecimal digits of the SHA-256 of a scoped key:
+/// what adapters find a keyed write by again (an external id, an upload id, a comment's
+/// reference), saying nothing of the key itself.
+pub fn key_digest(scoped_key: &str, hex_digits: usize) -> String {
+    Sha256::digest(scoped_key.as_bytes())
+        .iter()
+        .take(hex_digits / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 pub enum Begin {
     /// The key is ours: do the work, then complete the claim.
