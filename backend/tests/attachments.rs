@@ -261,6 +261,48 @@ async fn a_file_over_the_limit_is_refused_and_nothing_is_kept() {
     assert_eq!(response.status(), 201);
 }
 
+/// The form is one part, `file`, as the OpenAPI document says: another part, before or after
+/// the file, is refused and nothing is stored.
+#[tokio::test]
+async fn a_form_with_a_part_besides_the_file_stores_nothing() {
+    let app = TestApp::spawn_with(roomy).await;
+    let alice = app.login("alice@acme.example").await;
+    let case = first_case(&alice).await;
+    let file = || Part::bytes(pdf("extra")).file_name("a.pdf");
+    let forms = [
+        (
+            "before",
+            Form::new().text("note", "hi").part("file", file()),
+        ),
+        ("after", Form::new().part("file", file()).text("note", "hi")),
+        (
+            "twice",
+            Form::new().part("file", file()).part("file", file()),
+        ),
+        ("none", Form::new().text("note", "hi")),
+    ];
+    for (label, form) in forms {
+        let response = alice
+            .client
+            .post(alice.url(&attachments_path(&alice, &case)))
+            .header("x-csrf-token", &alice.csrf)
+            .header("idempotency-key", format!("parts-{label}"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, 422).await;
+        assert_eq!(body["errors"][0]["field"], "file", "{label}: {body}");
+    }
+    assert!(list(&alice, &case).await.is_empty());
+    let uploads = app.data_dir.path().join("uploads");
+    assert_eq!(
+        std::fs::read_dir(uploads).unwrap().count(),
+        0,
+        "no spool file left"
+    );
+}
+
 #[tokio::test]
 async fn another_customers_case_looks_missing_on_every_attachment_route() {
     let app = TestApp::spawn_with(roomy).await;

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::text::{TextError, TextRule, text_schema};
+
 /// A case's status as the API reports it. Salesforce orgs customise the Status picklist;
 /// [`CaseStatus::from_salesforce`] is the single mapping from picklist values to this enum.
 #[derive(
@@ -275,7 +277,8 @@ pub const SUBJECT_MAX_CHARS: usize = 255;
 /// Salesforce's Case.Description limit (a 32 KB long text area).
 pub const DESCRIPTION_MAX_CHARS: usize = 32_000;
 
-/// A subject that passed validation: trimmed, 1-255 characters, no control characters.
+/// A subject that passed validation: 1-255 characters as sent, not blank, no control
+/// characters. Stored trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct CaseSubject(String);
@@ -289,26 +292,34 @@ impl TryFrom<String> for CaseSubject {
 }
 
 impl CaseSubject {
+    pub const RULE: TextRule = TextRule {
+        max_chars: SUBJECT_MAX_CHARS,
+        required: true,
+        multiline: false,
+    };
+
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err("Enter a subject.");
+        match Self::RULE.check(raw) {
+            Ok(()) => Ok(Self(raw.trim().to_owned())),
+            Err(TextError::Blank) => Err("Enter a subject."),
+            Err(TextError::TooLong) => Err("The subject can be at most 255 characters."),
+            Err(TextError::ControlCharacter) => {
+                Err("The subject cannot contain control characters such as tabs or line breaks.")
+            }
         }
-        if trimmed.chars().count() > SUBJECT_MAX_CHARS {
-            return Err("The subject can be at most 255 characters.");
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(
-                "The subject cannot contain control characters such as tabs or line breaks.",
-            );
-        }
-        Ok(Self(trimmed.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+text_schema!(
+    CaseSubject,
+    CaseSubject::RULE,
+    "1-255 characters, not only white space, no control characters (tabs and line breaks \
+     included). Stored trimmed."
+);
 
 /// A description that passed validation: 1-32,000 characters, not only white space. Line breaks
 /// and tabs are kept; other control characters are refused.
@@ -325,26 +336,34 @@ impl TryFrom<String> for CaseDescription {
 }
 
 impl CaseDescription {
+    pub const RULE: TextRule = TextRule {
+        max_chars: DESCRIPTION_MAX_CHARS,
+        required: true,
+        multiline: true,
+    };
+
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        if raw.trim().is_empty() {
-            return Err("Enter a description.");
+        match Self::RULE.check(raw) {
+            Ok(()) => Ok(Self(raw.to_owned())),
+            Err(TextError::Blank) => Err("Enter a description."),
+            Err(TextError::TooLong) => Err("The description can be at most 32,000 characters."),
+            Err(TextError::ControlCharacter) => {
+                Err("The description cannot contain control characters.")
+            }
         }
-        if raw.chars().count() > DESCRIPTION_MAX_CHARS {
-            return Err("The description can be at most 32,000 characters.");
-        }
-        if raw
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err("The description cannot contain control characters.");
-        }
-        Ok(Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+text_schema!(
+    CaseDescription,
+    CaseDescription::RULE,
+    "1-32,000 characters, not only white space; line breaks and tabs are kept, other control \
+     characters refused."
+);
 
 #[cfg(test)]
 mod tests {

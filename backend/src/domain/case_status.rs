@@ -4,10 +4,12 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
+use super::text::{TextError, TextRule, text_schema};
+
 /// The longest close reason: enough for a few sentences, short enough for any text field.
 pub const CLOSE_REASON_MAX_CHARS: usize = 1_000;
 
-/// A close reason that passed validation: trimmed, at most 1,000 characters, line breaks and
+/// A close reason that passed validation: at most 1,000 characters as sent (stored trimmed), line breaks and
 /// tabs kept and every other control character refused. A blank reason is the same as none.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
@@ -22,18 +24,20 @@ impl TryFrom<String> for CloseReason {
 }
 
 impl CloseReason {
+    pub const RULE: TextRule = TextRule {
+        max_chars: CLOSE_REASON_MAX_CHARS,
+        required: false,
+        multiline: true,
+    };
+
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let trimmed = raw.trim();
-        if trimmed.chars().count() > CLOSE_REASON_MAX_CHARS {
-            return Err("The reason can be at most 1,000 characters.");
+        match Self::RULE.check(raw) {
+            Ok(()) => Ok(Self(raw.trim().to_owned())),
+            Err(TextError::TooLong) => Err("The reason can be at most 1,000 characters."),
+            Err(TextError::ControlCharacter | TextError::Blank) => {
+                Err("The reason cannot contain control characters.")
+            }
         }
-        if trimmed
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err("The reason cannot contain control characters.");
-        }
-        Ok(Self(trimmed.to_owned()))
     }
 
     /// The reason, or `None` when it was blank.
@@ -41,6 +45,13 @@ impl CloseReason {
         (!self.0.is_empty()).then_some(self.0.as_str())
     }
 }
+
+text_schema!(
+    CloseReason,
+    CloseReason::RULE,
+    "At most 1,000 characters; line breaks and tabs are kept, other control characters \
+     refused. Blank: no reason. Stored trimmed."
+);
 
 /// How long after closing a customer may reopen a case (`cases.reopen_window_days`). Zero: a
 /// closed case can never be reopened from the portal.

@@ -10,6 +10,8 @@ use serde::Deserialize;
 
 use salesforce_client::SalesforceId;
 
+use super::text::{TextError, TextRule, text_schema};
+
 /// Salesforce's CaseComment.CommentBody limit.
 pub const COMMENT_BODY_MAX_CHARS: usize = 4_000;
 /// The longest reply a customer can send: the body limit less room for the marker line
@@ -22,7 +24,7 @@ pub const MARKER_LEN: usize = 8 + 18 + 1 + REF_LEN + 1 + 1;
 
 const _: () = assert!(COMMENT_MAX_CHARS + MARKER_LEN <= COMMENT_BODY_MAX_CHARS);
 
-/// A reply that passed validation: 1-3,950 characters once trimmed, line breaks and tabs kept,
+/// A reply that passed validation: 1-3,950 characters as sent, not blank, line breaks and tabs kept,
 /// no other control characters. Stored trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
@@ -37,27 +39,32 @@ impl TryFrom<String> for CommentBody {
 }
 
 impl CommentBody {
+    pub const RULE: TextRule = TextRule {
+        max_chars: COMMENT_MAX_CHARS,
+        required: true,
+        multiline: true,
+    };
+
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err("Write a reply.");
+        match Self::RULE.check(raw) {
+            Ok(()) => Ok(Self(raw.trim().to_owned())),
+            Err(TextError::Blank) => Err("Write a reply."),
+            Err(TextError::TooLong) => Err("The reply can be at most 3,950 characters."),
+            Err(TextError::ControlCharacter) => Err("The reply cannot contain control characters."),
         }
-        if trimmed.chars().count() > COMMENT_MAX_CHARS {
-            return Err("The reply can be at most 3,950 characters.");
-        }
-        if trimmed
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err("The reply cannot contain control characters.");
-        }
-        Ok(Self(trimmed.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+text_schema!(
+    CommentBody,
+    CommentBody::RULE,
+    "Plain text, 1-3,950 characters, not only white space; line breaks and tabs are kept, other \
+     control characters refused. Stored trimmed."
+);
 
 /// Who a portal-written comment says wrote it, and the request that wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]

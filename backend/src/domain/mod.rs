@@ -5,3 +5,4 @@ pub mod case;
 pub mod case_status;
 pub mod comment;
 pub mod paging;
+pub mod text;

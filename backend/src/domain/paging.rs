@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use salesforce_client::SalesforceId;
 
+use super::text::TextRule;
+
 pub const DEFAULT_PAGE_SIZE: usize = 25;
 pub const MAX_PAGE_SIZE: usize = 100;
 pub const MAX_SEARCH_CHARS: usize = 100;
@@ -168,8 +170,8 @@ impl std::str::FromStr for PageSize {
     }
 }
 
-/// Text to search a list for: trimmed, at most [`MAX_SEARCH_CHARS`] characters, no control
-/// characters. Empty means no search.
+/// Text to search a list for: at most [`MAX_SEARCH_CHARS`] characters as sent, no control
+/// characters; kept trimmed. Empty means no search.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SearchText(Option<String>);
 
@@ -179,26 +181,32 @@ impl SearchText {
     }
 }
 
-/// Plain text (checked when parsed: at most [`MAX_SEARCH_CHARS`] characters once trimmed).
-impl utoipa::PartialSchema for SearchText {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .into()
-    }
+impl SearchText {
+    /// What `q` takes; empty or blank means no search.
+    pub const RULE: TextRule = TextRule {
+        max_chars: MAX_SEARCH_CHARS,
+        required: false,
+        multiline: false,
+    };
 }
 
-impl utoipa::ToSchema for SearchText {}
+super::text::text_schema!(
+    SearchText,
+    SearchText::RULE,
+    "At most 100 characters of plain text (no control characters); blank: no search."
+);
 
 impl std::str::FromStr for SearchText {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if Self::RULE.check(s).is_err() {
+            return Err(format!(
+                "Search for at most {MAX_SEARCH_CHARS} characters of plain text."
+            ));
+        }
         match s.trim() {
             "" => Ok(Self(None)),
-            q if q.chars().count() > MAX_SEARCH_CHARS || q.chars().any(char::is_control) => Err(
-                format!("Search for at most {MAX_SEARCH_CHARS} characters of plain text."),
-            ),
             q => Ok(Self(Some(q.to_owned()))),
         }
     }

@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use super::dto::attachments::{Attachment, AttachmentList, AttachmentUpload};
 use super::dto::requests::DocumentListQuery;
 use super::extract::{CaseId, Customer, ListQuery, RequestId};
-use super::openapi::{CustomerProblems, ListProblems};
+use super::openapi::{AttachmentPath, CasePath, CustomerProblems, KeyedWriteHeaders, ListProblems};
 use super::state::AppState;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::salesforce::SalesforceId;
@@ -19,11 +19,7 @@ use crate::salesforce::SalesforceId;
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases/{case_id}/attachments", tag = "attachments",
     operation_id = "list_attachments",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-        DocumentListQuery,
-    ),
+    params(CasePath, DocumentListQuery),
     responses(
         (status = 200, description = "A page of the case's files", body = AttachmentList),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
@@ -52,12 +48,7 @@ pub async fn list(
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases/{case_id}/attachments", tag = "attachments",
     operation_id = "upload_attachment",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
-        ("Idempotency-Key" = String, Header, description = "Required: 1-255 visible ASCII characters; a UUID per file"),
-    ),
+    params(CasePath, KeyedWriteHeaders),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored (or replayed, with Idempotent-Replayed: true)", body = Attachment,
@@ -66,12 +57,12 @@ pub async fn list(
                 ("RateLimit-Policy" = String, description = "The per-customer upload quota, e.g. `\"attachment-upload\";q=10;w=36000`"),
                 ("RateLimit" = String, description = "What is left of the quota"),
             )),
-        (status = 400, description = "Not a multipart body with a `file` part", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A multipart body that cannot be read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than `attachments.max_bytes` (`/problems/attachment-too-large`); nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The file's content is not of an accepted type (`/problems/attachment-type`); nothing was stored", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No Idempotency-Key, an empty file, or the key reused for another file", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No Idempotency-Key, no `file` part or another part besides it, an empty file, or the key reused for another file", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many uploads; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another upload is taken"))),
         CustomerProblems,
@@ -92,20 +83,21 @@ pub async fn upload(
     let mut multipart = multipart.map_err(|_| not_multipart())?;
     let max_bytes = state.config.attachments.max_bytes;
     let part_error = |err: MultipartError| part_error(err, max_bytes);
-    let uploaded = loop {
-        let field = multipart.next_field().await.map_err(part_error)?;
-        let Some(field) = field else {
-            return Err(not_multipart());
-        };
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or_default().to_owned();
-        break state
-            .attachments
-            .upload(&session, &case, &key, &name, field.map_err(part_error))
-            .await?;
+    // Exactly one part, `file`: anything else is refused before the file is stored, so the
+    // request means what the document says or changes nothing.
+    let field = multipart.next_field().await.map_err(part_error)?;
+    let Some(field) = field.filter(|field| field.name() == Some("file")) else {
+        return Err(not_multipart());
     };
+    let name = field.file_name().unwrap_or_default().to_owned();
+    let received = state.attachments.receive(field.map_err(part_error)).await?;
+    if multipart.next_field().await.map_err(part_error)?.is_some() {
+        return Err(not_multipart());
+    }
+    let uploaded = state
+        .attachments
+        .upload(&session, &case, &key, &name, received)
+        .await?;
     let mut response = (
         StatusCode::CREATED,
         Json(Attachment::from(uploaded.attachment)),
@@ -127,7 +119,7 @@ pub async fn upload(
 fn not_multipart() -> ApiError {
     ApiError::Validation(vec![FieldError::new(
         "file",
-        "Send the file as the `file` part of a multipart/form-data body.",
+        "Send the file as the only part, named `file`, of a multipart/form-data body.",
     )])
 }
 
@@ -147,11 +139,7 @@ fn part_error(err: MultipartError, max_bytes: u64) -> ApiError {
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases/{case_id}/attachments/{attachment_id}/download",
     tag = "attachments", operation_id = "download_attachment",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-        ("attachment_id" = String, Path, description = "The file's id"),
-    ),
+    params(AttachmentPath),
     responses(
         (status = 302, description = "Redirect to the signed download link",
             headers(("Location" = String, description = "The signed link"))),

@@ -12,7 +12,7 @@ use super::cookies::{cookie_name, device_cookie, session_cookie};
 use super::dto::SessionInfo;
 use super::dto::requests::LoginRequest;
 use super::extract::{ClientIp, JsonBody};
-use super::openapi::{JsonBodyProblems, Unavailable};
+use super::openapi::{CsrfHeader, JsonBodyProblems, Unavailable};
 use super::state::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::services::auth::Session;
@@ -83,7 +83,7 @@ pub async fn session(State(state): State<AppState>, session: Session) -> Json<Se
 /// Sign out: the session is revoked on the server and the cookie cleared.
 #[utoipa::path(
     post, path = "/auth/logout", tag = "auth", operation_id = "logout",
-    params(("X-CSRF-Token" = String, Header, description = "The session's csrf_token")),
+    params(CsrfHeader),
     responses(
         (status = 204, description = "Signed out (also when there was no session)"),
         (status = 403, description = "Missing or wrong CSRF token", body = Problem, content_type = "application/problem+json"),

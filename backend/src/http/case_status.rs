@@ -9,7 +9,7 @@ use super::dto::Case;
 use super::dto::comments::CaseDetail;
 use super::dto::requests::CloseCase;
 use super::extract::{CaseId, Customer, JsonBody};
-use super::openapi::{CustomerProblems, JsonBodyProblems};
+use super::openapi::{CasePath, CustomerProblems, JsonBodyProblems, WriteHeaders};
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::services::auth::Session;
@@ -22,12 +22,7 @@ use crate::services::case_status::{Changed, StatusChange};
 /// `Idempotency-Key` is honoured as on case creation.
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases/{case_id}/close", tag = "cases", operation_id = "close_case",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
-    ),
+    params(CasePath, WriteHeaders),
     request_body = CloseCase,
     responses(
         (status = 200, description = "The case, closed (or as it was, if it was closed already; replayed with Idempotent-Replayed: true)", body = CaseDetail,
@@ -71,12 +66,7 @@ pub async fn close(
 /// No request body.
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases/{case_id}/reopen", tag = "cases", operation_id = "reopen_case",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
-    ),
+    params(CasePath, WriteHeaders),
     responses(
         (status = 200, description = "The case, reopened (or as it was, if it was open; replayed with Idempotent-Replayed: true)", body = CaseDetail,
             headers(

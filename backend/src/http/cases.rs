@@ -9,7 +9,9 @@ use super::dto::comments::CaseDetail;
 use super::dto::requests::{CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
 use super::extract::{CaseId, Customer, JsonBody, ListQuery};
-use super::openapi::{CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems};
+use super::openapi::{
+    CasePath, CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems, WriteHeaders,
+};
 use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
@@ -51,10 +53,7 @@ pub async fn list(
 /// One of the customer's cases.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases/{case_id}", tag = "cases", operation_id = "get_case",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-    ),
+    params(CasePath),
     responses(
         (status = 200, description = "The case, with its conversation's count and latest activity", body = CaseDetail),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
@@ -81,11 +80,7 @@ pub async fn get(
 /// a repeat with the same key and body returns the first response again.
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "create_case",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a UUID per attempt"),
-    ),
+    params(CustomerPath, WriteHeaders),
     request_body = NewCase,
     responses(
         (status = 201, description = "Created (or replayed, with Idempotent-Replayed: true)", body = Case,
@@ -97,6 +92,7 @@ pub async fn get(
             )),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the signed-in customer, or missing CSRF token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A malformed customer id (no such address)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many new cases; see Retry-After", body = Problem, content_type = "application/problem+json",

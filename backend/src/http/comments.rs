@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::dto::comments::{Comment, CommentList};
 use super::dto::requests::{CommentListQuery, NewComment};
 use super::extract::{CaseId, Customer, JsonBody, ListQuery};
-use super::openapi::{JsonBodyProblems, ListProblems};
+use super::openapi::{CasePath, JsonBodyProblems, KeyedWriteHeaders, ListProblems};
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
 
@@ -20,11 +20,7 @@ use crate::error::{ApiResult, Problem};
 #[utoipa::path(
     get, path = "/customer/{customer_id}/cases/{case_id}/comments", tag = "cases",
     operation_id = "list_case_comments",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-        CommentListQuery,
-    ),
+    params(CasePath, CommentListQuery),
     responses(
         (status = 200, description = "A page of the conversation", body = CommentList),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
@@ -57,12 +53,7 @@ pub async fn list(
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases/{case_id}/comments", tag = "cases",
     operation_id = "create_case_comment",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("case_id" = String, Path, description = "The case's Salesforce id"),
-        ("X-CSRF-Token" = String, Header, description = "The session's csrf_token"),
-        ("Idempotency-Key" = String, Header, description = "Required: 1-255 visible ASCII characters; a UUID per reply"),
-    ),
+    params(CasePath, KeyedWriteHeaders),
     request_body = NewComment,
     responses(
         (status = 201, description = "Written (or replayed, with Idempotent-Replayed: true)", body = Comment,

@@ -9,7 +9,9 @@ use futures::TryStreamExt;
 use super::dto::requests::DocumentListQuery;
 use super::dto::{Document, DocumentList};
 use super::extract::{Customer, ListQuery, RequestId};
-use super::openapi::{CustomerPath, CustomerProblems, ListProblems, Unavailable};
+use super::openapi::{
+    CustomerPath, CustomerProblems, DocumentPath, DownloadPath, ListProblems, Unavailable,
+};
 use super::pages;
 use super::state::AppState;
 use crate::error::{ApiResult, Problem};
@@ -45,10 +47,7 @@ pub async fn list(
 /// Starts a download: redirects to a signed link that is valid for a short time.
 #[utoipa::path(
     get, path = "/customer/{customer_id}/documents/{document_id}/download", tag = "documents", operation_id = "download_document",
-    params(
-        ("customer_id" = String, Path, description = "The signed-in customer's account id"),
-        ("document_id" = String, Path, description = "The ContentDocument id"),
-    ),
+    params(DocumentPath),
     responses(
         (status = 302, description = "Redirect to the signed download link",
             headers(("Location" = String, description = "The signed link"))),
@@ -80,7 +79,7 @@ pub async fn download(
 /// that session, or when the contact no longer belongs to the account.
 #[utoipa::path(
     get, path = "/downloads/{document_id}", tag = "documents", operation_id = "serve_download",
-    params(("document_id" = String, Path, description = "The ContentDocument id"), SignedLink),
+    params(DownloadPath, SignedLink),
     responses(
         (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream",
             headers(

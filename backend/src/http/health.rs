@@ -120,11 +120,14 @@ impl Report {
     }
 }
 
-/// Prometheus metrics in the text exposition format. With `metrics.token` configured, the
+/// What `/metrics` answers: OpenMetrics text, as the metrics registry renders it.
+const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The metrics in the OpenMetrics text format (which Prometheus reads). With `metrics.token` configured, the
 /// scraper must send it as a bearer token.
 #[utoipa::path(get, path = "/metrics", tag = "health", operation_id = "metrics",
     responses(
-        (status = 200, description = "Metrics", content_type = "text/plain"),
+        (status = 200, description = "Metrics", body = String, content_type = METRICS_CONTENT_TYPE),
         (status = 401, description = "Missing or wrong bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn metrics(
@@ -146,10 +149,7 @@ pub async fn metrics(
         }
     }
     (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
+        [(axum::http::header::CONTENT_TYPE, METRICS_CONTENT_TYPE)],
         state.metrics.render(),
     )
         .into_response()

@@ -3,9 +3,13 @@
 use std::collections::BTreeMap;
 
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required};
 use utoipa::{IntoParams, IntoResponses, PartialSchema};
+
+use crate::services::idempotency;
 
 /// A problem response of the document: `application/problem+json` with a [`Problem`] body.
 ///
@@ -45,7 +49,8 @@ fn responses(rows: impl IntoIterator<Item = (u16, Response)>) -> BTreeMap<String
 }
 
 /// What every route over a signed-in customer's own data may answer besides its success: not
-/// signed in (401), another customer's path (403), Salesforce or the shared state down (503).
+/// signed in (401), another customer's path (403), an address with no such record or a
+/// malformed id (404), Salesforce or the shared state down (503).
 pub struct CustomerProblems;
 
 impl IntoResponses for CustomerProblems {
@@ -53,6 +58,10 @@ impl IntoResponses for CustomerProblems {
         responses([
             (401, problem("Not signed in")),
             (403, problem("Not the signed-in customer")),
+            (
+                404,
+                problem("No such record for this customer, or a malformed id"),
+            ),
             (503, unavailable()),
         ])
     }
@@ -69,18 +78,139 @@ impl IntoResponses for ListProblems {
     }
 }
 
-/// The `{customer_id}` of every route over a customer's own data. Only ever compared with the
-/// session's account (`http::extract::Customer`), never used to choose data.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct CustomerPath {
-    /// The signed-in customer's account id
-    #[allow(
-        dead_code,
-        reason = "documents the path; the value is read by `Customer`"
-    )]
-    customer_id: String,
+/// The pattern of a Salesforce record id in a path: 15 letters and digits, or 18 (the last
+/// three a checksum, which only the parser checks: an id that fails it names no record, 404).
+const SALESFORCE_ID_PATTERN: &str = "^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$";
+
+/// A path parameter holding a Salesforce id.
+fn id_param(name: &str, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(SALESFORCE_ID_PATTERN))
+                .min_length(Some(15))
+                .max_length(Some(18)),
+        ))
+        .build()
 }
+
+/// A request header.
+fn header_param(name: &str, required: bool, description: &str, schema: ObjectBuilder) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+fn customer_id() -> Parameter {
+    id_param(
+        "customer_id",
+        "The signed-in customer's account id; only compared with the session's (another \
+         account's is 403), never used to choose data",
+    )
+}
+
+fn case_id() -> Parameter {
+    id_param(
+        "case_id",
+        "The case's Salesforce id; another customer's case is 404, like one that does not exist",
+    )
+}
+
+/// Declares a set of path parameters, in order, as one `IntoParams` type.
+macro_rules! path_params {
+    ($(#[$doc:meta])* $name:ident => [$($param:expr),+ $(,)?]) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl IntoParams for $name {
+            fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+                vec![$($param),+]
+            }
+        }
+    };
+}
+
+path_params!(
+    /// `{customer_id}`: every route over a customer's own data.
+    CustomerPath => [customer_id()]
+);
+path_params!(
+    /// `{customer_id}/cases/{case_id}`.
+    CasePath => [customer_id(), case_id()]
+);
+path_params!(
+    /// `{customer_id}/cases/{case_id}/attachments/{attachment_id}`.
+    AttachmentPath => [
+        customer_id(),
+        case_id(),
+        id_param("attachment_id", "The file's id (a ContentDocument of this case)"),
+    ]
+);
+path_params!(
+    /// `{customer_id}/documents/{document_id}`.
+    DocumentPath => [
+        customer_id(),
+        id_param("document_id", "The ContentDocument id"),
+    ]
+);
+path_params!(
+    /// `/downloads/{document_id}`.
+    DownloadPath => [id_param("document_id", "The ContentDocument id")]
+);
+
+/// `X-CSRF-Token`: what every state-changing request sends.
+fn csrf_token() -> Parameter {
+    header_param(
+        "X-CSRF-Token",
+        true,
+        "The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing \
+         or wrong one is 403",
+        ObjectBuilder::new().schema_type(Type::String),
+    )
+}
+
+/// `Idempotency-Key`, described from the rule that checks it.
+fn idempotency_key(required: bool) -> Parameter {
+    header_param(
+        "Idempotency-Key",
+        required,
+        "1-255 visible ASCII characters, new for each request and the same on each of its \
+         retries (a UUID): a retry answers what the first attempt did and never writes twice. \
+         Reused with another body: 422",
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(idempotency::KEY_MAX_CHARS))
+            .pattern(Some(idempotency::KEY_PATTERN)),
+    )
+}
+
+path_params!(
+    /// The headers of a sign-out: the CSRF token.
+    CsrfHeader => [csrf_token()]
+);
+path_params!(
+    /// The headers of a write that may be retried: the CSRF token and, optionally, an
+    /// `Idempotency-Key`.
+    WriteHeaders => [csrf_token(), idempotency_key(false)]
+);
+path_params!(
+    /// The headers of a write that must be retryable: the CSRF token and an `Idempotency-Key`.
+    KeyedWriteHeaders => [csrf_token(), idempotency_key(true)]
+);
 
 /// What a route with a JSON body answers for a body it cannot read: not JSON (400), too large
 /// (413), not declared as JSON (415).

@@ -36,6 +36,9 @@ use crate::shared_state::rate_limit::{Decision, Policy, RateLimitStore, ceil_sec
 pub const UPLOADS_FOLDER: &str = "uploads";
 
 /// The result of an upload: the file, and whether an earlier request with the key stored it.
+/// A file spooled by [`AttachmentService::receive`], not yet stored.
+pub struct Received(Spool);
+
 pub struct Uploaded {
     pub attachment: AttachmentRecord,
     pub replayed: bool,
@@ -153,11 +156,7 @@ impl AttachmentService {
     ) -> ApiResult<String> {
         self.own_case(session, case).await?;
         let key = match idempotency_key {
-            Some(k)
-                if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) =>
-            {
-                k.to_owned()
-            }
+            Some(k) if idempotency::valid_key(k) => k.to_owned(),
             _ => {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "Idempotency-Key",
@@ -171,14 +170,10 @@ impl AttachmentService {
 
     /// Spools `content` and stores it on the case (see the module's notes). `key` is what
     /// [`AttachmentService::admit`] returned.
-    pub async fn upload<S>(
-        &self,
-        session: &Session,
-        case: &SalesforceId,
-        key: &str,
-        raw_name: &str,
-        content: S,
-    ) -> ApiResult<Uploaded>
+    /// Spools a file's content to disk (see the module's notes), refusing an empty one: the
+    /// first half of an upload, before [`AttachmentService::upload`] stores it. Nothing is
+    /// stored or claimed yet, so the caller may still refuse the request.
+    pub async fn receive<S>(&self, content: S) -> ApiResult<Received>
     where
         S: Stream<Item = ApiResult<Bytes>>,
     {
@@ -189,6 +184,18 @@ impl AttachmentService {
                 "The file is empty.",
             )]));
         }
+        Ok(Received(spool))
+    }
+
+    /// Stores a received file on the case. `key` is what [`AttachmentService::admit`] returned.
+    pub async fn upload(
+        &self,
+        session: &Session,
+        case: &SalesforceId,
+        key: &str,
+        raw_name: &str,
+        Received(spool): Received,
+    ) -> ApiResult<Uploaded> {
         let kind = attachment::detect(&spool.head, raw_name)
             .filter(|k| self.allowed.contains(k))
             .ok_or_else(|| ApiError::AttachmentType {

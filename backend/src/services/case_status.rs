@@ -239,12 +239,10 @@ fn unchanged(case: CaseRecord) -> Changed {
 /// An `Idempotency-Key` as case creation accepts it: 1-255 visible ASCII characters.
 fn checked_key(key: Option<&str>) -> ApiResult<Option<&str>> {
     match key {
-        Some(k) if k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic()) => {
-            Err(ApiError::Validation(vec![FieldError::new(
-                "Idempotency-Key",
-                "Use 1 to 255 visible ASCII characters, for example a UUID.",
-            )]))
-        }
+        Some(k) if !idempotency::valid_key(k) => Err(ApiError::Validation(vec![FieldError::new(
+            "Idempotency-Key",
+            "Use 1 to 255 visible ASCII characters, for example a UUID.",
+        )])),
         other => Ok(other),
     }
 }

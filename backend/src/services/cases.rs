@@ -134,9 +134,7 @@ impl CaseService {
         input: CaseInput,
     ) -> ApiResult<Created> {
         let key = match idempotency_key {
-            Some(k)
-                if k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic()) =>
-            {
+            Some(k) if !idempotency::valid_key(k) => {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "Idempotency-Key",
                     "Use 1 to 255 visible ASCII characters, for example a UUID.",

@@ -181,11 +181,7 @@ impl CommentService {
         body: CommentBody,
     ) -> ApiResult<Created> {
         let key = match idempotency_key {
-            Some(k)
-                if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) =>
-            {
-                k
-            }
+            Some(k) if idempotency::valid_key(k) => k,
             Some(_) => {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "Idempotency-Key",

@@ -17,6 +17,17 @@ use crate::salesforce::CaseRecord;
 use crate::shared_state::StoreResult;
 use crate::shared_state::idempotency::{Fingerprint, IdempotencyStore, Started};
 
+/// The longest `Idempotency-Key` accepted.
+pub const KEY_MAX_CHARS: usize = 255;
+/// What an `Idempotency-Key` is made of, as the OpenAPI document says it: visible ASCII.
+pub const KEY_PATTERN: &str = "^[\\u0021-\\u007E]+$";
+
+/// Whether `key` is an `Idempotency-Key` the portal takes: 1 to [`KEY_MAX_CHARS`] visible ASCII
+/// characters ([`KEY_PATTERN`]).
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= KEY_MAX_CHARS && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// An `Idempotency-Key` as stored: scoped to the session's account and contact (`rest` is the
 /// key, after any namespace of the operation), so two people of one customer never share one.
 pub fn scoped_key(session: &Session, rest: &str) -> String {

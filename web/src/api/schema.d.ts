@@ -349,7 +349,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics in the text exposition format. With `metrics.token` configured, the
+         * The metrics in the OpenMetrics text format (which Prometheus reads). With `metrics.token` configured, the
          *     scraper must send it as a bearer token.
          */
         get: operations["metrics"];
@@ -424,11 +424,10 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The upload form (`multipart/form-data`). */
         AttachmentUpload: {
             /**
              * Format: binary
-             * @description The file: its bytes decide its type; its name is made safe.
+             * @description The file: its bytes decide its type (415 for one the portal does not take); its name is made safe.
              */
             file: string;
         };
@@ -517,12 +516,7 @@ export interface components {
          *     `{}` to close without a reason.
          */
         CloseCase: {
-            /**
-             * @description At most 1,000 characters after trimming; line breaks and tabs are kept, other control
-             *     characters refused. Blank or absent: no reason.
-             * @example The replacement part fixed it, thank you.
-             */
-            reason?: string | null;
+            reason?: null | string;
         };
         /** @description A public comment on a case. Agents' internal comments are never part of the conversation. */
         Comment: {
@@ -611,22 +605,15 @@ export interface components {
         };
         /** @description A new case. Unknown fields are refused. */
         NewCase: {
-            /** @description 1-32,000 characters. */
+            /** @description 1-32,000 characters, not only white space; line breaks and tabs are kept, other control characters refused. */
             description: string;
             priority?: null | components["schemas"]["Priority"];
-            /**
-             * @description 1-255 characters after trimming; no control characters.
-             * @example Invoice shows the wrong amount
-             */
+            /** @description 1-255 characters, not only white space, no control characters (tabs and line breaks included). Stored trimmed. */
             subject: string;
         };
         /** @description A customer's reply on their case. Unknown fields are refused. */
         NewComment: {
-            /**
-             * @description Plain text, 1-3,950 characters after trimming; line breaks and tabs are kept, other
-             *     control characters refused.
-             * @example Thanks, that fixed it.
-             */
+            /** @description Plain text, 1-3,950 characters, not only white space; line breaks and tabs are kept, other control characters refused. Stored trimmed. */
             body: string;
         };
         OidcMethod: {
@@ -798,7 +785,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The session's csrf_token */
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
                 "X-CSRF-Token": string;
             };
             path?: never;
@@ -1005,7 +992,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
             };
             cookie?: never;
@@ -1039,6 +1026,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid query parameters */
             422: {
                 headers: {
@@ -1065,13 +1061,13 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The session's csrf_token */
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
                 "X-CSRF-Token": string;
-                /** @description 1-255 visible ASCII characters; a UUID per attempt */
-                "Idempotency-Key"?: string | null;
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
             };
             cookie?: never;
@@ -1119,6 +1115,15 @@ export interface operations {
             };
             /** @description Not the signed-in customer, or missing CSRF token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A malformed customer id (no such address) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1195,9 +1200,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
-                /** @description The case's Salesforce id */
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
             };
             cookie?: never;
@@ -1231,7 +1236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1267,9 +1272,9 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
-                /** @description The case's Salesforce id */
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
             };
             cookie?: never;
@@ -1303,7 +1308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1338,15 +1343,15 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The session's csrf_token */
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
                 "X-CSRF-Token": string;
-                /** @description Required: 1-255 visible ASCII characters; a UUID per file */
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
                 "Idempotency-Key": string;
             };
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
-                /** @description The case's Salesforce id */
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
             };
             cookie?: never;
@@ -1372,7 +1377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Attachment"];
                 };
             };
-            /** @description Not a multipart body with a `file` part */
+            /** @description A multipart body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1399,7 +1404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1435,7 +1440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No Idempotency-Key, an empty file, or the key reused for another file */
+            /** @description No Idempotency-Key, no `file` part or another part besides it, an empty file, or the key reused for another file */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1473,11 +1478,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in customer's account id */
                 customer_id: string;
-                /** @description The case's Salesforce id */
                 case_id: string;
-                /** @description The file's id */
                 attachment_id: string;
             };
             cookie?: never;
@@ -1511,7 +1513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case or file for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1537,15 +1539,15 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The session's csrf_token */
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
                 "X-CSRF-Token": string;
-                /** @description 1-255 visible ASCII characters; a UUID per attempt */
-                "Idempotency-Key"?: string | null;
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
-                /** @description The case's Salesforce id */
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
             };
             cookie?: never;
@@ -1598,7 +1600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1677,9 +1679,9 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
-                /** @description The case's Salesforce id */
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
             };
             cookie?: never;
@@ -1713,7 +1715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1748,15 +1750,15 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The session's csrf_token */
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
                 "X-CSRF-Token": string;
-                /** @description Required: 1-255 visible ASCII characters; a UUID per reply */
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
                 "Idempotency-Key": string;
             };
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
-                /** @description The case's Salesforce id */
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
             };
             cookie?: never;
@@ -1886,15 +1888,15 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The session's csrf_token */
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
                 "X-CSRF-Token": string;
-                /** @description 1-255 visible ASCII characters; a UUID per attempt */
-                "Idempotency-Key"?: string | null;
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
-                /** @description The case's Salesforce id */
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
             };
             cookie?: never;
@@ -1934,7 +1936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such case for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1999,7 +2001,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The signed-in customer's account id */
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
             };
             cookie?: never;
@@ -2026,6 +2028,15 @@ export interface operations {
             };
             /** @description Not the signed-in customer */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2060,9 +2071,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The signed-in customer's account id */
                 customer_id: string;
-                /** @description The ContentDocument id */
                 document_id: string;
             };
             cookie?: never;
@@ -2096,7 +2105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such document for this customer */
+            /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2144,7 +2153,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The ContentDocument id */
                 document_id: string;
             };
             cookie?: never;
@@ -2241,7 +2249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": unknown;
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8": string;
                 };
             };
             /** @description Missing or wrong bearer token */

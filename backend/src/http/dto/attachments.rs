@@ -3,6 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 
 use crate::salesforce::AttachmentRecord;
 use crate::services::documents;
@@ -66,14 +70,29 @@ pub struct AttachmentList {
     pub next_cursor: Option<String>,
 }
 
-/// The upload form (`multipart/form-data`).
-#[derive(ToSchema)]
+/// The upload form (`multipart/form-data`): one part, `file`, a file of at least one byte.
 #[allow(
     dead_code,
     reason = "describes the multipart body in the OpenAPI document only"
 )]
-pub struct AttachmentUpload {
-    /// The file: its bytes decide its type; its name is made safe.
-    #[schema(value_type = String, format = Binary)]
-    pub file: Vec<u8>,
+pub struct AttachmentUpload;
+
+impl utoipa::PartialSchema for AttachmentUpload {
+    fn schema() -> RefOr<Schema> {
+        let file = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .min_length(Some(1))
+            .description(Some(
+                "The file: its bytes decide its type (415 for one the portal does not take); \
+                 its name is made safe.",
+            ));
+        ObjectBuilder::new()
+            .property("file", file)
+            .required("file")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .into()
+    }
 }
+
+impl ToSchema for AttachmentUpload {}

@@ -31,16 +31,12 @@ pub type DocumentSort = Sort<DocumentSortField>;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
-    /// 1-255 characters after trimming; no control characters.
-    #[schema(
-        value_type = String,
-        min_length = 1,
-        max_length = 255,
-        example = "Invoice shows the wrong amount"
-    )]
+    #[schema(inline, example = "Invoice shows the wrong amount")]
     pub subject: CaseSubject,
-    /// 1-32,000 characters.
-    #[schema(value_type = String, min_length = 1, max_length = 32000)]
+    #[schema(
+        inline,
+        example = "Since the last update our March invoice shows 1,200 EUR instead of 120 EUR."
+    )]
     pub description: CaseDescription,
     /// Defaults to `medium`.
     #[serde(default)]
@@ -60,13 +56,7 @@ impl JsonFields for NewCase {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseCase {
-    /// At most 1,000 characters after trimming; line breaks and tabs are kept, other control
-    /// characters refused. Blank or absent: no reason.
-    #[schema(
-        value_type = Option<String>,
-        max_length = 1000,
-        example = "The replacement part fixed it, thank you."
-    )]
+    #[schema(inline, example = "The replacement part fixed it, thank you.")]
     #[serde(default)]
     pub reason: Option<CloseReason>,
 }
@@ -78,9 +68,9 @@ impl JsonFields for CloseCase {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "alice@acme.example")]
+    #[schema(min_length = 1, example = "alice@acme.example")]
     pub email: String,
-    #[schema(example = "portal-demo")]
+    #[schema(min_length = 1, example = "portal-demo")]
     pub password: String,
 }
 
@@ -290,9 +280,7 @@ impl ChoiceHint for Priority {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
-    /// Plain text, 1-3,950 characters after trimming; line breaks and tabs are kept, other
-    /// control characters refused.
-    #[schema(value_type = String, min_length = 1, max_length = 3950, example = "Thanks, that fixed it.")]
+    #[schema(inline, example = "Thanks, that fixed it.")]
     pub body: crate::domain::comment::CommentBody,
 }
 
