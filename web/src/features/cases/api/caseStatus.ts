@@ -7,7 +7,7 @@ import type { FieldIssue } from './createCase';
 import { caseQuery } from './case';
 import { caseKeys } from './cases';
 
-/** `CloseReason::parse` on the server: at most 1,000 characters after trimming. */
+/** `CloseReason::parse` on the server: at most 1,000 characters as sent (this app sends it trimmed). */
 export const CLOSE_REASON_MAX = 1000;
 
 /** The problem a reopen answers once the case was closed longer ago than the reopen window. */

@@ -7,7 +7,7 @@ import type { MessageKey } from '../../../i18n';
 import { charCount, hasControlCharactersExceptLineBreaks, trimWhiteSpace } from '../../../lib/text';
 import { caseKeys } from './cases';
 
-/** `CommentBody::parse` on the server: 1-3,950 characters once trimmed, line breaks and tabs kept. */
+/** `CommentBody::parse` on the server: 1-3,950 characters as sent (this app sends it trimmed), line breaks and tabs kept. */
 export const REPLY_MAX = 3950;
 /** The conversation is read in pages of this size, every page at once (a case has few comments). */
 const PAGE = 100;
