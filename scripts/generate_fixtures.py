@@ -11,6 +11,8 @@ store, shaped exactly like records returned by ``/services/data/v62.0/query``:
     backend/mocks/salesforce/ContentDocument.json
     backend/mocks/salesforce/ContentVersion.json
     backend/mocks/salesforce/ContentDocumentLink.json
+    backend/mocks/salesforce/Product2.json, Pricebook2.json, PricebookEntry.json,
+    backend/mocks/salesforce/Asset.json       (the catalog and what accounts own)
     backend/mocks/salesforce/files/...        (the bytes behind ContentVersion)
     backend/mocks/local_accounts.json         (the portal's local sign-ins)
 
@@ -38,6 +40,9 @@ Run from the repository root (or anywhere; paths are relative to this file):
     python3 scripts/generate_fixtures.py
 
 Re-running produces byte-identical output (fixed random seed, stable order).
+``python3 scripts/generate_fixtures.py --products`` rewrites only the product
+fixtures, for the accounts already in Account.json (their ids come from their
+own random stream).
 Files in ``files/`` that the generator does not produce are removed.
 """
 
@@ -50,6 +55,7 @@ import io
 import json
 import random
 import struct
+import sys
 import zlib
 from pathlib import Path
 
@@ -661,6 +667,96 @@ def build_comments(users: list[str], contacts: list[dict], cases: list[dict]):
     return user_rows, comments
 
 
+# --------------------------------------------------------------------------
+# Products (issue 15): a catalog in the standard price book, and what accounts own
+# --------------------------------------------------------------------------
+
+# code, name, family, description, active, in the standard price book, list price
+PRODUCTS = [
+    ("GW-050", "Gateway 50 (legacy)", "Hardware", "The first-generation site gateway.", False, False, 450.0),
+    ("GW-100", "Gateway 100", "Hardware", "Site gateway for up to 100 sensors.", True, True, 1200.0),
+    ("GW-200", "Gateway 200", "Hardware", "Site gateway for up to 200 sensors, with a backup link.", True, True, 2100.0),
+    ("SEN-05", "Sensor 5 (discontinued)", "Hardware", "A single temperature probe.", True, False, 40.0),
+    ("SEN-10", "Temperature Sensor Pack", "Hardware", "Ten wireless temperature sensors.", True, True, 390.0),
+    ("SEN-20", "Vibration Sensor Pack", "Hardware", "Ten wireless vibration sensors for rotating machines.", True, True, 640.0),
+    ("CLD-BASIC", "Cloud Monitoring Basic", "Software", "Dashboards and 30 days of history.", True, True, 99.0),
+    ("CLD-PRO", "Cloud Monitoring Pro", "Software", "Alerts, two years of history and an API.", True, True, 249.0),
+    ("ANL-PACK", "Analytics Add-on", "Software", "Scheduled reports and trend analysis.", True, True, 149.0),
+    ("SVC-INSTALL", "On-site Installation", "Services", "A technician installs and commissions your devices.", True, True, 800.0),
+    ("SVC-TRAIN", "Operator Training", "Services", "A one-day course for your operators.", True, True, 650.0),
+    ("SUP-PREM", "Premium Support", "Support", "Round-the-clock phone support, four-hour response.", True, True, 1500.0),
+]
+
+# account name -> (product code or None, asset name, serial, install date, status)
+ASSETS = {
+    "Acme Corporation": [
+        ("GW-100", "Gateway 100 - Plant A", "GW1-00417", "2025-02-11", "Installed"),
+        ("GW-100", "Gateway 100 - Plant B", "GW1-00532", "2025-06-03", "Installed"),
+        ("SEN-10", "Temperature Sensor Pack", "SEN10-7781", "2025-02-11", "Installed"),
+        ("CLD-BASIC", "Cloud Monitoring Basic", None, "2025-02-15", "Registered"),
+        ("GW-050", "Gateway 50 - Warehouse", "GW0-00031", "2023-09-20", "Obsolete"),
+        (None, "Mounting bracket kit", None, None, "Shipped"),
+    ],
+    "Globex Industries": [
+        ("GW-200", "Gateway 200 - Refinery", "GW2-01118", "2025-04-22", "Installed"),
+        ("SUP-PREM", "Premium Support", None, "2025-05-01", "Registered"),
+    ],
+    "Initech": [
+        ("GW-100", "Gateway 100 - HQ", "GW1-00901", "2024-12-02", "Installed"),
+        ("CLD-PRO", "Cloud Monitoring Pro", None, "2024-12-05", "Registered"),
+        ("ANL-PACK", "Analytics Add-on", None, "2025-01-10", "Registered"),
+        ("SEN-20", "Vibration Sensor Pack", "SEN20-1102", "2025-03-14", "Installed"),
+    ],
+    "Umbrella Health": [
+        ("GW-100", "Gateway 100 - Lab", "GW1-01277", "2025-07-08", "Installed"),
+        ("CLD-PRO", "Cloud Monitoring Pro", None, "2025-07-10", "Registered"),
+        ("SVC-TRAIN", "Operator Training", None, "2025-07-21", "Purchased"),
+    ],
+}
+
+
+def build_products(accounts: list[dict]) -> dict[str, list[dict]]:
+    """The catalog (Product2, the standard Pricebook2 and its entries) and each account's
+    assets. Fixed rather than random, so the recommendation tests can name what they expect;
+    the ids come from their own random stream, so they depend on nothing else generated."""
+    prng = random.Random(SEED + 29)
+
+    def new_id(prefix: str) -> str:
+        while True:
+            body = prefix + "Dn000" + "".join(prng.choice(BASE62) for _ in range(7))
+            if body not in _used_ids:
+                _used_ids.add(body)
+                return body + sf_checksum(body)
+
+    stamp = sf_date(START)
+    book = new_id("01s")
+    pricebooks = [{"attributes": attrs("Pricebook2", book), "Id": book, "Name": "Standard Price Book",
+                   "IsActive": True, "IsStandard": True, "CreatedDate": stamp, "LastModifiedDate": stamp}]
+    products, entries, by_code = [], [], {}
+    for code, name, family, description, active, listed, price in PRODUCTS:
+        pid = new_id("01t")
+        by_code[code] = pid
+        products.append({"attributes": attrs("Product2", pid), "Id": pid, "Name": name, "ProductCode": code,
+                         "Description": description, "Family": family, "IsActive": active,
+                         "CreatedDate": stamp, "LastModifiedDate": stamp})
+        if listed:
+            eid = new_id("01u")
+            entries.append({"attributes": attrs("PricebookEntry", eid), "Id": eid, "Pricebook2Id": book,
+                            "Product2Id": pid, "UnitPrice": price, "IsActive": True,
+                            "UseStandardPrice": False, "CreatedDate": stamp, "LastModifiedDate": stamp})
+    by_name = {a["Name"]: a["Id"] for a in accounts}
+    assets = []
+    for account, rows in ASSETS.items():
+        for code, name, serial, installed, status in rows:
+            aid = new_id("02i")
+            assets.append({"attributes": attrs("Asset", aid), "Id": aid, "Name": name,
+                           "AccountId": by_name[account], "ContactId": None,
+                           "Product2Id": by_code[code] if code else None, "SerialNumber": serial,
+                           "InstallDate": installed, "Status": status, "Quantity": 1.0,
+                           "CreatedDate": stamp, "LastModifiedDate": stamp})
+    return {"Pricebook2": pricebooks, "Product2": products, "PricebookEntry": entries, "Asset": assets}
+
+
 def local_accounts(contacts: list[dict]) -> list[dict]:
     by_email = {c["Email"]: c for c in contacts}
     out = []
@@ -680,8 +776,21 @@ def write_json(path: Path, data) -> None:
         f.write("\n")
 
 
+def products_only() -> None:
+    """`--products`: (re)writes only the product fixtures, for the accounts already in
+    Account.json."""
+    accounts = json.loads((SF_DIR / "Account.json").read_text(encoding="utf-8"))
+    for sobject, records in build_products(accounts).items():
+        write_json(SF_DIR / f"{sobject}.json", records)
+        print(f"{sobject:<20} {len(records):>5} records")
+
+
 def main() -> None:
+    if "--products" in sys.argv[1:]:
+        products_only()
+        return
     pool, objects = build()
+    objects.update(build_products(objects["Account"]))
     FILES_DIR.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for files in pool.values():

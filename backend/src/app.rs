@@ -18,7 +18,7 @@ use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
-    attachments, audit, auth, case_status, cases, comments, documents, keys, oidc,
+    attachments, audit, auth, case_status, cases, comments, documents, keys, oidc, products,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -34,6 +34,8 @@ pub struct App {
     pub reopen_window: ReopenWindow,
     pub documents: documents::DocumentService,
     pub attachments: attachments::AttachmentService,
+    /// "My products" and recommendations (issue 15).
+    pub products: products::ProductService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -52,6 +54,8 @@ struct Source {
     port: Arc<dyn SalesforcePort>,
     probe: Arc<dyn Probe>,
     reads: ReadPath,
+    /// The product extension's port: beside the case port, not through its decorators.
+    products: Arc<dyn crate::salesforce::products::ProductPort>,
 }
 
 impl App {
@@ -112,6 +116,13 @@ impl App {
             &config.downloads,
             Arc::clone(&metrics),
         );
+        let products = products::ProductService::new(
+            Arc::clone(&source.products),
+            Arc::clone(&source.port),
+            &config.products,
+            Arc::clone(&metrics),
+            &shared,
+        );
         let oidc = match (&config.oidc, config.oidc_redirect_url()) {
             (Some(oidc), Some(redirect)) => Some(oidc::OidcService::new(
                 oidc.clone(),
@@ -137,6 +148,7 @@ impl App {
             reopen_window,
             documents,
             attachments,
+            products,
         })
     }
 
@@ -147,6 +159,7 @@ impl App {
         self.comments.prune();
         self.case_status.prune();
         self.attachments.prune();
+        self.products.prune();
         self.reads.prune();
     }
 }
@@ -167,6 +180,10 @@ fn salesforce_org(
         Arc::new(config.picklists.clone()),
         config.contact_field(),
     )?);
+    let products = Arc::new(crate::salesforce_rest::products::SalesforceProducts::new(
+        Arc::clone(&rest),
+        config.products.clone(),
+    ));
     let resilient = Arc::new(ResilientPort::new(
         rest,
         config.resilience.clone(),
@@ -195,6 +212,7 @@ fn salesforce_org(
         port: cached.clone(),
         probe: cached.clone(),
         reads: ReadPath::cached(cached),
+        products,
     })
 }
 
@@ -209,9 +227,20 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         .context("loading the mock store")??;
     let store = Arc::new(store);
     let versions = Arc::clone(&store);
+    let (dir, data) = (config.mock.fixtures_dir.clone(), config.data_dir.clone());
+    let pricebook = match &config.products.pricebook_id {
+        Some(id) => Some(crate::salesforce::SalesforceId::parse(id)?),
+        None => None,
+    };
+    let products = tokio::task::spawn_blocking(move || {
+        crate::mock_store::products::MockProducts::open(&dir, &data, pricebook.as_ref())
+    })
+    .await
+    .context("loading the mock product store")??;
     Ok(Source {
         port: store.clone(),
         probe: store,
         reads: ReadPath::local(move |account| versions.list_version(account)),
+        products: Arc::new(products),
     })
 }

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::case::Picklists;
 
+mod products;
+pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -33,6 +36,8 @@ pub struct Config {
     /// Customers' replies on their cases.
     pub comments: CommentsConfig,
     pub attachments: AttachmentsConfig,
+    /// "My products" and recommendations (issue 15).
+    pub products: ProductsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -469,6 +474,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             comments: CommentsConfig::default(),
             attachments: AttachmentsConfig::default(),
+            products: ProductsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -681,6 +687,12 @@ impl Config {
             return invalid("cases.reopen_window_days must be at most 3650 (ten years)");
         }
         self.validate_attachments()?;
+        self.products.validate().map_err(ConfigError::Invalid)?;
+        if !is_field_name(&self.products.interest_external_id_field) {
+            return invalid(
+                "products.interest_external_id_field must be a field API name like Portal_Interest_Key__c",
+            );
+        }
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(
                 "http.request_timeout_secs must be positive and http.body_limit_bytes at least 1024",

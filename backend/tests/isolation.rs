@@ -256,3 +256,92 @@ async fn two_users_of_one_account_share_its_cases() {
         .await;
     assert_eq!(seen["id"], created["id"]);
 }
+
+/// The product routes (issue 15): another customer's path is forbidden on each, writes
+/// through it change nothing of theirs, and lists never hold the other customer's assets.
+#[tokio::test]
+async fn the_product_routes_never_reach_another_customer() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    for (user, victim, victim_user) in [(&alice, GLOBEX, &gina), (&gina, ACME, &alice)] {
+        let recommended = victim_user
+            .get_json(&format!("/customer/{victim}/recommendations"))
+            .await;
+        let product = recommended["items"][0]["product"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for path in [
+            format!("/customer/{victim}/products"),
+            format!("/customer/{victim}/recommendations"),
+            format!("/customer/{}/products", &victim[..15]),
+        ] {
+            let body = problem(user.get(&path).await, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{path}");
+        }
+        let base = format!("/customer/{victim}/recommendations/{product}");
+        let mut keyed = HeaderMap::new();
+        keyed.insert("idempotency-key", "intrusion".parse().unwrap());
+        let response = user
+            .post(&format!("{base}/interest"), &json!({}), keyed)
+            .await;
+        assert_eq!(problem(response, 403).await["type"], "/problems/forbidden");
+        let response = user
+            .post(&format!("{base}/dismiss"), &json!({}), HeaderMap::new())
+            .await;
+        assert_eq!(problem(response, 403).await["type"], "/problems/forbidden");
+        let response = user
+            .client
+            .delete(user.url(&format!("{base}/dismiss")))
+            .header("x-csrf-token", &user.csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(problem(response, 403).await["type"], "/problems/forbidden");
+        assert_eq!(
+            victim_user
+                .get_json(&format!("/customer/{victim}/recommendations"))
+                .await,
+            recommended,
+            "no interest or dismissal written for the victim"
+        );
+        // Their assets are not products of the catalog: an asset id is "not found" alike.
+        let asset = first_id(victim_user, "products").await;
+        let own = &user.customer;
+        let mut a: Value = problem(
+            user.post(
+                &format!("/customer/{own}/recommendations/{asset}/dismiss"),
+                &json!({}),
+                HeaderMap::new(),
+            )
+            .await,
+            404,
+        )
+        .await;
+        let mut b: Value = problem(
+            user.post(
+                &format!("/customer/{own}/recommendations/01tDn000000000000/dismiss"),
+                &json!({}),
+                HeaderMap::new(),
+            )
+            .await,
+            404,
+        )
+        .await;
+        a.as_object_mut().unwrap().remove("request_id");
+        b.as_object_mut().unwrap().remove("request_id");
+        assert_eq!(
+            a, b,
+            "another customer's asset looks like a missing product"
+        );
+        let own_assets = user.all_pages("products", "").await;
+        let theirs = victim_user.all_pages("products", "").await;
+        assert!(!own_assets.is_empty() && !theirs.is_empty());
+        assert!(
+            own_assets
+                .iter()
+                .all(|a| theirs.iter().all(|t| t["id"] != a["id"]))
+        );
+    }
+}

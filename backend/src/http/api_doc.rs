@@ -22,6 +22,8 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::case_status::close, super::case_status::reopen,
         super::documents::list, super::documents::download, super::documents::serve,
         super::attachments::list, super::attachments::upload, super::attachments::download,
+        super::products::owned, super::products::recommendations, super::products::interest,
+        super::products::dismiss, super::products::undismiss,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(
@@ -38,6 +40,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         (name = "cases", description = "Support cases"),
         (name = "documents", description = "Files shared with the customer"),
         (name = "attachments", description = "Files attached to a case"),
+        (name = "products", description = "What the customer owns, and recommendations"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod oidc;
 mod openapi;
 pub mod pages;
+pub mod products;
 mod state;
 pub mod web;
 
@@ -108,6 +109,19 @@ fn routes(state: AppState) -> Routes {
         .route(
             "/customer/{customer_id}/cases/{case_id}/attachments/{attachment_id}/download",
             get(attachments::download),
+        )
+        .route("/customer/{customer_id}/products", get(products::owned))
+        .route(
+            "/customer/{customer_id}/recommendations",
+            get(products::recommendations),
+        )
+        .route(
+            "/customer/{customer_id}/recommendations/{product_id}/interest",
+            post(products::interest),
+        )
+        .route(
+            "/customer/{customer_id}/recommendations/{product_id}/dismiss",
+            post(products::dismiss).delete(products::undismiss),
         )
         .route("/customer/{customer_id}/documents", get(documents::list))
         .route(

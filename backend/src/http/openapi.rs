@@ -167,6 +167,13 @@ path_params!(
     ]
 );
 path_params!(
+    /// `{customer_id}/recommendations/{product_id}`.
+    ProductPath => [
+        customer_id(),
+        id_param("product_id", "The catalog product's Salesforce id (a Product2)"),
+    ]
+);
+path_params!(
     /// `/downloads/{document_id}`.
     DownloadPath => [id_param("document_id", "The ContentDocument id")]
 );

@@ -74,7 +74,9 @@ impl Attachments {
                 } => state.insert(&folder, Some(upload_id), attachment),
                 Entry::CreateCase { .. }
                 | Entry::CaseStatus { .. }
-                | Entry::CreateComment { .. } => {
+                | Entry::CreateComment { .. }
+                | Entry::ProductInterest { .. }
+                | Entry::ProductDismissal { .. } => {
                     anyhow::bail!("the attachment journal holds a case entry")
                 }
             }

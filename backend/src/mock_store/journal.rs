@@ -35,6 +35,18 @@ pub enum Entry {
         account: salesforce_client::SalesforceId,
         comment: CommentRecord,
     },
+    /// A customer's interest in a product, under its `<account>:<product>` key (in
+    /// `products.jsonl`).
+    ProductInterest {
+        key: String,
+        interest: crate::salesforce::products::InterestRecord,
+    },
+    /// A recommendation dismissed (`true`) or brought back (in `products.jsonl`).
+    ProductDismissal {
+        account: salesforce_client::SalesforceId,
+        product: salesforce_client::SalesforceId,
+        dismissed: bool,
+    },
     /// A file attached to a case (in `attachments.jsonl`; its content is a file beside it).
     CreateAttachment {
         attachment: AttachmentRecord,

@@ -7,6 +7,7 @@ mod case_status;
 mod fixtures;
 mod index;
 mod journal;
+pub mod products;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -215,8 +216,10 @@ impl MockStore {
                         record: comment,
                     },
                 ),
-                Entry::CreateAttachment { .. } => {
-                    anyhow::bail!("the case journal holds an attachment entry")
+                Entry::CreateAttachment { .. }
+                | Entry::ProductInterest { .. }
+                | Entry::ProductDismissal { .. } => {
+                    anyhow::bail!("the case journal holds an attachment or product entry")
                 }
             }
         }

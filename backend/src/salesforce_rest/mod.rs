@@ -3,6 +3,7 @@
 //! and every literal goes through `salesforce_client::soql` quoting.
 
 mod attachments;
+pub mod products;
 pub mod resilience;
 mod soql_build;
 

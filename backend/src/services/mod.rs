@@ -13,4 +13,6 @@ pub mod idempotency;
 pub mod keys;
 pub mod listing;
 pub mod oidc;
+pub mod products;
+pub mod recommendation;
 pub mod sign_in_guard;

@@ -612,6 +612,8 @@ fn describe(state: &AppState, ty: &str, base: &str) -> Result<Reply, ApiError> {
                 FieldType::Boolean => ("boolean", 0, vec![], vec![], None),
                 FieldType::Int => ("int", 0, vec![], vec![], None),
                 FieldType::DateTime => ("datetime", 0, vec![], vec![], None),
+                FieldType::Double => ("double", 0, vec![], vec![], None),
+                FieldType::Date => ("date", 0, vec![], vec![], None),
                 FieldType::Base64 => ("base64", 0, vec![], vec![], None),
             };
             json!({

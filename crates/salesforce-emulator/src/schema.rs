@@ -1,6 +1,8 @@
 //! The emulated org's objects and fields: what the fixtures hold, plus the portal's external id
 //! field on Case. Field names are matched case-insensitively, as Salesforce does.
 
+mod products;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
     Id,
@@ -18,7 +20,11 @@ pub enum FieldType {
     Picklist(&'static [&'static str]),
     Boolean,
     Int,
+    /// A number with decimals (Currency, Double): a JSON number on the wire.
+    Double,
     DateTime,
+    /// A calendar day, `YYYY-MM-DD` on the wire (Asset.InstallDate, Opportunity.CloseDate).
+    Date,
     /// Binary content served at `/sobjects/{Type}/{Id}/{Field}`.
     Base64,
 }
@@ -271,7 +277,7 @@ pub fn objects() -> Vec<ObjectDef> {
     ];
     comment.extend(audit_fields());
 
-    vec![
+    let mut objects = vec![
         ObjectDef {
             name: "User",
             key_prefix: "005",
@@ -312,5 +318,7 @@ pub fn objects() -> Vec<ObjectDef> {
             key_prefix: "06A",
             fields: link,
         },
-    ]
+    ];
+    objects.extend(products::objects());
+    objects
 }

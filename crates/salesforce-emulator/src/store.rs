@@ -824,6 +824,15 @@ impl Store {
                 .and_then(parse_datetime)
                 .map(|t| Value::String(format_datetime(t)))
                 .ok_or_else(|| type_error("datetime")),
+            FieldType::Double => value
+                .as_f64()
+                .map(Value::from)
+                .ok_or_else(|| type_error("double")),
+            FieldType::Date => value
+                .as_str()
+                .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+                .ok_or_else(|| type_error("date")),
             FieldType::Id | FieldType::Base64 => Err(type_error("string")),
         }
     }
@@ -1338,6 +1347,15 @@ fn typed_literal(r: &Resolved, lit: &Literal, offset: usize) -> Result<Cell, Soq
         FieldType::Int => match lit {
             Literal::Number(n) => Ok(Cell::Number(*n)),
             _ => Err(wrong("int", false)),
+        },
+        FieldType::Double => match lit {
+            Literal::Number(n) => Ok(Cell::Number(*n)),
+            _ => Err(wrong("double", false)),
+        },
+        // A date is kept as its `YYYY-MM-DD` text, which sorts and compares as the day does.
+        FieldType::Date => match lit {
+            Literal::Date(d) => Ok(Cell::Text(d.format("%Y-%m-%d").to_string())),
+            _ => Err(wrong("date", false)),
         },
         FieldType::DateTime => match lit {
             Literal::DateTime(t) => Ok(Cell::DateTime(*t)),

@@ -303,6 +303,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customer/{customer_id}/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the customer's account owns (its Salesforce Assets), by name. */
+        get: operations["list_owned_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalog products recommended to the customer, best first, each with its reasons.
+         * @description Products the account owns and recommendations the customer dismissed are never included;
+         *     the dismissed ones are listed apart, to show again. At most `products.max_recommendations`.
+         */
+        get: operations["list_recommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/recommendations/{product_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hides a recommendation for the customer (every contact of the account), until shown again.
+         * @description Safe to repeat: dismissing a dismissed recommendation changes nothing.
+         */
+        post: operations["dismiss_recommendation"];
+        /**
+         * Shows a dismissed recommendation again (if the product is still one to recommend).
+         * @description Safe to repeat: showing a recommendation that is not dismissed changes nothing.
+         */
+        delete: operations["undo_dismiss_recommendation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/recommendations/{product_id}/interest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer asks to be contacted about a catalog product.
+         * @description Creates one Opportunity (or Lead, as configured) per customer and product: the first
+         *     request answers 201; any later one, with any `Idempotency-Key` and from any contact of the
+         *     customer, answers 200 with the same interest and `Idempotent-Replayed: true`, and writes
+         *     nothing. `Idempotency-Key` is required (a UUID per click, the same on every retry).
+         */
+        post: operations["register_product_interest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/downloads/{document_id}": {
         parameters: {
             query?: never;
@@ -597,6 +682,15 @@ export interface components {
             /** @example ok */
             status: string;
         };
+        /** @description The customer's request to be contacted about a product. */
+        Interest: {
+            product: components["schemas"]["Product"];
+            /**
+             * Format: date-time
+             * @description When the customer (or a colleague of the same account) first asked.
+             */
+            requested_at: string;
+        };
         LoginRequest: {
             /** @example alice@acme.example */
             email: string;
@@ -622,6 +716,32 @@ export interface components {
             /** @description Where the button leads; add `?return_to=/path` to come back to a page. */
             login_url: string;
         };
+        /** @description Something the customer's account owns (a Salesforce Asset). */
+        OwnedProduct: {
+            family?: string | null;
+            /**
+             * @description The Asset id.
+             * @example 02iDn000001AbCdIAK
+             */
+            id: string;
+            /** Format: date */
+            install_date?: string | null;
+            /** @description The asset's own name. */
+            name: string;
+            product_code?: string | null;
+            /** @description The product it is, when the asset names one. */
+            product_id?: string | null;
+            product_name?: string | null;
+            serial_number?: string | null;
+            /** @description Salesforce's Asset Status as the org spells it (e.g. `Installed`, `Registered`). */
+            status?: string | null;
+        };
+        /** @description One page of what the customer owns, by name. */
+        OwnedProductList: {
+            items: components["schemas"]["OwnedProduct"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
         /**
          * @description Priority as the API reports and accepts it.
          * @enum {string}
@@ -645,6 +765,18 @@ export interface components {
             /** @description A URI reference naming the kind of problem, e.g. `/problems/validation`. */
             type: string;
         };
+        /** @description A product of the portal's catalog. */
+        Product: {
+            description?: string | null;
+            family?: string | null;
+            /**
+             * @description The Product2 id.
+             * @example 01tDn000001AbCdIAK
+             */
+            id: string;
+            name: string;
+            product_code?: string | null;
+        };
         Readiness: {
             checks: {
                 [key: string]: components["schemas"]["DependencyStatus"];
@@ -657,6 +789,36 @@ export interface components {
              */
             status: string;
         };
+        /** @description A recommended product, with its reasons (strongest first, at least one). */
+        Recommendation: {
+            /**
+             * Format: date-time
+             * @description When the customer asked to be contacted about it; null if they have not.
+             */
+            interest_requested_at?: string | null;
+            product: components["schemas"]["Product"];
+            reasons: components["schemas"]["RecommendationReason"][];
+        };
+        /**
+         * @description The customer's recommendations, best first, and the products whose recommendation they
+         *     dismissed (to show again).
+         */
+        RecommendationList: {
+            dismissed: components["schemas"]["Product"][];
+            items: components["schemas"]["Recommendation"][];
+        };
+        RecommendationReason: {
+            code: components["schemas"]["RecommendationReasonCode"];
+            /** @description A sentence for the customer. */
+            message: string;
+        };
+        /**
+         * @description Why a product is recommended, as a stable code: `owns_related` (a rule: the customer owns
+         *     a related product), `same_family` (the customer owns other products of its family),
+         *     `popular_with_similar` (customers who own what the customer owns use it).
+         * @enum {string}
+         */
+        RecommendationReasonCode: "owns_related" | "same_family" | "popular_with_similar";
         /** @description The signed-in session. */
         SessionInfo: {
             /** @description Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE. */
@@ -2118,6 +2280,404 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_owned_products: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1-100 (default 25). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the customer's products */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnedProductList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid query parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_recommendations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's recommendations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_recommendation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
+                "X-CSRF-Token": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The catalog product's Salesforce id (a Product2) */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dismissed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many interest and dismiss requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    undo_dismiss_recommendation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
+                "X-CSRF-Token": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The catalog product's Salesforce id (a Product2) */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Shown again */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many interest and dismiss requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_product_interest: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
+                "X-CSRF-Token": string;
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The catalog product's Salesforce id (a Product2) */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Already registered for this customer and product (Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    /** @description `true`: the interest was registered before */
+                    "Idempotent-Replayed"?: boolean;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Interest"];
+                };
+            };
+            /** @description Registered */
+            201: {
+                headers: {
+                    /** @description What is left of the quota, e.g. `"recommendation-write";r=9;t=0` */
+                    RateLimit?: string;
+                    /** @description The per-customer quota of interest and dismiss requests, e.g. `"recommendation-write";q=10;w=3600` */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Interest"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A missing or invalid Idempotency-Key, or one reused for another product */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many interest and dismiss requests; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

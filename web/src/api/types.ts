@@ -30,3 +30,10 @@ export type CasePriority = Case['priority'];
 
 export type AttachmentPage = JsonOf<paths['/customer/{customer_id}/cases/{case_id}/attachments']['get']['responses'][200]>;
 export type Attachment = AttachmentPage['items'][number];
+
+export type OwnedProductPage = JsonOf<paths['/customer/{customer_id}/products']['get']['responses'][200]>;
+export type OwnedProduct = OwnedProductPage['items'][number];
+export type RecommendationList = JsonOf<paths['/customer/{customer_id}/recommendations']['get']['responses'][200]>;
+export type Recommendation = RecommendationList['items'][number];
+export type CatalogProduct = Recommendation['product'];
+export type ProductInterest = JsonOf<paths['/customer/{customer_id}/recommendations/{product_id}/interest']['post']['responses'][201]>;

@@ -57,6 +57,11 @@ function SiteNav({ session, pathname }: { session: Session; pathname: string }) 
             </Link>
           </li>
           <li>
+            <Link to="/products" aria-current={pathname === '/products' ? 'page' : undefined}>
+              {t('nav.products')}
+            </Link>
+          </li>
+          <li>
             <Link to="/cases" aria-current={inCases ? 'page' : undefined}>
               {t('nav.cases')}
             </Link>

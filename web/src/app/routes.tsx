@@ -44,6 +44,13 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
               },
             },
             {
+              path: 'products',
+              lazy: async () => {
+                const { ProductsRoute, productsLoader } = await import('../features/products/routes/ProductsRoute');
+                return { loader: productsLoader(queryClient), Component: ProductsRoute };
+              },
+            },
+            {
               path: 'cases',
               lazy: async () => {
                 const { CasesRoute, casesLoader } = await import('../features/cases/routes/CasesRoute');

@@ -318,6 +318,35 @@ impl IntoParams for CommentListQuery {
     }
 }
 
+/// "My products" query parameters: the page (`limit`, `cursor`); always by name.
+pub type ProductListQuery = crate::services::products::ProductPage;
+
+impl FromQuery for ProductListQuery {
+    fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
+        let mut fields = QueryFields::parse(query);
+        let limit = fields.get("limit");
+        let cursor = fields.text("cursor", MAX_CURSOR_BYTES, "The cursor is not valid.");
+        fields.finish(Self { limit, cursor })
+    }
+}
+
+impl IntoParams for ProductListQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query_param(
+                "limit",
+                "Page size, 1-100 (default 25).".to_owned(),
+                PageSize::schema(),
+            ),
+            query_param(
+                "cursor",
+                "`next_cursor` of the previous page.".to_owned(),
+                ObjectBuilder::new().schema_type(Type::String).into(),
+            ),
+        ]
+    }
+}
+
 /// A query whose problems are reported parameter by parameter. An empty query is the default.
 pub trait FromQuery: Sized + Default {
     fn from_query(query: &str) -> Result<Self, Vec<FieldError>>;

@@ -313,7 +313,7 @@ async fn query_errors_use_salesforce_codes() {
             400,
             "INVALID_FIELD",
         ),
-        ("SELECT Id FROM Opportunity", 400, "INVALID_TYPE"),
+        ("SELECT Id FROM Campaign", 400, "INVALID_TYPE"),
         (
             "SELECT Id FROM Case OFFSET 2001",
             400,
