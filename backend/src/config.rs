@@ -60,7 +60,7 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
 }
 
-/// The listener's certificate and key, PEM files read at start-up (docs/decisions/020-tls-listener.md).
+/// The listener's certificate and key, PEM files read at start-up (docs/decisions/020-tls-and-shutdown.md).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
@@ -1194,6 +1194,8 @@ mod tests {
             "cors_allowed_origins",
             "filter",
             "access",
+            "drain_delay_secs",
+            "cert_file",
         ] {
             assert!(text.contains(key), "{key} undocumented");
         }

@@ -390,7 +390,7 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
         .unwrap()
         .to_owned();
 
-    // Load: eight clients in a loop, an authenticated case list and a liveness probe each.
+    // Load: eight clients in a loop: reads, a liveness probe and a refused write.
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
     let mut load = Vec::new();
@@ -398,22 +398,34 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
         let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
         let (stop, tally) = (Arc::clone(&stop), Arc::clone(&tally));
         load.push(tokio::spawn(async move {
-            let paths = [
-                format!("/customer/{GLOBEX}/cases?limit=20&sort=-created_at"),
-                "/healthz".to_owned(),
-                "/auth/session".to_owned(),
+            // (method, path, the portal's answer). The POST, without its CSRF token, is
+            // refused by the portal (403): a write that nginx must not replay once sent, so
+            // only a refused connection may move it to the other instance.
+            let requests = [
+                (
+                    "GET",
+                    format!("/customer/{GLOBEX}/cases?limit=20&sort=-created_at"),
+                    200,
+                ),
+                ("GET", "/healthz".to_owned(), 200),
+                ("POST", format!("/customer/{GLOBEX}/cases"), 403),
+                ("GET", "/auth/session".to_owned(), 200),
             ];
             let mut i = n;
             while !stop.load(Ordering::Relaxed) {
-                let path = &paths[i % paths.len()];
+                let (method, path, expected) = &requests[i % requests.len()];
                 i += 1;
-                match client
-                    .get(format!("{base}{path}"))
-                    .header("cookie", &cookie)
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status() == 200 => {
+                let request = if *method == "POST" {
+                    client.post(format!("{base}{path}")).json(&json!({}))
+                } else {
+                    client.get(format!("{base}{path}"))
+                };
+                match request.header("cookie", &cookie).send().await {
+                    Ok(r)
+                        if r.status() == *expected
+                            && (*expected == 200
+                                || r.headers()["content-type"] == "application/problem+json") =>
+                    {
                         let upstream = r
                             .headers()
                             .get("x-upstream")
@@ -435,7 +447,7 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
                                 .failed
                                 .lock()
                                 .unwrap()
-                                .push(format!("{path}: body: {err}")),
+                                .push(format!("{method} {path}: body: {err}")),
                         }
                     }
                     Ok(r) => {
@@ -445,13 +457,13 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
                             .failed
                             .lock()
                             .unwrap()
-                            .push(format!("{path}: {status} {body}"));
+                            .push(format!("{method} {path}: {status} {body}"));
                     }
                     Err(err) => tally
                         .failed
                         .lock()
                         .unwrap()
-                        .push(format!("{path}: {err:?}")),
+                        .push(format!("{method} {path}: {err:?}")),
                 }
             }
         }));

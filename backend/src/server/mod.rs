@@ -4,8 +4,10 @@
 //! On SIGTERM or Ctrl-C: `/readyz` answers 503 at once and HTTP/1.1 responses carry
 //! `Connection: close`, while requests are still served for `shutdown.drain_delay_secs` (a load
 //! balancer or Kubernetes takes the instance out, proxies drop their kept-alive connections);
-//! then the listener closes, idle connections are closed, and requests in flight get up to
-//! `shutdown.timeout_secs` to finish. `main` then writes out the last log lines.
+//! then the listener takes in the connections the kernel has queued and closes (resetting
+//! none, see [`Listener`]), those connections read their first request, idle connections are
+//! closed, and requests in flight get up to `shutdown.timeout_secs` to finish. `main` then
+//! writes out the last log lines.
 
 pub mod listener;
 
@@ -14,6 +16,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -22,6 +25,7 @@ use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Version, header};
 use axum::response::Response;
 use axum::serve::IncomingStream;
+use tokio::sync::Notify;
 use tower::Service;
 
 use crate::config::ShutdownConfig;
@@ -39,11 +43,14 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let drain_delay = Duration::from_secs(config.drain_delay_secs);
     let timeout = Duration::from_secs(config.timeout_secs);
+    let unstarted = Arc::new(Unstarted::default());
     let make_service = PerConnection {
         inner: service,
         draining: Arc::clone(&draining),
-        remote: None,
+        unstarted: Arc::clone(&unstarted),
+        connection: None,
     };
+    let closing = listener.closing();
     let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown_signal().await;
@@ -53,6 +60,11 @@ pub async fn serve(
             "shutting down: not ready, still serving while load balancers take this instance out"
         );
         tokio::time::sleep(drain_delay).await;
+        closing.close().await;
+        // The connections just taken in hold requests their clients have sent; the shutdown
+        // would close them as idle (hyper closes a connection that has not read a request
+        // yet): let each read its first request, for at most FIRST_REQUEST_WAIT.
+        let _ = tokio::time::timeout(FIRST_REQUEST_WAIT, unstarted.settled()).await;
         tracing::info!(
             timeout_secs = timeout.as_secs(),
             "shutting down: listener closed, finishing requests in flight"
@@ -107,12 +119,77 @@ async fn shutdown_signal() {
 /// opens a new connection for its next request, which, once the listener has closed, is
 /// refused and goes to another instance, instead of reusing a kept-alive connection that the
 /// shutdown closes under it. (HTTP/2 has GOAWAY for this, which hyper sends at shutdown.)
-/// Without `remote`, it is the make-service `axum::serve` calls for each connection.
+/// Without `connection`, it is the make-service `axum::serve` calls for each connection.
 #[derive(Clone)]
 struct PerConnection<S> {
     inner: S,
     draining: Arc<Draining>,
-    remote: Option<SocketAddr>,
+    unstarted: Arc<Unstarted>,
+    connection: Option<Arc<Connection>>,
+}
+
+/// How long the shutdown waits, once the listener has closed, for the connections it took in
+/// last to read their first request.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(1);
+
+/// How many accepted connections have not read their first request yet.
+#[derive(Default)]
+struct Unstarted {
+    count: AtomicUsize,
+    settled: Notify,
+}
+
+impl Unstarted {
+    fn opened(self: &Arc<Self>, remote: SocketAddr) -> Arc<Connection> {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        Arc::new(Connection {
+            remote,
+            started: AtomicBool::new(false),
+            unstarted: Arc::clone(self),
+        })
+    }
+
+    fn started(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.settled.notify_waiters();
+        }
+    }
+
+    /// Until every accepted connection has read a request (or ended).
+    async fn settled(&self) {
+        loop {
+            let notified = self.settled.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// One connection, shared by its requests.
+struct Connection {
+    remote: SocketAddr,
+    started: AtomicBool,
+    unstarted: Arc<Unstarted>,
+}
+
+impl Connection {
+    fn request(&self) {
+        if !self.started.load(Ordering::Relaxed) && !self.started.swap(true, Ordering::AcqRel) {
+            self.unstarted.started();
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if !*self.started.get_mut() {
+            self.unstarted.started();
+        }
+    }
 }
 
 impl<'a, S: HttpApp> Service<IncomingStream<'a, Listener>> for PerConnection<S> {
@@ -128,7 +205,8 @@ impl<'a, S: HttpApp> Service<IncomingStream<'a, Listener>> for PerConnection<S> 
         std::future::ready(Ok(PerConnection {
             inner: self.inner.clone(),
             draining: Arc::clone(&self.draining),
-            remote: Some(*stream.remote_addr()),
+            unstarted: Arc::clone(&self.unstarted),
+            connection: Some(self.unstarted.opened(*stream.remote_addr())),
         }))
     }
 }
@@ -143,8 +221,11 @@ impl<S: HttpApp> Service<Request> for PerConnection<S> {
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        if let Some(remote) = self.remote {
-            request.extensions_mut().insert(ConnectInfo(remote));
+        if let Some(connection) = &self.connection {
+            connection.request();
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(connection.remote));
         }
         let close = request.version() <= Version::HTTP_11 && self.draining.is_draining();
         CloseFuture {
