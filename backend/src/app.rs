@@ -12,6 +12,7 @@ use crate::domain::case::Picklists;
 use crate::domain::case_status::ReopenWindow;
 use crate::mock_store::MockStore;
 use crate::observability::health::Probe;
+use crate::observability::lifecycle::Draining;
 use crate::observability::metrics::Metrics;
 use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
@@ -47,6 +48,8 @@ pub struct App {
     pub shared: SharedState,
     /// This process's exclusive hold on `data_dir`, for as long as the application lives.
     pub data_dir_lock: DataDirLock,
+    /// Set when the process starts shutting down: `/readyz` then answers 503.
+    pub draining: Arc<Draining>,
 }
 
 /// The port the services use, and what else the chosen source of data provides.
@@ -134,6 +137,7 @@ impl App {
         };
         Ok(Self {
             data_dir_lock,
+            draining: Arc::default(),
             shared,
             config,
             oidc,

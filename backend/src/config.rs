@@ -59,6 +59,39 @@ pub struct Config {
     pub redis_url: Option<Secret>,
     /// Prefix of every key the portal writes in Redis.
     pub redis_prefix: String,
+    /// Serve HTTPS (HTTP/1.1 and HTTP/2) on `listen` with this certificate. Unset: plain HTTP.
+    pub tls: Option<TlsConfig>,
+    /// What happens on SIGTERM: not ready first, then a bounded drain.
+    pub shutdown: ShutdownConfig,
+}
+
+/// The listener's certificate and key, PEM files read at start-up (docs/decisions/020-tls-and-shutdown.md).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// The certificate chain, leaf first.
+    pub cert_file: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
+}
+
+/// Graceful shutdown on SIGTERM or Ctrl-C: `/readyz` answers 503 at once while requests are
+/// still served for `drain_delay_secs` (load balancers take the instance out), then the
+/// listener closes and requests in flight get up to `timeout_secs` to finish.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShutdownConfig {
+    pub drain_delay_secs: u64,
+    pub timeout_secs: u64,
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        Self {
+            drain_delay_secs: 5,
+            timeout_secs: 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,6 +347,9 @@ impl CasesConfig {
 /// The longest reopen window accepted: ten years.
 pub const MAX_REOPEN_WINDOW_DAYS: u32 = 3_650;
 
+/// The longest `shutdown.drain_delay_secs`: an instance shutting down serves at most this long.
+pub const MAX_DRAIN_SECS: u64 = 300;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CommentsConfig {
@@ -486,6 +522,8 @@ impl Default for Config {
             oidc: None,
             redis_url: None,
             redis_prefix: "portal".into(),
+            tls: None,
+            shutdown: ShutdownConfig::default(),
         }
     }
 }
@@ -693,6 +731,7 @@ impl Config {
                 "products.interest_external_id_field must be a field API name like Portal_Interest_Key__c",
             );
         }
+        self.validate_tls_and_shutdown()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(
                 "http.request_timeout_secs must be positive and http.body_limit_bytes at least 1024",
@@ -966,6 +1005,29 @@ fn demo_accounts(file: &Path) -> Option<String> {
 /// Letters, digits and underscores, starting with a letter, no double underscore but a final
 /// `__c`, at most 80 characters.
 impl Config {
+    fn validate_tls_and_shutdown(&self) -> Result<(), ConfigError> {
+        if let Some(tls) = &self.tls {
+            for (key, path) in [
+                ("tls.cert_file", &tls.cert_file),
+                ("tls.key_file", &tls.key_file),
+            ] {
+                if path.as_os_str().is_empty() || !path.is_file() {
+                    return Err(ConfigError::Invalid(format!(
+                        "{key} must name a readable PEM file (is {:?})",
+                        path.display().to_string()
+                    )));
+                }
+            }
+        }
+        if self.shutdown.timeout_secs == 0 || self.shutdown.drain_delay_secs > MAX_DRAIN_SECS {
+            return Err(ConfigError::Invalid(format!(
+                "shutdown.timeout_secs must be at least 1 and shutdown.drain_delay_secs at most \
+                 {MAX_DRAIN_SECS}"
+            )));
+        }
+        Ok(())
+    }
+
     fn validate_attachments(&self) -> Result<(), ConfigError> {
         let a = &self.attachments;
         if a.max_bytes == 0 || a.max_bytes > MAX_ATTACHMENT_BYTES {
@@ -1144,6 +1206,8 @@ mod tests {
             "cors_allowed_origins",
             "filter",
             "access",
+            "drain_delay_secs",
+            "cert_file",
         ] {
             assert!(text.contains(key), "{key} undocumented");
         }

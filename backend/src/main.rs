@@ -32,6 +32,9 @@ enum Command {
     HashPassword,
     /// Check the configuration and exit.
     CheckConfig,
+    /// Ask the portal this configuration describes for `/healthz` on its own listen address
+    /// (over TLS when configured): exit 0 when it answers 200. The container's HEALTHCHECK.
+    Healthcheck,
     /// End every session of a contact, on every instance, within `auth.authorization_recheck_secs`
     /// (through Redis when `redis_url` is set, else through the data directory).
     RevokeSessions {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
             Ok(_) => ExitCode::SUCCESS,
             Err(err) => fail(&err.to_string()),
         },
+        Command::Healthcheck => healthcheck(cli.config),
         Command::RevokeSessions { contact } => revoke_sessions(cli.config, &contact),
         Command::Serve => serve(cli.config),
     }
@@ -125,6 +129,48 @@ fn revoke_sessions(config_file: Option<PathBuf>, contact: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => fail(&format!("{err:#}")),
+    }
+}
+
+fn healthcheck(config_file: Option<PathBuf>) -> ExitCode {
+    let config = match portal::Config::load(config_file.as_deref()) {
+        Ok(config) => config,
+        Err(err) => return fail(&err.to_string()),
+    };
+    let mut addr = config.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://{addr}/healthz");
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => return fail(&format!("starting the runtime: {err}")),
+    };
+    let answer = runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            // This process's own listener on loopback: its certificate names the public host,
+            // not this address, and proves nothing here.
+            .danger_accept_invalid_certs(true)
+            .build()?;
+        client.get(&url).send().await.map(|r| r.status())
+    });
+    match answer {
+        Ok(status) if status == reqwest::StatusCode::OK => ExitCode::SUCCESS,
+        Ok(status) => fail(&format!("{url} answered {status}")),
+        Err(err) => fail(&format!("{url}: {err}")),
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, top first. A module may import its own layer's and lower layers' modules.
 const LAYERS: &[&[&str]] = &[
-    &["main", "lib"],
+    &["main", "lib", "server"],
     &["http"],
     &["app"],
     &["services"],

@@ -34,9 +34,19 @@ pub async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready (`ready`, or `degraded` while Salesforce is down)", body = Readiness),
-        (status = 503, description = "A dependency of this instance is down", body = Readiness),
+        (status = 503, description = "A dependency of this instance is down, or the instance is shutting down (`draining`)", body = Readiness),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    // Shutting down: out of the load balancer first, while requests are still served.
+    if state.draining.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Readiness {
+                status: "draining".into(),
+                checks: BTreeMap::new(),
+            }),
+        );
+    }
     // The org is shared by every instance; the mock store is this process's own.
     let remote = state.reads.is_remote();
     let mut report = Report::default();

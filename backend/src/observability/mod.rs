@@ -2,6 +2,7 @@
 //! Every layer may report through it; it depends on none of them (configuration aside).
 
 pub mod health;
+pub mod lifecycle;
 pub mod metrics;
 pub mod request_id;
 pub mod telemetry;

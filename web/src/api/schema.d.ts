@@ -785,7 +785,8 @@ export interface components {
              * @description `ready` when every dependency is up; `degraded` when only Salesforce is down, its
              *     circuit open or its token request failed (still ready: reads are served from the
              *     cache, creates answer 503 with Retry-After); `not_ready` when something of this
-             *     instance's own is down (the mock store, Redis).
+             *     instance's own is down (the mock store, Redis); `draining` (503, no checks) once the
+             *     process is shutting down.
              */
             status: string;
         };
@@ -2841,7 +2842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description A dependency of this instance is down */
+            /** @description A dependency of this instance is down, or the instance is shutting down (`draining`) */
             503: {
                 headers: {
                     [name: string]: unknown;

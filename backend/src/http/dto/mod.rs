@@ -168,7 +168,8 @@ pub struct Readiness {
     /// `ready` when every dependency is up; `degraded` when only Salesforce is down, its
     /// circuit open or its token request failed (still ready: reads are served from the
     /// cache, creates answer 503 with Retry-After); `not_ready` when something of this
-    /// instance's own is down (the mock store, Redis).
+    /// instance's own is down (the mock store, Redis); `draining` (503, no checks) once the
+    /// process is shutting down.
     pub status: String,
     pub checks: std::collections::BTreeMap<String, DependencyStatus>,
 }
