@@ -92,6 +92,7 @@ impl App {
         );
         let comments = comments::CommentService::new(
             Arc::clone(&source.port),
+            Arc::clone(&picklists),
             &config.comments.rate_limit,
             Arc::clone(&metrics),
             &shared,

@@ -709,3 +709,54 @@ async fn the_case_list_says_and_filters_whose_turn_it_is() {
     .await;
     assert_eq!(error_fields(&body), ["awaiting"]);
 }
+
+/// A reply on a case awaiting the customer hands it back to the support team
+/// (`picklists.replied_status`), at once in the case and in the list's filter; a reply on a case
+/// the team already has leaves its status alone.
+#[tokio::test]
+async fn a_reply_hands_a_case_awaiting_the_customer_back_to_support() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let first = |path: String| {
+        let alice = &alice;
+        async move { alice.get_json(&path).await["items"][0].clone() }
+    };
+    let waiting = first(format!("/customer/{ACME}/cases?awaiting=customer&limit=1")).await;
+    let waiting = waiting["id"].as_str().unwrap().to_owned();
+    let response = reply(
+        &alice,
+        &waiting,
+        &json!({"body": "Here is the log you asked for."}),
+        Some("hand-back-1"),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let case = alice
+        .get_json(&format!("/customer/{ACME}/cases/{waiting}"))
+        .await;
+    assert_eq!(case["status"], "in_progress", "{case}");
+    assert_eq!(case["awaiting"], "agent", "{case}");
+    assert_eq!(case["last_actor"], "customer", "{case}");
+    let still_waiting = alice.all_cases("awaiting=customer").await;
+    assert!(still_waiting.iter().all(|c| c["id"] != waiting.as_str()));
+
+    let escalated = alice
+        .all_cases("awaiting=agent")
+        .await
+        .into_iter()
+        .find(|c| c["status"] == "escalated")
+        .expect("an escalated case");
+    let id = escalated["id"].as_str().unwrap();
+    let response = reply(
+        &alice,
+        id,
+        &json!({"body": "Any news?"}),
+        Some("hand-back-2"),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let case = alice
+        .get_json(&format!("/customer/{ACME}/cases/{id}"))
+        .await;
+    assert_eq!(case["status"], "escalated", "{case}");
+}

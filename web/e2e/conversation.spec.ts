@@ -36,6 +36,9 @@ test.describe('case conversation', () => {
     await expect(mine).toContainText('It happened again at 9:30.');
     await expect(conversation.getByRole('article')).toHaveCount(before + 1);
     await expect(page.getByLabel('Your reply')).toHaveValue('');
+    // The reply hands the case back to the support team (picklists.replied_status).
+    await expect(page.getByText('In progress', { exact: true }).first()).toBeVisible();
+    await expect(page.getByText('Waiting on you', { exact: true })).toHaveCount(0);
     // The exact time is on the page beside the relative one.
     await expect(mine.locator('time')).toHaveAttribute('datetime', /Z$/);
     await expectAccessible(page);

@@ -115,6 +115,11 @@ pub struct Picklists {
     /// The Status a customer's reopen writes: a value of an open status.
     #[serde(default = "default_reopen_status")]
     pub reopen_status: String,
+    /// The Status a customer's reply writes on a case awaiting them (`waiting_on_customer`),
+    /// so it goes back to the support team's queue: a value of another open status. Empty:
+    /// replies leave the status to the org's own automation.
+    #[serde(default = "default_replied_status")]
+    pub replied_status: String,
 }
 
 fn default_close_status() -> String {
@@ -123,6 +128,10 @@ fn default_close_status() -> String {
 
 fn default_reopen_status() -> String {
     "New".into()
+}
+
+fn default_replied_status() -> String {
+    "Working".into()
 }
 
 /// Values of one rank in business order, for picklist sorts against Salesforce.
@@ -159,6 +168,7 @@ impl Default for Picklists {
             .into(),
             close_status: default_close_status(),
             reopen_status: default_reopen_status(),
+            replied_status: default_replied_status(),
         }
     }
 }
@@ -261,14 +271,33 @@ impl Picklists {
                 self.close_status
             ));
         }
-        match listed(&self.reopen_status) {
-            Some(status) if status != CaseStatus::Closed => Ok(()),
-            _ => Err(format!(
+        if !matches!(listed(&self.reopen_status), Some(status) if status != CaseStatus::Closed) {
+            return Err(format!(
                 "picklists.reopen_status {:?} must be a value of an open status in \
                  picklists.status (e.g. new or in_progress)",
                 self.reopen_status
+            ));
+        }
+        match listed(&self.replied_status) {
+            _ if self.replied_status.trim().is_empty() => Ok(()),
+            Some(status)
+                if !matches!(status, CaseStatus::Closed | CaseStatus::WaitingOnCustomer) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!(
+                "picklists.replied_status {:?} must be empty or a value of an open status other \
+                 than waiting_on_customer in picklists.status (e.g. in_progress)",
+                self.replied_status
             )),
         }
+    }
+
+    /// The Status a customer's reply moves a case of `status` to, if any: only a case awaiting
+    /// the customer moves, back to the support team.
+    pub fn after_reply(&self, status: CaseStatus) -> Option<&str> {
+        let replied = self.replied_status.trim();
+        (status == CaseStatus::WaitingOnCustomer && !replied.is_empty()).then_some(replied)
     }
 }
 
@@ -404,6 +433,32 @@ mod tests {
         assert!(with("Resolved", "New").validate().is_err());
         assert!(with("Closed", "Closed").validate().is_err());
         assert!(with("Closed", "Reopened").validate().is_err());
+    }
+
+    #[test]
+    fn a_reply_moves_only_a_case_awaiting_the_customer() {
+        let with = |replied: &str| Picklists {
+            replied_status: replied.into(),
+            ..Picklists::default()
+        };
+        let standard = Picklists::default();
+        assert_eq!(
+            standard.after_reply(CaseStatus::WaitingOnCustomer),
+            Some("Working")
+        );
+        for other in [
+            CaseStatus::New,
+            CaseStatus::InProgress,
+            CaseStatus::Escalated,
+        ] {
+            assert_eq!(standard.after_reply(other), None, "{other:?}");
+        }
+        assert_eq!(with("").after_reply(CaseStatus::WaitingOnCustomer), None);
+        with("").validate().unwrap();
+        with("Escalated").validate().unwrap();
+        assert!(with("Pending Customer").validate().is_err());
+        assert!(with("Closed").validate().is_err());
+        assert!(with("Unknown").validate().is_err());
     }
 
     #[test]

@@ -17,12 +17,14 @@ use super::cases::CaseService;
 use super::idempotency::{self, Begin};
 use super::listing::Listed;
 use crate::config::RateLimitConfig;
+use crate::domain::case::Picklists;
 use crate::domain::comment::{CommentBody, Marker, REF_LEN};
 use crate::domain::paging::{self, Keyset, PageSize, SortValue};
 use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
-    CaseRecord, CommentOutcome, CommentRecord, NewCommentRecord, SalesforceId, SalesforcePort,
+    CaseRecord, CaseStatusWrite, CommentOutcome, CommentRecord, NewCommentRecord, SalesforceId,
+    SalesforcePort,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::idempotency::{Fingerprint, IdempotencyStore};
@@ -78,6 +80,7 @@ pub struct Created {
 
 pub struct CommentService {
     salesforce: Arc<dyn SalesforcePort>,
+    picklists: Arc<Picklists>,
     idempotency: Arc<dyn IdempotencyStore>,
     limiter: Arc<dyn RateLimitStore>,
     metrics: Arc<Metrics>,
@@ -89,12 +92,14 @@ const SORT: &str = "created_at";
 impl CommentService {
     pub fn new(
         salesforce: Arc<dyn SalesforcePort>,
+        picklists: Arc<Picklists>,
         rate: &RateLimitConfig,
         metrics: Arc<Metrics>,
         shared: &SharedState,
     ) -> Self {
         Self {
             salesforce,
+            picklists,
             metrics,
             idempotency: shared.idempotency(),
             limiter: shared.rate_limit(Policy::new(
@@ -272,7 +277,36 @@ impl CommentService {
             // A replay costs nothing.
             self.refund(&session.account_id).await;
         }
-        self.answer(session, case, body, outcome, Some(rate))
+        let answered = self.answer(session, case, body, outcome, Some(rate))?;
+        self.back_to_support(session, case).await;
+        Ok(answered)
+    }
+
+    /// A reply on a case awaiting the customer hands it back to the support team
+    /// (`picklists.replied_status`), as help desks do. Done after the reply is written, and
+    /// again on a retry of it, so a reply never waits on this write: when it fails, the reply
+    /// stands, the failure is logged, and the retry or the agent sets it.
+    async fn back_to_support(&self, session: &Session, case: &CaseRecord) {
+        let status = self.picklists.status(&case.status, case.is_closed);
+        let Some(replied) = self.picklists.after_reply(status) else {
+            return;
+        };
+        let write = CaseStatusWrite {
+            account_id: session.account_id.clone(),
+            case_id: case.id.clone(),
+            status: replied.to_owned(),
+            closes: false,
+            close_reason: None,
+        };
+        match self.salesforce.update_case_status(write).await {
+            Ok(_) => {
+                tracing::info!(case = %case.id, status = replied, "case handed back to support after a reply")
+            }
+            // The failed call is counted with the adapter's other Salesforce calls.
+            Err(err) => {
+                tracing::warn!(case = %case.id, error = %err, "a reply could not hand its case back to support");
+            }
+        }
     }
 
     /// The reply as answered: a replay must be of the same reply by the same contact.
