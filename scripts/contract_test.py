@@ -77,8 +77,8 @@ def wait_ready(url: str, process: subprocess.Popen, what: str, seconds: float = 
     raise SystemExit(f"{what} was not ready at {url} within {seconds} s")
 
 
-def sign_in(base_url: str) -> tuple[str, str, str]:
-    """The session cookie's name and value, and the session's CSRF token."""
+def sign_in(base_url: str) -> tuple[str, str, str, str]:
+    """The session cookie's name and value, the session's CSRF token and its customer's id."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     email, password = DEMO_USER
@@ -88,9 +88,51 @@ def sign_in(base_url: str) -> tuple[str, str, str]:
         headers={"Content-Type": "application/json"},
     )
     with opener.open(request, timeout=30) as response:
-        csrf = json.load(response)["csrf_token"]
+        signed_in = json.load(response)
     (cookie,) = [c for c in jar if c.name.endswith("portal_session")]
-    return cookie.name, cookie.value, csrf
+    return cookie.name, cookie.value, signed_in["csrf_token"], signed_in["customer"]["id"]
+
+
+def get_json(base_url: str, path: str, cookie: str) -> dict:
+    request = urllib.request.Request(f"{base_url}{path}", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def known_ids(base_url: str, cookie: str, customer: str) -> dict[str, list[str]]:
+    """Ids of the signed-in customer's own records, for the generated requests to reach past
+    "not found": the schema says what an id looks like, not which ones exist."""
+    cases = get_json(base_url, f"/customer/{customer}/cases?limit=20", cookie)["items"]
+    documents = get_json(base_url, f"/customer/{customer}/documents?limit=10", cookie)["items"]
+    recommended = get_json(base_url, f"/customer/{customer}/recommendations", cookie)
+    products = [r["product"]["id"] for r in recommended["items"]]
+    products += [p["id"] for p in recommended["dismissed"]]
+    return {
+        "customer": [customer],
+        "case": [c["id"] for c in cases],
+        "document": [d["id"] for d in documents],
+        "product": products or [customer],
+    }
+
+
+def write_config(folder: Path, ids: dict[str, list[str]]) -> Path:
+    """scripts/contract/schemathesis.toml, plus the customer's ids as dictionaries that the
+    id parameters draw from most of the time (the rest of the time, any id the schema allows:
+    another customer's is 403, an unknown record 404)."""
+    lines = [(CONTRACT / "schemathesis.toml").read_text(), "", "[dictionaries]"]
+    for name, values in ids.items():
+        lines.append(f"{name} = {{ values = {json.dumps(values)} }}")
+    lines += ["", "[parameters]"]
+    for parameter, name in [
+        ("customer_id", "customer"),
+        ("case_id", "case"),
+        ("document_id", "document"),
+        ("product_id", "product"),
+    ]:
+        lines.append(f'"path.{parameter}" = {{ dictionary = "{name}", probability = 0.85 }}')
+    config = folder / "schemathesis.toml"
+    config.write_text("\n".join(lines) + "\n")
+    return config
 
 
 def portal_env(port: int, data_dir: str) -> dict[str, str]:
@@ -156,7 +198,9 @@ def run_mode(mode: str, seed: int, max_examples: int, min_cases: int) -> dict:
             processes.append(portal)
             base_url = f"http://127.0.0.1:{port}"
             wait_ready(f"{base_url}/readyz", portal, "the portal")
-            cookie_name, session, csrf = sign_in(base_url)
+            cookie_name, session, csrf, customer = sign_in(base_url)
+            ids = known_ids(base_url, f"{cookie_name}={session}", customer)
+            config = write_config(Path(tmp), ids)
             st_env = dict(os.environ)
             st_env.update(
                 {
@@ -172,7 +216,7 @@ def run_mode(mode: str, seed: int, max_examples: int, min_cases: int) -> dict:
             command = [
                 *schemathesis_command(),
                 "--config-file",
-                str(CONTRACT / "schemathesis.toml"),
+                str(config),
                 "run",
                 f"{base_url}/openapi.json",
                 # Sign-out ends the session every other request runs in.
