@@ -553,3 +553,35 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
     );
     drop(lb);
 }
+
+/// `portal healthcheck` (the image's HEALTHCHECK) asks the configured listen address for
+/// `/healthz`: 0 while the portal serves, 1 (saying why) once it has stopped.
+#[test]
+fn the_healthcheck_command_asks_the_configured_listener() {
+    let tmp = tempfile::tempdir().unwrap();
+    let instance = Instance::start(&tmp.path().join("data"), "127.0.0.1:0", 0, 5);
+    let addr = instance.addr;
+    let healthcheck = || {
+        common::portal_command(&tmp.path().join("probe"))
+            .env("PORTAL_LISTEN", addr.to_string())
+            .arg("healthcheck")
+            .output()
+            .expect("portal healthcheck")
+    };
+    let up = healthcheck();
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    instance.terminate();
+    let (exit, _) = instance.wait_exit(Duration::from_secs(20));
+    assert!(exit.success());
+    let down = healthcheck();
+    assert_eq!(down.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&down.stderr);
+    assert!(
+        message.contains(&format!("http://{addr}/healthz")),
+        "{message}"
+    );
+}
