@@ -8,7 +8,7 @@
 //! restarting the instances one after the other under load fails no request. Over TLS and
 //! HTTP/2 too, a request in flight at SIGTERM is answered after the listener closed.
 //!
-//! Needs nginx for the last test (`scripts/test` installs it).
+//! Needs nginx for the rolling restart (`scripts/test` installs it).
 
 mod common;
 
