@@ -66,6 +66,8 @@ def check_overlay(overlay, portal):
         for key in set(ours) & set(theirs):
             check(ours[key] == theirs[key], f"{where}: {key} differs from kubectl kustomize's")
         print(f"  {where}: the same {len(ours)} objects as kubectl kustomize")
+    else:
+        print(f"  {where}: kubectl is not installed: rendered by scripts/kustomize_render.py alone")
     for o in objects:
         try:
             kubernetes_validate.validate(o, KUBERNETES_VERSION, strict=True)

@@ -5,9 +5,10 @@
 //! `Connection: close`) for `shutdown.drain_delay_secs`; then its listener closes and the
 //! requests in flight finish, within `shutdown.timeout_secs`; it exits 0 after its last log
 //! line. Behind nginx with the shipped proxy settings (`deploy/nginx/portal-proxy.conf`),
-//! restarting the instances one after the other under load fails no request.
+//! restarting the instances one after the other under load fails no request. Over TLS and
+//! HTTP/2 too, a request in flight at SIGTERM is answered after the listener closed.
 //!
-//! Needs nginx for the last test (`scripts/test` installs it).
+//! Needs nginx for the rolling restart (`scripts/test` installs it).
 
 mod common;
 
@@ -32,8 +33,20 @@ struct Instance {
 
 impl Instance {
     fn start(data_dir: &Path, listen: &str, drain_secs: u64, timeout_secs: u64) -> Self {
+        Self::start_with(data_dir, listen, drain_secs, timeout_secs, &[])
+    }
+
+    fn start_with(
+        data_dir: &Path,
+        listen: &str,
+        drain_secs: u64,
+        timeout_secs: u64,
+        env: &[(&str, &Path)],
+    ) -> Self {
         std::fs::create_dir_all(data_dir).expect("data dir");
-        let mut child = common::portal_command(data_dir)
+        let mut command = common::portal_command(data_dir);
+        command.envs(env.iter().copied());
+        let mut child = command
             .env("PORTAL_LISTEN", listen)
             .env("PORTAL_HTTP__TRUST_FORWARDED_FOR", "true")
             .env("PORTAL_SHUTDOWN__DRAIN_DELAY_SECS", drain_secs.to_string())
@@ -552,4 +565,140 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
         "load kept running through each restart: {during_restart:?}"
     );
     drop(lb);
+}
+
+/// `portal healthcheck` (the image's HEALTHCHECK) asks the configured listen address for
+/// `/healthz`: 0 while the portal serves, 1 (saying why) once it has stopped.
+#[test]
+fn the_healthcheck_command_asks_the_configured_listener() {
+    let tmp = tempfile::tempdir().unwrap();
+    let instance = Instance::start(&tmp.path().join("data"), "127.0.0.1:0", 0, 5);
+    let addr = instance.addr;
+    let healthcheck = || {
+        common::portal_command(&tmp.path().join("probe"))
+            .env("PORTAL_LISTEN", addr.to_string())
+            .arg("healthcheck")
+            .output()
+            .expect("portal healthcheck")
+    };
+    let up = healthcheck();
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    instance.terminate();
+    let (exit, _) = instance.wait_exit(Duration::from_secs(20));
+    assert!(exit.success());
+    let down = healthcheck();
+    assert_eq!(down.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&down.stderr);
+    assert!(
+        message.contains(&format!("http://{addr}/healthz")),
+        "{message}"
+    );
+}
+
+/// Over TLS and HTTP/2: a request in flight when SIGTERM arrives (its body still coming) is
+/// answered after the listener has closed, on its HTTP/2 connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_and_http2_a_request_in_flight_finishes() {
+    const HOST: &str = "portal.test";
+    let tmp = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec![HOST.to_owned()]).unwrap();
+    let (cert, key) = (tmp.path().join("cert.pem"), tmp.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let data = tmp.path().join("data");
+    let instance = tokio::task::spawn_blocking(move || {
+        Instance::start_with(
+            &data,
+            "127.0.0.1:0",
+            2,
+            20,
+            &[
+                ("PORTAL_TLS__CERT_FILE", &cert),
+                ("PORTAL_TLS__KEY_FILE", &key),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let addr = instance.addr;
+    let client = reqwest::Client::builder()
+        .resolve(HOST, addr)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let base = format!("https://{HOST}:{}", addr.port());
+    let mut ready = false;
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            assert_eq!(r.version(), reqwest::Version::HTTP_2);
+            ready = r.status() == 200;
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(ready, "the TLS listener became ready");
+
+    // A sign-in whose body arrives in two parts, the second only after the listener closed.
+    let body = json!({"email": "gina@globex.example", "password": PASSWORD}).to_string();
+    let length = body.len();
+    let (first, rest) = body.split_at(10);
+    let rest = rest.to_owned();
+    let (tx, rx) = futures::channel::mpsc::unbounded::<Result<bytes::Bytes, std::io::Error>>();
+    tx.unbounded_send(Ok(bytes::Bytes::copy_from_slice(first.as_bytes())))
+        .unwrap();
+    let in_flight = tokio::spawn({
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}/auth/login"))
+                .header("content-type", "application/json")
+                .header("content-length", length)
+                .body(reqwest::Body::wrap_stream(rx))
+                .send()
+                .await
+        }
+    });
+
+    instance.terminate();
+    let mut draining = None;
+    for _ in 0..200 {
+        let r = client.get(format!("{base}/readyz")).send().await.unwrap();
+        if r.status() == 503 {
+            draining = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let draining = draining.expect("/readyz 503 after SIGTERM");
+    assert!(
+        draining.headers().get("connection").is_none(),
+        "no Connection header on HTTP/2"
+    );
+    tokio::task::spawn_blocking(move || {
+        until(Duration::from_secs(10), "listener closed", || {
+            TcpStream::connect(addr).is_err()
+        });
+    })
+    .await
+    .unwrap();
+    tx.unbounded_send(Ok(bytes::Bytes::copy_from_slice(rest.as_bytes())))
+        .unwrap();
+    drop(tx);
+    let response = in_flight.await.unwrap().expect("answered");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    let (exit, _) =
+        tokio::task::spawn_blocking(move || instance.wait_exit(Duration::from_secs(20)))
+            .await
+            .unwrap();
+    assert!(exit.success(), "exit status {exit}");
 }
