@@ -275,6 +275,49 @@ async fn interest_is_registered_once_per_customer_and_product_whatever_the_key()
     }
 }
 
+/// Many requests at once, from two contacts of one customer, each with its own key: exactly
+/// one creates the interest, every other answers with it, and the org holds one record.
+#[tokio::test]
+async fn concurrent_interest_requests_make_one_record() {
+    let app = TestApp::spawn_with(|c: &mut Config| c.products.rate_limit.burst = 100).await;
+    let alice = app.login("alice@acme.example").await;
+    let bob = app.login("bob@acme.example").await;
+    let sensor = products()["SEN-20"].clone();
+    let requests = (0..8).map(|i| {
+        let user = if i % 2 == 0 {
+            alice.clone()
+        } else {
+            bob.clone()
+        };
+        let sensor = sensor.clone();
+        async move {
+            let response = interest(&user, &sensor, Some(&format!("race-{i}"))).await;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (status, body)
+        }
+    });
+    let answers = futures::future::join_all(requests).await;
+    let created = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(created, 1, "{answers:#?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == 201 || *status == 200)
+    );
+    assert!(answers.iter().all(|(_, body)| body == &answers[0].1));
+    if let Some(emulator) = &app.emulator {
+        let written = emulator
+            .records
+            .all("Opportunity")
+            .unwrap()
+            .into_iter()
+            .filter(|o| o["Portal_Interest_Key__c"] == format!("{ACME}:{sensor}"))
+            .count();
+        assert_eq!(written, 1);
+    }
+}
+
 #[tokio::test]
 async fn interest_needs_a_key_and_a_catalog_product() {
     let app = TestApp::spawn().await;
