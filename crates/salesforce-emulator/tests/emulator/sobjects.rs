@@ -573,7 +573,11 @@ async fn product_objects_take_dates_and_numbers_like_salesforce() {
         async move { send_json(emu, t, Method::POST, &format!("/sobjects/{object}"), &body).await }
     };
     let (status, code, body) = error_code(
-        post("Opportunity", json!({"Name": "Acme - Pro", "StageName": "Prospecting"})).await,
+        post(
+            "Opportunity",
+            json!({"Name": "Acme - Pro", "StageName": "Prospecting"}),
+        )
+        .await,
     )
     .await;
     assert_eq!((status, code.as_str()), (400, "REQUIRED_FIELD_MISSING"));
@@ -593,14 +597,8 @@ async fn product_objects_take_dates_and_numbers_like_salesforce() {
     )
     .await;
     assert_eq!(created.status(), 201);
-    let (status, code, _) = error_code(
-        post(
-            "Asset",
-            json!({"Name": "Gateway", "Quantity": "many"}),
-        )
-        .await,
-    )
-    .await;
+    let (status, code, _) =
+        error_code(post("Asset", json!({"Name": "Gateway", "Quantity": "many"})).await).await;
     assert_eq!((status, code.as_str()), (400, "JSON_PARSER_ERROR"));
 
     let page: Value = query(
