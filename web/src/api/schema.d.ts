@@ -2638,7 +2638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A missing or invalid Idempotency-Key, or one reused for another product */
+            /** @description A missing or invalid Idempotency-Key, or one in use by a request for another product */
             422: {
                 headers: {
                     [name: string]: unknown;
