@@ -540,3 +540,21 @@ async fn a_dismissal_is_one_row_per_customer_and_product_in_the_org() {
         .collect();
     assert_eq!(codes, ["ANL-PACK", "GW-200"]);
 }
+
+/// What a recommendations page costs in Salesforce API calls: the catalog and the holdings are
+/// read once per `products.catalog_ttl_secs`; after that, each request reads the customer's
+/// assets, dismissals and interests (three queries).
+#[tokio::test]
+async fn recommendations_cost_three_queries_once_the_catalog_is_read() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let alice = app.login("alice@acme.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    // The session's first requests may read the account and contact; let them settle.
+    alice.get_json(&format!("/customer/{ACME}/products")).await;
+    let start = emulator.api_usage();
+    recommendations(&alice).await;
+    let first = emulator.api_usage() - start;
+    recommendations(&alice).await;
+    let second = emulator.api_usage() - start - first;
+    assert_eq!((first, second), (5, 3));
+}
