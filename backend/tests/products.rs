@@ -558,3 +558,37 @@ async fn recommendations_cost_three_queries_once_the_catalog_is_read() {
     let second = emulator.api_usage() - start - first;
     assert_eq!((first, second), (5, 3));
 }
+
+/// An interest whose upsert Salesforce stored but whose answer was lost (503 after the commit)
+/// is retried inside the portal (the org's resilience): the retry finds the record by its
+/// external id, so the customer gets their interest and the org holds one record.
+#[tokio::test]
+async fn an_interest_whose_answer_was_lost_is_retried_into_one_record() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let alice = app.login("alice@acme.example").await;
+    let pro = &products()["CLD-PRO"];
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| {
+        f.fail_after_commit = Some(salesforce_emulator::FailAfterCommit { delay_ms: 0 });
+        f.path_prefix = Some("/services/data/v62.0/sobjects/Opportunity".into());
+    });
+    let response = interest(&alice, pro, Some("lost-1")).await;
+    emulator.faults.clear();
+    // The retry found what the first attempt stored: reported as registered before.
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["product"]["id"], pro.as_str());
+    let written = emulator
+        .records
+        .all("Opportunity")
+        .unwrap()
+        .into_iter()
+        .filter(|o| o["Portal_Interest_Key__c"] == format!("{ACME}:{pro}"))
+        .count();
+    assert_eq!(written, 1);
+    let list = recommendations(&alice).await;
+    assert_eq!(
+        list["items"][0]["interest_requested_at"],
+        body["requested_at"]
+    );
+}
