@@ -35,6 +35,7 @@ export default defineConfig({
             { name: 'shared', test: /src\/(components|lib|i18n|api|session)\// },
             { name: 'cases', test: /src\/features\/cases\// },
             { name: 'documents', test: /src\/features\/documents\// },
+            { name: 'products', test: /src\/features\/products\// },
           ],
         },
       },

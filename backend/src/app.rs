@@ -185,7 +185,7 @@ fn salesforce_org(
         Arc::new(config.picklists.clone()),
         config.contact_field(),
     )?);
-    let products = Arc::new(crate::salesforce_rest::products::SalesforceProducts::new(
+    let rest_products = Arc::new(crate::salesforce_rest::products::SalesforceProducts::new(
         Arc::clone(&rest),
         config.products.clone(),
     ));
@@ -194,6 +194,13 @@ fn salesforce_org(
         config.resilience.clone(),
         Arc::clone(metrics),
     ));
+    // The product extension's calls share the org's resilience (and its circuit), not the cache.
+    let products = Arc::new(
+        crate::salesforce_rest::resilient_products::ResilientProducts::new(
+            Arc::clone(&resilient),
+            rest_products,
+        ),
+    );
     let r = &config.resilience;
     let budget = CustomerBudget::new(
         shared.rate_limit(Policy::new(

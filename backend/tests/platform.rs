@@ -63,6 +63,30 @@ async fn the_served_openapi_document_is_the_committed_one() {
     ] {
         assert!(paths.contains_key(route), "{route} undocumented");
     }
+    // Every path parameter is declared once, with the pattern of the id it holds (a second,
+    // plain copy would let clients send anything).
+    for (route, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            let mut declared = std::collections::HashSet::new();
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let place = (
+                    parameter["name"].as_str().unwrap(),
+                    parameter["in"].as_str().unwrap(),
+                );
+                assert!(
+                    declared.insert(place),
+                    "{method} {route} declares {place:?} twice"
+                );
+                if place.1 == "path" {
+                    assert!(
+                        parameter["schema"]["pattern"].is_string(),
+                        "{method} {route}: {} has no pattern",
+                        place.0
+                    );
+                }
+            }
+        }
+    }
     let create = &served["paths"]["/customer/{customer_id}/cases"]["post"];
     for status in [
         "201", "400", "401", "403", "409", "413", "415", "422", "429", "503",

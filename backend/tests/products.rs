@@ -275,6 +275,49 @@ async fn interest_is_registered_once_per_customer_and_product_whatever_the_key()
     }
 }
 
+/// Many requests at once, from two contacts of one customer, each with its own key: exactly
+/// one creates the interest, every other answers with it, and the org holds one record.
+#[tokio::test]
+async fn concurrent_interest_requests_make_one_record() {
+    let app = TestApp::spawn_with(|c: &mut Config| c.products.rate_limit.burst = 100).await;
+    let alice = app.login("alice@acme.example").await;
+    let bob = app.login("bob@acme.example").await;
+    let sensor = products()["SEN-20"].clone();
+    let requests = (0..8).map(|i| {
+        let user = if i % 2 == 0 {
+            alice.clone()
+        } else {
+            bob.clone()
+        };
+        let sensor = sensor.clone();
+        async move {
+            let response = interest(&user, &sensor, Some(&format!("race-{i}"))).await;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (status, body)
+        }
+    });
+    let answers = futures::future::join_all(requests).await;
+    let created = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(created, 1, "{answers:#?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == 201 || *status == 200)
+    );
+    assert!(answers.iter().all(|(_, body)| body == &answers[0].1));
+    if let Some(emulator) = &app.emulator {
+        let written = emulator
+            .records
+            .all("Opportunity")
+            .unwrap()
+            .into_iter()
+            .filter(|o| o["Portal_Interest_Key__c"] == format!("{ACME}:{sensor}"))
+            .count();
+        assert_eq!(written, 1);
+    }
+}
+
 #[tokio::test]
 async fn interest_needs_a_key_and_a_catalog_product() {
     let app = TestApp::spawn().await;
@@ -496,4 +539,56 @@ async fn a_dismissal_is_one_row_per_customer_and_product_in_the_org() {
         .map(code_of)
         .collect();
     assert_eq!(codes, ["ANL-PACK", "GW-200"]);
+}
+
+/// What a recommendations page costs in Salesforce API calls: the catalog and the holdings are
+/// read once per `products.catalog_ttl_secs`; after that, each request reads the customer's
+/// assets, dismissals and interests (three queries).
+#[tokio::test]
+async fn recommendations_cost_three_queries_once_the_catalog_is_read() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let alice = app.login("alice@acme.example").await;
+    let emulator = app.emulator.as_ref().unwrap();
+    // The session's first requests may read the account and contact; let them settle.
+    alice.get_json(&format!("/customer/{ACME}/products")).await;
+    let start = emulator.api_usage();
+    recommendations(&alice).await;
+    let first = emulator.api_usage() - start;
+    recommendations(&alice).await;
+    let second = emulator.api_usage() - start - first;
+    assert_eq!((first, second), (5, 3));
+}
+
+/// An interest whose upsert Salesforce stored but whose answer was lost (503 after the commit)
+/// is retried inside the portal (the org's resilience): the retry finds the record by its
+/// external id, so the customer gets their interest and the org holds one record.
+#[tokio::test]
+async fn an_interest_whose_answer_was_lost_is_retried_into_one_record() {
+    let app = TestApp::spawn_salesforce_with(|_| {}).await;
+    let alice = app.login("alice@acme.example").await;
+    let pro = &products()["CLD-PRO"];
+    let emulator = app.emulator.as_ref().unwrap();
+    emulator.faults.update(|f| {
+        f.fail_after_commit = Some(salesforce_emulator::FailAfterCommit { delay_ms: 0 });
+        f.path_prefix = Some("/services/data/v62.0/sobjects/Opportunity".into());
+    });
+    let response = interest(&alice, pro, Some("lost-1")).await;
+    emulator.faults.clear();
+    // The retry found what the first attempt stored: reported as registered before.
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["product"]["id"], pro.as_str());
+    let written = emulator
+        .records
+        .all("Opportunity")
+        .unwrap()
+        .into_iter()
+        .filter(|o| o["Portal_Interest_Key__c"] == format!("{ACME}:{pro}"))
+        .count();
+    assert_eq!(written, 1);
+    let list = recommendations(&alice).await;
+    assert_eq!(
+        list["items"][0]["interest_requested_at"],
+        body["requested_at"]
+    );
 }

@@ -23,6 +23,7 @@ const PAGES = [
   { page: 'Case detail (/cases/:id)', module: 'src/features/cases/routes/CaseDetailRoute.tsx', budgeted: false },
   { page: 'New case (/cases/new)', module: 'src/features/cases/routes/NewCaseRoute.tsx', budgeted: false },
   { page: 'Documents (/documents)', module: 'src/features/documents/routes/DocumentsRoute.tsx', budgeted: false },
+  { page: 'My products (/products)', module: 'src/features/products/routes/ProductsRoute.tsx', budgeted: false },
 ];
 
 function fail(message) {

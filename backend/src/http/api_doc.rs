@@ -34,7 +34,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::dto::requests::CaseSort,
         super::dto::requests::DocumentSort,
     )),
-    modifiers(&SessionCookie),
+    modifiers(&SessionCookie, &DeclaredParametersOnly),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
         (name = "cases", description = "Support cases"),
@@ -58,5 +58,36 @@ impl Modify for SessionCookie {
                 "Set by POST /auth/login (named __Host-portal_session over https)",
             ))),
         );
+    }
+}
+
+/// A handler that takes `axum::extract::Path` gets its path parameters added by utoipa a second
+/// time, without the schema its `params(...)` type declared (`http/openapi.rs`): keep the
+/// first, declared one of each name and place.
+struct DeclaredParametersOnly;
+
+impl Modify for DeclaredParametersOnly {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if let Some(parameters) = &mut operation.parameters {
+                    let mut seen = std::collections::HashSet::new();
+                    parameters.retain(|p| {
+                        let place = serde_json::to_string(&p.parameter_in).unwrap_or_default();
+                        seen.insert((p.name.clone(), place))
+                    });
+                }
+            }
+        }
     }
 }

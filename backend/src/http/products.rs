@@ -102,7 +102,7 @@ pub async fn recommendations(
             headers(("Idempotent-Replayed" = bool, description = "`true`: the interest was registered before"))),
         (status = 404, description = "No such product in the portal's catalog", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A missing or invalid Idempotency-Key, or one reused for another product", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing or invalid Idempotency-Key, or one in use by a request for another product", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many interest and dismiss requests; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
         CustomerProblems,

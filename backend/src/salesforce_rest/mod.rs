@@ -5,6 +5,7 @@
 mod attachments;
 pub mod products;
 pub mod resilience;
+pub mod resilient_products;
 mod soql_build;
 
 use std::collections::HashSet;

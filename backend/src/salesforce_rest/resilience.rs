@@ -145,7 +145,7 @@ pub struct ResilientPort {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// A read the cache can stand in for: stopped by the budget guard.
     OptionalRead,
     /// A read the request cannot do without (e.g. the file of a download): retried, not budgeted.
@@ -196,7 +196,7 @@ impl ResilientPort {
         }
     }
 
-    async fn call<T, F, Fut>(
+    pub(crate) async fn call<T, F, Fut>(
         &self,
         operation: &'static str,
         kind: Kind,

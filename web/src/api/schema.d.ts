@@ -1641,8 +1641,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
+                /** @description The case's Salesforce id; another customer's case is 404, like one that does not exist */
                 case_id: string;
+                /** @description The file's id (a ContentDocument of this case) */
                 attachment_id: string;
             };
             cookie?: never;
@@ -2234,7 +2237,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
                 customer_id: string;
+                /** @description The ContentDocument id */
                 document_id: string;
             };
             cookie?: never;
@@ -2666,7 +2671,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A missing or invalid Idempotency-Key, or one reused for another product */
+            /** @description A missing or invalid Idempotency-Key, or one in use by a request for another product */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2714,6 +2719,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The ContentDocument id */
                 document_id: string;
             };
             cookie?: never;

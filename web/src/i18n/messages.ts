@@ -108,7 +108,7 @@ export const en = {
   'products.title': 'My products',
   'products.intro': 'What your organisation owns, and products we think would suit you.',
   'products.owned.heading': 'Your products',
-  'products.owned.caption': 'Your products',
+  'products.owned.caption': 'Products your organisation owns',
   'products.owned.empty': 'There are no products registered to your organisation yet.',
   'products.col.name': 'Name',
   'products.col.product': 'Product',

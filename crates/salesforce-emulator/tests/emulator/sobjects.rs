@@ -560,3 +560,87 @@ async fn status_updates_set_keep_and_clear_the_closing_time() {
         "a refused update writes nothing"
     );
 }
+
+/// The product extension's objects (issue 15): a date field takes `YYYY-MM-DD` only, a double a
+/// number; an Opportunity needs its StageName and CloseDate; the catalog query the portal sends
+/// filters through the price book and product relationships.
+#[tokio::test]
+async fn product_objects_take_dates_and_numbers_like_salesforce() {
+    let emu = start().await;
+    let t = token(&emu).await;
+    let post = |object: &'static str, body: Value| {
+        let (emu, t) = (&emu, &t);
+        async move { send_json(emu, t, Method::POST, &format!("/sobjects/{object}"), &body).await }
+    };
+    let (status, code, body) = error_code(
+        post(
+            "Opportunity",
+            json!({"Name": "Acme - Pro", "StageName": "Prospecting"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "REQUIRED_FIELD_MISSING"));
+    assert_eq!(body[0]["fields"], json!(["CloseDate"]));
+    let (status, code, _) = error_code(
+        post(
+            "Opportunity",
+            json!({"Name": "Acme - Pro", "StageName": "Prospecting", "CloseDate": "next week"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "JSON_PARSER_ERROR"));
+    let created = post(
+        "Opportunity",
+        json!({"Name": "Acme - Pro", "StageName": "Prospecting", "CloseDate": "2027-03-01"}),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let (status, code, _) =
+        error_code(post("Asset", json!({"Name": "Gateway", "Quantity": "many"})).await).await;
+    assert_eq!((status, code.as_str()), (400, "JSON_PARSER_ERROR"));
+
+    let page: Value = query(
+        &emu,
+        &t,
+        "SELECT Product2Id, Product2.Name FROM PricebookEntry WHERE IsActive = true \
+         AND Product2.IsActive = true AND Pricebook2.IsStandard = true ORDER BY Product2Id",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let names: Vec<&str> = page["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Product2"]["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 10, "{page:#}");
+    assert!(!names.contains(&"Gateway 50 (legacy)") && !names.contains(&"Sensor 5 (discontinued)"));
+    let installed: Value = query(
+        &emu,
+        &t,
+        "SELECT Name FROM Asset WHERE InstallDate > 2025-06-01 ORDER BY InstallDate",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let names: Vec<&str> = installed["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Gateway 100 - Plant B",
+            "Gateway 100 - Lab",
+            "Cloud Monitoring Pro",
+            "Operator Training"
+        ]
+    );
+}

@@ -13,7 +13,7 @@ describe('my products', () => {
   it('lists what the account owns, with a dash for what an asset does not say', async () => {
     signIn();
     renderApp('/products');
-    const table = await screen.findByRole('table', { name: 'Your products' });
+    const table = await screen.findByRole('table', { name: 'Products your organisation owns' });
     const rows = within(table).getAllByRole('row');
     expect(rows).toHaveLength(3);
     const gateway = rows[1]!;
