@@ -19,7 +19,7 @@ use super::listing::Listed;
 use crate::config::RateLimitConfig;
 use crate::domain::case::Picklists;
 use crate::domain::comment::{CommentBody, Marker, REF_LEN};
-use crate::domain::paging::{self, Keyset, PageSize, SortValue};
+use crate::domain::paging::{self, Keyset, SortValue};
 use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
@@ -63,13 +63,8 @@ pub struct Activity {
     pub last_actor: Option<AuthorKind>,
 }
 
-/// The page of a conversation a client asked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct CommentPage {
-    pub limit: PageSize,
-    /// `next_cursor` of the previous page, as sent.
-    pub cursor: Option<String>,
-}
+/// The page of a conversation a client asked for: oldest first.
+pub type CommentPage = super::listing::CursorPage;
 
 /// The result of a reply: the comment, and whether it is a replay of an earlier request.
 pub struct Created {

@@ -30,6 +30,15 @@ impl<F: SortField> Default for PageRequest<F> {
     }
 }
 
+/// A page of a list in one fixed order (a case's conversation, "My products"): only its size
+/// and where it continues.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CursorPage {
+    pub limit: PageSize,
+    /// `next_cursor` of the previous page, as sent.
+    pub cursor: Option<String>,
+}
+
 /// A page of results and the cursor for the next one.
 pub struct Listed<T> {
     pub items: Vec<T>,

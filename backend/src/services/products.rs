@@ -15,7 +15,7 @@ use super::idempotency::{self, Begin};
 use super::listing::Listed;
 use super::recommendation::{self, Reason};
 use crate::config::ProductsConfig;
-use crate::domain::paging::{self, Keyset, PageSize, SortValue};
+use crate::domain::paging::{self, Keyset, SortValue};
 use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::products::{
@@ -30,12 +30,7 @@ use crate::shared_state::rate_limit::{Decision, Policy, RateLimitStore, ceil_sec
 pub const POLICY: &str = "recommendation-write";
 
 /// The page of "My products" a client asked for: by name, then id.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct ProductPage {
-    pub limit: PageSize,
-    /// `next_cursor` of the previous page, as sent.
-    pub cursor: Option<String>,
-}
+pub type ProductPage = super::listing::CursorPage;
 
 /// A recommendation as the customer sees it: the product, why, and whether they already
 /// asked to be contacted about it.

@@ -289,10 +289,14 @@ impl JsonFields for NewComment {
         &[("body", text::<crate::domain::comment::CommentBody>)];
 }
 
-/// The conversation's query parameters: the page (`limit`, `cursor`); always oldest first.
-pub type CommentListQuery = crate::services::comments::CommentPage;
+/// The query parameters of a list in one fixed order: the page (`limit`, `cursor`).
+pub type CursorPageQuery = crate::services::listing::CursorPage;
+/// The conversation's query parameters; always oldest first.
+pub type CommentListQuery = CursorPageQuery;
+/// "My products" query parameters; always by name.
+pub type ProductListQuery = CursorPageQuery;
 
-impl FromQuery for CommentListQuery {
+impl FromQuery for CursorPageQuery {
     fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
         let mut fields = QueryFields::parse(query);
         let limit = fields.get("limit");
@@ -301,36 +305,7 @@ impl FromQuery for CommentListQuery {
     }
 }
 
-impl IntoParams for CommentListQuery {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![
-            query_param(
-                "limit",
-                "Page size, 1-100 (default 25).".to_owned(),
-                PageSize::schema(),
-            ),
-            query_param(
-                "cursor",
-                "`next_cursor` of the previous page.".to_owned(),
-                ObjectBuilder::new().schema_type(Type::String).into(),
-            ),
-        ]
-    }
-}
-
-/// "My products" query parameters: the page (`limit`, `cursor`); always by name.
-pub type ProductListQuery = crate::services::products::ProductPage;
-
-impl FromQuery for ProductListQuery {
-    fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
-        let mut fields = QueryFields::parse(query);
-        let limit = fields.get("limit");
-        let cursor = fields.text("cursor", MAX_CURSOR_BYTES, "The cursor is not valid.");
-        fields.finish(Self { limit, cursor })
-    }
-}
-
-impl IntoParams for ProductListQuery {
+impl IntoParams for CursorPageQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         vec![
             query_param(
