@@ -14,7 +14,7 @@ use crate::mock_store::MockStore;
 use crate::observability::health::Probe;
 use crate::observability::lifecycle::Draining;
 use crate::observability::metrics::Metrics;
-use crate::read_path::{CachedPort, CustomerBudget, ReadPath};
+use crate::read_path::{BudgetedProducts, CachedPort, CustomerBudget, ReadPath};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
@@ -202,7 +202,7 @@ fn salesforce_org(
         ),
     );
     let r = &config.resilience;
-    let budget = CustomerBudget::new(
+    let budget = Arc::new(CustomerBudget::new(
         shared.rate_limit(Policy::new(
             "salesforce-customer",
             r.customer_calls_per_hour,
@@ -210,7 +210,9 @@ fn salesforce_org(
             r.customer_calls_burst,
         )),
         Arc::clone(metrics),
-    );
+    ));
+    // A customer's product calls are taken from the same budget as their case reads.
+    let products = Arc::new(BudgetedProducts::new(products, Arc::clone(&budget)));
     let cached = Arc::new(CachedPort::new(
         resilient,
         config.cache.clone(),

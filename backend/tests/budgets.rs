@@ -110,3 +110,44 @@ async fn a_customer_downloading_again_and_again_is_cut_off_and_others_are_not() 
     let other = download(&app, &gina, &ginas).await;
     assert_eq!(other.status(), 200);
 }
+
+/// "My products" and the recommendations read Salesforce directly (no cache): each call is
+/// taken from the customer's budget like a case read's, so they are no way around it, and
+/// another customer's budget is their own.
+#[tokio::test]
+async fn product_reads_are_taken_from_the_same_budget() {
+    let app = spawn(4).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    let calls_before = emulator.api_usage();
+    let mut answered = 0;
+    let refused = loop {
+        let response = alice.get(&format!("/customer/{ACME}/products")).await;
+        if response.status() != 200 {
+            break response;
+        }
+        answered += 1;
+        assert!(
+            answered <= 4,
+            "more product pages than the budget has calls"
+        );
+    };
+    assert!(answered >= 1, "the first page is within the budget");
+    budget_problem(refused).await;
+    let spent = emulator.api_usage() - calls_before;
+    assert!(spent <= 4, "{spent} calls for a budget of 4");
+    budget_problem(
+        alice
+            .get(&format!("/customer/{ACME}/recommendations"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        emulator.api_usage() - calls_before,
+        spent,
+        "no call over the budget"
+    );
+    let other = gina.get(&format!("/customer/{GLOBEX}/products")).await;
+    assert_eq!(other.status(), 200);
+}

@@ -10,7 +10,9 @@ use futures::TryStreamExt;
 use super::dto::attachments::{Attachment, AttachmentList, AttachmentUpload};
 use super::dto::requests::DocumentListQuery;
 use super::extract::{CaseId, Customer, ListQuery, RequestId};
-use super::openapi::{AttachmentPath, CasePath, CustomerProblems, KeyedWriteHeaders, ListProblems};
+use super::openapi::{
+    AttachmentPath, BudgetProblems, CasePath, CustomerProblems, KeyedWriteHeaders, ListProblems,
+};
 use super::state::AppState;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::salesforce::SalesforceId;
@@ -63,7 +65,7 @@ pub async fn list(
         (status = 413, description = "The file is larger than `attachments.max_bytes` (`/problems/attachment-too-large`); nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The file's content is not of an accepted type (`/problems/attachment-type`); nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No Idempotency-Key, no `file` part or another part besides it, an empty file, or the key reused for another file", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many uploads; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many uploads, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another upload is taken"))),
         CustomerProblems,
     ),
@@ -144,6 +146,7 @@ fn part_error(err: MultipartError, max_bytes: u64) -> ApiError {
         (status = 302, description = "Redirect to the signed download link",
             headers(("Location" = String, description = "The signed link"))),
         (status = 404, description = "No such case or file for this customer", body = Problem, content_type = "application/problem+json"),
+        BudgetProblems,
         CustomerProblems,
     ),
     security(("session" = []))

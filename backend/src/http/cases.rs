@@ -10,7 +10,8 @@ use super::dto::requests::{CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
 use super::extract::{CaseId, Customer, JsonBody, ListQuery};
 use super::openapi::{
-    CasePath, CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems, WriteHeaders,
+    BudgetProblems, CasePath, CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems,
+    WriteHeaders,
 };
 use super::pages;
 use super::state::AppState;
@@ -57,6 +58,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The case, with its conversation's count and latest activity", body = CaseDetail),
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
+        BudgetProblems,
         CustomerProblems,
     ),
     security(("session" = []))

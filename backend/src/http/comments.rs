@@ -67,7 +67,7 @@ pub async fn list(
         (status = 404, description = "No such case for this customer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The case is closed (`/problems/case-closed`), or a request with this Idempotency-Key is in progress (`/problems/idempotency-in-flight`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body, a missing or invalid Idempotency-Key, or a key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many replies; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many replies, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(
                 ("Retry-After" = u64, description = "Seconds until another reply may be sent"),
                 ("RateLimit-Policy" = String, description = "The per-customer reply quota"),

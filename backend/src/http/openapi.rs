@@ -67,13 +67,43 @@ impl IntoResponses for CustomerProblems {
     }
 }
 
-/// What a list answers besides a page: [`CustomerProblems`], and 422 for a bad parameter.
+/// The 429 of a read in Salesforce mode: the customer's budget of Salesforce calls is spent
+/// and nothing cached can answer (`read_path/budget.rs`).
+fn budget_spent() -> Response {
+    let mut response = problem(
+        "The customer's budget of Salesforce calls is spent and nothing cached can answer \
+         (`/problems/salesforce-budget`, Salesforce mode); see Retry-After",
+    );
+    response.headers.insert(
+        "Retry-After".into(),
+        HeaderBuilder::new()
+            .schema(<u64 as PartialSchema>::schema())
+            .description(Some("Seconds until the budget has a call again"))
+            .build(),
+    );
+    response
+}
+
+/// The 429 of a route that reads Salesforce for its customer and has no quota of its own.
+pub struct BudgetProblems;
+
+impl IntoResponses for BudgetProblems {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses([(429, budget_spent())])
+    }
+}
+
+/// What a list answers besides a page: [`CustomerProblems`], 422 for a bad parameter, and
+/// [`BudgetProblems`].
 pub struct ListProblems;
 
 impl IntoResponses for ListProblems {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let mut rows = CustomerProblems::responses();
-        rows.extend(responses([(422, problem("Invalid query parameters"))]));
+        rows.extend(responses([
+            (422, problem("Invalid query parameters")),
+            (429, budget_spent()),
+        ]));
         rows
     }
 }

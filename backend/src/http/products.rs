@@ -12,7 +12,8 @@ use super::dto::products::{Interest, OwnedProduct, OwnedProductList, Recommendat
 use super::dto::requests::ProductListQuery;
 use super::extract::{Customer, ListQuery};
 use super::openapi::{
-    CsrfHeader, CustomerPath, CustomerProblems, KeyedWriteHeaders, ListProblems, ProductPath,
+    BudgetProblems, CsrfHeader, CustomerPath, CustomerProblems, KeyedWriteHeaders, ListProblems,
+    ProductPath,
 };
 use super::state::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -71,6 +72,7 @@ pub async fn owned(
     params(CustomerPath),
     responses(
         (status = 200, description = "The customer's recommendations", body = RecommendationList),
+        BudgetProblems,
         CustomerProblems,
     ),
     security(("session" = []))
@@ -103,7 +105,7 @@ pub async fn recommendations(
         (status = 404, description = "No such product in the portal's catalog", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing or invalid Idempotency-Key, or one in use by a request for another product", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many interest and dismiss requests; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many interest and dismiss requests, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
         CustomerProblems,
     ),
@@ -152,7 +154,7 @@ pub async fn interest(
     responses(
         (status = 204, description = "Dismissed"),
         (status = 404, description = "No such product in the portal's catalog", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many interest and dismiss requests; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many interest and dismiss requests, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
         CustomerProblems,
     ),
@@ -180,7 +182,7 @@ pub async fn dismiss(
     responses(
         (status = 204, description = "Shown again"),
         (status = 404, description = "No such product in the portal's catalog", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many interest and dismiss requests; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many interest and dismiss requests, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
         CustomerProblems,
     ),

@@ -1207,6 +1207,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
             503: {
                 headers: {
@@ -1408,6 +1419,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
             503: {
                 headers: {
@@ -1483,6 +1505,17 @@ export interface operations {
             /** @description Invalid query parameters */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1612,7 +1645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many uploads; see Retry-After */
+            /** @description Too many uploads, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another upload is taken */
@@ -1682,6 +1715,17 @@ export interface operations {
             /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1811,7 +1855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many closes and reopens; see Retry-After */
+            /** @description Too many closes and reopens, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another close or reopen */
@@ -1893,6 +1937,17 @@ export interface operations {
             /** @description Invalid query parameters */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2022,7 +2077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many replies; see Retry-After */
+            /** @description Too many replies, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description What is left of the quota (`r=0`) and when it refills (`t`, seconds) */
@@ -2129,7 +2184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many closes and reopens; see Retry-After */
+            /** @description Too many closes and reopens, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another close or reopen */
@@ -2213,6 +2268,17 @@ export interface operations {
             /** @description Invalid query parameters */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2368,6 +2434,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
             503: {
                 headers: {
@@ -2423,6 +2500,17 @@ export interface operations {
             /** @description No such record for this customer, or a malformed id */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,7 +2581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many interest and dismiss requests; see Retry-After */
+            /** @description Too many interest and dismiss requests, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another request */
@@ -2568,7 +2656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many interest and dismiss requests; see Retry-After */
+            /** @description Too many interest and dismiss requests, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another request */
@@ -2680,7 +2768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many interest and dismiss requests; see Retry-After */
+            /** @description Too many interest and dismiss requests, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another request */

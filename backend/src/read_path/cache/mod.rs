@@ -70,7 +70,7 @@ pub struct CachedPort {
     metrics: Arc<Metrics>,
     /// Each customer's budget of Salesforce calls: taken before every call a customer's
     /// request causes (a miss, a file).
-    budget: CustomerBudget,
+    budget: Arc<CustomerBudget>,
     /// Accounts read from recently (when, Unix ms): what change polls ask about. Every read
     /// notes its account; the time is kept to the second, so that most reads only look.
     watched: RwLock<HashMap<SalesforceId, AtomicI64>>,
@@ -87,7 +87,7 @@ impl CachedPort {
         config: CacheConfig,
         metrics: Arc<Metrics>,
         redis: Option<Redis>,
-        budget: CustomerBudget,
+        budget: Arc<CustomerBudget>,
     ) -> Self {
         let fresh = Cache::builder()
             .max_capacity(config.max_entries)
