@@ -672,7 +672,7 @@ def build_comments(users: list[str], contacts: list[dict], cases: list[dict]):
 # --------------------------------------------------------------------------
 
 # code, name, family, description, active, in the standard price book, list price
-PRODUCTS = [
+CATALOG = [
     ("GW-050", "Gateway 50 (legacy)", "Hardware", "The first-generation site gateway.", False, False, 450.0),
     ("GW-100", "Gateway 100", "Hardware", "Site gateway for up to 100 sensors.", True, True, 1200.0),
     ("GW-200", "Gateway 200", "Hardware", "Site gateway for up to 200 sensors, with a backup link.", True, True, 2100.0),
@@ -733,7 +733,7 @@ def build_products(accounts: list[dict]) -> dict[str, list[dict]]:
     pricebooks = [{"attributes": attrs("Pricebook2", book), "Id": book, "Name": "Standard Price Book",
                    "IsActive": True, "IsStandard": True, "CreatedDate": stamp, "LastModifiedDate": stamp}]
     products, entries, by_code = [], [], {}
-    for code, name, family, description, active, listed, price in PRODUCTS:
+    for code, name, family, description, active, listed, price in CATALOG:
         pid = new_id("01t")
         by_code[code] = pid
         products.append({"attributes": attrs("Product2", pid), "Id": pid, "Name": name, "ProductCode": code,
