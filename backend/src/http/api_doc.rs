@@ -81,10 +81,12 @@ impl Modify for DeclaredParametersOnly {
             ];
             for operation in operations.into_iter().flatten() {
                 if let Some(parameters) = &mut operation.parameters {
-                    let mut seen = std::collections::HashSet::new();
+                    let mut seen = Vec::new();
                     parameters.retain(|p| {
-                        let place = serde_json::to_string(&p.parameter_in).unwrap_or_default();
-                        seen.insert((p.name.clone(), place))
+                        let place = (p.name.clone(), p.parameter_in.clone());
+                        let first = !seen.contains(&place);
+                        seen.push(place);
+                        first
                     });
                 }
             }

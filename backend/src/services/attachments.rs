@@ -155,21 +155,17 @@ impl AttachmentService {
         idempotency_key: Option<&str>,
     ) -> ApiResult<String> {
         self.own_case(session, case).await?;
-        let key = match idempotency_key {
-            Some(k) if idempotency::valid_key(k) => k.to_owned(),
-            _ => {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    "Idempotency-Key",
+        idempotency_key
+            .filter(|k| idempotency::valid_key(k))
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                idempotency::key_error(
                     "Send an Idempotency-Key of 1 to 255 visible ASCII characters (a UUID per \
                      file), so a retry never stores the file twice.",
-                )]));
-            }
-        };
-        Ok(key)
+                )
+            })
     }
 
-    /// Spools `content` and stores it on the case (see the module's notes). `key` is what
-    /// [`AttachmentService::admit`] returned.
     /// Spools a file's content to disk (see the module's notes), refusing an empty one: the
     /// first half of an upload, before [`AttachmentService::upload`] stores it. Nothing is
     /// stored or claimed yet, so the caller may still refuse the request.

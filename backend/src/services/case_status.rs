@@ -16,7 +16,7 @@ use super::idempotency::{self, Begin};
 use crate::config::RateLimitConfig;
 use crate::domain::case::Picklists;
 use crate::domain::case_status::{CloseReason, ReopenWindow};
-use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
+use crate::error::{ApiError, ApiResult, RateLimitInfo};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{CaseRecord, CaseStatusWrite, SalesforceId, SalesforcePort};
 use crate::shared_state::SharedState;
@@ -109,7 +109,7 @@ impl CaseStatusService {
         idempotency_key: Option<&str>,
         change: StatusChange,
     ) -> ApiResult<Changed> {
-        let key = checked_key(idempotency_key)?;
+        let key = idempotency::optional_key(idempotency_key)?;
         // Keys are the contact's, and apart from those of case creation: a key sent with a
         // create and then with a close is two requests, each answered on its own.
         let claim = match key {
@@ -233,16 +233,5 @@ fn unchanged(case: CaseRecord) -> Changed {
         case,
         replayed: false,
         rate: None,
-    }
-}
-
-/// An `Idempotency-Key` as case creation accepts it: 1-255 visible ASCII characters.
-fn checked_key(key: Option<&str>) -> ApiResult<Option<&str>> {
-    match key {
-        Some(k) if !idempotency::valid_key(k) => Err(ApiError::Validation(vec![FieldError::new(
-            "Idempotency-Key",
-            "Use 1 to 255 visible ASCII characters, for example a UUID.",
-        )])),
-        other => Ok(other),
     }
 }

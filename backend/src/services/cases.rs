@@ -8,7 +8,7 @@ use super::idempotency::{self, Begin};
 use super::listing::{Listed, PageRequest};
 use crate::config::RateLimitConfig;
 use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
-use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
+use crate::error::{ApiError, ApiResult, RateLimitInfo};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
     AwaitingFilter, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, NewCaseRecord,
@@ -133,15 +133,7 @@ impl CaseService {
         idempotency_key: Option<&str>,
         input: CaseInput,
     ) -> ApiResult<Created> {
-        let key = match idempotency_key {
-            Some(k) if !idempotency::valid_key(k) => {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    "Idempotency-Key",
-                    "Use 1 to 255 visible ASCII characters, for example a UUID.",
-                )]));
-            }
-            other => other,
-        };
+        let key = idempotency::optional_key(idempotency_key)?;
         // Keys are per contact: two customers, or two people of one customer, may well pick
         // the same one, and each must get their own case.
         let scoped_key = key.map(|k| idempotency::scoped_key(session, k));

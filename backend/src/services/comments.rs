@@ -180,21 +180,10 @@ impl CommentService {
         idempotency_key: Option<&str>,
         body: CommentBody,
     ) -> ApiResult<Created> {
-        let key = match idempotency_key {
-            Some(k) if idempotency::valid_key(k) => k,
-            Some(_) => {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    "Idempotency-Key",
-                    "Use 1 to 255 visible ASCII characters, for example a UUID.",
-                )]));
-            }
-            None => {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    "Idempotency-Key",
-                    "Send an Idempotency-Key header (a UUID per reply) so that a retry never posts it twice.",
-                )]));
-            }
-        };
+        let key = idempotency::required_key(
+            idempotency_key,
+            "Send an Idempotency-Key header (a UUID per reply) so that a retry never posts it twice.",
+        )?;
         let case = cases.get(session, case_id).await?;
         // Keys are per contact and per case, as case creation's are per contact.
         let scoped = format!(

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::auth::Session;
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::salesforce::CaseRecord;
 use crate::shared_state::StoreResult;
 use crate::shared_state::idempotency::{Fingerprint, IdempotencyStore, Started};
@@ -26,6 +27,28 @@ pub const KEY_PATTERN: &str = "^[\\u0021-\\u007E]+$";
 /// characters ([`KEY_PATTERN`]).
 pub fn valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= KEY_MAX_CHARS && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// What a client whose `Idempotency-Key` is not [`valid_key`] is told.
+const INVALID_KEY: &str = "Use 1 to 255 visible ASCII characters, for example a UUID.";
+
+/// The 422 that refuses an `Idempotency-Key`, saying `message`.
+pub fn key_error(message: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new("Idempotency-Key", message)])
+}
+
+/// An optional `Idempotency-Key` as sent: none, or one that is [`valid_key`] (else 422).
+pub fn optional_key(key: Option<&str>) -> ApiResult<Option<&str>> {
+    match key {
+        Some(k) if !valid_key(k) => Err(key_error(INVALID_KEY)),
+        other => Ok(other),
+    }
+}
+
+/// A required `Idempotency-Key`: one that is [`valid_key`]; `missing` tells a client who sent
+/// none why it is needed.
+pub fn required_key<'k>(key: Option<&'k str>, missing: &str) -> ApiResult<&'k str> {
+    optional_key(key)?.ok_or_else(|| key_error(missing))
 }
 
 /// An `Idempotency-Key` as stored: scoped to the session's account and contact (`rest` is the

@@ -249,7 +249,10 @@ impl ProductService {
         product_id: &SalesforceId,
         idempotency_key: Option<&str>,
     ) -> ApiResult<Registered> {
-        let key = checked_key(idempotency_key)?;
+        let key = idempotency::required_key(
+            idempotency_key,
+            "Send an Idempotency-Key header (a UUID per request) so that a retry is never sent twice.",
+        )?;
         let product = self.product(product_id).await?;
         let scoped = idempotency::scoped_key(session, &format!("interest:{key}"));
         let fingerprint = Fingerprint::of(&[product.id.as_str()]);
@@ -398,18 +401,4 @@ impl ProductService {
 /// Where an asset sorts in "My products": by name (ignoring case), then id.
 fn position(a: &AssetRecord) -> (SortValue, &SalesforceId) {
     (SortValue::Text(a.name.to_lowercase()), &a.id)
-}
-
-fn checked_key(key: Option<&str>) -> ApiResult<&str> {
-    match key {
-        Some(k) if idempotency::valid_key(k) => Ok(k),
-        Some(_) => Err(ApiError::Validation(vec![FieldError::new(
-            "Idempotency-Key",
-            "Use 1 to 255 visible ASCII characters, for example a UUID.",
-        )])),
-        None => Err(ApiError::Validation(vec![FieldError::new(
-            "Idempotency-Key",
-            "Send an Idempotency-Key header (a UUID per request) so that a retry is never sent twice.",
-        )])),
-    }
 }
