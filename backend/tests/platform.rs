@@ -353,6 +353,26 @@ async fn the_web_app_is_served_with_an_spa_fallback_and_cache_rules() {
     assert_eq!(asset.text().await.unwrap(), "console.log(1)");
     let favicon = client.get(app.url("/favicon.svg")).send().await.unwrap();
     assert_eq!(favicon.headers()["cache-control"], "no-cache");
+    // A revalidation of a file the browser has is answered "not modified", never with the shell
+    // (a script in the shell's place would be refused for its HTML type).
+    let validator = favicon.headers()["last-modified"].clone();
+    let revalidated = client
+        .get(app.url("/favicon.svg"))
+        .header("if-modified-since", validator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.headers()["cache-control"], "no-cache");
+    assert!(revalidated.text().await.unwrap().is_empty());
+    let ranged = client
+        .get(app.url("/favicon.svg"))
+        .header("range", "bytes=1-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.text().await.unwrap(), "svg");
     problem_of(client.get(app.url("/assets/missing.js")), 404).await;
     problem_of(client.get(app.url("/customer/unknown/route")), 404).await;
     // Traversal out of the web folder finds nothing.

@@ -45,12 +45,15 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response {
         .append_index_html_on_directories(false)
         .oneshot(req)
         .await;
+    // Only "no such file" falls back to the shell: a 304 answers a revalidation of a file the
+    // browser has (every non-asset file is `no-cache`, so each load revalidates it), and a 206 or
+    // 416 a range request; those pass through as they are.
     let (mut response, cache) = match served {
-        Ok(response) if response.status() == StatusCode::OK && is_asset => (
+        Ok(response) if response.status() != StatusCode::NOT_FOUND && is_asset => (
             response.into_response(),
             "public, max-age=31536000, immutable",
         ),
-        Ok(response) if response.status() == StatusCode::OK => {
+        Ok(response) if response.status() != StatusCode::NOT_FOUND => {
             (response.into_response(), "no-cache")
         }
         _ if is_asset => return Problem::for_status(StatusCode::NOT_FOUND).into_response(),

@@ -29,6 +29,23 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(summary, 'axe violations').toEqual([]);
 }
 
+/**
+ * The page is drawn in the given colour scheme: the body's background is light (relative
+ * luminance above 0.5) or dark (below 0.05), as the stylesheet's light-dark() palette chooses.
+ */
+export async function expectScheme(page: Page, scheme: 'light' | 'dark'): Promise<void> {
+  const luminance = await page.evaluate(() => {
+    const channels = getComputedStyle(document.body).backgroundColor.match(/[\d.]+/g)?.slice(0, 3).map(Number) ?? [];
+    const [r = 0, g = 0, b = 0] = channels.map((c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  });
+  if (scheme === 'light') expect(luminance, 'background luminance').toBeGreaterThan(0.5);
+  else expect(luminance, 'background luminance').toBeLessThan(0.05);
+}
+
 /** Full-page screenshots at desktop width and at 360 px, saved as test artifacts. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });

@@ -5,6 +5,7 @@ import type { Session } from '../api/types';
 import { PendingBar } from '../components/PendingBar';
 import { t } from '../i18n';
 import { sessionQuery } from '../session/session';
+import { ThemeSwitch } from '../theme/ThemeSwitch';
 
 const PUBLIC_PATHS = new Set(['/sign-in', '/sign-out']);
 
@@ -37,7 +38,10 @@ export function RootLayout() {
         <Outlet />
       </main>
       <footer className="site-footer">
-        <p>{t('app.footer')}</p>
+        <div className="site-footer__inner">
+          <p>{t('app.footer')}</p>
+          <ThemeSwitch />
+        </div>
       </footer>
     </>
   );

@@ -10,6 +10,11 @@ export const en = {
   'app.pageLoading': 'Loading page',
   'app.footer': 'Need help urgently? Call your account team.',
 
+  'theme.label': 'Colour theme',
+  'theme.system': 'Same as this device',
+  'theme.light': 'Light',
+  'theme.dark': 'Dark',
+
   'nav.label': 'Main',
   'nav.documents': 'Documents',
   'nav.cases': 'Cases',
