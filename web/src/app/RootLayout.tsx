@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { Form, Link, Outlet, useLocation, useNavigation } from 'react-router';
 import type { Session } from '../api/types';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 import { PendingBar } from '../components/PendingBar';
 import { t } from '../i18n';
 import { sessionQuery } from '../session/session';
@@ -40,7 +41,10 @@ export function RootLayout() {
       <footer className="site-footer">
         <div className="site-footer__inner">
           <p>{t('app.footer')}</p>
-          <ThemeSwitch />
+          <div className="site-footer__settings">
+            <LanguageSwitch />
+            <ThemeSwitch />
+          </div>
         </div>
       </footer>
     </>

@@ -1,7 +1,52 @@
-import { en, type Catalogue, type MessageKey } from './messages';
+import { en, type Catalogue, type MessageKey, type PluralBase } from './messages';
+import { chosenLanguage, formattingLocale, type Language, LANGUAGE_STORAGE_KEY } from './languages';
 
-/** The active catalogue. Only English exists today; a translation is a `Catalogue` with the same keys. */
-const catalogue: Catalogue = en;
+/**
+ * The active catalogue. English is built in; the others are separate chunks (`src/translations/`),
+ * loaded once before the app first renders (`initLanguage` in main.tsx). Changing language reloads
+ * the page (`chooseLanguage`): every text, title and format is then drawn in the new language, and
+ * what the customer was typing is kept by the drafts in session and local storage.
+ */
+let catalogue: Catalogue = en;
+let active: Language = 'en';
+
+const translations: Readonly<Record<Exclude<Language, 'en'>, () => Promise<Catalogue>>> = {
+  de: () => import('../translations/de').then((m) => m.de),
+  fr: () => import('../translations/fr').then((m) => m.fr),
+  es: () => import('../translations/es').then((m) => m.es),
+};
+
+/** Makes `language` the active one and marks the document with it. */
+export async function loadLanguage(language: Language): Promise<void> {
+  catalogue = language === 'en' ? en : await translations[language]();
+  active = language;
+  if (typeof document !== 'undefined') document.documentElement.lang = language;
+}
+
+/** Loads the visitor's language; English if its catalogue cannot be fetched. */
+export async function initLanguage(): Promise<void> {
+  try {
+    await loadLanguage(chosenLanguage());
+  } catch {
+    await loadLanguage('en');
+  }
+}
+
+export function language(): Language {
+  return active;
+}
+
+/** Remembers a language choice for this browser and redraws the page in it. */
+export function chooseLanguage(next: Language): void {
+  try {
+    localStorage.setItem(LANGUAGE_STORAGE_KEY, next);
+  } catch {
+    // Storage unavailable: the language holds for this page only.
+    void loadLanguage(next);
+    return;
+  }
+  window.location.reload();
+}
 
 type Vars = Readonly<Record<string, string | number>>;
 
@@ -14,12 +59,9 @@ function interpolate(template: string, vars: Vars | undefined): string {
   });
 }
 
-/** The customer's preferred locale, used for numbers and dates. */
+/** The locale for numbers and dates: the active language, in the browser's regional variant. */
 export function locale(): string {
-  if (typeof navigator !== 'undefined' && navigator.languages.length > 0) {
-    return navigator.languages[0] ?? 'en';
-  }
-  return 'en';
+  return formattingLocale(active);
 }
 
 export function formatNumber(value: number): string {
@@ -30,15 +72,12 @@ export function t(key: MessageKey, vars?: Vars): string {
   return interpolate(catalogue[key], vars);
 }
 
-type PluralBase = {
-  [K in MessageKey]: K extends `${infer Base}.one` ? (`${Base}.other` extends MessageKey ? Base : never) : never;
-}[MessageKey];
-
-/** A message whose wording depends on `count` (English: one / other). */
+/** A message whose wording depends on `count`, in the active language's plural categories. */
 export function tp(base: PluralBase, count: number, vars?: Vars): string {
-  const category = new Intl.PluralRules('en').select(count);
-  const key = (category === 'one' ? `${base}.one` : `${base}.other`) as MessageKey;
-  return interpolate(catalogue[key], { count, ...vars });
+  const category = new Intl.PluralRules(active).select(count);
+  const forms: Readonly<Record<string, string | undefined>> = catalogue;
+  const template = forms[`${base}.${category}`] ?? catalogue[`${base}.other`];
+  return interpolate(template, { count, ...vars });
 }
 
 /** A document title: "Cases · Customer Portal". */

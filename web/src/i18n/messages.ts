@@ -10,6 +10,7 @@ export const en = {
   'app.pageLoading': 'Loading page',
   'app.footer': 'Need help urgently? Call your account team.',
 
+  'language.label': 'Language',
   'theme.label': 'Colour theme',
   'theme.system': 'Same as this device',
   'theme.light': 'Light',
@@ -331,4 +332,18 @@ export const en = {
 } as const;
 
 export type MessageKey = keyof typeof en;
-export type Catalogue = Record<MessageKey, string>;
+
+/** A message with plural forms: `base.one` and `base.other` exist in English. */
+export type PluralBase = {
+  [K in MessageKey]: K extends `${infer Base}.one` ? (`${Base}.other` extends MessageKey ? Base : never) : never;
+}[MessageKey];
+
+/** Plural categories some languages have beyond English's `one` and `other` (Intl.PluralRules). */
+export type ExtraPluralCategory = 'zero' | 'two' | 'few' | 'many';
+
+/**
+ * A translation: every English key (the compiler checks that none is missing), plus the plural
+ * forms the language needs beyond `one` and `other` (`catalogue.test.ts` checks those).
+ */
+export type Catalogue = Readonly<Record<MessageKey, string>> &
+  Readonly<Partial<Record<`${PluralBase}.${ExtraPluralCategory}`, string>>>;

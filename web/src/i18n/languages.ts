@@ -1,0 +1,62 @@
+/**
+ * The languages the portal speaks, and which one a visitor gets: the one they chose in the footer
+ * (kept in this browser), otherwise the first of the browser's preferred languages the portal has,
+ * otherwise English.
+ */
+export const LANGUAGES = ['en', 'de', 'fr', 'es'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** Each language named in itself, so that a visitor finds theirs whatever is on screen. */
+export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
+  en: 'English',
+  de: 'Deutsch',
+  fr: 'Français',
+  es: 'Español',
+};
+
+export const LANGUAGE_STORAGE_KEY = 'portal.language';
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** The primary subtag of a BCP 47 tag, lower-cased: `de-AT` -> `de`. */
+export function baseLanguage(tag: string): string {
+  return tag.split('-')[0]?.toLowerCase() ?? '';
+}
+
+/** The first of `preferred` (browser order) the portal has, by primary subtag; else English. */
+export function negotiate(preferred: readonly string[]): Language {
+  for (const tag of preferred) {
+    const base = baseLanguage(tag);
+    if (isLanguage(base)) return base;
+  }
+  return 'en';
+}
+
+/** The language stored by the switch, if any (storage may be unavailable). */
+export function storedLanguage(): Language | undefined {
+  try {
+    const value = localStorage.getItem(LANGUAGE_STORAGE_KEY);
+    return isLanguage(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function browserLanguages(): readonly string[] {
+  return typeof navigator === 'undefined' ? [] : navigator.languages;
+}
+
+/** The language this visitor gets on load. */
+export function chosenLanguage(): Language {
+  return storedLanguage() ?? negotiate(browserLanguages());
+}
+
+/**
+ * The locale for dates and numbers in `language`: the browser's own tag when it is a variant of
+ * that language (de-AT keeps Austrian formats), else the language itself.
+ */
+export function formattingLocale(language: Language, preferred: readonly string[] = browserLanguages()): string {
+  return preferred.find((tag) => baseLanguage(tag) === language) ?? language;
+}

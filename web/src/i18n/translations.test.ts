@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { de } from '../translations/de';
+import { es } from '../translations/es';
+import { fr } from '../translations/fr';
+import { language, loadLanguage, t, tp } from '.';
+import { formattingLocale, LANGUAGES, negotiate, type Language } from './languages';
+import { en, type Catalogue } from './messages';
+
+const translations: Record<Exclude<Language, 'en'>, Catalogue> = { de, fr, es };
+const englishKeys = Object.keys(en).sort();
+const pluralBases = englishKeys.filter((key) => key.endsWith('.one')).map((key) => key.slice(0, -'.one'.length));
+const placeholders = (message: string) => [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+afterEach(async () => {
+  await loadLanguage('en');
+});
+
+describe.each(Object.entries(translations))('the %s catalogue', (code, catalogue) => {
+  const messages: Record<string, string> = catalogue;
+  const categories = new Intl.PluralRules(code).resolvedOptions().pluralCategories;
+
+  it('has every English message, and beyond them only plural forms the language uses', () => {
+    const extra = Object.keys(messages).filter((key) => !(key in en));
+    expect(englishKeys.filter((key) => !(key in messages))).toEqual([]);
+    const allowed = pluralBases.flatMap((base) => categories.map((category) => `${base}.${category}`));
+    expect(extra.filter((key) => !allowed.includes(key))).toEqual([]);
+  });
+
+  it('has every plural form Intl.PluralRules gives the language', () => {
+    const missing = pluralBases.flatMap((base) =>
+      categories.map((category) => `${base}.${category}`).filter((key) => !(key in messages)),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('keeps each message’s placeholders, and no message is empty or left in English', () => {
+    const mismatched = Object.entries(messages).filter(([key, message]) => {
+      const englishMessages: Readonly<Record<string, string | undefined>> = en;
+      const english = englishMessages[key] ?? englishMessages[`${key.replace(/\.\w+$/, '')}.other`] ?? '';
+      return placeholders(message).join() !== placeholders(english).join();
+    });
+    expect(mismatched).toEqual([]);
+    expect(Object.entries(messages).filter(([, message]) => message.trim() === '')).toEqual([]);
+    // Words, not symbols or names, must differ from English (some are the same word in both,
+    // like "Status" or "PDF"; most are not).
+    const untranslated = englishKeys.filter((key) => messages[key] === en[key as keyof typeof en]);
+    expect(untranslated.length / englishKeys.length).toBeLessThan(0.08);
+  });
+});
+
+describe('languages', () => {
+  it('offers exactly the catalogues that exist', () => {
+    expect([...LANGUAGES].sort()).toEqual(['de', 'en', 'es', 'fr']);
+  });
+
+  it('picks the first of the browser’s languages the portal has, by primary subtag', () => {
+    expect(negotiate(['nl-BE', 'fr-CA', 'de'])).toBe('fr');
+    expect(negotiate(['DE-at'])).toBe('de');
+    expect(negotiate(['ja', 'zh-Hant'])).toBe('en');
+    expect(negotiate([])).toBe('en');
+  });
+
+  it('formats in the browser’s regional variant of the active language, else the language itself', () => {
+    expect(formattingLocale('de', ['en-GB', 'de-AT'])).toBe('de-AT');
+    expect(formattingLocale('fr', ['en-GB'])).toBe('fr');
+  });
+
+  it('switches every message, the plural rules and <html lang> with the active language', async () => {
+    await loadLanguage('fr');
+    expect(language()).toBe('fr');
+    expect(document.documentElement.lang).toBe('fr');
+    expect(t('nav.cases')).toBe('Demandes');
+    expect(tp('conversation.count', 1)).toBe('1 message');
+    expect(tp('conversation.count', 3)).toBe('3 messages');
+    expect(tp('conversation.count', 1_000_000)).toMatch(/^1\s000\s000 de messages$/);
+    await loadLanguage('de');
+    expect(tp('cases.summary', 2, { page: 1 })).toBe('Seite 1 · 2 Anfragen');
+    await loadLanguage('en');
+    expect(document.documentElement.lang).toBe('en');
+    expect(tp('conversation.count', 1_000_000)).toBe('1,000,000 messages');
+  });
+});
