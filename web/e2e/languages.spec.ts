@@ -108,3 +108,42 @@ test('a browser that prefers a language the portal has gets it without choosing'
   await expect(page.getByRole('contentinfo').getByLabel('Sprache')).toHaveValue('de');
   await context.close();
 });
+
+test('Arabic is laid out right to left, mirrored and accessible', async ({ page }) => {
+  await page.goto('/sign-in');
+  await page.getByRole('contentinfo').getByLabel('Language').selectOption({ label: 'العربية' });
+  await expect(page.getByRole('heading', { level: 1, name: 'سجّل الدخول إلى حسابك' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
+  await expectAccessible(page);
+  await screenshots(page, 'sign-in-ar');
+
+  await page.getByLabel('البريد الإلكتروني').fill('alice@acme.example');
+  await page.getByLabel('كلمة المرور', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'تسجيل الدخول' }).click();
+  const table = page.getByRole('table', { name: 'طلباتك' });
+  await expect(table).toBeVisible();
+  await expect(page).toHaveTitle('الطلبات · بوابة العملاء');
+
+  // Mirrored: the brand starts at the right edge, the navigation follows to its left, and table
+  // cells read from the right.
+  const brand = await page.getByRole('link', { name: 'بوابة العملاء' }).boundingBox();
+  const nav = await page.getByRole('navigation', { name: 'الرئيسية' }).boundingBox();
+  expect(brand && nav && brand.x > nav.x).toBe(true);
+  const firstHeader = await table.locator('thead th').first().boundingBox();
+  const lastHeader = await table.locator('thead th').last().boundingBox();
+  expect(firstHeader && lastHeader && firstHeader.x > lastHeader.x).toBe(true);
+  await expectAccessible(page);
+  await screenshots(page, 'cases-ar');
+
+  await table.locator('tbody th a').first().click();
+  await expect(page.getByRole('region', { name: 'التفاصيل' })).toBeVisible();
+  // What customers and agents wrote keeps its own direction: English stays left to right.
+  const direction = (selector: string) => page.locator(selector).first().evaluate((el) => getComputedStyle(el).direction);
+  expect(await direction('.case-detail__description')).toBe('ltr');
+  expect(await direction('.message__body')).toBe('ltr');
+  expect(await direction('.page-header h1')).toBe('ltr');
+  expect(await direction('.case-detail h2, main h2')).toBe('rtl');
+  await expectAccessible(page);
+  await screenshots(page, 'case-detail-ar');
+});

@@ -18,7 +18,7 @@ export function PageHeader({ title, documentTitle, intro, actions }: PageHeaderP
   return (
     <div className="page-header">
       <div className="page-header__text">
-        <h1 tabIndex={-1}>{title}</h1>
+        <h1 tabIndex={-1} dir="auto">{title}</h1>
         {intro ? <p className="page-header__intro">{intro}</p> : null}
       </div>
       {actions ? <div className="page-header__actions">{actions}</div> : null}

@@ -1,5 +1,5 @@
 import { en, type Catalogue, type MessageKey, type PluralBase } from './messages';
-import { chosenLanguage, formattingLocale, type Language, LANGUAGE_STORAGE_KEY } from './languages';
+import { chosenLanguage, direction, formattingLocale, type Language, LANGUAGE_STORAGE_KEY } from './languages';
 
 /**
  * The active catalogue. English is built in; the others are separate chunks (`src/translations/`),
@@ -14,13 +14,17 @@ const translations: Readonly<Record<Exclude<Language, 'en'>, () => Promise<Catal
   de: () => import('../translations/de').then((m) => m.de),
   fr: () => import('../translations/fr').then((m) => m.fr),
   es: () => import('../translations/es').then((m) => m.es),
+  ar: () => import('../translations/ar').then((m) => m.ar),
 };
 
-/** Makes `language` the active one and marks the document with it. */
+/** Makes `language` the active one and marks the document with it and its writing direction. */
 export async function loadLanguage(language: Language): Promise<void> {
   catalogue = language === 'en' ? en : await translations[language]();
   active = language;
-  if (typeof document !== 'undefined') document.documentElement.lang = language;
+  if (typeof document !== 'undefined') {
+    document.documentElement.lang = language;
+    document.documentElement.dir = direction(language);
+  }
 }
 
 /** Loads the visitor's language; English if its catalogue cannot be fetched. */

@@ -3,7 +3,7 @@
  * (kept in this browser), otherwise the first of the browser's preferred languages the portal has,
  * otherwise English.
  */
-export const LANGUAGES = ['en', 'de', 'fr', 'es'] as const;
+export const LANGUAGES = ['en', 'de', 'fr', 'es', 'ar'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** Each language named in itself, so that a visitor finds theirs whatever is on screen. */
@@ -12,7 +12,15 @@ export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
   de: 'Deutsch',
   fr: 'Français',
   es: 'Español',
+  ar: 'العربية',
 };
+
+/** Languages written right to left: the document gets `dir="rtl"` and the layout mirrors. */
+const RIGHT_TO_LEFT: ReadonlySet<Language> = new Set(['ar']);
+
+export function direction(language: Language): 'ltr' | 'rtl' {
+  return RIGHT_TO_LEFT.has(language) ? 'rtl' : 'ltr';
+}
 
 export const LANGUAGE_STORAGE_KEY = 'portal.language';
 

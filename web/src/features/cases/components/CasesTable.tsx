@@ -57,7 +57,7 @@ export function CasesTable({ cases, sort, listSearch, stale }: CasesTableProps) 
             <tr key={item.id}>
               <td className="cases-table__number">{item.case_number}</td>
               <th scope="row" className="cases-table__subject">
-                <Link to={`/cases/${encodeURIComponent(item.id)}`} state={{ listSearch }}>
+                <Link to={`/cases/${encodeURIComponent(item.id)}`} state={{ listSearch }} dir="auto">
                   {item.subject}
                 </Link>
               </th>

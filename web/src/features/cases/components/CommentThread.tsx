@@ -29,7 +29,7 @@ export function CommentThread({ comments }: CommentThreadProps) {
                 <span className="message__author">{author}</span>
                 <DateTime value={comment.created_at} variant="stacked" />
               </header>
-              <div className="message__body">{comment.body}</div>
+              <div className="message__body" dir="auto">{comment.body}</div>
             </article>
           </li>
         );

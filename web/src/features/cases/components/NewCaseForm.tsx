@@ -188,6 +188,7 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
       <FormField id={FIELD_IDS.subject} label={t('newCase.subject')} hint={t('newCase.subjectHint')} error={errors.subject}>
         {(control) => (
           <input
+            dir="auto"
             {...control}
             type="text"
             name="subject"
@@ -223,6 +224,7 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
       >
         {(control) => (
           <textarea
+            dir="auto"
             {...control}
             name="description"
             rows={8}

@@ -146,6 +146,7 @@ export function ReplyBox({ customerId, caseId, csrfToken }: ReplyBoxProps) {
       >
         {(control) => (
           <textarea
+            dir="auto"
             {...control}
             ref={fieldRef}
             name="body"

@@ -120,7 +120,7 @@ export function CaseDetailRoute() {
 
       <section aria-labelledby="case-description-heading" className="card">
         <h2 id="case-description-heading">{t('caseDetail.description')}</h2>
-        <div className="case-detail__description">{item.description}</div>
+        <div className="case-detail__description" dir="auto">{item.description}</div>
       </section>
 
       <Conversation customerId={session.customer.id} csrfToken={session.csrf_token} caseItem={item} />

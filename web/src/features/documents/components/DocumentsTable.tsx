@@ -57,7 +57,7 @@ export function DocumentsTable({ customerId, documents, sort, stale }: Documents
             return (
               <tr key={document.id}>
                 <th scope="row" className="documents-table__title">
-                  <span className="cell-primary">{document.title}</span>
+                  <span className="cell-primary" dir="auto">{document.title}</span>
                   <span className="cell-secondary">{document.file_name}</span>
                 </th>
                 <td>{t(documentTypeKey(document))}</td>
