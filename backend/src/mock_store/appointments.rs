@@ -281,6 +281,6 @@ impl AppointmentPort for MockAppointments {
         record.sequence = change.sequence;
         record.last_modified = stamp();
         self.write(record.clone()).await?;
-        Ok(MoveOutcome::Moved(record))
+        Ok(MoveOutcome::Moved(Box::new(record)))
     }
 }

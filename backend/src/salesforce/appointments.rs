@@ -98,7 +98,7 @@ pub struct Move {
 
 #[derive(Debug, Clone)]
 pub enum MoveOutcome {
-    Moved(AppointmentRecord),
+    Moved(Box<AppointmentRecord>),
     /// Someone else holds the new slot; the booking keeps its old one.
     SlotTaken,
 }

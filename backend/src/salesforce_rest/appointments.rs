@@ -260,7 +260,7 @@ impl AppointmentPort for SalesforceAppointments {
             "Portal_Sequence__c": change.sequence,
         });
         match self.rest.client().update("Event", &change.id, &body).await {
-            Ok(()) => Ok(MoveOutcome::Moved(self.by_id(&change.id).await?)),
+            Ok(()) => Ok(MoveOutcome::Moved(Box::new(self.by_id(&change.id).await?))),
             Err(err) if slot_taken(&err) => Ok(MoveOutcome::SlotTaken),
             Err(err) => Err(port_error(err)),
         }

@@ -34,9 +34,6 @@ use crate::shared_state::rate_limit::{Decision, Policy, RateLimitStore, ceil_sec
 /// The rate-limit policy of bookings, cancellations and moves.
 pub const POLICY: &str = "appointment-write";
 
-/// What the service reads the time from: the wall clock, or a fixed one in tests.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
 /// Which of the customer's bookings a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum When {
@@ -104,7 +101,6 @@ pub struct AppointmentService {
     salesforce: Arc<dyn SalesforcePort>,
     config: AppointmentsConfig,
     schedule: Schedule,
-    clock: Clock,
     cache: tokio::sync::Mutex<HashMap<SalesforceId, CachedBusy>>,
     idempotency: Arc<dyn IdempotencyStore>,
     limiter: Arc<dyn RateLimitStore>,
@@ -129,7 +125,6 @@ impl AppointmentService {
             salesforce,
             config: config.clone(),
             schedule,
-            clock: Arc::new(Utc::now),
             cache: tokio::sync::Mutex::new(HashMap::new()),
             idempotency: shared.idempotency(),
             limiter: shared.rate_limit(Policy::new(
@@ -142,14 +137,10 @@ impl AppointmentService {
         })
     }
 
-    /// The same service reading the time from `clock`.
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
+    /// The time every rule is applied at (the rules themselves take it as an argument, and
+    /// are tested at fixed times in `domain/appointments.rs`).
     fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        Utc::now()
     }
 
     pub fn config(&self) -> &AppointmentsConfig {
@@ -372,9 +363,14 @@ impl AppointmentService {
                     rate: Some(rate),
                 })
             }
+            // Not there when looked for above, and the key is claimed: this request's own
+            // write, whose answer was lost and whose retry (resilience) found it.
             Ok(BookOutcome::Existing(existing)) => {
-                self.refund(account).await;
-                replay(existing, topic, &request)
+                self.invalidate(&owner).await;
+                let mut booked = replay(existing, topic, &request)?;
+                booked.replayed = false;
+                booked.rate = Some(rate);
+                Ok(booked)
             }
             Ok(BookOutcome::SlotTaken) => {
                 self.refund(account).await;
@@ -544,7 +540,7 @@ impl AppointmentService {
             Ok(MoveOutcome::Moved(record)) => {
                 self.invalidate(&owner).await;
                 tracing::info!(account = %account, appointment = %record.id, "appointment moved");
-                Ok(record)
+                Ok(*record)
             }
             Ok(MoveOutcome::SlotTaken) => {
                 self.refund(account).await;
