@@ -407,12 +407,12 @@ pub struct NewAppointment {
     #[schema(inline)]
     #[serde(default)]
     pub note: Option<crate::domain::appointments::AppointmentNote>,
-    /// One of the customer's cases the appointment is about (its Salesforce id).
+    /// One of the customer's cases the appointment is about (its Salesforce id); null or
+    /// absent: none.
     #[schema(
         pattern = "^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$",
         min_length = 15,
-        max_length = 18,
-        nullable = false
+        max_length = 18
     )]
     #[serde(default)]
     pub case_id: Option<String>,
@@ -543,7 +543,7 @@ impl FromQuery for AppointmentListQuery {
         use crate::services::appointments::When;
         let mut fields = QueryFields::parse(query);
         let when = match fields.value("when") {
-            None | Some("") | Some("upcoming") => When::Upcoming,
+            None | Some("upcoming") => When::Upcoming,
             Some("past") => When::Past,
             Some(_) => {
                 fields
