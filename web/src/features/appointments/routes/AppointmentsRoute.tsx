@@ -164,29 +164,33 @@ function AppointmentItem({ appointment, customerId, changeable, busy, now, onCan
       </p>
       {appointment.note ? <p className="appointment__note">{appointment.note}</p> : null}
       <div className="appointment__actions">
-        <a className="button button--secondary button--small" href={calendarUrl(customerId, appointment.id)} download>
+        <a
+          className="button button--secondary button--small"
+          href={calendarUrl(customerId, appointment.id)}
+          download
+          aria-label={t('appointments.addToCalendarLabel', { topic: appointment.topic.label })}
+        >
           {t('appointments.addToCalendar')}
-          <span className="visually-hidden"> {appointment.topic.label}</span>
         </a>
         {canChange ? (
           <>
             <Link
               className="button button--secondary button--small"
               to={`/appointments/book?reschedule=${encodeURIComponent(appointment.id)}&topic=${encodeURIComponent(appointment.topic.code)}`}
+              aria-label={t('appointments.rescheduleLabel', { topic: appointment.topic.label })}
             >
               {t('appointments.reschedule')}
-              <span className="visually-hidden"> {appointment.topic.label}</span>
             </Link>
             <button
               type="button"
               className="button button--secondary button--small"
               disabled={busy}
+              aria-label={t('appointments.cancelLabel', { topic: appointment.topic.label })}
               onClick={() => {
                 onCancel(appointment);
               }}
             >
               {t('appointments.cancel')}
-              <span className="visually-hidden"> {appointment.topic.label}</span>
             </button>
           </>
         ) : changeable && !cancelled ? (
