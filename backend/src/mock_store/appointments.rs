@@ -284,3 +284,99 @@ impl AppointmentPort for MockAppointments {
         Ok(MoveOutcome::Moved(Box::new(record)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// Bookings are in the journal before they are acknowledged: a store opened again on the
+    /// same data directory has them as they were last written, and the slot keys follow.
+    #[tokio::test]
+    async fn bookings_survive_a_restart_and_hold_their_slots() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/salesforce");
+        let data = tempfile::tempdir().unwrap();
+        let account = SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap();
+        let owner = SalesforceId::parse("005Dn000l57zP3iIAE").unwrap();
+        let store = MockAppointments::open(&fixtures, data.path()).unwrap();
+        // The fixtures' busy time: Maria's Monday meeting, and not her Free event.
+        let monday = store
+            .busy(
+                &owner,
+                at("2036-01-07T00:00:00Z"),
+                at("2036-01-10T00:00:00Z"),
+            )
+            .await
+            .unwrap();
+        assert!(monday.iter().any(|b| b.start == at("2036-01-07T09:00:00Z")));
+        assert!(!monday.iter().any(|b| b.start == at("2036-01-09T11:00:00Z")));
+        let booking = |key: &str, start: &str| NewBooking {
+            booking_key: key.into(),
+            slot_key: slot_key(owner.as_str(), at(start)),
+            account_id: account.clone(),
+            contact_id: SalesforceId::parse("003Dn000O6V0xBhIIJ").unwrap(),
+            owner_id: owner.clone(),
+            topic: "onboarding".into(),
+            subject: "Onboarding session: Acme Corporation".into(),
+            start: at(start),
+            end: at(start) + chrono::Duration::minutes(30),
+            note: None,
+            case_id: None,
+        };
+        let BookOutcome::Created(first) = store
+            .book(booking("k1", "2036-02-04T10:00:00Z"))
+            .await
+            .unwrap()
+        else {
+            panic!("not created");
+        };
+        let BookOutcome::Created(second) = store
+            .book(booking("k2", "2036-02-04T11:00:00Z"))
+            .await
+            .unwrap()
+        else {
+            panic!("not created");
+        };
+        store.cancel(&second.id).await.unwrap();
+        drop(store);
+
+        let reopened = MockAppointments::open(&fixtures, data.path()).unwrap();
+        let listed = reopened.bookings(&account).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[1], first);
+        assert_eq!(listed[0].status, BookingStatus::Cancelled);
+        assert!(matches!(
+            reopened
+                .book(booking("k3", "2036-02-04T10:00:00Z"))
+                .await
+                .unwrap(),
+            BookOutcome::SlotTaken
+        ));
+        assert!(matches!(
+            reopened.book(booking("k1", "2036-02-04T12:00:00Z")).await.unwrap(),
+            BookOutcome::Existing(existing) if existing.id == first.id
+        ));
+        // The cancelled booking's slot is free again.
+        assert!(matches!(
+            reopened
+                .book(booking("k4", "2036-02-04T11:00:00Z"))
+                .await
+                .unwrap(),
+            BookOutcome::Created(_)
+        ));
+        let globex = SalesforceId::parse("001Dn0004Ot9nDpIQI").unwrap();
+        assert!(reopened.bookings(&globex).await.unwrap().is_empty());
+        assert!(
+            reopened
+                .booking(&globex, &first.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
