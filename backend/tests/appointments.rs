@@ -769,6 +769,67 @@ fn parse_ics(text: &str) -> (DateTime<Utc>, DateTime<Utc>, String, String, Strin
     )
 }
 
+/// Bookings, cancellations and moves share the customer's quota; a request that writes
+/// nothing (a slot taken) gives its unit back, and a spent quota is 429 with Retry-After.
+#[tokio::test]
+async fn appointment_writes_are_rate_limited_per_customer() {
+    let app = TestApp::spawn_with(|c: &mut Config| {
+        appointments(c);
+        c.appointments.rate_limit.burst = 2;
+        c.appointments.rate_limit.per_hour = 2;
+    })
+    .await;
+    let alice = app.login("alice@acme.example").await;
+    let bob = app.login("bob@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    let first = book(
+        &alice,
+        &json!({"topic": "technical", "start": rfc(day_at(4, 8, 0))}),
+        Some(&key()),
+    )
+    .await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(
+        first.headers()["ratelimit"].to_str().unwrap(),
+        "\"appointment-write\";r=1;t=0"
+    );
+    // Taken: nothing written, nothing spent.
+    let taken = book(
+        &bob,
+        &json!({"topic": "technical", "start": rfc(day_at(4, 8, 0))}),
+        Some(&key()),
+    )
+    .await;
+    problem(taken, 409).await;
+    let second = book(
+        &bob,
+        &json!({"topic": "technical", "start": rfc(day_at(4, 9, 0))}),
+        Some(&key()),
+    )
+    .await;
+    assert_eq!(second.status(), 201, "one unit was left for the account");
+    let refused = book(
+        &alice,
+        &json!({"topic": "technical", "start": rfc(day_at(4, 10, 0))}),
+        Some(&key()),
+    )
+    .await;
+    assert!(common::retry_after(&refused) > 0);
+    let body = problem(refused, 429).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("bookings"),
+        "{body}"
+    );
+    // Another customer has a quota of their own.
+    let other = book(
+        &gina,
+        &json!({"topic": "technical", "start": rfc(day_at(4, 10, 0))}),
+        Some(&key()),
+    )
+    .await;
+    assert_eq!(other.status(), 201);
+}
+
 // Always on the Salesforce adapter, through the emulator.
 
 /// Another writer takes the slot between the portal's look at the calendar and its write
