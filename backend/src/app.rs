@@ -14,7 +14,9 @@ use crate::mock_store::MockStore;
 use crate::observability::health::Probe;
 use crate::observability::lifecycle::Draining;
 use crate::observability::metrics::Metrics;
-use crate::read_path::{BudgetedProducts, CachedPort, CustomerBudget, ReadPath};
+use crate::read_path::{
+    BudgetedAppointments, BudgetedProducts, CachedPort, CustomerBudget, ReadPath,
+};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
@@ -236,6 +238,7 @@ fn salesforce_org(
     ));
     // A customer's product calls are taken from the same budget as their case reads.
     let products = Arc::new(BudgetedProducts::new(products, Arc::clone(&budget)));
+    let appointments = Arc::new(BudgetedAppointments::new(appointments, Arc::clone(&budget)));
     let cached = Arc::new(CachedPort::new(
         resilient,
         config.cache.clone(),

@@ -16,7 +16,7 @@ use super::dto::requests::{
 };
 use super::extract::{Customer, JsonBody, ListQuery};
 use super::openapi::{
-    AppointmentPath, CsrfHeader, CustomerPath, CustomerProblems, JsonBodyProblems,
+    AppointmentPath, BudgetProblems, CsrfHeader, CustomerPath, CustomerProblems, JsonBodyProblems,
     KeyedWriteHeaders, ListProblems,
 };
 use super::state::AppState;
@@ -148,7 +148,7 @@ pub async fn list(
         (status = 404, description = "A malformed customer id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slot is taken (`/problems/slot-taken`, with `fresh_slots`), or a request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body (an unknown topic, a time that is not offered, a case that is not the customer's), a missing or invalid Idempotency-Key, or a key reused for another booking", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many bookings, cancellations and moves; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
         (status = 503, description = "Salesforce (or the shared state) unavailable, the portal's storage full, or the request timed out; retry with the same Idempotency-Key, which never books twice", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying (sent when a dependency is unavailable)"))),
@@ -216,7 +216,7 @@ pub async fn book(
     responses(
         (status = 200, description = "Cancelled", body = Appointment),
         (status = 409, description = "Too close to its start to cancel here (`/problems/appointment-cutoff`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many bookings, cancellations and moves; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
         CustomerProblems,
     ),
@@ -243,7 +243,7 @@ pub async fn cancel(
         (status = 200, description = "Moved", body = Appointment),
         (status = 409, description = "The new slot is taken (`/problems/slot-taken`), the booking is too close to its start (`/problems/appointment-cutoff`) or cancelled (`/problems/appointment-cancelled`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body, or a time that is not offered", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many bookings, cancellations and moves; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
         CustomerProblems,
         JsonBodyProblems,
@@ -272,6 +272,7 @@ pub async fn reschedule(
     responses(
         (status = 200, description = "The booking as text/calendar", body = String, content_type = "text/calendar",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"appointment.ics\"`"))),
+        BudgetProblems,
         CustomerProblems,
     ),
     security(("session" = []))

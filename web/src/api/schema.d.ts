@@ -1589,7 +1589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many bookings, cancellations and moves; see Retry-After */
+            /** @description Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another request */
@@ -1814,6 +1814,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
             503: {
                 headers: {
@@ -1889,7 +1900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many bookings, cancellations and moves; see Retry-After */
+            /** @description Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another request */
@@ -2015,7 +2026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many bookings, cancellations and moves; see Retry-After */
+            /** @description Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds until another request */
