@@ -115,6 +115,28 @@ def known_ids(base_url: str, cookie: str, customer: str) -> dict[str, list[str]]
     }
 
 
+def book_one(base_url: str, cookie: str, csrf: str, customer: str) -> list[str]:
+    """A booking of the customer's (the first free slot of the first topic), so that the
+    appointment routes' ids reach past "not found"."""
+    topics = get_json(base_url, f"/customer/{customer}/appointments/topics", cookie)["topics"]
+    topic = topics[0]["code"]
+    slots = get_json(base_url, f"/customer/{customer}/appointments/slots?topic={topic}", cookie)["slots"]
+    if not slots:
+        return []
+    request = urllib.request.Request(
+        f"{base_url}/customer/{customer}/appointments",
+        data=json.dumps({"topic": topic, "start": slots[-1]["start"]}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Cookie": cookie,
+            "X-CSRF-Token": csrf,
+            "Idempotency-Key": f"contract-{time.time_ns()}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return [json.load(response)["id"]]
+
+
 def write_config(folder: Path, ids: dict[str, list[str]]) -> Path:
     """scripts/contract/schemathesis.toml, plus the customer's ids as dictionaries that the
     id parameters draw from most of the time (the rest of the time, any id the schema allows:
@@ -128,6 +150,7 @@ def write_config(folder: Path, ids: dict[str, list[str]]) -> Path:
         ("case_id", "case"),
         ("document_id", "document"),
         ("product_id", "product"),
+        ("appointment_id", "appointment"),
     ]:
         lines.append(f'"path.{parameter}" = {{ dictionary = "{name}", probability = 0.85 }}')
     config = folder / "schemathesis.toml"
@@ -148,6 +171,9 @@ def portal_env(port: int, data_dir: str) -> dict[str, str]:
             "PORTAL_CASES__STATUS_RATE_LIMIT__BURST": "1000000",
             "PORTAL_COMMENTS__RATE_LIMIT__BURST": "1000000",
             "PORTAL_ATTACHMENTS__RATE_LIMIT__BURST": "1000000",
+            "PORTAL_APPOINTMENTS__RATE_LIMIT__BURST": "1000000",
+            # Room for the run's bookings: slots a year ahead (the hooks pick free ones).
+            "PORTAL_APPOINTMENTS__HORIZON_DAYS": "3650",
             "PORTAL_RESILIENCE__CUSTOMER_CALLS_BURST": "1000000",
         }
     )
@@ -200,6 +226,7 @@ def run_mode(mode: str, seed: int, max_examples: int, min_cases: int) -> dict:
             wait_ready(f"{base_url}/readyz", portal, "the portal")
             cookie_name, session, csrf, customer = sign_in(base_url)
             ids = known_ids(base_url, f"{cookie_name}={session}", customer)
+            ids["appointment"] = book_one(base_url, f"{cookie_name}={session}", csrf, customer) or [customer]
             config = write_config(Path(tmp), ids)
             st_env = dict(os.environ)
             st_env.update(

@@ -757,6 +757,52 @@ def build_products(accounts: list[dict]) -> dict[str, list[dict]]:
     return {"Pricebook2": pricebooks, "Product2": products, "PricebookEntry": entries, "Asset": assets}
 
 
+# The appointment owners' calendars (issue 15, decision 028): meetings in one fixed week far
+# ahead (Monday 7 January 2036, UTC), so the slot tests can name what is busy whatever day
+# they run; one event shows as Free and must not block anything.
+EVENT_WEEK = dt.datetime(2036, 1, 7, tzinfo=dt.timezone.utc)
+EVENTS = [
+    # (owner's first name, day of the week, start "HH:MM" UTC, minutes, subject, ShowAs)
+    ("Maria", 0, "09:00", 60, "Team planning", "Busy"),
+    ("Maria", 0, "13:30", 30, "Customer call", "Busy"),
+    ("Maria", 1, "10:00", 90, "Training", "OutOfOffice"),
+    ("Maria", 2, "11:00", 60, "Focus time", "Free"),
+    ("Tom", 0, "10:00", 60, "Release review", "Busy"),
+    ("Tom", 3, "14:00", 120, "Onsite visit", "Busy"),
+    ("Priya", 1, "09:00", 30, "Invoice run", "Busy"),
+    ("Priya", 4, "12:00", 60, "Month-end close", "Busy"),
+]
+
+
+def build_events(users: list[dict]) -> dict[str, list[dict]]:
+    """Busy time on the appointment owners' calendars (`Event.json`), from its own random
+    stream for the ids, so it depends on nothing else generated."""
+    prng = random.Random(SEED + 31)
+
+    def new_id(prefix: str) -> str:
+        while True:
+            body = prefix + "Dn000" + "".join(prng.choice(BASE62) for _ in range(7))
+            if body not in _used_ids:
+                _used_ids.add(body)
+                return body + sf_checksum(body)
+
+    owners = {u["FirstName"]: u["Id"] for u in users}
+    stamp = sf_date(START)
+    events = []
+    for owner, day, start, minutes, subject, show_as in EVENTS:
+        hour, minute = (int(x) for x in start.split(":"))
+        begin = EVENT_WEEK + dt.timedelta(days=day, hours=hour, minutes=minute)
+        end = begin + dt.timedelta(minutes=minutes)
+        eid = new_id("00U")
+        events.append({"attributes": attrs("Event", eid), "Id": eid, "Subject": subject,
+                       "StartDateTime": sf_date(begin), "EndDateTime": sf_date(end),
+                       "DurationInMinutes": minutes, "IsAllDayEvent": False,
+                       "ActivityDate": begin.strftime("%Y-%m-%d"), "OwnerId": owners[owner],
+                       "WhoId": None, "WhatId": None, "AccountId": None, "ShowAs": show_as,
+                       "CreatedDate": stamp, "LastModifiedDate": stamp})
+    return {"Event": events}
+
+
 def local_accounts(contacts: list[dict]) -> list[dict]:
     by_email = {c["Email"]: c for c in contacts}
     out = []
@@ -789,8 +835,15 @@ def main() -> None:
     if "--products" in sys.argv[1:]:
         products_only()
         return
+    if "--events" in sys.argv[1:]:
+        users = json.loads((SF_DIR / "User.json").read_text(encoding="utf-8"))
+        for sobject, records in build_events(users).items():
+            write_json(SF_DIR / f"{sobject}.json", records)
+            print(f"{sobject:<20} {len(records):>5} records")
+        return
     pool, objects = build()
     objects.update(build_products(objects["Account"]))
+    objects.update(build_events(objects["User"]))
     FILES_DIR.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for files in pool.values():

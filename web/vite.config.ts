@@ -36,6 +36,7 @@ export default defineConfig({
             { name: 'cases', test: /src\/features\/cases\// },
             { name: 'documents', test: /src\/features\/documents\// },
             { name: 'products', test: /src\/features\/products\// },
+            { name: 'appointments', test: /src\/features\/appointments\// },
           ],
         },
       },

@@ -14,12 +14,15 @@ use crate::mock_store::MockStore;
 use crate::observability::health::Probe;
 use crate::observability::lifecycle::Draining;
 use crate::observability::metrics::Metrics;
-use crate::read_path::{BudgetedProducts, CachedPort, CustomerBudget, ReadPath};
+use crate::read_path::{
+    BudgetedAppointments, BudgetedProducts, CachedPort, CustomerBudget, ReadPath,
+};
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
-    attachments, audit, auth, case_status, cases, comments, documents, keys, oidc, products,
+    appointments, attachments, audit, auth, case_status, cases, comments, documents, keys, oidc,
+    products,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -37,6 +40,8 @@ pub struct App {
     pub attachments: attachments::AttachmentService,
     /// "My products" and recommendations (issue 15).
     pub products: products::ProductService,
+    /// Booking appointments (issue 15, decision 028).
+    pub appointments: appointments::AppointmentService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -59,6 +64,8 @@ struct Source {
     reads: ReadPath,
     /// The product extension's port: beside the case port, not through its decorators.
     products: Arc<dyn crate::salesforce::products::ProductPort>,
+    /// The appointment extension's port, likewise.
+    appointments: Arc<dyn crate::salesforce::appointments::AppointmentPort>,
 }
 
 impl App {
@@ -127,6 +134,13 @@ impl App {
             Arc::clone(&metrics),
             &shared,
         );
+        let appointments = appointments::AppointmentService::new(
+            Arc::clone(&source.appointments),
+            Arc::clone(&source.port),
+            &config.appointments,
+            Arc::clone(&metrics),
+            &shared,
+        )?;
         let oidc = match (&config.oidc, config.oidc_redirect_url()) {
             (Some(oidc), Some(redirect)) => Some(oidc::OidcService::new(
                 oidc.clone(),
@@ -154,6 +168,7 @@ impl App {
             documents,
             attachments,
             products,
+            appointments,
         })
     }
 
@@ -165,6 +180,7 @@ impl App {
         self.case_status.prune();
         self.attachments.prune();
         self.products.prune();
+        self.appointments.prune();
         self.reads.prune();
     }
 }
@@ -189,6 +205,9 @@ fn salesforce_org(
         Arc::clone(&rest),
         config.products.clone(),
     ));
+    let rest_appointments = Arc::new(
+        crate::salesforce_rest::appointments::SalesforceAppointments::new(Arc::clone(&rest)),
+    );
     let resilient = Arc::new(ResilientPort::new(
         rest,
         config.resilience.clone(),
@@ -199,6 +218,12 @@ fn salesforce_org(
         crate::salesforce_rest::resilient_products::ResilientProducts::new(
             Arc::clone(&resilient),
             rest_products,
+        ),
+    );
+    let appointments = Arc::new(
+        crate::salesforce_rest::resilient_appointments::ResilientAppointments::new(
+            Arc::clone(&resilient),
+            rest_appointments,
         ),
     );
     let r = &config.resilience;
@@ -213,6 +238,7 @@ fn salesforce_org(
     ));
     // A customer's product calls are taken from the same budget as their case reads.
     let products = Arc::new(BudgetedProducts::new(products, Arc::clone(&budget)));
+    let appointments = Arc::new(BudgetedAppointments::new(appointments, Arc::clone(&budget)));
     let cached = Arc::new(CachedPort::new(
         resilient,
         config.cache.clone(),
@@ -227,6 +253,7 @@ fn salesforce_org(
         probe: cached.clone(),
         reads: ReadPath::cached(cached),
         products,
+        appointments,
     })
 }
 
@@ -251,10 +278,17 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
     })
     .await
     .context("loading the mock product store")??;
+    let (dir, data) = (config.mock.fixtures_dir.clone(), config.data_dir.clone());
+    let appointments = tokio::task::spawn_blocking(move || {
+        crate::mock_store::appointments::MockAppointments::open(&dir, &data)
+    })
+    .await
+    .context("loading the mock appointment store")??;
     Ok(Source {
         port: store.clone(),
         probe: store,
         reads: ReadPath::local(move |account| versions.list_version(account)),
         products: Arc::new(products),
+        appointments: Arc::new(appointments),
     })
 }

@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::case::Picklists;
 
+mod appointments;
+pub use appointments::{
+    AppointmentRateLimit, AppointmentsConfig, MAX_WINDOW_DAYS, TOPIC_PATTERN, Topic, WorkingHours,
+    is_topic_code,
+};
 mod products;
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
 
@@ -38,6 +43,8 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     /// "My products" and recommendations (issue 15).
     pub products: ProductsConfig,
+    /// Booking appointments with the org's people (issue 15, decision 028).
+    pub appointments: AppointmentsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -511,6 +518,7 @@ impl Default for Config {
             comments: CommentsConfig::default(),
             attachments: AttachmentsConfig::default(),
             products: ProductsConfig::default(),
+            appointments: AppointmentsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -731,6 +739,7 @@ impl Config {
                 "products.interest_external_id_field must be a field API name like Portal_Interest_Key__c",
             );
         }
+        self.appointments.validate().map_err(ConfigError::Invalid)?;
         self.validate_tls_and_shutdown()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(

@@ -55,6 +55,11 @@ pub struct Problem {
     #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_case: Option<String>,
+    /// Present on `/problems/slot-taken`: slots that are free now, on the day asked for and
+    /// the days around it, to choose from instead.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fresh_slots: Option<Vec<crate::domain::appointments::Slot>>,
 }
 
 impl Problem {
@@ -67,6 +72,7 @@ impl Problem {
             request_id: None,
             errors: Vec::new(),
             new_case: None,
+            fresh_slots: None,
         }
     }
 
@@ -224,6 +230,20 @@ pub enum ApiError {
     /// An uploaded file whose bytes are not of an allowed type; nothing was stored.
     #[error("attachment type not allowed")]
     AttachmentType { allowed: String },
+    /// Someone else booked the slot (or it is no longer free): `fresh_slots` to pick from.
+    #[error("slot taken")]
+    SlotTaken {
+        fresh_slots: Vec<crate::domain::appointments::Slot>,
+    },
+    /// A booking is too close to its start to be cancelled or moved in the portal.
+    #[error("appointment past its cut-off")]
+    AppointmentCutoff {
+        deadline: chrono::DateTime<chrono::Utc>,
+        cutoff_hours: u32,
+    },
+    /// A cancelled booking cannot be moved.
+    #[error("appointment cancelled")]
+    AppointmentCancelled,
     #[error("too many sign-in attempts")]
     LoginThrottled { retry_after_secs: u64 },
     /// Every password check is busy (a flood of sign-ins): try again in a moment.
@@ -370,6 +390,15 @@ impl ApiError {
                     info.reset_secs
                 ),
             ),
+            Self::RateLimited(info) if info.policy == "appointment-write" => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many bookings, cancellations or moves. You can make another in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
             Self::RateLimited(info) => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -403,6 +432,36 @@ impl ApiError {
                     },
                 )
             },
+            Self::SlotTaken { fresh_slots } => Problem {
+                fresh_slots: Some(fresh_slots.clone()),
+                ..Problem::new(
+                    S::CONFLICT,
+                    "slot-taken",
+                    "This time is no longer free",
+                    "Someone booked this time a moment ago, or it is no longer free. Please \
+                     choose another time; fresh_slots lists times that are free now.",
+                )
+            },
+            Self::AppointmentCutoff {
+                deadline,
+                cutoff_hours,
+            } => Problem::new(
+                S::CONFLICT,
+                "appointment-cutoff",
+                "Too late to change this appointment",
+                format!(
+                    "Appointments can be cancelled or moved here until {cutoff_hours} hours \
+                     before they start; for this one that was {} UTC. Please contact us \
+                     directly to change it.",
+                    deadline.format("%Y-%m-%d %H:%M")
+                ),
+            ),
+            Self::AppointmentCancelled => Problem::new(
+                S::CONFLICT,
+                "appointment-cancelled",
+                "Appointment cancelled",
+                "This appointment was cancelled, so it cannot be moved. Please book a new one.",
+            ),
             Self::AttachmentTooLarge { max_bytes } => Problem::new(
                 S::PAYLOAD_TOO_LARGE,
                 "attachment-too-large",

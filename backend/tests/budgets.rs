@@ -151,3 +151,29 @@ async fn product_reads_are_taken_from_the_same_budget() {
     let other = gina.get(&format!("/customer/{GLOBEX}/products")).await;
     assert_eq!(other.status(), 200);
 }
+
+/// The appointment routes read Salesforce directly (the bookings, and the owners' calendars
+/// once they are not cached): each call is taken from the customer's budget too.
+#[tokio::test]
+async fn appointment_reads_are_taken_from_the_same_budget() {
+    let app = spawn(3).await;
+    let emulator = app.emulator.as_ref().unwrap();
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    let calls_before = emulator.api_usage();
+    let mut answered = 0;
+    let refused = loop {
+        let response = alice.get(&format!("/customer/{ACME}/appointments")).await;
+        if response.status() != 200 {
+            break response;
+        }
+        answered += 1;
+        assert!(answered <= 3, "more lists than the budget has calls");
+    };
+    assert!(answered >= 1, "the first list is within the budget");
+    budget_problem(refused).await;
+    let spent = emulator.api_usage() - calls_before;
+    assert!(spent <= 3, "{spent} calls for a budget of 3");
+    let other = gina.get(&format!("/customer/{GLOBEX}/appointments")).await;
+    assert_eq!(other.status(), 200);
+}

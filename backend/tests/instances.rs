@@ -691,3 +691,115 @@ async fn the_read_cache_is_shared_through_redis() {
     assert_eq!(stale.json::<Value>().await.unwrap(), from_a);
     eprintln!("RAN the_read_cache_is_shared_through_redis");
 }
+
+/// One slot, two instances, one Redis (issue 15, decision 028): customers of two accounts,
+/// through both instances at once, race for the same slot. The org's unique slot key lets
+/// exactly one booking through; every other request is 409 with fresh slots, whichever
+/// instance it reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_slot_raced_through_two_instances_is_booked_once() {
+    let Some(redis) = common::test_redis() else {
+        eprintln!(
+            "SKIPPED one_slot_raced_through_two_instances_is_booked_once: PORTAL_TEST_REDIS is \
+             not set (scripts/test starts a Redis and sets it)"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (private, public) = common::jwt_keys();
+    let key_file = tmp.path().join("jwt-key.pem");
+    std::fs::write(&key_file, private).expect("write key");
+    let emulator =
+        common::spawn_emulator(mocks_dir().join("local_accounts.json"), public, Vec::new()).await;
+    let prefix = common::unique_redis_prefix();
+    let a = Instance::start(
+        &tmp.path().join("a"),
+        &emulator.base_url,
+        &key_file,
+        &redis,
+        &prefix,
+    );
+    let b = Instance::start(
+        &tmp.path().join("b"),
+        &emulator.base_url,
+        &key_file,
+        &redis,
+        &prefix,
+    );
+    let client = reqwest::Client::new();
+    for instance in [&a, &b] {
+        wait_ready(&client, &instance.url("/readyz"), "instance").await;
+    }
+    let alice = sign_in(&client, &a.url("/auth/login"), "alice@acme.example").await;
+    let gina = sign_in(&client, &b.url("/auth/login"), "gina@globex.example").await;
+    // The default working hours (Monday to Thursday 09:00-12:00 in Europe/Berlin): 10:00 on
+    // the first Monday to Thursday at least three days from now.
+    let berlin = chrono_tz::Europe::Berlin;
+    let mut day =
+        chrono::Utc::now().with_timezone(&berlin).date_naive() + chrono::Duration::days(3);
+    while !matches!(
+        chrono::Datelike::weekday(&day),
+        chrono::Weekday::Mon | chrono::Weekday::Tue | chrono::Weekday::Wed | chrono::Weekday::Thu
+    ) {
+        day += chrono::Duration::days(1);
+    }
+    let start =
+        chrono::TimeZone::from_local_datetime(&berlin, &day.and_hms_opt(10, 0, 0).expect("time"))
+            .earliest()
+            .expect("10:00 exists")
+            .with_timezone(&chrono::Utc);
+    let body = json!({"topic": "billing", "start": start.to_rfc3339()});
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (who, customer) = if i % 2 == 0 {
+            (&alice, common::ACME)
+        } else {
+            (&gina, GLOBEX)
+        };
+        let base = if i % 4 < 2 { a.url("") } else { b.url("") };
+        let request = client
+            .post(format!("{base}/customer/{customer}/appointments"))
+            .headers(who.headers())
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .json(&body);
+        tasks.push(tokio::spawn(async move {
+            let response = request.send().await.expect("POST");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.expect("JSON"))
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        let (status, body) = task.await.expect("task");
+        match status {
+            201 => won += 1,
+            409 => {
+                assert_eq!(body["type"], "/problems/slot-taken", "{body}");
+                let fresh: Vec<chrono::DateTime<chrono::Utc>> = body["fresh_slots"]
+                    .as_array()
+                    .expect("fresh_slots")
+                    .iter()
+                    .map(|s| {
+                        s["start"]
+                            .as_str()
+                            .expect("start")
+                            .parse()
+                            .expect("instant")
+                    })
+                    .collect();
+                assert!(!fresh.is_empty() && !fresh.contains(&start), "{body}");
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one booking");
+    let slot_key = format!("005Dn0009SzZrrrIQC:{}", start.format("%Y-%m-%dT%H:%M:%SZ"));
+    let held = emulator
+        .records
+        .all("Event")
+        .expect("events")
+        .into_iter()
+        .filter(|e| e["Portal_Slot_Key__c"] == slot_key.as_str())
+        .count();
+    assert_eq!(held, 1, "one Event holds the slot");
+}

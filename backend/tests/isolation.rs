@@ -345,3 +345,123 @@ async fn the_product_routes_never_reach_another_customer() {
         );
     }
 }
+
+/// The appointment routes (issue 15, decision 028): another customer's path is forbidden on
+/// each and writes through it change nothing; another customer's booking id answers exactly
+/// like one that does not exist, on every route that takes one; lists and slots never show
+/// another customer's bookings as theirs.
+#[tokio::test]
+async fn the_appointment_routes_never_reach_another_customer() {
+    let app = TestApp::spawn_with(|c| {
+        c.appointments.time_zone = "UTC".into();
+        c.appointments.working_hours = portal::config::WorkingHours::every_day(&["08:00-18:00"]);
+    })
+    .await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(5))
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_utc();
+    let mut booked = Vec::new();
+    for (user, topic) in [(&alice, "technical"), (&gina, "billing")] {
+        let mut keyed = HeaderMap::new();
+        keyed.insert(
+            "idempotency-key",
+            uuid::Uuid::new_v4().to_string().parse().unwrap(),
+        );
+        let response = user
+            .post(
+                &format!("/customer/{}/appointments", user.customer),
+                &json!({"topic": topic, "start": start.to_rfc3339()}),
+                keyed,
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        booked.push(body["id"].as_str().unwrap().to_owned());
+    }
+    for (user, victim, victim_user, theirs) in [
+        (&alice, GLOBEX, &gina, &booked[1]),
+        (&gina, ACME, &alice, &booked[0]),
+    ] {
+        let list = format!("/customer/{victim}/appointments");
+        let before = victim_user.get_json(&list).await;
+        for path in [
+            list.clone(),
+            format!("/customer/{victim}/appointments/topics"),
+            format!("/customer/{victim}/appointments/slots?topic=billing"),
+            format!("/customer/{victim}/appointments/{theirs}/calendar.ics"),
+            format!("/customer/{}/appointments", &victim[..15]),
+        ] {
+            let body = problem(user.get(&path).await, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{path}");
+        }
+        let mut keyed = HeaderMap::new();
+        keyed.insert("idempotency-key", "intrusion".parse().unwrap());
+        let later = (start + chrono::Duration::hours(2)).to_rfc3339();
+        for (path, body, headers) in [
+            (
+                list.clone(),
+                json!({"topic": "billing", "start": later}),
+                keyed,
+            ),
+            (
+                format!("{list}/{theirs}/cancel"),
+                json!({}),
+                HeaderMap::new(),
+            ),
+            (
+                format!("{list}/{theirs}/reschedule"),
+                json!({"start": later}),
+                HeaderMap::new(),
+            ),
+        ] {
+            let body = problem(user.post(&path, &body, headers).await, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{path}");
+        }
+        assert_eq!(
+            victim_user.get_json(&list).await,
+            before,
+            "nothing booked, cancelled or moved for the victim"
+        );
+
+        // Their booking through one's own path: exactly "not found", like a made-up id.
+        let own = format!("/customer/{}/appointments", user.customer);
+        let missing = "00UDn000000000000";
+        let strip = |mut v: Value| {
+            v.as_object_mut().unwrap().remove("request_id");
+            v
+        };
+        let get = |id: &str| format!("{own}/{id}/calendar.ics");
+        let a = strip(problem(user.get(&get(theirs)).await, 404).await);
+        let b = strip(problem(user.get(&get(missing)).await, 404).await);
+        assert_eq!(a, b, "calendar.ics");
+        for (action, body) in [
+            ("cancel", json!({})),
+            ("reschedule", json!({"start": later})),
+        ] {
+            let post = |id: &str| format!("{own}/{id}/{action}");
+            let a =
+                strip(problem(user.post(&post(theirs), &body, HeaderMap::new()).await, 404).await);
+            let b = strip(
+                problem(
+                    user.post(&post(missing), &body, HeaderMap::new()).await,
+                    404,
+                )
+                .await,
+            );
+            assert_eq!(a, b, "{action}");
+        }
+        assert_eq!(victim_user.get_json(&list).await, before);
+        let mine = user.get_json(&own).await;
+        let ids: Vec<&str> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 1);
+        assert!(!ids.contains(&theirs.as_str()));
+    }
+}

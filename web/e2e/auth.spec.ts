@@ -39,6 +39,7 @@ test.describe('sign in and out', () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     const documents = nav.getByRole('link', { name: 'Documents' });
     const products = nav.getByRole('link', { name: 'My products' });
+    const appointments = nav.getByRole('link', { name: 'Appointments' });
     const cases = nav.getByRole('link', { name: 'Cases' });
     const newCase = nav.getByRole('link', { name: 'New case' });
     const signOut = page.getByRole('button', { name: 'Sign out' });
@@ -55,6 +56,7 @@ test.describe('sign in and out', () => {
     await press('Tab', brand);
     await press('Tab', documents);
     await press('Tab', products);
+    await press('Tab', appointments);
     await press('Tab', cases);
     await expect(cases).toHaveAttribute('aria-current', 'page');
     await press('Tab', newCase);
@@ -63,6 +65,7 @@ test.describe('sign in and out', () => {
     // Back to Documents and open it with Enter.
     await press('Shift+Tab', newCase);
     await press('Shift+Tab', cases);
+    await press('Shift+Tab', appointments);
     await press('Shift+Tab', products);
     await press('Shift+Tab', documents);
     await page.keyboard.press('Enter');

@@ -24,6 +24,8 @@ const PAGES = [
   { page: 'New case (/cases/new)', module: 'src/features/cases/routes/NewCaseRoute.tsx', budgeted: false },
   { page: 'Documents (/documents)', module: 'src/features/documents/routes/DocumentsRoute.tsx', budgeted: false },
   { page: 'My products (/products)', module: 'src/features/products/routes/ProductsRoute.tsx', budgeted: false },
+  { page: 'Appointments (/appointments)', module: 'src/features/appointments/routes/AppointmentsRoute.tsx', budgeted: false },
+  { page: 'Book an appointment (/appointments/book)', module: 'src/features/appointments/routes/BookAppointmentRoute.tsx', budgeted: false },
 ];
 
 function fail(message) {

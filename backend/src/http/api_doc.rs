@@ -24,6 +24,9 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::attachments::list, super::attachments::upload, super::attachments::download,
         super::products::owned, super::products::recommendations, super::products::interest,
         super::products::dismiss, super::products::undismiss,
+        super::appointments::topics, super::appointments::slots, super::appointments::list,
+        super::appointments::book, super::appointments::cancel, super::appointments::reschedule,
+        super::appointments::calendar,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(
@@ -41,6 +44,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         (name = "documents", description = "Files shared with the customer"),
         (name = "attachments", description = "Files attached to a case"),
         (name = "products", description = "What the customer owns, and recommendations"),
+        (name = "appointments", description = "Booking appointments with the support team"),
         (name = "health", description = "Probes"),
     )
 )]

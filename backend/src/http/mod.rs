@@ -2,6 +2,7 @@
 //! `crate::services`; handlers only translate.
 
 mod api_doc;
+pub mod appointments;
 pub mod attachments;
 pub mod auth;
 pub mod case_status;
@@ -122,6 +123,30 @@ fn routes(state: AppState) -> Routes {
         .route(
             "/customer/{customer_id}/recommendations/{product_id}/dismiss",
             post(products::dismiss).delete(products::undismiss),
+        )
+        .route(
+            "/customer/{customer_id}/appointments",
+            get(appointments::list).post(appointments::book),
+        )
+        .route(
+            "/customer/{customer_id}/appointments/topics",
+            get(appointments::topics),
+        )
+        .route(
+            "/customer/{customer_id}/appointments/slots",
+            get(appointments::slots),
+        )
+        .route(
+            "/customer/{customer_id}/appointments/{appointment_id}/cancel",
+            post(appointments::cancel),
+        )
+        .route(
+            "/customer/{customer_id}/appointments/{appointment_id}/reschedule",
+            post(appointments::reschedule),
+        )
+        .route(
+            "/customer/{customer_id}/appointments/{appointment_id}/calendar.ics",
+            get(appointments::calendar),
         )
         .route("/customer/{customer_id}/documents", get(documents::list))
         .route(

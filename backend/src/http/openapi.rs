@@ -204,6 +204,17 @@ path_params!(
     ]
 );
 path_params!(
+    /// `{customer_id}/appointments/{appointment_id}`.
+    AppointmentPath => [
+        customer_id(),
+        id_param(
+            "appointment_id",
+            "The booking's id (a Salesforce Event); another customer's is 404, like one that \
+             does not exist",
+        ),
+    ]
+);
+path_params!(
     /// `/downloads/{document_id}`.
     DownloadPath => [id_param("document_id", "The ContentDocument id")]
 );

@@ -76,7 +76,8 @@ impl Attachments {
                 | Entry::CaseStatus { .. }
                 | Entry::CreateComment { .. }
                 | Entry::ProductInterest { .. }
-                | Entry::ProductDismissal { .. } => {
+                | Entry::ProductDismissal { .. }
+                | Entry::Appointment { .. } => {
                     anyhow::bail!("the attachment journal holds a case entry")
                 }
             }

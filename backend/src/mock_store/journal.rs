@@ -47,6 +47,11 @@ pub enum Entry {
         product: salesforce_client::SalesforceId,
         dismissed: bool,
     },
+    /// A booking as it is after a write: made, cancelled or moved (in `appointments.jsonl`;
+    /// replayed by replacing the booking with the same id).
+    Appointment {
+        appointment: crate::salesforce::appointments::AppointmentRecord,
+    },
     /// A file attached to a case (in `attachments.jsonl`; its content is a file beside it).
     CreateAttachment {
         attachment: AttachmentRecord,

@@ -2,6 +2,7 @@
 //! changes kept in a durable journal. It implements the same port as the real Salesforce adapter, so the whole
 //! portal runs on a laptop with no org.
 
+pub mod appointments;
 mod attachments;
 mod case_status;
 mod fixtures;
@@ -218,7 +219,8 @@ impl MockStore {
                 ),
                 Entry::CreateAttachment { .. }
                 | Entry::ProductInterest { .. }
-                | Entry::ProductDismissal { .. } => {
+                | Entry::ProductDismissal { .. }
+                | Entry::Appointment { .. } => {
                     anyhow::bail!("the case journal holds an attachment or product entry")
                 }
             }

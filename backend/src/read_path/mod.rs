@@ -12,6 +12,7 @@
 //!   reported.
 
 pub mod budget;
+pub mod budgeted_appointments;
 pub mod budgeted_products;
 pub mod cache;
 mod page_memo;
@@ -22,6 +23,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 pub use budget::CustomerBudget;
+pub use budgeted_appointments::BudgetedAppointments;
 pub use budgeted_products::BudgetedProducts;
 pub use cache::CachedPort;
 pub use page_memo::PageMemo;

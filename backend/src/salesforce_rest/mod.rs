@@ -2,9 +2,11 @@
 //! through `salesforce-client`. Every query filters by the session's account in SOQL itself,
 //! and every literal goes through `salesforce_client::soql` quoting.
 
+pub mod appointments;
 mod attachments;
 pub mod products;
 pub mod resilience;
+pub mod resilient_appointments;
 pub mod resilient_products;
 mod soql_build;
 

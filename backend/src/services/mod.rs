@@ -2,6 +2,7 @@
 //! Each takes the signed-in [`auth::Session`] and reads or writes only that customer's records.
 //! They are built and wired in `crate::app`.
 
+pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod auth;

@@ -620,7 +620,7 @@ fn describe(state: &AppState, ty: &str, base: &str) -> Result<Reply, ApiError> {
                 "name": f.name, "label": f.name, "type": ty, "length": length,
                 "nillable": !f.required_on_create && f.name != "Id",
                 "createable": f.createable, "updateable": f.updateable,
-                "externalId": f.external_id, "unique": f.external_id, "idLookup": f.external_id || f.name == "Id",
+                "externalId": f.external_id, "unique": f.external_id || f.unique, "idLookup": f.external_id || f.name == "Id",
                 "restrictedPicklist": !picklist.is_empty(),
                 "picklistValues": picklist.iter().map(|v| json!({"active": true, "defaultValue": false, "label": v, "value": v})).collect::<Vec<_>>(),
                 "referenceTo": reference_to, "relationshipName": relationship,

@@ -1,6 +1,7 @@
 //! The emulated org's objects and fields: what the fixtures hold, plus the portal's external id
 //! field on Case. Field names are matched case-insensitively, as Salesforce does.
 
+mod activities;
 mod products;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,9 @@ pub struct FieldDef {
     pub updateable: bool,
     pub required_on_create: bool,
     pub external_id: bool,
+    /// Unique without being an external id (no upsert by it): a second record with the same
+    /// value is refused with DUPLICATE_VALUE, as an org's Unique text field.
+    pub unique: bool,
 }
 
 #[derive(Debug)]
@@ -50,7 +54,10 @@ impl FieldDef {
     /// Whether the field may point at records of several types (Salesforce's polymorphic
     /// lookups: a file's link or first location is an account, a case, ...).
     pub fn is_polymorphic(&self) -> bool {
-        matches!(self.name, "LinkedEntityId" | "FirstPublishLocationId")
+        matches!(
+            self.name,
+            "LinkedEntityId" | "FirstPublishLocationId" | "WhoId" | "WhatId"
+        )
     }
 }
 
@@ -95,6 +102,7 @@ const fn f(name: &'static str, ty: FieldType) -> FieldDef {
         updateable: true,
         required_on_create: false,
         external_id: false,
+        unique: false,
     }
 }
 
@@ -118,6 +126,7 @@ const fn ro(name: &'static str, ty: FieldType) -> FieldDef {
         updateable: false,
         required_on_create: false,
         external_id: false,
+        unique: false,
     }
 }
 
@@ -320,5 +329,6 @@ pub fn objects() -> Vec<ObjectDef> {
         },
     ];
     objects.extend(products::objects());
+    objects.extend(activities::objects());
     objects
 }

@@ -869,7 +869,7 @@ impl Store {
                 &missing,
             ));
         }
-        for field in object.fields.iter().filter(|f| f.external_id) {
+        for field in object.fields.iter().filter(|f| f.external_id || f.unique) {
             if let Some(v) = record.get(field.name).and_then(Value::as_str) {
                 if let Some(other) = self
                     .find_external(object, field, v)
@@ -941,6 +941,47 @@ impl Store {
         }
         record.insert("LastModifiedDate".into(), Value::String(now.into()));
         record.insert("SystemModstamp".into(), Value::String(now.into()));
+    }
+
+    /// An Event's fields Salesforce derives: `AccountId` from `WhatId` (an account, or a
+    /// case's account) or else from a contact `WhoId`; `DurationInMinutes` and `ActivityDate`
+    /// from the start and end.
+    fn derive_event(&self, record: &mut Record) {
+        let id_of = |field: &str| record.get(field).and_then(Value::as_str).map(str::to_owned);
+        let account_of = |ty: &str, id: &str| {
+            self.get(ty, id)
+                .and_then(|r| r.get("AccountId"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let from_what = id_of("WhatId").and_then(|what| match self.id_types.get(&what) {
+            Some(&"Account") => Some(what),
+            Some(&"Case") => account_of("Case", &what),
+            _ => None,
+        });
+        let account = from_what.or_else(|| {
+            id_of("WhoId")
+                .filter(|who| self.id_types.get(who) == Some(&"Contact"))
+                .and_then(|who| account_of("Contact", &who))
+        });
+        let start = id_of("StartDateTime").as_deref().and_then(parse_datetime);
+        let end = id_of("EndDateTime").as_deref().and_then(parse_datetime);
+        record.insert(
+            "AccountId".into(),
+            account.map_or(Value::Null, Value::String),
+        );
+        if let (Some(start), Some(end)) = (start, end) {
+            record.insert(
+                "DurationInMinutes".into(),
+                Value::from((end - start).num_minutes()),
+            );
+        }
+        if let Some(start) = start {
+            record.insert(
+                "ActivityDate".into(),
+                Value::String(start.format("%Y-%m-%d").to_string()),
+            );
+        }
     }
 
     /// Makes `user_id` the API's user: a User record with these names (added unless the
@@ -1026,6 +1067,13 @@ impl Store {
             record.insert("CreatedById".into(), creator);
         }
         Self::apply_derived(object, &mut record, &now, &self.closed_statuses);
+        if object_name == "Event" {
+            if record.get("OwnerId").is_none_or(Value::is_null) {
+                let owner = self.current_user.clone().map_or(Value::Null, Value::String);
+                record.insert("OwnerId".into(), owner);
+            }
+            self.derive_event(&mut record);
+        }
         self.validate(object, &record, &id)?;
         if object_name == "CaseComment" {
             // As in an org: a new comment stamps its case (what change detection sees).
@@ -1082,6 +1130,9 @@ impl Store {
         }
         let now = format_datetime(Utc::now());
         Self::apply_derived(object, &mut record, &now, &self.closed_statuses);
+        if object_name == "Event" {
+            self.derive_event(&mut record);
+        }
         self.validate(object, &record, &id)?;
         self.records
             .get_mut(object_name)

@@ -116,6 +116,133 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customer/{customer_id}/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's bookings: upcoming (soonest first) or past (latest first), cancelled ones
+         *     included with their status.
+         */
+        get: operations["list_appointments"];
+        put?: never;
+        /**
+         * Books a slot: an Event on the topic owner's calendar, with the customer's contact and
+         *     their account (or the case given).
+         * @description `Idempotency-Key` is required (a UUID per booking, the same on every retry): a retry
+         *     answers 200 with the booking it made (`Idempotent-Replayed: true`). When someone else got
+         *     the slot first (or it is no longer free), 409 `/problems/slot-taken` lists `fresh_slots`.
+         */
+        post: operations["book_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/appointments/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The free slots of a topic in a window (default: the next 7 days; at most 14 days).
+         * @description Working hours from configuration minus what is on the topic owner's calendar in
+         *     Salesforce (with a buffer either side), after the minimum notice and before the horizon.
+         *     Slots are UTC instants; show them in the customer's zone.
+         */
+        get: operations["list_appointment_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/appointments/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What can be booked: the topics, the time zone of working hours, the cut-off. */
+        get: operations["list_appointment_topics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/appointments/{appointment_id}/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The booking as an iCalendar file (RFC 5545) to add to a calendar; a cancelled booking's
+         *     file cancels it there (`STATUS:CANCELLED`), a moved one's replaces it (`SEQUENCE`).
+         */
+        get: operations["appointment_calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/appointments/{appointment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a booking (its slot is free again). Safe to repeat: a cancelled booking answers
+         *     as it is. Within `cutoff_hours` of its start: 409 `/problems/appointment-cutoff`.
+         */
+        post: operations["cancel_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/appointments/{appointment_id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moves a booking to another free slot of its topic, all or nothing: when the new slot is
+         *     taken (409 `/problems/slot-taken` with `fresh_slots`) the booking keeps its time. Moving it
+         *     to the time it has changes nothing.
+         */
+        post: operations["reschedule_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customer/{customer_id}/cases": {
         parameters: {
             query?: never;
@@ -480,6 +607,71 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A booking. */
+        Appointment: {
+            /** @description The case it is about, if any. */
+            case_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Until when it can be cancelled or moved here (`cutoff_hours` before its start).
+             */
+            change_until: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            end: string;
+            /**
+             * @description The Salesforce Event id.
+             * @example 00UDn000001AbCdIAK
+             */
+            id: string;
+            note?: string | null;
+            /**
+             * Format: int32
+             * @description How often it was moved.
+             */
+            sequence: number;
+            /** Format: date-time */
+            start: string;
+            status: components["schemas"]["AppointmentStatus"];
+            topic: components["schemas"]["AppointmentTopic"];
+        };
+        /** @description A page of the customer's bookings. */
+        AppointmentList: {
+            items: components["schemas"]["Appointment"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @enum {string} */
+        AppointmentStatus: "booked" | "cancelled";
+        /** @description A topic a customer can book. */
+        AppointmentTopic: {
+            /** @example technical */
+            code: string;
+            /** @example Technical consultation */
+            label: string;
+        };
+        /** @description What can be booked, and the rules of booking. */
+        AppointmentTopics: {
+            /**
+             * Format: int32
+             * @description How many hours before its start a booking can still be cancelled or moved.
+             */
+            cutoff_hours: number;
+            /**
+             * Format: int32
+             * @description How many days ahead slots can be booked.
+             */
+            horizon_days: number;
+            /** Format: int32 */
+            slot_minutes: number;
+            /**
+             * @description The IANA zone working hours are set in (slots are UTC instants all the same).
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+            topics: components["schemas"]["AppointmentTopic"][];
+        };
         /** @description A file attached to one of the customer's cases. */
         Attachment: {
             /**
@@ -697,6 +889,25 @@ export interface components {
             /** @example portal-demo */
             password: string;
         };
+        /** @description A booking. Unknown fields are refused. */
+        NewAppointment: {
+            /**
+             * @description One of the customer's cases the appointment is about (its Salesforce id); null or
+             *     absent: none.
+             */
+            case_id?: string | null;
+            note?: null | string;
+            /**
+             * Format: date-time
+             * @description The slot's start, as `GET /customer/{customer_id}/appointments/slots` gave it.
+             */
+            start: string;
+            /**
+             * @description A topic's `code`, from `GET /customer/{customer_id}/appointments/topics`.
+             * @example technical
+             */
+            topic: string;
+        };
         /** @description A new case. Unknown fields are refused. */
         NewCase: {
             /** @description 1-32,000 characters, not only white space; line breaks and tabs are kept, other control characters refused. */
@@ -752,6 +963,11 @@ export interface components {
             detail: string;
             /** @description Present on validation errors: one entry per invalid field. */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * @description Present on `/problems/slot-taken`: slots that are free now, on the day asked for and
+             *     the days around it, to choose from instead.
+             */
+            fresh_slots?: components["schemas"]["Slot"][];
             /**
              * @description Present on `/problems/reopen-window-closed`: the address to open a new case at
              *     (`POST`), instead of reopening this one.
@@ -820,6 +1036,14 @@ export interface components {
          * @enum {string}
          */
         RecommendationReasonCode: "owns_related" | "same_family" | "popular_with_similar";
+        /** @description A move of a booking to another slot. Unknown fields are refused. */
+        RescheduleAppointment: {
+            /**
+             * Format: date-time
+             * @description The new slot's start, as `GET /customer/{customer_id}/appointments/slots` gave it.
+             */
+            start: string;
+        };
         /** @description The signed-in session. */
         SessionInfo: {
             /** @description Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE. */
@@ -831,6 +1055,29 @@ export interface components {
              */
             expires_at: string;
             user: components["schemas"]["User"];
+        };
+        /** @description A bookable time: from `start` (inclusive) to `end` (exclusive), UTC instants. */
+        Slot: {
+            /**
+             * Format: date-time
+             * @description When it ends (RFC 3339, UTC).
+             */
+            end: string;
+            /**
+             * Format: date-time
+             * @description When the slot starts (RFC 3339, UTC).
+             */
+            start: string;
+        };
+        /** @description The free slots of a topic in a window. */
+        SlotList: {
+            /** Format: int32 */
+            slot_minutes: number;
+            /** @description Free slots, earliest first. */
+            slots: components["schemas"]["Slot"][];
+            /** @example Europe/Berlin */
+            time_zone: string;
+            topic: components["schemas"]["AppointmentTopic"];
         };
         Uploader: {
             kind: components["schemas"]["UploaderKind"];
@@ -1118,6 +1365,672 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_appointments: {
+        parameters: {
+            query?: {
+                /** @description `upcoming` (not ended yet, soonest first; the default) or `past` (latest first). */
+                when?: "upcoming" | "past";
+                /** @description Page size, 1-100 (default 25). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the customer's bookings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid query parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    book_appointment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
+                "X-CSRF-Token": string;
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAppointment"];
+            };
+        };
+        responses: {
+            /** @description Booked before by a request with this Idempotency-Key (Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    /** @description `true`: nothing was written */
+                    "Idempotent-Replayed"?: boolean;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Booked */
+            201: {
+                headers: {
+                    /** @description What is left of the quota, e.g. `"appointment-write";r=4;t=0` */
+                    RateLimit?: string;
+                    /** @description The per-customer quota of bookings, cancellations and moves, e.g. `"appointment-write";q=5;w=900` */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A malformed customer id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The slot is taken (`/problems/slot-taken`, with `fresh_slots`), or a request with this Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON (Content-Type is not application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body (an unknown topic, a time that is not offered, a case that is not the customer's), a missing or invalid Idempotency-Key, or a key reused for another booking */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, the portal's storage full, or the request timed out; retry with the same Idempotency-Key, which never books twice */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (sent when a dependency is unavailable) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_appointment_slots: {
+        parameters: {
+            query: {
+                /** @description A topic's `code` (from `.../appointments/topics`). */
+                topic: string;
+                /** @description The window's start (RFC 3339; default: now). Slots start in [from, to). */
+                from?: string;
+                /** @description The window's end (RFC 3339; default: from + 7 days; at most 14 days after from). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Free slots, earliest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid query parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_appointment_topics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The topics and the rules of booking */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentTopics"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appointment_calendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The booking's id (a Salesforce Event); another customer's is 404, like one that does not exist */
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The booking as text/calendar */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="appointment.ics"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (`/problems/salesforce-budget`, Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget has a call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_appointment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
+                "X-CSRF-Token": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The booking's id (a Salesforce Event); another customer's is 404, like one that does not exist */
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too close to its start to cancel here (`/problems/appointment-cutoff`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reschedule_appointment: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
+                "X-CSRF-Token": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The booking's id (a Salesforce Event); another customer's is 404, like one that does not exist */
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RescheduleAppointment"];
+            };
+        };
+        responses: {
+            /** @description Moved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The new slot is taken (`/problems/slot-taken`), the booking is too close to its start (`/problems/appointment-cutoff`) or cancelled (`/problems/appointment-cancelled`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON (Content-Type is not application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body, or a time that is not offered */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many bookings, cancellations and moves, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another request */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

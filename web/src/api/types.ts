@@ -37,3 +37,8 @@ export type RecommendationList = JsonOf<paths['/customer/{customer_id}/recommend
 export type Recommendation = RecommendationList['items'][number];
 export type CatalogProduct = Recommendation['product'];
 export type ProductInterest = JsonOf<paths['/customer/{customer_id}/recommendations/{product_id}/interest']['post']['responses'][201]>;
+
+export type AppointmentTopics = JsonOf<paths['/customer/{customer_id}/appointments/topics']['get']['responses'][200]>;
+export type SlotList = JsonOf<paths['/customer/{customer_id}/appointments/slots']['get']['responses'][200]>;
+export type AppointmentPage = JsonOf<paths['/customer/{customer_id}/appointments']['get']['responses'][200]>;
+export type Appointment = AppointmentPage['items'][number];

@@ -70,6 +70,11 @@ function SiteNav({ session, pathname }: { session: Session; pathname: string }) 
             </Link>
           </li>
           <li>
+            <Link to="/appointments" aria-current={pathname.startsWith('/appointments') ? 'page' : undefined}>
+              {t('nav.appointments')}
+            </Link>
+          </li>
+          <li>
             <Link to="/cases" aria-current={inCases ? 'page' : undefined}>
               {t('nav.cases')}
             </Link>

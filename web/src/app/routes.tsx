@@ -51,6 +51,22 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
               },
             },
             {
+              path: 'appointments',
+              lazy: async () => {
+                const { AppointmentsRoute, appointmentsLoader } = await import('../features/appointments/routes/AppointmentsRoute');
+                return { loader: appointmentsLoader(queryClient), Component: AppointmentsRoute };
+              },
+            },
+            {
+              path: 'appointments/book',
+              lazy: async () => {
+                const { BookAppointmentRoute, bookAppointmentLoader } = await import(
+                  '../features/appointments/routes/BookAppointmentRoute'
+                );
+                return { loader: bookAppointmentLoader(queryClient), Component: BookAppointmentRoute };
+              },
+            },
+            {
               path: 'cases',
               lazy: async () => {
                 const { CasesRoute, casesLoader } = await import('../features/cases/routes/CasesRoute');

@@ -3,6 +3,7 @@
 //! values) is in [`requests`]. Changing a type changes `backend/openapi.json`, which a test
 //! guards.
 
+pub mod appointments;
 pub mod attachments;
 pub mod comments;
 pub mod products;

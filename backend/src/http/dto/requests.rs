@@ -388,6 +388,195 @@ impl<'q> QueryFields<'q> {
     }
 }
 
+// ---- Appointments (issue 15, decision 028) ----------------------------------------------
+
+/// A booking. Unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAppointment {
+    /// A topic's `code`, from `GET /customer/{customer_id}/appointments/topics`.
+    #[schema(
+        pattern = "^[a-z0-9-]{1,40}$",
+        min_length = 1,
+        max_length = 40,
+        example = "technical"
+    )]
+    pub topic: String,
+    /// The slot's start, as `GET /customer/{customer_id}/appointments/slots` gave it.
+    pub start: chrono::DateTime<chrono::Utc>,
+    #[schema(inline)]
+    #[serde(default)]
+    pub note: Option<crate::domain::appointments::AppointmentNote>,
+    /// One of the customer's cases the appointment is about (its Salesforce id); null or
+    /// absent: none.
+    #[schema(
+        pattern = "^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$",
+        min_length = 15,
+        max_length = 18
+    )]
+    #[serde(default)]
+    pub case_id: Option<String>,
+}
+
+impl JsonFields for NewAppointment {
+    const FIELDS: &'static [(&'static str, FieldCheck)] = &[
+        ("topic", topic_code),
+        ("start", instant),
+        ("note", text::<crate::domain::appointments::AppointmentNote>),
+        ("case_id", case_reference),
+    ];
+}
+
+/// A move of a booking to another slot. Unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleAppointment {
+    /// The new slot's start, as `GET /customer/{customer_id}/appointments/slots` gave it.
+    pub start: chrono::DateTime<chrono::Utc>,
+}
+
+impl JsonFields for RescheduleAppointment {
+    const FIELDS: &'static [(&'static str, FieldCheck)] = &[("start", instant)];
+}
+
+fn topic_code(value: &Value) -> Result<(), String> {
+    match value {
+        Value::String(code) if crate::config::is_topic_code(code) => Ok(()),
+        _ => Err("Choose one of the topics offered.".into()),
+    }
+}
+
+/// A required RFC 3339 date-time.
+fn instant(value: &Value) -> Result<(), String> {
+    match value {
+        Value::String(text) if text.parse::<chrono::DateTime<chrono::Utc>>().is_ok() => Ok(()),
+        _ => Err("Give the slot's start as an RFC 3339 date-time.".into()),
+    }
+}
+
+fn case_reference(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Null => Ok(()),
+        Value::String(id)
+            if id.len() >= 15
+                && id.len() <= 18
+                && id.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            Ok(())
+        }
+        _ => Err("No such case for this customer.".into()),
+    }
+}
+
+/// The query of `GET /customer/{customer_id}/appointments/slots`.
+pub type SlotsQuery = crate::services::appointments::SlotQuery;
+
+impl FromQuery for SlotsQuery {
+    fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
+        let mut fields = QueryFields::parse(query);
+        let topic = fields
+            .text("topic", 40, "Choose one of the topics offered.")
+            .unwrap_or_default();
+        let mut instant = |name: &'static str| {
+            let value = fields.value(name)?.to_owned();
+            match value.parse::<chrono::DateTime<chrono::Utc>>() {
+                Ok(at) => Some(at),
+                Err(_) => {
+                    fields.errors.push(FieldError::new(
+                        name,
+                        "Give an RFC 3339 date-time, e.g. 2026-01-12T00:00:00Z.",
+                    ));
+                    None
+                }
+            }
+        };
+        let from = instant("from");
+        let to = instant("to");
+        fields.finish(Self { topic, from, to })
+    }
+}
+
+impl IntoParams for SlotsQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let instant = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::DateTime,
+                )))
+                .into()
+        };
+        let mut topic = query_param(
+            "topic",
+            "A topic's `code` (from `.../appointments/topics`).".to_owned(),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(crate::config::TOPIC_PATTERN))
+                .min_length(Some(1))
+                .max_length(Some(40))
+                .into(),
+        );
+        topic.required = Required::True;
+        vec![
+            topic,
+            query_param(
+                "from",
+                "The window's start (RFC 3339; default: now). Slots start in [from, to)."
+                    .to_owned(),
+                instant(),
+            ),
+            query_param(
+                "to",
+                "The window's end (RFC 3339; default: from + 7 days; at most 14 days after from)."
+                    .to_owned(),
+                instant(),
+            ),
+        ]
+    }
+}
+
+/// The query of `GET /customer/{customer_id}/appointments`: which bookings, and the page.
+pub type AppointmentListQuery = crate::services::appointments::AppointmentQuery;
+
+impl FromQuery for AppointmentListQuery {
+    fn from_query(query: &str) -> Result<Self, Vec<FieldError>> {
+        use crate::services::appointments::When;
+        let mut fields = QueryFields::parse(query);
+        let when = match fields.value("when") {
+            None | Some("upcoming") => When::Upcoming,
+            Some("past") => When::Past,
+            Some(_) => {
+                fields
+                    .errors
+                    .push(FieldError::new("when", "Choose upcoming or past."));
+                When::Upcoming
+            }
+        };
+        let limit = fields.get("limit");
+        let cursor = fields.text("cursor", MAX_CURSOR_BYTES, "The cursor is not valid.");
+        fields.finish(Self {
+            when,
+            page: CursorPageQuery { limit, cursor },
+        })
+    }
+}
+
+impl IntoParams for AppointmentListQuery {
+    fn into_params(parent: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = vec![query_param(
+            "when",
+            "`upcoming` (not ended yet, soonest first; the default) or `past` (latest first)."
+                .to_owned(),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["upcoming", "past"]))
+                .into(),
+        )];
+        params.extend(CursorPageQuery::into_params(parent));
+        params
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

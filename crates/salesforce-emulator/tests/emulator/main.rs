@@ -1,5 +1,6 @@
 //! The emulator driven over real HTTP on 127.0.0.1:0, one test binary for speed of linking.
 
+mod activities;
 mod common;
 mod composite;
 mod doc_shapes;
