@@ -46,6 +46,17 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expectAccessible(page);
       await screenshots(page, `products${suffix}`);
 
+      await page.goto('/appointments');
+      await expect(page.getByRole('heading', { level: 1, name: 'Appointments' })).toBeVisible();
+      await expectAccessible(page);
+      await screenshots(page, `appointments${suffix}`);
+
+      await page.goto('/appointments/book');
+      await expect(page.getByRole('heading', { level: 1, name: 'Book an appointment' })).toBeVisible();
+      await expect(page.getByRole('group').first()).toBeVisible();
+      await expectAccessible(page);
+      await screenshots(page, `book-appointment${suffix}`);
+
       await page.goto('/cases/new');
       await expect(page.getByRole('heading', { level: 1, name: 'Open a new case' })).toBeVisible();
       await expectAccessible(page);
