@@ -19,7 +19,7 @@ use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
-    attachments, audit, auth, case_status, cases, comments, documents, keys, oidc, products,
+    attachments, audit, auth, case_status, cases, comments, documents, forms, keys, oidc, products,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -37,6 +37,8 @@ pub struct App {
     pub attachments: attachments::AttachmentService,
     /// "My products" and recommendations (issue 15).
     pub products: products::ProductService,
+    /// Dynamic case forms from Custom Metadata (issue 15, decision 029).
+    pub forms: forms::FormService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -59,6 +61,8 @@ struct Source {
     reads: ReadPath,
     /// The product extension's port: beside the case port, not through its decorators.
     products: Arc<dyn crate::salesforce::products::ProductPort>,
+    /// The dynamic forms' port: metadata and Case's describe.
+    forms: Arc<dyn crate::salesforce::forms::FormPort>,
 }
 
 impl App {
@@ -71,6 +75,9 @@ impl App {
             Backend::Salesforce => salesforce_org(&config, &metrics, &shared)?,
             Backend::Mock => mock_store(&config).await?,
         };
+        // Before anything serves: a form naming a Case field the portal cannot write stops
+        // the start (decision 029), rather than failing a customer's submit.
+        let forms = forms::FormService::start(Arc::clone(&source.forms), &config.forms).await?;
         let picklists = Arc::new(config.picklists.clone());
         let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
         let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
@@ -154,6 +161,7 @@ impl App {
             documents,
             attachments,
             products,
+            forms,
         })
     }
 
@@ -185,6 +193,7 @@ fn salesforce_org(
         Arc::new(config.picklists.clone()),
         config.contact_field(),
     )?);
+    let rest_forms = Arc::clone(&rest);
     let rest_products = Arc::new(crate::salesforce_rest::products::SalesforceProducts::new(
         Arc::clone(&rest),
         config.products.clone(),
@@ -211,6 +220,10 @@ fn salesforce_org(
         )),
         Arc::clone(metrics),
     ));
+    let forms = Arc::new(crate::salesforce_rest::forms::SalesforceForms::new(
+        rest_forms,
+        Arc::clone(&resilient),
+    ));
     // A customer's product calls are taken from the same budget as their case reads.
     let products = Arc::new(BudgetedProducts::new(products, Arc::clone(&budget)));
     let cached = Arc::new(CachedPort::new(
@@ -227,6 +240,7 @@ fn salesforce_org(
         probe: cached.clone(),
         reads: ReadPath::cached(cached),
         products,
+        forms,
     })
 }
 
@@ -256,5 +270,44 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         probe: store,
         reads: ReadPath::local(move |account| versions.list_version(account)),
         products: Arc::new(products),
+        forms: Arc::new(mock_forms(config)?),
     })
+}
+
+fn mock_forms(config: &Config) -> anyhow::Result<crate::mock_store::forms::MockForms> {
+    crate::mock_store::forms::MockForms::open(&config.mock.fixtures_dir)
+        .context("loading the dynamic forms' fixtures")
+}
+
+/// `portal check-config` without `--offline`: reads the dynamic forms from the configured
+/// source (the org in Salesforce mode) and checks them against Case as `serve` does; the
+/// number of forms when they pass.
+pub async fn check_forms(config: &Config) -> anyhow::Result<usize> {
+    let port: Arc<dyn crate::salesforce::forms::FormPort> = match config.backend {
+        Backend::Mock => Arc::new(mock_forms(config)?),
+        Backend::Salesforce => {
+            let sf = config
+                .salesforce
+                .as_ref()
+                .context("backend = \"salesforce\" needs a [salesforce] section")?;
+            let rest = Arc::new(SalesforceRest::new(
+                sf,
+                Arc::new(config.picklists.clone()),
+                config.contact_field(),
+            )?);
+            let remote: Arc<dyn crate::salesforce::remote::RemoteOrg> = rest.clone();
+            let resilient = Arc::new(ResilientPort::new(
+                remote,
+                config.resilience.clone(),
+                Arc::new(Metrics::default()),
+            ));
+            Arc::new(crate::salesforce_rest::forms::SalesforceForms::new(
+                rest, resilient,
+            ))
+        }
+    };
+    let catalog = forms::load(port.as_ref())
+        .await
+        .map_err(|e| anyhow::anyhow!("dynamic case forms: {e}"))?;
+    Ok(catalog.forms.len())
 }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::case::Picklists;
 
+mod forms;
 mod products;
+pub use forms::FormsConfig;
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +40,8 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     /// "My products" and recommendations (issue 15).
     pub products: ProductsConfig,
+    /// Dynamic case forms from Salesforce Custom Metadata (issue 15).
+    pub forms: FormsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -511,6 +515,7 @@ impl Default for Config {
             comments: CommentsConfig::default(),
             attachments: AttachmentsConfig::default(),
             products: ProductsConfig::default(),
+            forms: FormsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -726,6 +731,7 @@ impl Config {
         }
         self.validate_attachments()?;
         self.products.validate().map_err(ConfigError::Invalid)?;
+        self.forms.validate().map_err(ConfigError::Invalid)?;
         if !is_field_name(&self.products.interest_external_id_field) {
             return invalid(
                 "products.interest_external_id_field must be a field API name like Portal_Interest_Key__c",

@@ -4,5 +4,6 @@ pub mod attachment;
 pub mod case;
 pub mod case_status;
 pub mod comment;
+pub mod forms;
 pub mod paging;
 pub mod text;

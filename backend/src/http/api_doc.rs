@@ -24,6 +24,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::attachments::list, super::attachments::upload, super::attachments::download,
         super::products::owned, super::products::recommendations, super::products::interest,
         super::products::dismiss, super::products::undismiss,
+        super::forms::list, super::forms::get,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(

@@ -9,6 +9,7 @@
 mod attachment;
 mod case_status;
 pub mod datetime;
+pub mod forms;
 pub mod products;
 mod query;
 mod records;

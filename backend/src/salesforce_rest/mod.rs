@@ -3,6 +3,7 @@
 //! and every literal goes through `salesforce_client::soql` quoting.
 
 mod attachments;
+pub mod forms;
 pub mod products;
 pub mod resilience;
 pub mod resilient_products;
@@ -333,7 +334,7 @@ impl SalesforcePort for SalesforceRest {
                 created: false,
             });
         }
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "AccountId": case.account_id.as_str(),
             "ContactId": case.contact_id.as_ref().map(SalesforceId::as_str),
             "Subject": case.subject,
@@ -341,6 +342,13 @@ impl SalesforcePort for SalesforceRest {
             "Priority": case.priority,
             "Origin": case.origin,
         });
+        // A dynamic form's values, in the same write (fields checked against Case's describe
+        // before the portal started serving: decision 029).
+        if let Some(fields) = body.as_object_mut() {
+            for (field, value) in &case.form_values {
+                fields.insert(field.clone(), value.clone());
+            }
+        }
         let result = self
             .client
             .upsert(

@@ -1,6 +1,7 @@
 //! The emulated org's objects and fields: what the fixtures hold, plus the portal's external id
 //! field on Case. Field names are matched case-insensitively, as Salesforce does.
 
+pub mod forms;
 mod products;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +194,7 @@ pub fn objects() -> Vec<ObjectDef> {
             FieldType::TextArea { max_len: 1000 },
         ),
     ];
+    case.extend(forms::case_fields());
     case.extend(audit_fields());
 
     let mut document = vec![
@@ -320,5 +322,6 @@ pub fn objects() -> Vec<ObjectDef> {
         },
     ];
     objects.extend(products::objects());
+    objects.extend(forms::objects());
     objects
 }

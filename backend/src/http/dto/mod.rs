@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod comments;
+pub mod forms;
 pub mod products;
 pub mod requests;
 

@@ -1,0 +1,187 @@
+//! Dynamic case forms (issue 15, decision 029): the forms of Salesforce Custom Metadata, each
+//! checked against what the integration user may write on Case and compiled once into its JSON
+//! Schema validator, kept for `forms.cache_ttl_secs`.
+//!
+//! The check runs before the portal serves (`portal serve` and `portal check-config` fail on a
+//! form that names a field it cannot write), and again whenever the cache is refreshed: a form
+//! changed in the org to one that cannot be written is logged and the forms in use are kept,
+//! so a customer's submit never meets it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use serde_json::{Map, Value};
+use tokio::sync::{Mutex, RwLock};
+
+use crate::config::FormsConfig;
+use crate::domain::forms::{self, DefinitionError, FormDef};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::salesforce::PortError;
+use crate::salesforce::forms::FormPort;
+use crate::services::cases::FormValues;
+
+/// A form with its compiled validator.
+pub struct CompiledForm {
+    pub def: FormDef,
+    validator: jsonschema::Validator,
+}
+
+impl CompiledForm {
+    /// One field error per refused field, named `fields.<name>`, in the form's order.
+    pub fn validate(&self, values: &Map<String, Value>) -> Vec<FieldError> {
+        self.def
+            .refusals(&self.validator, values)
+            .into_iter()
+            .map(|(name, refusal)| {
+                FieldError::new(format!("fields.{name}"), self.def.message(&name, refusal))
+            })
+            .collect()
+    }
+}
+
+/// The forms in use, in their order.
+pub struct Catalog {
+    pub forms: Vec<Arc<CompiledForm>>,
+}
+
+impl Catalog {
+    pub fn get(&self, name: &str) -> Option<Arc<CompiledForm>> {
+        self.forms.iter().find(|f| f.def.name == name).cloned()
+    }
+}
+
+/// Why the forms cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("the forms could not be read: {0}")]
+    Port(#[from] PortError),
+    #[error("{} form definition problem(s):\n  {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
+    Definitions(Vec<DefinitionError>),
+}
+
+/// Reads, checks and compiles every active form.
+pub async fn load(port: &dyn FormPort) -> Result<Catalog, LoadError> {
+    let records = port.form_records().await?;
+    let defs = forms::forms_from_records(&records.forms, &records.fields)
+        .map_err(LoadError::Definitions)?;
+    if !defs.is_empty() {
+        let describe = port.case_describe().await?;
+        let errors = forms::check_against_case(&defs, &describe);
+        if !errors.is_empty() {
+            return Err(LoadError::Definitions(errors));
+        }
+    }
+    let mut compiled = Vec::with_capacity(defs.len());
+    for def in defs {
+        let validator = def.validator().map_err(|reason| {
+            LoadError::Definitions(vec![DefinitionError {
+                form: def.name.clone(),
+                field: None,
+                reason,
+            }])
+        })?;
+        compiled.push(Arc::new(CompiledForm { def, validator }));
+    }
+    Ok(Catalog { forms: compiled })
+}
+
+pub struct FormService {
+    port: Arc<dyn FormPort>,
+    ttl: Duration,
+    current: RwLock<(Instant, Arc<Catalog>)>,
+    /// One refresh at a time; the others keep answering from `current`.
+    refreshing: Mutex<()>,
+}
+
+impl FormService {
+    /// Loads the forms: an error here stops the portal from starting.
+    pub async fn start(port: Arc<dyn FormPort>, config: &FormsConfig) -> anyhow::Result<Self> {
+        let catalog = load(port.as_ref())
+            .await
+            .map_err(|e| anyhow!("dynamic case forms: {e}"))?;
+        tracing::info!(forms = catalog.forms.len(), "dynamic case forms loaded");
+        Ok(Self {
+            port,
+            ttl: Duration::from_secs(config.cache_ttl_secs),
+            current: RwLock::new((Instant::now(), Arc::new(catalog))),
+            refreshing: Mutex::new(()),
+        })
+    }
+
+    /// The forms in use, read again once they are older than the TTL.
+    pub async fn catalog(&self) -> Arc<Catalog> {
+        {
+            let current = self.current.read().await;
+            if current.0.elapsed() < self.ttl {
+                return Arc::clone(&current.1);
+            }
+        }
+        let Ok(_guard) = self.refreshing.try_lock() else {
+            return Arc::clone(&self.current.read().await.1);
+        };
+        let fresh = match load(self.port.as_ref()).await {
+            Ok(catalog) => Arc::new(catalog),
+            Err(err) => {
+                // Kept: the forms checked before still work; the next request tries again
+                // after another TTL.
+                tracing::error!(error = %err, "dynamic case forms could not be refreshed; keeping the forms in use");
+                let mut current = self.current.write().await;
+                current.0 = Instant::now();
+                return Arc::clone(&current.1);
+            }
+        };
+        let mut current = self.current.write().await;
+        *current = (Instant::now(), Arc::clone(&fresh));
+        fresh
+    }
+
+    /// A new case's `form` and `fields`, checked: the form's values by Case field, or every
+    /// refused field (422). Fields without a form, or an unknown form, are refused too.
+    pub async fn case_values(
+        &self,
+        form: Option<String>,
+        fields: Option<Map<String, Value>>,
+    ) -> ApiResult<Option<FormValues>> {
+        let name = match (form, &fields) {
+            (None, None) => return Ok(None),
+            (None, Some(_)) => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "fields",
+                    "Choose a form for these fields.",
+                )]));
+            }
+            (Some(name), _) => name,
+        };
+        let form = match self.form(&name).await {
+            Ok(form) => form,
+            Err(ApiError::NotFound(_)) => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "form",
+                    "No such form.",
+                )]));
+            }
+            Err(err) => return Err(err),
+        };
+        let values = fields.unwrap_or_default();
+        let errors = form.validate(&values);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(Some(FormValues {
+            case_values: form.def.case_values(&values),
+            form: name,
+        }))
+    }
+
+    /// The form, or "not found" (an inactive or unknown form alike).
+    pub async fn form(&self, name: &str) -> ApiResult<Arc<CompiledForm>> {
+        if !forms::is_name(name) {
+            return Err(ApiError::NotFound("form"));
+        }
+        self.catalog()
+            .await
+            .get(name)
+            .ok_or(ApiError::NotFound("form"))
+    }
+}
