@@ -37,3 +37,9 @@ export type RecommendationList = JsonOf<paths['/customer/{customer_id}/recommend
 export type Recommendation = RecommendationList['items'][number];
 export type CatalogProduct = Recommendation['product'];
 export type ProductInterest = JsonOf<paths['/customer/{customer_id}/recommendations/{product_id}/interest']['post']['responses'][201]>;
+
+export type FormList = JsonOf<paths['/customer/{customer_id}/forms']['get']['responses'][200]>;
+export type FormSummary = FormList['items'][number];
+/** A dynamic case form: its JSON Schema (2020-12) and UI hints (decision 029). */
+export type FormDetail = JsonOf<paths['/customer/{customer_id}/forms/{form}']['get']['responses'][200]>;
+export type FormFieldHint = FormDetail['ui']['fields'][string];

@@ -323,6 +323,27 @@ export const en = {
   'caseStatus.rateLimited': 'You have closed or reopened cases several times in a short time. You can try again {when}.',
   'caseStatus.rateLimitedUnknown': 'You have closed or reopened cases several times in a short time. Please wait a few minutes before trying again.',
   'caseStatus.failed': 'The case could not be changed. What you typed is kept; please try again.',
+
+  // Dynamic case forms (decision 029): the picker on the new-case page and the rendered form's messages.
+  'forms.picker': 'What is your request about?',
+  'forms.pickerHint': 'Choosing a topic asks for the details our team needs. Pick “Something else” to describe it in your own words.',
+  'forms.pickerNone': 'Something else',
+  'forms.details': 'Details: {form}',
+  'forms.loading': 'Loading the form…',
+  'forms.loadFailed': 'The form could not be loaded. Choose “Something else” to continue, or try again later.',
+  'forms.choosePlaceholder': 'Choose…',
+  'forms.required': 'Enter {label}.',
+  'forms.choose': 'Choose {label}.',
+  'forms.text': 'Enter text.',
+  'forms.number': 'Enter a number, for example 12.',
+  'forms.checkbox': 'Tick the box or leave it empty.',
+  'forms.maxLength': 'Use {max} characters or fewer.',
+  'forms.pattern': 'This is not in the expected format. The hint above shows it.',
+  'forms.date': 'Enter a date, for example 2026-12-01.',
+  'forms.email': 'Enter an email address, for example name@example.com.',
+  'forms.minimum': 'Enter {min} or more.',
+  'forms.maximum': 'Enter {max} or less.',
+  'forms.notPartOfForm': 'This field is not part of the form.',
 } as const;
 
 export type MessageKey = keyof typeof en;

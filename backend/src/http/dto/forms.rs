@@ -77,9 +77,28 @@ pub struct FieldOption {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VisibleWhen {
     pub field: String,
-    /// The value (of the other field's type: text, number or boolean).
-    #[schema(value_type = Object)]
-    pub equals: Value,
+    pub equals: ConditionValue,
+}
+
+/// A value of the other field, of its type: text (a picklist's value), a number, or a
+/// checkbox's `true`/`false`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConditionValue {
+    Flag(bool),
+    Number(f64),
+    Text(String),
+}
+
+impl ConditionValue {
+    fn of(value: &Value) -> Self {
+        match value {
+            Value::Bool(b) => Self::Flag(*b),
+            Value::Number(n) => Self::Number(n.as_f64().unwrap_or_default()),
+            Value::String(s) => Self::Text(s.clone()),
+            other => Self::Text(other.to_string()),
+        }
+    }
 }
 
 /// How to render one field.
@@ -139,7 +158,7 @@ impl From<&FormDef> for FormDetail {
                                     .collect(),
                                 visible_when: x.visible_when.as_ref().map(|w| VisibleWhen {
                                     field: w.field.clone(),
-                                    equals: w.equals.clone(),
+                                    equals: ConditionValue::of(&w.equals),
                                 }),
                             },
                         )
