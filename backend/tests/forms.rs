@@ -15,7 +15,7 @@ use common::{ACME, TestApp, User, error_fields, mocks_dir, new_case, problem};
 use serde_json::{Value, json};
 
 fn web_fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web/src/features/forms/fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web/src/features/cases/forms/fixtures")
 }
 
 fn corpus() -> Value {
@@ -162,7 +162,7 @@ async fn the_forms_are_listed_in_order_and_served_as_json_schema_2020_12() {
         serde_json::from_slice(&std::fs::read(&copy).expect("forms.json")).expect("JSON");
     assert_eq!(
         kept, served,
-        "web/src/features/forms/fixtures/forms.json is stale: run with UPDATE_FORMS_FIXTURES=1"
+        "web/src/features/cases/forms/fixtures/forms.json is stale: run with UPDATE_FORMS_FIXTURES=1"
     );
 
     // Unknown, and malformed, form names are "not found".

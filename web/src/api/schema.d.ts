@@ -740,7 +740,9 @@ export interface components {
          */
         FormDetail: components["schemas"]["FormSummary"] & {
             /** @description A JSON Schema 2020-12 document (`$schema` says so) of the form's `fields` object. */
-            schema: Record<string, never>;
+            schema: {
+                [key: string]: unknown;
+            };
             ui: components["schemas"]["FormUi"];
         };
         /** @description The forms, in the order to offer them. */
@@ -797,8 +799,14 @@ export interface components {
              * @description The form's values by field name, checked against the form's own JSON Schema (served by
              *     `GET /customer/{customer_id}/forms/{form}`): each refused field is a 422 error named
              *     `fields.<name>`; a field hidden by its `visible_when` is ignored. Only with `form`.
+             * @example {
+             *       "Incident_Date": "2026-12-01",
+             *       "Serial_Number": "GW100-4411"
+             *     }
              */
-            fields?: Record<string, never> | null;
+            fields?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * @description The dynamic form the case is opened with (a name from `GET /customer/{customer_id}/forms`);
              *     an unknown or inactive one is 422 on `form`. Omitted: a plain case.

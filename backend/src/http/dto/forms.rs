@@ -126,7 +126,7 @@ pub struct FormDetail {
     #[serde(flatten)]
     pub summary: FormSummary,
     /// A JSON Schema 2020-12 document (`$schema` says so) of the form's `fields` object.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, Value>)]
     pub schema: Value,
     pub ui: FormUi,
 }

@@ -50,7 +50,7 @@ pub struct NewCase {
     /// `GET /customer/{customer_id}/forms/{form}`): each refused field is a 422 error named
     /// `fields.<name>`; a field hidden by its `visible_when` is ignored. Only with `form`.
     #[serde(default)]
-    #[schema(value_type = Option<Object>, example = json!({"Serial_Number": "GW100-4411", "Incident_Date": "2026-12-01"}))]
+    #[schema(value_type = Option<std::collections::HashMap<String, Value>>, example = json!({"Serial_Number": "GW100-4411", "Incident_Date": "2026-12-01"}))]
     pub fields: Option<serde_json::Map<String, Value>>,
 }
 

@@ -1,7 +1,7 @@
 import type { FormDetail, FormFieldHint } from '../../../api/types';
 import { FormField } from '../../../components/FormField';
 import { t } from '../../../i18n';
-import { isVisible, type FormInput } from '../validate';
+import { isVisible, type FormInput } from './validate';
 
 /** The id of a dynamic form field's control (what error summaries link to). */
 export function formFieldId(name: string): string {

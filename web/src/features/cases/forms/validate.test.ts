@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FormDetail } from '../../api/types';
+import type { FormDetail } from '../../../api/types';
 import corpus from './fixtures/corpus.json';
 import forms from './fixtures/forms.json';
 import { refusalMessage, refusals, toFields } from './validate';

@@ -1,6 +1,6 @@
 import { Validator, type OutputUnit } from '@cfworker/json-schema';
-import type { FormDetail, FormFieldHint } from '../../api/types';
-import { t } from '../../i18n';
+import type { FormDetail, FormFieldHint } from '../../../api/types';
+import { t } from '../../../i18n';
 
 /**
  * A dynamic form's values as the customer entered them: text as typed (numbers too, until
