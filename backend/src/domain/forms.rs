@@ -589,7 +589,10 @@ impl FormDef {
             return "This field is not accepted.".into();
         };
         match refusal {
-            Refusal::Required | Refusal::MinLength => format!("Enter {}.", field.label),
+            Refusal::Required | Refusal::MinLength if field.kind == FieldKind::Picklist => {
+                "Choose one of the options.".into()
+            }
+            Refusal::Required | Refusal::MinLength => "This is required.".into(),
             Refusal::Type => match field.kind {
                 FieldKind::Number => "Must be a number.".into(),
                 FieldKind::Checkbox => "Must be true or false.".into(),
@@ -600,8 +603,8 @@ impl FormDef {
                 field.max_length.unwrap_or_default()
             ),
             Refusal::Pattern => match &field.help {
-                Some(help) => format!("Not in the expected format. {help}"),
-                None => "Not in the expected format.".into(),
+                Some(help) => format!("This is not in the expected format. {help}"),
+                None => "This is not in the expected format.".into(),
             },
             Refusal::Minimum => format!("Must be at least {}.", number(field.min)),
             Refusal::Maximum => format!("Must be at most {}.", number(field.max)),

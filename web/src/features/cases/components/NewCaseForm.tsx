@@ -225,7 +225,9 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
   const formItems: SummaryItem[] = form
     ? form.ui.order.flatMap((name) => {
         const message = formErrors[name];
-        return message ? [{ fieldId: formFieldId(name), message }] : [];
+        const label = form.ui.fields[name]?.label ?? name;
+        // Beside its field a message needs no name; in the summary it does.
+        return message ? [{ fieldId: formFieldId(name), message: t('forms.summaryItem', { label, message }) }] : [];
       })
     : [];
   const summaryItems: SummaryItem[] = [

@@ -24,14 +24,14 @@ describe('dynamic case forms', () => {
     // Submitting empty: the error summary names the required field, linked to it.
     await user.click(screen.getByRole('button', { name: 'Submit case' }));
     const summary = await screen.findByRole('alert');
-    expect(summary).toHaveTextContent('Choose Which system?.');
+    expect(summary).toHaveTextContent('Which system? – Choose one of the options.');
     await waitFor(() => {
       expect(summary).toHaveFocus();
     });
     expect(system).toHaveAttribute('aria-invalid', 'true');
     const errorId = system.getAttribute('aria-describedby') ?? '';
     expect(document.getElementById(errorId.split(' ').find((id) => id.endsWith('-error')) ?? '')).toHaveTextContent(
-      'Choose Which system?.',
+      'Choose one of the options.',
     );
     expect(requestsTo('POST', /\/cases$/)).toHaveLength(0);
 
@@ -39,7 +39,7 @@ describe('dynamic case forms', () => {
     await user.click(screen.getByLabelText('Call me back'));
     const phone = await screen.findByLabelText('Phone number for the call');
     await user.click(screen.getByRole('button', { name: 'Submit case' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('Enter Phone number for the call.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Phone number for the call – This is required.');
     await user.type(phone, 'call me');
     expect(within(screen.getByRole('alert')).getByText(/not in the expected format/)).toBeInTheDocument();
     await user.clear(phone);

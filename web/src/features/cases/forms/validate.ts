@@ -125,7 +125,7 @@ export function refusalMessage(form: FormDetail, name: string, refusal: Refusal)
   switch (refusal) {
     case 'required':
     case 'minLength':
-      return hint.widget === 'picklist' ? t('forms.choose', { label: hint.label }) : t('forms.required', { label: hint.label });
+      return hint.widget === 'picklist' ? t('forms.choose') : t('forms.required');
     case 'type':
       return hint.widget === 'number' ? t('forms.number') : hint.widget === 'checkbox' ? t('forms.checkbox') : t('forms.text');
     case 'maxLength':
@@ -139,7 +139,7 @@ export function refusalMessage(form: FormDetail, name: string, refusal: Refusal)
     case 'maximum':
       return t('forms.maximum', { max: property.maximum ?? 0 });
     case 'enum':
-      return t('forms.choose', { label: hint.label });
+      return t('forms.choose');
     case 'additionalProperties':
       return t('forms.notPartOfForm');
   }
