@@ -185,3 +185,95 @@ impl FormService {
             .ok_or(ApiError::NotFound("form"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex as StdMutex;
+
+    use async_trait::async_trait;
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::forms::CaseDescribe;
+    use crate::salesforce::PortResult;
+    use crate::salesforce::forms::FormRecords;
+
+    /// Metadata an admin changes between reads.
+    struct Org {
+        records: StdMutex<FormRecords>,
+    }
+
+    #[async_trait]
+    impl FormPort for Org {
+        async fn form_records(&self) -> PortResult<FormRecords> {
+            Ok(self.records.lock().unwrap().clone())
+        }
+
+        async fn case_describe(&self) -> PortResult<CaseDescribe> {
+            Ok(serde_json::from_value(json!({"fields": [
+                {"name": "Type", "type": "picklist", "length": 255, "createable": true},
+                {"name": "Serial__c", "type": "string", "length": 40, "createable": true},
+                {"name": "Asset__c", "type": "string", "length": 40, "createable": true},
+                {"name": "CaseNumber", "type": "string", "length": 30, "createable": false},
+            ]}))
+            .unwrap())
+        }
+    }
+
+    fn records(api_field: &str, label: &str) -> FormRecords {
+        serde_json::from_value(json!({
+            "forms": [{"DeveloperName": "Fault", "MasterLabel": label, "Active__c": true}],
+            "fields": [{"DeveloperName": "Fault_Serial", "Form__c": "Fault", "Field_Name__c": "Serial",
+                        "Label__c": "Serial", "Api_Field__c": api_field, "Type__c": "text",
+                        "Max_Length__c": 40}],
+        }))
+        .unwrap()
+    }
+
+    impl<'de> serde::Deserialize<'de> for FormRecords {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            #[derive(serde::Deserialize)]
+            struct Raw {
+                forms: Vec<crate::domain::forms::FormRecord>,
+                fields: Vec<crate::domain::forms::FormFieldRecord>,
+            }
+            let raw = Raw::deserialize(d)?;
+            Ok(Self {
+                forms: raw.forms,
+                fields: raw.fields,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_that_fails_the_check_keeps_the_forms_in_use() {
+        let org = Arc::new(Org {
+            records: StdMutex::new(records("Serial__c", "Fault")),
+        });
+        // Read again on every request.
+        let config = FormsConfig { cache_ttl_secs: 0 };
+        let service = FormService::start(org.clone(), &config).await.unwrap();
+        assert_eq!(service.catalog().await.forms[0].def.label, "Fault");
+
+        // Changed to a field the portal cannot write: logged, the checked form stays.
+        *org.records.lock().unwrap() = records("CaseNumber", "Broken");
+        let kept = service.catalog().await;
+        assert_eq!(kept.forms[0].def.label, "Fault");
+        assert_eq!(kept.forms[0].def.fields[0].api_field, "Serial__c");
+
+        // Changed to a writable one: used from the next read on.
+        *org.records.lock().unwrap() = records("Asset__c", "Fault, revised");
+        let fresh = service.catalog().await;
+        assert_eq!(fresh.forms[0].def.label, "Fault, revised");
+        assert_eq!(fresh.forms[0].def.fields[0].api_field, "Asset__c");
+
+        // A start on the broken definition fails, naming it.
+        *org.records.lock().unwrap() = records("CaseNumber", "Broken");
+        let err = FormService::start(org, &config).await.err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("form Fault, field Serial: Case.CaseNumber is not createable"),
+            "{err}"
+        );
+    }
+}
