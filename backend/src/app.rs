@@ -63,6 +63,8 @@ struct Source {
     products: Arc<dyn crate::salesforce::products::ProductPort>,
     /// The dynamic forms' port: metadata and Case's describe.
     forms: Arc<dyn crate::salesforce::forms::FormPort>,
+    /// What the forms are first read through, at start-up.
+    forms_startup: Arc<dyn crate::salesforce::forms::FormPort>,
 }
 
 impl App {
@@ -77,7 +79,12 @@ impl App {
         };
         // Before anything serves: a form naming a Case field the portal cannot write stops
         // the start (decision 029), rather than failing a customer's submit.
-        let forms = forms::FormService::start(Arc::clone(&source.forms), &config.forms).await?;
+        let forms = forms::FormService::start(
+            Arc::clone(&source.forms),
+            source.forms_startup.as_ref(),
+            &config.forms,
+        )
+        .await?;
         let picklists = Arc::new(config.picklists.clone());
         let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
         let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
@@ -194,6 +201,9 @@ fn salesforce_org(
         config.contact_field(),
     )?);
     let rest_forms = Arc::clone(&rest);
+    let forms_startup = Arc::new(crate::salesforce_rest::forms::SalesforceForms::direct(
+        Arc::clone(&rest),
+    ));
     let rest_products = Arc::new(crate::salesforce_rest::products::SalesforceProducts::new(
         Arc::clone(&rest),
         config.products.clone(),
@@ -241,6 +251,7 @@ fn salesforce_org(
         reads: ReadPath::cached(cached),
         products,
         forms,
+        forms_startup,
     })
 }
 
@@ -254,6 +265,7 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         .await
         .context("loading the mock store")??;
     let store = Arc::new(store);
+    let forms: Arc<dyn crate::salesforce::forms::FormPort> = Arc::new(mock_forms(config)?);
     let versions = Arc::clone(&store);
     let (dir, data) = (config.mock.fixtures_dir.clone(), config.data_dir.clone());
     let pricebook = match &config.products.pricebook_id {
@@ -270,7 +282,8 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         probe: store,
         reads: ReadPath::local(move |account| versions.list_version(account)),
         products: Arc::new(products),
-        forms: Arc::new(mock_forms(config)?),
+        forms: Arc::clone(&forms),
+        forms_startup: forms,
     })
 }
 

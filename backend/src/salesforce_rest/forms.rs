@@ -33,12 +33,36 @@ pub fn fields_soql() -> String {
 
 pub struct SalesforceForms {
     rest: Arc<SalesforceRest>,
-    resilience: Arc<ResilientPort>,
+    /// None: each call made once, outside the org's circuit (the start-up check, which must
+    /// not open the breaker before any customer has asked anything).
+    resilience: Option<Arc<ResilientPort>>,
 }
 
 impl SalesforceForms {
     pub fn new(rest: Arc<SalesforceRest>, resilience: Arc<ResilientPort>) -> Self {
-        Self { rest, resilience }
+        Self {
+            rest,
+            resilience: Some(resilience),
+        }
+    }
+
+    /// Calls made once each, not through the org's resilience.
+    pub fn direct(rest: Arc<SalesforceRest>) -> Self {
+        Self {
+            rest,
+            resilience: None,
+        }
+    }
+
+    async fn read<T, F, Fut>(&self, operation: &'static str, attempt: F) -> PortResult<T>
+    where
+        F: Fn() -> Fut + Send + Sync,
+        Fut: std::future::Future<Output = PortResult<T>> + Send,
+    {
+        match &self.resilience {
+            Some(resilience) => resilience.call(operation, Kind::Read, attempt).await,
+            None => attempt().await,
+        }
     }
 
     async fn all<T: serde::de::DeserializeOwned>(&self, soql: &str) -> PortResult<Vec<T>> {
@@ -54,26 +78,21 @@ impl SalesforceForms {
 impl FormPort for SalesforceForms {
     async fn form_records(&self) -> PortResult<FormRecords> {
         let (forms_soql, fields_soql) = (forms_soql(), fields_soql());
-        let forms = self
-            .resilience
-            .call("form_metadata", Kind::Read, || self.all(&forms_soql))
-            .await?;
+        let forms = self.read("form_metadata", || self.all(&forms_soql)).await?;
         let fields = self
-            .resilience
-            .call("form_field_metadata", Kind::Read, || self.all(&fields_soql))
+            .read("form_field_metadata", || self.all(&fields_soql))
             .await?;
         Ok(FormRecords { forms, fields })
     }
 
     async fn case_describe(&self) -> PortResult<CaseDescribe> {
-        self.resilience
-            .call("case_describe", Kind::Read, || async {
-                self.rest
-                    .client
-                    .describe::<CaseDescribe>("Case")
-                    .await
-                    .map_err(port_error)
-            })
-            .await
+        self.read("case_describe", || async {
+            self.rest
+                .client
+                .describe::<CaseDescribe>("Case")
+                .await
+                .map_err(port_error)
+        })
+        .await
     }
 }

@@ -86,54 +86,101 @@ pub async fn load(port: &dyn FormPort) -> Result<Catalog, LoadError> {
     Ok(Catalog { forms: compiled })
 }
 
+/// How soon forms that could not be read at start-up (Salesforce unreachable) are tried again.
+const RETRY_UNREAD: Duration = Duration::from_secs(30);
+
+struct Current {
+    catalog: Arc<Catalog>,
+    /// When the forms are read again.
+    refresh_at: Instant,
+    /// Whether they were ever read (and checked).
+    read: bool,
+}
+
 pub struct FormService {
     port: Arc<dyn FormPort>,
     ttl: Duration,
-    current: RwLock<(Instant, Arc<Catalog>)>,
+    current: RwLock<Current>,
     /// One refresh at a time; the others keep answering from `current`.
     refreshing: Mutex<()>,
 }
 
 impl FormService {
-    /// Loads the forms: an error here stops the portal from starting.
-    pub async fn start(port: Arc<dyn FormPort>, config: &FormsConfig) -> anyhow::Result<Self> {
-        let catalog = load(port.as_ref())
-            .await
-            .map_err(|e| anyhow!("dynamic case forms: {e}"))?;
-        tracing::info!(forms = catalog.forms.len(), "dynamic case forms loaded");
+    /// Loads and checks the forms. A form naming a Case field the portal cannot write stops
+    /// the portal from starting. An org that cannot be reached does not (the portal starts
+    /// degraded, as for every other read): it offers no form until they have been read and
+    /// checked, tried again on a request after [`RETRY_UNREAD`].
+    /// `startup` is what the first read goes through (in Salesforce mode: once, outside the
+    /// org's circuit); `port` every later one.
+    pub async fn start(
+        port: Arc<dyn FormPort>,
+        startup: &dyn FormPort,
+        config: &FormsConfig,
+    ) -> anyhow::Result<Self> {
+        let ttl = Duration::from_secs(config.cache_ttl_secs);
+        let current = match load(startup).await {
+            Ok(catalog) => {
+                tracing::info!(forms = catalog.forms.len(), "dynamic case forms loaded");
+                Current {
+                    catalog: Arc::new(catalog),
+                    refresh_at: Instant::now() + ttl,
+                    read: true,
+                }
+            }
+            Err(LoadError::Port(err)) => {
+                tracing::warn!(error = %err, "dynamic case forms could not be read at start-up; none is offered until they are");
+                Current {
+                    catalog: Arc::new(Catalog { forms: Vec::new() }),
+                    refresh_at: Instant::now() + ttl.min(RETRY_UNREAD),
+                    read: false,
+                }
+            }
+            Err(err) => return Err(anyhow!("dynamic case forms: {err}")),
+        };
         Ok(Self {
             port,
-            ttl: Duration::from_secs(config.cache_ttl_secs),
-            current: RwLock::new((Instant::now(), Arc::new(catalog))),
+            ttl,
+            current: RwLock::new(current),
             refreshing: Mutex::new(()),
         })
     }
 
-    /// The forms in use, read again once they are older than the TTL.
+    /// The forms in use, read and checked again once they are older than the TTL.
     pub async fn catalog(&self) -> Arc<Catalog> {
         {
             let current = self.current.read().await;
-            if current.0.elapsed() < self.ttl {
-                return Arc::clone(&current.1);
+            if Instant::now() < current.refresh_at {
+                return Arc::clone(&current.catalog);
             }
         }
         let Ok(_guard) = self.refreshing.try_lock() else {
-            return Arc::clone(&self.current.read().await.1);
+            return Arc::clone(&self.current.read().await.catalog);
         };
-        let fresh = match load(self.port.as_ref()).await {
-            Ok(catalog) => Arc::new(catalog),
+        match load(self.port.as_ref()).await {
+            Ok(catalog) => {
+                let fresh = Arc::new(catalog);
+                let mut current = self.current.write().await;
+                *current = Current {
+                    catalog: Arc::clone(&fresh),
+                    refresh_at: Instant::now() + self.ttl,
+                    read: true,
+                };
+                fresh
+            }
             Err(err) => {
-                // Kept: the forms checked before still work; the next request tries again
-                // after another TTL.
+                // Kept: the forms checked before still work; tried again after another TTL
+                // (sooner while none was ever read).
                 tracing::error!(error = %err, "dynamic case forms could not be refreshed; keeping the forms in use");
                 let mut current = self.current.write().await;
-                current.0 = Instant::now();
-                return Arc::clone(&current.1);
+                let wait = if current.read {
+                    self.ttl
+                } else {
+                    self.ttl.min(RETRY_UNREAD)
+                };
+                current.refresh_at = Instant::now() + wait;
+                Arc::clone(&current.catalog)
             }
-        };
-        let mut current = self.current.write().await;
-        *current = (Instant::now(), Arc::clone(&fresh));
-        fresh
+        }
     }
 
     /// A new case's `form` and `fields`, checked: the form's values by Case field, or every
@@ -198,14 +245,18 @@ mod tests {
     use crate::salesforce::PortResult;
     use crate::salesforce::forms::FormRecords;
 
-    /// Metadata an admin changes between reads.
+    /// Metadata an admin changes between reads, in an org that may be unreachable.
     struct Org {
         records: StdMutex<FormRecords>,
+        down: std::sync::atomic::AtomicBool,
     }
 
     #[async_trait]
     impl FormPort for Org {
         async fn form_records(&self) -> PortResult<FormRecords> {
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(PortError::Unavailable(anyhow!("connection refused")));
+            }
             Ok(self.records.lock().unwrap().clone())
         }
 
@@ -249,10 +300,13 @@ mod tests {
     async fn a_refresh_that_fails_the_check_keeps_the_forms_in_use() {
         let org = Arc::new(Org {
             records: StdMutex::new(records("Serial__c", "Fault")),
+            down: false.into(),
         });
         // Read again on every request.
         let config = FormsConfig { cache_ttl_secs: 0 };
-        let service = FormService::start(org.clone(), &config).await.unwrap();
+        let service = FormService::start(org.clone(), org.as_ref(), &config)
+            .await
+            .unwrap();
         assert_eq!(service.catalog().await.forms[0].def.label, "Fault");
 
         // Changed to a field the portal cannot write: logged, the checked form stays.
@@ -269,11 +323,33 @@ mod tests {
 
         // A start on the broken definition fails, naming it.
         *org.records.lock().unwrap() = records("CaseNumber", "Broken");
-        let err = FormService::start(org, &config).await.err().unwrap();
+        let err = FormService::start(org.clone(), org.as_ref(), &config)
+            .await
+            .err()
+            .unwrap();
         assert!(
             err.to_string()
                 .contains("form Fault, field Serial: Case.CaseNumber is not createable"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_org_unreachable_at_start_up_offers_no_form_until_it_answers() {
+        let org = Arc::new(Org {
+            records: StdMutex::new(records("Serial__c", "Fault")),
+            down: true.into(),
+        });
+        let config = FormsConfig { cache_ttl_secs: 0 };
+        let service = FormService::start(org.clone(), org.as_ref(), &config)
+            .await
+            .expect("the portal starts, degraded");
+        assert!(service.catalog().await.forms.is_empty());
+        assert!(matches!(
+            service.form("Fault").await,
+            Err(ApiError::NotFound("form"))
+        ));
+        org.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(service.catalog().await.forms[0].def.name, "Fault");
     }
 }
