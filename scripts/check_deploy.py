@@ -143,7 +143,7 @@ def check_overlay(overlay, portal):
             "PORTAL_MOCK__LOCAL_ACCOUNTS_FILE": accounts,
             "PORTAL_SALESFORCE__PRIVATE_KEY_FILE": key,
         }
-        result = subprocess.run([portal, "--config", toml_path, "check-config"], env=env,
+        result = subprocess.run([portal, "--config", toml_path, "check-config", "--offline"], env=env,
                                 capture_output=True, text=True)
         check(result.returncode == 0, f"{where}: portal check-config refuses the ConfigMap's portal.toml: {result.stderr.strip()}")
     print(f"  {where}: {len(objects)} objects valid against the Kubernetes {KUBERNETES_VERSION} schemas; portal.toml accepted")

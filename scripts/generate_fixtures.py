@@ -801,6 +801,132 @@ def build_events(users: list[dict]) -> dict[str, list[dict]]:
                        "WhoId": None, "WhatId": None, "AccountId": None, "ShowAs": show_as,
                        "CreatedDate": stamp, "LastModifiedDate": stamp})
     return {"Event": events}
+# --------------------------------------------------------------------------
+# Dynamic case forms (issue 15, decision 029): Portal_Form__mdt and Portal_Form_Field__mdt,
+# the Custom Metadata the portal reads its forms from, and the describe snapshot of Case the
+# mock mode checks them against (the emulator serves the same fields).
+# --------------------------------------------------------------------------
+
+def metadata_id(prefix: str, name: str) -> str:
+    """A fixed id per metadata record (its type's prefix), drawn from its name so that adding a form
+    moves no other id, and no other fixture's random sequence."""
+    digest = hashlib.sha256(name.encode()).digest()
+    body = prefix + "Dn000" + "".join(BASE62[b % 62] for b in digest[:7])
+    return body + sf_checksum(body)
+
+
+# (developer name, label, case type, description, order, fields)
+# field: (name, label, api field, type, required, min, max, max length, pattern, options,
+#         help, visible when (field, value))
+FORMS = [
+    ("Hardware_Fault", "Hardware fault", "Problem",
+     "A device that is broken, damaged or behaves wrongly.", 1, [
+         ("Serial_Number", "Serial number", "Serial_Number__c", "text", True, None, None, 40,
+          "^[A-Z0-9-]{4,40}$", None,
+          "Printed on the label under the device: capital letters, digits and dashes.", None),
+         ("Incident_Date", "When did it start?", "Incident_Date__c", "date", True, None, None,
+          None, None, None, None, None),
+         ("Affected_Users", "People affected", "Affected_Users__c", "number", False, 1, 10000,
+          None, None, None, "How many people cannot work because of it.", None),
+         ("Symptoms", "What happens?", "Symptoms__c", "textarea", False, None, None, 2000, None,
+          None, None, None),
+     ]),
+    ("Billing_Question", "Billing question", "Question",
+     "A question about an invoice, a charge or a payment.", 2, [
+         ("Invoice_Number", "Invoice number", "Invoice_Number__c", "text", True, None, None, 20,
+          "^INV-[0-9]{4,12}$", None, "As printed on the invoice, e.g. INV-20240017.", None),
+         ("Category", "Topic", "Category__c", "picklist", True, None, None, None, None,
+          [("charge", "An unexpected charge"), ("refund", "A refund"),
+           ("payment", "A payment method")], None, None),
+         ("Billing_Email", "Where should we answer?", "Billing_Email__c", "email", False, None,
+          None, 80, None, None, "Leave empty to use the email of your sign-in.", None),
+     ]),
+    ("Access_Request", "Access request", "Feature Request",
+     "Access to a system or service for someone of your company.", 3, [
+         ("System_Name", "Which system?", "System_Name__c", "picklist", True, None, None, None,
+          None, [("crm", "CRM"), ("erp", "ERP"), ("vpn", "VPN")], None, None),
+         ("Callback_Requested", "Call me back", "Callback_Requested__c", "checkbox", False,
+          None, None, None, None, None, None, None),
+         ("Callback_Phone", "Phone number for the call", "Callback_Phone__c", "text", True,
+          None, None, 40, "^\\+?[0-9 ()-]{6,40}$", None,
+          "We call this number during office hours.", ("Callback_Requested", "true")),
+     ]),
+]
+
+# The Case custom fields the demo forms map to, as the org (and the emulator) define them:
+# (api name, describe type, length).
+FORM_CASE_FIELDS = [
+    ("Serial_Number__c", "string", 40),
+    ("Incident_Date__c", "date", 0),
+    ("Affected_Users__c", "double", 0),
+    ("Symptoms__c", "textarea", 2000),
+    ("Invoice_Number__c", "string", 20),
+    ("Category__c", "string", 40),
+    ("Billing_Email__c", "string", 80),
+    ("System_Name__c", "string", 40),
+    ("Callback_Requested__c", "boolean", 0),
+    ("Callback_Phone__c", "string", 40),
+]
+
+
+def build_forms() -> dict[str, list[dict]]:
+    forms, fields = [], []
+    for (name, label, case_type, description, order, form_fields) in FORMS:
+        fid = metadata_id("m00", f"Portal_Form__mdt.{name}")
+        forms.append({"attributes": attrs("Portal_Form__mdt", fid), "Id": fid,
+                      "DeveloperName": name, "MasterLabel": label, "Case_Type__c": case_type,
+                      "Description__c": description, "Active__c": True, "Order__c": order})
+        for i, (fname, flabel, api, ftype, req, lo, hi, max_len, pattern, options, help_text,
+                visible) in enumerate(form_fields):
+            dev = f"{name}_{fname}"
+            rid = metadata_id("m01", f"Portal_Form_Field__mdt.{dev}")
+            fields.append({
+                "attributes": attrs("Portal_Form_Field__mdt", rid), "Id": rid,
+                "DeveloperName": dev, "Form__c": name, "Field_Name__c": fname,
+                "Label__c": flabel, "Api_Field__c": api, "Type__c": ftype, "Required__c": req,
+                "Min__c": lo, "Max__c": hi, "Max_Length__c": max_len, "Pattern__c": pattern,
+                "Options__c": "\n".join(f"{v}|{l}" for v, l in options) if options else None,
+                "Help_Text__c": help_text, "Order__c": (i + 1) * 10,
+                "Visible_When_Field__c": visible[0] if visible else None,
+                "Visible_When_Value__c": visible[1] if visible else None,
+            })
+    return {"Portal_Form__mdt": forms, "Portal_Form_Field__mdt": fields}
+
+
+def case_describe() -> dict:
+    """The describe snapshot of Case (the fields a form may name) for the mock mode's start-up
+    check: what `GET /sobjects/Case/describe` answers for them, trimmed to what the check reads."""
+    def field(name, ftype, length, createable=True, updateable=True):
+        return {"name": name, "type": ftype, "length": length, "createable": createable,
+                "updateable": updateable}
+    standard = [
+        field("Id", "id", 18, False, False),
+        field("CaseNumber", "string", 30, False, False),
+        field("AccountId", "reference", 18),
+        field("ContactId", "reference", 18),
+        field("Subject", "string", 255),
+        field("Description", "textarea", 32000),
+        field("Status", "picklist", 255),
+        field("Priority", "picklist", 255),
+        field("Origin", "picklist", 255),
+        field("Type", "picklist", 255),
+        field("IsClosed", "boolean", 0, False, False),
+        field("ClosedDate", "datetime", 0, False, False),
+        field("Portal_Request_Id__c", "string", 255),
+        field("Portal_Close_Reason__c", "textarea", 1000),
+        field("CreatedDate", "datetime", 0, False, False),
+        field("LastModifiedDate", "datetime", 0, False, False),
+    ]
+    custom = [field(n, t, l) for (n, t, l) in FORM_CASE_FIELDS]
+    return {"name": "Case", "fields": standard + custom}
+
+
+def forms_only() -> None:
+    """Writes the dynamic forms' fixtures and the Case describe snapshot."""
+    for sobject, records in build_forms().items():
+        write_json(SF_DIR / f"{sobject}.json", records)
+        print(f"{sobject:<20} {len(records):>5} records")
+    write_json(SF_DIR / "describe" / "Case.json", case_describe())
 
 
 def local_accounts(contacts: list[dict]) -> list[dict]:
@@ -841,6 +967,9 @@ def main() -> None:
             write_json(SF_DIR / f"{sobject}.json", records)
             print(f"{sobject:<20} {len(records):>5} records")
         return
+    if "--forms" in sys.argv[1:]:
+        forms_only()
+        return
     pool, objects = build()
     objects.update(build_products(objects["Account"]))
     objects.update(build_events(objects["User"]))
@@ -861,6 +990,7 @@ def main() -> None:
     for sobject, records in objects.items():
         print(f"{sobject:<20} {len(records):>5} records")
     print(f"files/               {len(wanted):>5} files")
+    forms_only()
 
 
 if __name__ == "__main__":

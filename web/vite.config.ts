@@ -31,6 +31,8 @@ export default defineConfig({
         // shared UI, and one per feature (loaded with its first page).
         codeSplitting: {
           groups: [
+            // The dynamic forms' validator (decision 029) is needed by the new-case page only.
+            { name: 'json-schema', test: /node_modules\/@cfworker\/json-schema\//, priority: 1 },
             { name: 'vendor', test: /node_modules/ },
             { name: 'shared', test: /src\/(components|lib|i18n|api|session)\// },
             { name: 'cases', test: /src\/features\/cases\// },

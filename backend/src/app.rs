@@ -21,8 +21,8 @@ use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
-    appointments, attachments, audit, auth, case_status, cases, comments, documents, keys, oidc,
-    products,
+    appointments, attachments, audit, auth, case_status, cases, comments, documents, forms, keys,
+    oidc, products,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -42,6 +42,8 @@ pub struct App {
     pub products: products::ProductService,
     /// Booking appointments (issue 15, decision 028).
     pub appointments: appointments::AppointmentService,
+    /// Dynamic case forms from Custom Metadata (issue 15, decision 029).
+    pub forms: forms::FormService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -66,6 +68,10 @@ struct Source {
     products: Arc<dyn crate::salesforce::products::ProductPort>,
     /// The appointment extension's port, likewise.
     appointments: Arc<dyn crate::salesforce::appointments::AppointmentPort>,
+    /// The dynamic forms' port: metadata and Case's describe.
+    forms: Arc<dyn crate::salesforce::forms::FormPort>,
+    /// What the forms are first read through, at start-up.
+    forms_startup: Arc<dyn crate::salesforce::forms::FormPort>,
 }
 
 impl App {
@@ -78,6 +84,14 @@ impl App {
             Backend::Salesforce => salesforce_org(&config, &metrics, &shared)?,
             Backend::Mock => mock_store(&config).await?,
         };
+        // Before anything serves: a form naming a Case field the portal cannot write stops
+        // the start (decision 029), rather than failing a customer's submit.
+        let forms = forms::FormService::start(
+            Arc::clone(&source.forms),
+            source.forms_startup.as_ref(),
+            &config.forms,
+        )
+        .await?;
         let picklists = Arc::new(config.picklists.clone());
         let keys = keys::Keys::derive(config.auth.secret_key.as_ref());
         let audit = Arc::new(audit::AuditLog::open(&config.data_dir).await?);
@@ -169,6 +183,7 @@ impl App {
             attachments,
             products,
             appointments,
+            forms,
         })
     }
 
@@ -201,6 +216,10 @@ fn salesforce_org(
         Arc::new(config.picklists.clone()),
         config.contact_field(),
     )?);
+    let rest_forms = Arc::clone(&rest);
+    let forms_startup = Arc::new(crate::salesforce_rest::forms::SalesforceForms::direct(
+        Arc::clone(&rest),
+    ));
     let rest_products = Arc::new(crate::salesforce_rest::products::SalesforceProducts::new(
         Arc::clone(&rest),
         config.products.clone(),
@@ -236,6 +255,10 @@ fn salesforce_org(
         )),
         Arc::clone(metrics),
     ));
+    let forms = Arc::new(crate::salesforce_rest::forms::SalesforceForms::new(
+        rest_forms,
+        Arc::clone(&resilient),
+    ));
     // A customer's product calls are taken from the same budget as their case reads.
     let products = Arc::new(BudgetedProducts::new(products, Arc::clone(&budget)));
     let appointments = Arc::new(BudgetedAppointments::new(appointments, Arc::clone(&budget)));
@@ -254,6 +277,8 @@ fn salesforce_org(
         reads: ReadPath::cached(cached),
         products,
         appointments,
+        forms,
+        forms_startup,
     })
 }
 
@@ -267,6 +292,7 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         .await
         .context("loading the mock store")??;
     let store = Arc::new(store);
+    let forms: Arc<dyn crate::salesforce::forms::FormPort> = Arc::new(mock_forms(config)?);
     let versions = Arc::clone(&store);
     let (dir, data) = (config.mock.fixtures_dir.clone(), config.data_dir.clone());
     let pricebook = match &config.products.pricebook_id {
@@ -290,5 +316,45 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         reads: ReadPath::local(move |account| versions.list_version(account)),
         products: Arc::new(products),
         appointments: Arc::new(appointments),
+        forms: Arc::clone(&forms),
+        forms_startup: forms,
     })
+}
+
+fn mock_forms(config: &Config) -> anyhow::Result<crate::mock_store::forms::MockForms> {
+    crate::mock_store::forms::MockForms::open(&config.mock.fixtures_dir)
+        .context("loading the dynamic forms' fixtures")
+}
+
+/// `portal check-config` without `--offline`: reads the dynamic forms from the configured
+/// source (the org in Salesforce mode) and checks them against Case as `serve` does; the
+/// number of forms when they pass.
+pub async fn check_forms(config: &Config) -> anyhow::Result<usize> {
+    let port: Arc<dyn crate::salesforce::forms::FormPort> = match config.backend {
+        Backend::Mock => Arc::new(mock_forms(config)?),
+        Backend::Salesforce => {
+            let sf = config
+                .salesforce
+                .as_ref()
+                .context("backend = \"salesforce\" needs a [salesforce] section")?;
+            let rest = Arc::new(SalesforceRest::new(
+                sf,
+                Arc::new(config.picklists.clone()),
+                config.contact_field(),
+            )?);
+            let remote: Arc<dyn crate::salesforce::remote::RemoteOrg> = rest.clone();
+            let resilient = Arc::new(ResilientPort::new(
+                remote,
+                config.resilience.clone(),
+                Arc::new(Metrics::default()),
+            ));
+            Arc::new(crate::salesforce_rest::forms::SalesforceForms::new(
+                rest, resilient,
+            ))
+        }
+    };
+    let catalog = forms::load(port.as_ref())
+        .await
+        .map_err(|e| anyhow::anyhow!("dynamic case forms: {e}"))?;
+    Ok(catalog.forms.len())
 }

@@ -18,7 +18,9 @@ pub use appointments::{
     AppointmentRateLimit, AppointmentsConfig, MAX_WINDOW_DAYS, TOPIC_PATTERN, Topic, WorkingHours,
     is_topic_code,
 };
+mod forms;
 mod products;
+pub use forms::FormsConfig;
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -45,6 +47,8 @@ pub struct Config {
     pub products: ProductsConfig,
     /// Booking appointments with the org's people (issue 15, decision 028).
     pub appointments: AppointmentsConfig,
+    /// Dynamic case forms from Salesforce Custom Metadata (issue 15).
+    pub forms: FormsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -519,6 +523,7 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             products: ProductsConfig::default(),
             appointments: AppointmentsConfig::default(),
+            forms: FormsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -734,6 +739,7 @@ impl Config {
         }
         self.validate_attachments()?;
         self.products.validate().map_err(ConfigError::Invalid)?;
+        self.forms.validate().map_err(ConfigError::Invalid)?;
         if !is_field_name(&self.products.interest_external_id_field) {
             return invalid(
                 "products.interest_external_id_field must be a field API name like Portal_Interest_Key__c",

@@ -30,8 +30,13 @@ enum Command {
     Openapi,
     /// Hash a password read from standard input, for local_accounts.json.
     HashPassword,
-    /// Check the configuration and exit.
-    CheckConfig,
+    /// Check the configuration and exit: also reads the dynamic case forms from their source
+    /// (the org in Salesforce mode) and checks every field they write against Case's describe.
+    CheckConfig {
+        /// Check the configuration file and variables only (no org is reached).
+        #[arg(long)]
+        offline: bool,
+    },
     /// Ask the portal this configuration describes for `/healthz` on its own listen address
     /// (over TLS when configured): exit 0 when it answers 200. The container's HEALTHCHECK.
     Healthcheck,
@@ -55,8 +60,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::HashPassword => hash_password(),
-        Command::CheckConfig => match portal::Config::load(cli.config.as_deref()) {
-            Ok(_) => ExitCode::SUCCESS,
+        Command::CheckConfig { offline } => match portal::Config::load(cli.config.as_deref()) {
+            Ok(_) if offline => ExitCode::SUCCESS,
+            Ok(config) => check_forms(&config),
             Err(err) => fail(&err.to_string()),
         },
         Command::Healthcheck => healthcheck(cli.config),
@@ -92,6 +98,17 @@ fn serve(config_file: Option<PathBuf>) -> ExitCode {
     telemetry.shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&format!("{err:#}")),
+    }
+}
+
+fn check_forms(config: &portal::Config) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => return fail(&format!("starting the runtime: {err}")),
+    };
+    match runtime.block_on(portal::app::check_forms(config)) {
+        Ok(_) => ExitCode::SUCCESS,
         Err(err) => fail(&format!("{err:#}")),
     }
 }

@@ -465,3 +465,40 @@ async fn the_appointment_routes_never_reach_another_customer() {
         assert!(!ids.contains(&theirs.as_str()));
     }
 }
+
+/// The dynamic form routes (issue 15, decision 029): another customer's path is forbidden on
+/// each, and a case opened with a form through it is not created for them.
+#[tokio::test]
+async fn the_form_routes_never_reach_another_customer() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    for (user, victim, victim_user) in [(&alice, GLOBEX, &gina), (&gina, ACME, &alice)] {
+        for path in [
+            format!("/customer/{victim}/forms"),
+            format!("/customer/{victim}/forms/Hardware_Fault"),
+            format!("/customer/{}/forms", &victim[..15]),
+        ] {
+            let body = problem(user.get(&path).await, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{path}");
+        }
+        let before = victim_user.all_cases("").await.len();
+        let mut body = new_case("intrusion");
+        body["form"] = json!("Billing_Question");
+        body["fields"] = json!({"Invoice_Number": "INV-20240017", "Category": "refund"});
+        let response = user
+            .post(
+                &format!("/customer/{victim}/cases"),
+                &body,
+                HeaderMap::new(),
+            )
+            .await;
+        assert_eq!(problem(response, 403).await["type"], "/problems/forbidden");
+        assert_eq!(victim_user.all_cases("").await.len(), before);
+        // Their own forms answer: the forms are the same for every customer.
+        let own = user
+            .get_json(&format!("/customer/{}/forms", user.customer))
+            .await;
+        assert_eq!(own["items"].as_array().unwrap().len(), 3);
+    }
+}

@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod case;
 pub mod case_status;
 pub mod comment;
+pub mod forms;
 pub mod ics;
 pub mod paging;
 pub mod text;

@@ -27,6 +27,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::appointments::topics, super::appointments::slots, super::appointments::list,
         super::appointments::book, super::appointments::cancel, super::appointments::reschedule,
         super::appointments::calendar,
+        super::forms::list, super::forms::get,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(

@@ -80,6 +80,9 @@ pub async fn get(
 ///
 /// Send an `Idempotency-Key` (a UUID per attempt) so that retries never create a second case:
 /// a repeat with the same key and body returns the first response again.
+///
+/// With `form`, the case is opened with a dynamic form: `fields` is checked against the form's
+/// JSON Schema and written to the Case fields the form maps them to.
 #[utoipa::path(
     post, path = "/customer/{customer_id}/cases", tag = "cases", operation_id = "create_case",
     params(CustomerPath, WriteHeaders),
@@ -119,10 +122,12 @@ pub async fn create(
         Some(value) => Some(value.to_str().unwrap_or("\u{0}")),
         None => None,
     };
+    let form = state.forms.case_values(body.form, body.fields).await?;
     let input = CaseInput {
         subject: body.subject,
         description: body.description,
         priority: body.priority.unwrap_or_default(),
+        form,
     };
     let created = state.cases.create(&session, key, input).await?;
     let location = format!("/customer/{}/cases/{}", session.account_id, created.case.id);

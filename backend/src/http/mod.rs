@@ -12,6 +12,7 @@ mod cookies;
 pub mod documents;
 pub mod dto;
 pub mod extract;
+pub mod forms;
 pub mod health;
 pub mod middleware;
 pub mod oidc;
@@ -111,6 +112,8 @@ fn routes(state: AppState) -> Routes {
             "/customer/{customer_id}/cases/{case_id}/attachments/{attachment_id}/download",
             get(attachments::download),
         )
+        .route("/customer/{customer_id}/forms", get(forms::list))
+        .route("/customer/{customer_id}/forms/{form}", get(forms::get))
         .route("/customer/{customer_id}/products", get(products::owned))
         .route(
             "/customer/{customer_id}/recommendations",

@@ -159,6 +159,26 @@ fn case_id() -> Parameter {
     )
 }
 
+/// A dynamic form's name (a Custom Metadata DeveloperName).
+fn form_name() -> Parameter {
+    ParameterBuilder::new()
+        .name("form")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(
+            "The form's name, as `GET /customer/{customer_id}/forms` lists it; an unknown or \
+             inactive one is 404",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(crate::domain::forms::NAME_PATTERN))
+                .min_length(Some(1))
+                .max_length(Some(crate::domain::forms::NAME_MAX)),
+        ))
+        .build()
+}
+
 /// Declares a set of path parameters, in order, as one `IntoParams` type.
 macro_rules! path_params {
     ($(#[$doc:meta])* $name:ident => [$($param:expr),+ $(,)?]) => {
@@ -213,6 +233,10 @@ path_params!(
              does not exist",
         ),
     ]
+);
+path_params!(
+    /// `{customer_id}/forms/{form}`.
+    FormPath => [customer_id(), form_name()]
 );
 path_params!(
     /// `/downloads/{document_id}`.

@@ -6,6 +6,7 @@ pub mod appointments;
 mod attachments;
 mod case_status;
 mod fixtures;
+pub mod forms;
 mod index;
 mod journal;
 pub mod products;
@@ -357,6 +358,7 @@ fn write_loop(mut rx: mpsc::Receiver<Write>, writer: Writer) {
                     last_modified_date: now,
                     closed_date: None,
                     portal_request_id: Some(new.portal_request_id),
+                    form_values: new.form_values,
                 });
                 next_number += 1;
                 plans.push((Err(fresh.len() - 1), reply));
@@ -848,6 +850,7 @@ mod tests {
                     priority: "Medium".into(),
                     origin: "Web".into(),
                     portal_request_id: format!("r-{attempt}"),
+                    form_values: Default::default(),
                 })
                 .await;
             assert!(

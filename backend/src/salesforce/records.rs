@@ -63,6 +63,15 @@ pub struct CaseRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub portal_request_id: Option<String>,
+    /// The values of the dynamic form the case was opened with, by Case field (decision 029):
+    /// kept by the mock store, which has no such fields. A real org's are its Case fields,
+    /// which the case queries do not select: empty there.
+    #[serde(
+        rename = "Portal_Form_Values",
+        default,
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
+    pub form_values: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -81,6 +90,8 @@ pub struct NewCaseRecord {
     pub origin: String,
     /// Upsert key: the same value always yields the same single case.
     pub portal_request_id: String,
+    /// A dynamic form's values, by Case field (decision 029), written in the same create.
+    pub form_values: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 
 pub mod appointments;
 mod attachments;
+pub mod forms;
 pub mod products;
 pub mod resilience;
 pub mod resilient_appointments;
@@ -335,7 +336,7 @@ impl SalesforcePort for SalesforceRest {
                 created: false,
             });
         }
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "AccountId": case.account_id.as_str(),
             "ContactId": case.contact_id.as_ref().map(SalesforceId::as_str),
             "Subject": case.subject,
@@ -343,6 +344,13 @@ impl SalesforcePort for SalesforceRest {
             "Priority": case.priority,
             "Origin": case.origin,
         });
+        // A dynamic form's values, in the same write (fields checked against Case's describe
+        // before the portal started serving: decision 029).
+        if let Some(fields) = body.as_object_mut() {
+            for (field, value) in &case.form_values {
+                fields.insert(field.clone(), value.clone());
+            }
+        }
         let result = self
             .client
             .upsert(

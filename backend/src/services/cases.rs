@@ -24,15 +24,39 @@ pub struct CaseInput {
     pub subject: CaseSubject,
     pub description: CaseDescription,
     pub priority: Priority,
+    /// A dynamic form's valid values (`services::forms`), when the case is opened with one.
+    pub form: Option<FormValues>,
+}
+
+/// The values of a dynamic form, checked against its schema, by the Case field they go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormValues {
+    pub form: String,
+    pub case_values: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl CaseInput {
     fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of(&[
-            self.subject.as_str(),
-            self.description.as_str(),
-            self.priority_name(),
-        ])
+        match &self.form {
+            // Without a form, as before forms existed: recorded keys stay valid.
+            None => Fingerprint::of(&[
+                self.subject.as_str(),
+                self.description.as_str(),
+                self.priority_name(),
+            ]),
+            // The values in the Case fields' order (a BTreeMap): the same fields sent in
+            // another order are the same body.
+            Some(form) => {
+                let values = serde_json::to_string(&form.case_values).unwrap_or_default();
+                Fingerprint::of(&[
+                    self.subject.as_str(),
+                    self.description.as_str(),
+                    self.priority_name(),
+                    form.form.as_str(),
+                    values.as_str(),
+                ])
+            }
+        }
     }
 
     fn priority_name(&self) -> &'static str {
@@ -212,6 +236,11 @@ impl CaseService {
                 priority: self.picklists.priority_value(input.priority).to_owned(),
                 origin: "Web".into(),
                 portal_request_id,
+                form_values: input
+                    .form
+                    .as_ref()
+                    .map(|f| f.case_values.clone())
+                    .unwrap_or_default(),
             })
             .await
             .map_err(ApiError::from);

@@ -274,6 +274,26 @@ impl SalesforceClient {
 
     // ---- sObjects ----
 
+    /// An sObject's describe (`GET /sobjects/{sobject}/describe`): its fields with their
+    /// types, lengths and whether the running user may create or update them.
+    pub async fn describe<T: DeserializeOwned>(&self, sobject: &str) -> Result<T, Error> {
+        let call = self.call(
+            "describe",
+            Method::GET,
+            Target::Data {
+                segments: vec![
+                    "sobjects".into(),
+                    sobject_name(sobject)?.into(),
+                    "describe".into(),
+                ],
+                query: Vec::new(),
+            },
+        );
+        let response = self.execute(&call).await?;
+        let response = check(&call, response).await?;
+        decode(&call, response).await
+    }
+
     /// Reads one record; `None` on 404 (no such record, or it was deleted; Salesforce also
     /// answers 404 for an unknown sObject type). `fields` empty means all fields.
     pub async fn retrieve<T: DeserializeOwned>(

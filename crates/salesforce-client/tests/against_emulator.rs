@@ -561,6 +561,28 @@ async fn soql_quoting_matches_only_literal_text() {
 // ---- sObjects ----
 
 #[tokio::test]
+async fn describe_lists_the_fields_and_what_the_user_may_write() {
+    let emu = start().await;
+    let client = client(&emu);
+    let described: Value = client.describe("Case").await.unwrap();
+    assert_eq!(described["name"], "Case");
+    let field = |name: &str| {
+        described["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} described"))
+    };
+    assert_eq!(field("Subject")["createable"], true);
+    assert_eq!(field("CaseNumber")["createable"], false);
+    assert_eq!(field("Incident_Date__c")["type"], "date");
+    // An unknown object is an error, not an empty describe.
+    assert!(client.describe::<Value>("No_Such_Object__c").await.is_err());
+}
+
+#[tokio::test]
 async fn retrieve_create_and_update() {
     let emu = start().await;
     let client = client(&emu);

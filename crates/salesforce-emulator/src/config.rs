@@ -57,6 +57,21 @@ pub struct EmulatorConfig {
     pub max_api_version: u32,
     /// The org's own Case Status and Priority values.
     pub case_picklists: CasePicklists,
+    /// Fields the integration user may read but not write (field-level security), as
+    /// `Object.Field`: describe reports them neither createable nor updateable, and a create,
+    /// update or upsert that sets one is refused with `INVALID_FIELD_FOR_INSERT_UPDATE`.
+    pub read_only_fields: Vec<String>,
+}
+
+impl EmulatorConfig {
+    /// Whether field-level security hides `field` of `object` from writes.
+    pub fn is_read_only(&self, object: &str, field: &str) -> bool {
+        self.read_only_fields.iter().any(|f| {
+            f.split_once('.').is_some_and(|(o, name)| {
+                o.eq_ignore_ascii_case(object) && name.eq_ignore_ascii_case(field)
+            })
+        })
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -77,6 +92,7 @@ impl Default for EmulatorConfig {
             org_id: "00DDn00000EMULA".into(),
             max_api_version: 66,
             case_picklists: CasePicklists::default(),
+            read_only_fields: Vec::new(),
         }
     }
 }

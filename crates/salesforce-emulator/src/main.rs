@@ -96,6 +96,14 @@ struct Cli {
         value_delimiter = ';'
     )]
     case_priorities: Vec<String>,
+    /// A field the integration user may not write (field-level security), as `Object.Field`
+    /// (repeatable; `;` in env).
+    #[arg(
+        long = "read-only-field",
+        env = "SF_EMULATOR_READ_ONLY_FIELDS",
+        value_delimiter = ';'
+    )]
+    read_only_fields: Vec<String>,
 }
 
 fn parse_client(spec: &str) -> Result<OidcClient> {
@@ -154,6 +162,7 @@ async fn main() -> Result<()> {
             closed_statuses: non_empty(&cli.closed_case_statuses),
             priorities: non_empty(&cli.case_priorities),
         },
+        read_only_fields: non_empty(&cli.read_only_fields),
         ..EmulatorConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(&cli.listen)

@@ -373,6 +373,34 @@ pub fn dispatch(
     undo: &mut Vec<Undo>,
 ) -> Result<Reply, ApiError> {
     let base = format!("/services/data/{version}");
+    if let ["sobjects", ty, ..] = segments {
+        if crate::schema::forms::is_metadata(ty)
+            && *method != Method::GET
+            && *method != Method::HEAD
+        {
+            // Custom metadata is deployed, not written through the data API.
+            return Err(ApiError::bad_request(
+                "INVALID_TYPE_FOR_OPERATION",
+                "DML operations aren't allowed on custom metadata in the Partner or Enterprise APIs",
+            ));
+        }
+        if (*method == Method::POST || *method == Method::PATCH)
+            && !state.config.read_only_fields.is_empty()
+        {
+            if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) {
+                if let Some(field) = fields.keys().find(|f| state.config.is_read_only(ty, f)) {
+                    return Err(ApiError::bad_request(
+                        "INVALID_FIELD_FOR_INSERT_UPDATE",
+                        format!(
+                            "Unable to create/update fields: {field}. Please check the security \
+                             settings of this field and verify that it is read/write for your \
+                             profile or permission set."
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     match segments {
         [] | [""] => Ok(Reply::json(
             StatusCode::OK,
@@ -536,6 +564,9 @@ pub fn dispatch(
 fn run_query(state: &AppState, version: &str, text: &str, batch: usize) -> Result<Reply, ApiError> {
     let to_api = |e: soql::SoqlError| ApiError::bad_request(e.code, e.message(text));
     let parsed = soql::parse(text).map_err(to_api)?;
+    if let Some(refusal) = metadata_query_refusal(&parsed) {
+        return Err(ApiError::bad_request("MALFORMED_QUERY", refusal));
+    }
     let rows = lock(&state.store).query(&parsed, version).map_err(to_api)?;
     let rows = match rows {
         QueryRows::Count(n) => {
@@ -562,6 +593,40 @@ fn run_query(state: &AppState, version: &str, text: &str, batch: usize) -> Resul
         Some(next),
         rows[..batch].to_vec(),
     )))
+}
+
+/// What a query on a Custom Metadata type may not use, as Salesforce refuses it: no `OR`,
+/// `NOT`, `LIMIT` or `COUNT()` ("Only equals comparisons permitted" among the limits of
+/// metadata catalog queries).
+pub fn metadata_query_refusal(query: &soql::Query) -> Option<String> {
+    if !crate::schema::forms::is_metadata(&query.from) {
+        return None;
+    }
+    fn uses(expr: &soql::Expr) -> Option<&'static str> {
+        match expr {
+            soql::Expr::Or(_) => Some("OR"),
+            soql::Expr::Not(_) => Some("NOT"),
+            soql::Expr::And(parts) => parts.iter().find_map(uses),
+            _ => None,
+        }
+    }
+    let refused = if query
+        .select
+        .iter()
+        .any(|s| !matches!(s, soql::SelectItem::Field(_)))
+    {
+        Some("COUNT")
+    } else if query.limit.is_some() {
+        Some("LIMIT")
+    } else {
+        query.filter.as_ref().and_then(uses)
+    };
+    refused.map(|what| {
+        format!(
+            "{what} is not supported in queries of custom metadata type {}: only equals comparisons joined by AND are permitted",
+            query.from
+        )
+    })
 }
 
 fn next_page(state: &AppState, version: &str, locator: &str) -> Result<Reply, ApiError> {
@@ -619,7 +684,8 @@ fn describe(state: &AppState, ty: &str, base: &str) -> Result<Reply, ApiError> {
             json!({
                 "name": f.name, "label": f.name, "type": ty, "length": length,
                 "nillable": !f.required_on_create && f.name != "Id",
-                "createable": f.createable, "updateable": f.updateable,
+                "createable": f.createable && !state.config.is_read_only(o.name, f.name),
+                "updateable": f.updateable && !state.config.is_read_only(o.name, f.name),
                 "externalId": f.external_id, "unique": f.external_id || f.unique, "idLookup": f.external_id || f.name == "Id",
                 "restrictedPicklist": !picklist.is_empty(),
                 "picklistValues": picklist.iter().map(|v| json!({"active": true, "defaultValue": false, "label": v, "value": v})).collect::<Vec<_>>(),

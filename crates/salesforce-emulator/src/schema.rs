@@ -2,6 +2,7 @@
 //! field on Case. Field names are matched case-insensitively, as Salesforce does.
 
 mod activities;
+pub mod forms;
 mod products;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +203,7 @@ pub fn objects() -> Vec<ObjectDef> {
             FieldType::TextArea { max_len: 1000 },
         ),
     ];
+    case.extend(forms::case_fields());
     case.extend(audit_fields());
 
     let mut document = vec![
@@ -330,5 +332,6 @@ pub fn objects() -> Vec<ObjectDef> {
     ];
     objects.extend(products::objects());
     objects.extend(activities::objects());
+    objects.extend(forms::objects());
     objects
 }

@@ -257,6 +257,9 @@ export interface paths {
          * Opens a new case.
          * @description Send an `Idempotency-Key` (a UUID per attempt) so that retries never create a second case:
          *     a repeat with the same key and body returns the first response again.
+         *
+         *     With `form`, the case is opened with a dynamic form: `fields` is checked against the form's
+         *     JSON Schema and written to the Case fields the form maps them to.
          */
         post: operations["create_case"];
         delete?: never;
@@ -422,6 +425,40 @@ export interface paths {
         };
         /** Starts a download: redirects to a signed link that is valid for a short time. */
         get: operations["download_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The forms a case can be opened with, in the order to offer them. */
+        get: operations["list_forms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/forms/{form}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One form: the JSON Schema (2020-12) its `fields` are checked against, and how to render it. */
+        get: operations["get_form"];
         put?: never;
         post?: never;
         delete?: never;
@@ -825,6 +862,11 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        /**
+         * @description A value of the other field, of its type: text (a picklist's value), a number, or a
+         *     checkbox's `true`/`false`.
+         */
+        ConditionValue: boolean | number | string;
         /** @description The customer: a Salesforce Account. */
         Customer: {
             id: string;
@@ -870,6 +912,58 @@ export interface components {
             /** @description What is wrong, written for the customer. */
             message: string;
         };
+        /** @description How to render one field. */
+        FieldHint: {
+            help?: string | null;
+            label: string;
+            /** @description A picklist's choices, in order (empty for other widgets). */
+            options: components["schemas"]["FieldOption"][];
+            visible_when?: null | components["schemas"]["VisibleWhen"];
+            widget: components["schemas"]["Widget"];
+        };
+        /** @description A picklist's choice. */
+        FieldOption: {
+            label: string;
+            value: string;
+        };
+        /**
+         * @description A form: its JSON Schema (2020-12), which `POST .../cases` checks `fields` against, and how
+         *     to render it.
+         */
+        FormDetail: components["schemas"]["FormSummary"] & {
+            /** @description A JSON Schema 2020-12 document (`$schema` says so) of the form's `fields` object. */
+            schema: {
+                [key: string]: unknown;
+            };
+            ui: components["schemas"]["FormUi"];
+        };
+        /** @description The forms, in the order to offer them. */
+        FormList: {
+            items: components["schemas"]["FormSummary"][];
+        };
+        /** @description A form a case can be opened with. */
+        FormSummary: {
+            /**
+             * @description The Case Type a case opened with the form gets.
+             * @example Problem
+             */
+            case_type?: string | null;
+            description?: string | null;
+            /** @example Hardware fault */
+            label: string;
+            /**
+             * @description The form's name (its Custom Metadata DeveloperName): what `POST .../cases` takes as `form`.
+             * @example Hardware_Fault
+             */
+            name: string;
+        };
+        /** @description The UI hints of a form: its fields' order and how to render each. */
+        FormUi: {
+            fields: {
+                [key: string]: components["schemas"]["FieldHint"];
+            };
+            order: string[];
+        };
         Health: {
             /** @example ok */
             status: string;
@@ -912,6 +1006,24 @@ export interface components {
         NewCase: {
             /** @description 1-32,000 characters, not only white space; line breaks and tabs are kept, other control characters refused. */
             description: string;
+            /**
+             * @description The form's values by field name, checked against the form's own JSON Schema (served by
+             *     `GET /customer/{customer_id}/forms/{form}`): each refused field is a 422 error named
+             *     `fields.<name>`; a field hidden by its `visible_when` is ignored. Only with `form`.
+             * @example {
+             *       "Incident_Date": "2026-12-01",
+             *       "Serial_Number": "GW100-4411"
+             *     }
+             */
+            fields?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The dynamic form the case is opened with (a name from `GET /customer/{customer_id}/forms`);
+             *     an unknown or inactive one is 422 on `form`. Omitted: a plain case.
+             * @example Hardware_Fault
+             */
+            form?: string | null;
             priority?: null | components["schemas"]["Priority"];
             /** @description 1-255 characters, not only white space, no control characters (tabs and line breaks included). Stored trimmed. */
             subject: string;
@@ -1091,6 +1203,16 @@ export interface components {
             email: string;
             name: string;
         };
+        /** @description Show the field only while `field` equals `equals` (a hidden field's value is ignored). */
+        VisibleWhen: {
+            equals: components["schemas"]["ConditionValue"];
+            field: string;
+        };
+        /**
+         * @description How a field is entered.
+         * @enum {string}
+         */
+        Widget: "text" | "textarea" | "number" | "date" | "picklist" | "checkbox" | "email";
     };
     responses: never;
     parameters: never;
@@ -3266,6 +3388,130 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_forms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The active forms */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_form: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The form's name, as `GET /customer/{customer_id}/forms` lists it; an unknown or inactive one is 404 */
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormDetail"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

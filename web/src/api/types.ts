@@ -42,3 +42,8 @@ export type AppointmentTopics = JsonOf<paths['/customer/{customer_id}/appointmen
 export type SlotList = JsonOf<paths['/customer/{customer_id}/appointments/slots']['get']['responses'][200]>;
 export type AppointmentPage = JsonOf<paths['/customer/{customer_id}/appointments']['get']['responses'][200]>;
 export type Appointment = AppointmentPage['items'][number];
+export type FormList = JsonOf<paths['/customer/{customer_id}/forms']['get']['responses'][200]>;
+export type FormSummary = FormList['items'][number];
+/** A dynamic case form: its JSON Schema (2020-12) and UI hints (decision 029). */
+export type FormDetail = JsonOf<paths['/customer/{customer_id}/forms/{form}']['get']['responses'][200]>;
+export type FormFieldHint = FormDetail['ui']['fields'][string];

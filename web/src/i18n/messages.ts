@@ -364,6 +364,27 @@ export const en = {
   'appointments.outcome.booked': 'Your appointment is booked.',
   'appointments.outcome.moved': 'Your appointment has been moved.',
   'appointments.outcome.cancelled': 'Your appointment is cancelled.',
+  // Dynamic case forms (decision 029): the picker on the new-case page and the rendered form's messages.
+  'forms.picker': 'What is your request about?',
+  'forms.pickerHint': 'Choosing a topic asks for the details our team needs. Pick “Something else” to describe it in your own words.',
+  'forms.pickerNone': 'Something else',
+  'forms.details': 'Details: {form}',
+  'forms.loading': 'Loading the form…',
+  'forms.loadFailed': 'The form could not be loaded. Choose “Something else” to continue, or try again later.',
+  'forms.choosePlaceholder': 'Choose…',
+  'forms.required': 'This is required.',
+  'forms.choose': 'Choose one of the options.',
+  'forms.summaryItem': '{label} – {message}',
+  'forms.text': 'Enter text.',
+  'forms.number': 'Enter a number, for example 12.',
+  'forms.checkbox': 'Tick the box or leave it empty.',
+  'forms.maxLength': 'Use {max} characters or fewer.',
+  'forms.pattern': 'This is not in the expected format. The hint above shows it.',
+  'forms.date': 'Enter a date, for example 2026-12-01.',
+  'forms.email': 'Enter an email address, for example name@example.com.',
+  'forms.minimum': 'Enter {min} or more.',
+  'forms.maximum': 'Enter {max} or less.',
+  'forms.notPartOfForm': 'This field is not part of the form.',
 } as const;
 
 export type MessageKey = keyof typeof en;

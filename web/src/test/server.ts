@@ -153,6 +153,12 @@ export const handlers = [
     mockApi.session = null;
     return new HttpResponse(null, { status: 204 });
   }),
+  // No dynamic case forms unless a test installs them (src/test/formsApi.ts): the plain form.
+  http.get('/customer/:customerId/forms', async ({ request }) => {
+    await record(request);
+    if (!mockApi.session) return unauthorized();
+    return HttpResponse.json({ items: [] });
+  }),
   http.get('/customer/:customerId/documents', async ({ request }) => {
     await record(request);
     if (!mockApi.session) return unauthorized();

@@ -41,6 +41,17 @@ pub struct NewCase {
     /// Defaults to `medium`.
     #[serde(default)]
     pub priority: Option<Priority>,
+    /// The dynamic form the case is opened with (a name from `GET /customer/{customer_id}/forms`);
+    /// an unknown or inactive one is 422 on `form`. Omitted: a plain case.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z][A-Za-z0-9_]{0,39}$", min_length = 1, max_length = 40, example = "Hardware_Fault")]
+    pub form: Option<String>,
+    /// The form's values by field name, checked against the form's own JSON Schema (served by
+    /// `GET /customer/{customer_id}/forms/{form}`): each refused field is a 422 error named
+    /// `fields.<name>`; a field hidden by its `visible_when` is ignored. Only with `form`.
+    #[serde(default)]
+    #[schema(value_type = Option<std::collections::HashMap<String, Value>>, example = json!({"Serial_Number": "GW100-4411", "Incident_Date": "2026-12-01"}))]
+    pub fields: Option<serde_json::Map<String, Value>>,
 }
 
 impl JsonFields for NewCase {
@@ -48,7 +59,27 @@ impl JsonFields for NewCase {
         ("subject", text::<CaseSubject>),
         ("description", text::<CaseDescription>),
         ("priority", choice::<Priority>),
+        ("form", form_name),
+        ("fields", form_fields),
     ];
+}
+
+/// A dynamic form's name: absent, or text of the form of a DeveloperName.
+fn form_name(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Null => Ok(()),
+        Value::String(s) if crate::domain::forms::is_name(s) => Ok(()),
+        Value::String(_) => Err("No such form.".into()),
+        _ => Err("Must be text.".into()),
+    }
+}
+
+/// A dynamic form's values: absent, or an object (checked against the form afterwards).
+fn form_fields(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Null | Value::Object(_) => Ok(()),
+        _ => Err("Must be an object of the form's fields.".into()),
+    }
 }
 
 /// Closing a case, with an optional reason for the agents. Unknown fields are refused; send

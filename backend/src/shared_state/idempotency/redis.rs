@@ -171,6 +171,7 @@ mod tests {
             last_modified_date: now,
             closed_date: None,
             portal_request_id: Some("k-abc".into()),
+            form_values: Default::default(),
         };
         let json = serde_json::to_string(&IdempotencyRecord::Done {
             fingerprint: "ff".into(),

@@ -6,6 +6,7 @@ mod composite;
 mod doc_shapes;
 mod faults;
 mod files;
+mod metadata;
 mod oauth;
 mod oidc;
 mod query;

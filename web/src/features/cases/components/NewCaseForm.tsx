@@ -1,3 +1,4 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { isApiError, NetworkError } from '../../../api/errors';
@@ -24,6 +25,9 @@ import {
   type NewCaseField,
   type NewCaseForm as FormValues,
 } from '../api/createCase';
+import { formQuery, formsQuery } from '../forms/api';
+import { formFieldId, SchemaForm } from '../forms/SchemaForm';
+import { refusalMessage, refusals, toFields, type FormInput } from '../forms/validate';
 import { clearDraft, loadDraft, saveDraft } from './newCaseDraft';
 
 interface NewCaseFormProps {
@@ -45,6 +49,9 @@ type FormProblem =
 
 const EMPTY: FormValues = { subject: '', description: '', priority: DEFAULT_PRIORITY };
 
+/** The id of the form picker (what the error summary links to for `form`). */
+const PICKER_ID = 'case-form';
+
 export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
   const navigate = useNavigate();
   const createCase = useCreateCase(customerId);
@@ -60,6 +67,14 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
   const attempt = useRef<{ key: string; fingerprint: string } | null>(null);
   const sending = useRef(false);
   const [focusRequest, setFocusRequest] = useState<{ target: 'summary' | 'problem'; seq: number } | null>(null);
+  // A dynamic form (decision 029): none chosen is the plain form.
+  const forms = useQuery(formsQuery(customerId));
+  const [formName, setFormName] = useState('');
+  const [formInput, setFormInput] = useState<FormInput>({});
+  const [formErrors, setFormErrors] = useState<Record<string, string | undefined>>({});
+  const [pickerError, setPickerError] = useState<string | undefined>(undefined);
+  const chosen = useQuery({ ...formQuery(customerId, formName), enabled: formName !== '' });
+  const form = formName !== '' ? chosen.data : undefined;
 
   useEffect(() => {
     saveDraft(customerId, values);
@@ -99,6 +114,26 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
     }
   }
 
+  /** The chosen form's messages for these values (none without a form). */
+  function checkForm(input: FormInput): Record<string, string> {
+    if (!form) return {};
+    const found = refusals(form, toFields(form, input));
+    return Object.fromEntries(Object.entries(found).map(([name, refusal]) => [name, refusalMessage(form, name, refusal)]));
+  }
+
+  function updateForm(name: string, value: string | boolean) {
+    const next = { ...formInput, [name]: value };
+    setFormInput(next);
+    if (submitted) setFormErrors(checkForm(next));
+  }
+
+  function chooseForm(name: string) {
+    setFormName(name);
+    setFormInput({});
+    setFormErrors({});
+    setPickerError(undefined);
+  }
+
   function onSubmit(event: SubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     if (sending.current) return;
@@ -111,12 +146,18 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
       if (isNewCaseField(field)) clientErrors[field] = t(issue.key, issue.vars);
     }
     setErrors(clientErrors);
-    if (Object.keys(clientErrors).length > 0) {
+    const clientFormErrors = checkForm(formInput);
+    setFormErrors(clientFormErrors);
+    const formMissing = formName !== '' && !form;
+    setPickerError(formMissing ? t('forms.loadFailed') : undefined);
+    if (Object.keys(clientErrors).length > 0 || Object.keys(clientFormErrors).length > 0 || formMissing) {
       requestFocus('summary');
       return;
     }
 
-    const body = toNewCaseBody(values);
+    const body = form
+      ? { ...toNewCaseBody(values), form: form.name, fields: toFields(form, formInput) }
+      : toNewCaseBody(values);
     const fingerprint = JSON.stringify(body);
     if (attempt.current?.fingerprint !== fingerprint) attempt.current = { key: uuidv4(), fingerprint };
     const idempotencyKey = attempt.current.key;
@@ -134,16 +175,24 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
           if (isApiError(error, 401)) return; // The app sends the customer to sign-in; the draft is saved.
           if (isApiError(error, 422) && error.problem.errors.length > 0) {
             const serverErrors: NewCaseErrors = {};
+            const serverFormErrors: Record<string, string> = {};
+            let serverPickerError: string | undefined;
             const other: string[] = [];
             for (const { field, message } of error.problem.errors) {
               if (isNewCaseField(field)) serverErrors[field] ??= message;
+              else if (field.startsWith('fields.') && form?.ui.fields[field.slice(7)]) serverFormErrors[field.slice(7)] ??= message;
+              else if (field === 'form' || field === 'fields') serverPickerError ??= message;
               else other.push(message);
             }
             setErrors(serverErrors);
-            if (other.length > 0 || Object.keys(serverErrors).length === 0) {
+            setFormErrors(serverFormErrors);
+            setPickerError(serverPickerError);
+            const named =
+              Object.keys(serverErrors).length + Object.keys(serverFormErrors).length + (serverPickerError ? 1 : 0);
+            if (other.length > 0 || named === 0) {
               setProblem({ kind: 'failed', requestId: error.requestId });
             }
-            requestFocus(Object.keys(serverErrors).length > 0 ? 'summary' : 'problem');
+            requestFocus(named > 0 ? 'summary' : 'problem');
             return;
           }
           if (isApiError(error, 422)) {
@@ -169,10 +218,25 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
     );
   }
 
-  const summaryItems: SummaryItem[] = (Object.keys(FIELD_IDS) as NewCaseField[]).flatMap((field) => {
+  const plainItems: SummaryItem[] = (Object.keys(FIELD_IDS) as NewCaseField[]).flatMap((field) => {
     const message = errors[field];
     return message ? [{ fieldId: FIELD_IDS[field], message }] : [];
   });
+  const formItems: SummaryItem[] = form
+    ? form.ui.order.flatMap((name) => {
+        const message = formErrors[name];
+        const label = form.ui.fields[name]?.label ?? name;
+        // Beside its field a message needs no name; in the summary it does.
+        return message ? [{ fieldId: formFieldId(name), message: t('forms.summaryItem', { label, message }) }] : [];
+      })
+    : [];
+  const summaryItems: SummaryItem[] = [
+    ...(pickerError ? [{ fieldId: PICKER_ID, message: pickerError }] : []),
+    ...plainItems.slice(0, 2),
+    ...formItems,
+    ...plainItems.slice(2),
+  ];
+  const available = forms.data ?? [];
   const pending = createCase.isPending;
 
   return (
@@ -183,6 +247,28 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
         <div ref={problemRef} tabIndex={-1} className="form__problem">
           <ProblemAlert problem={problem} />
         </div>
+      ) : null}
+
+      {available.length > 0 ? (
+        <FormField id={PICKER_ID} label={t('forms.picker')} hint={t('forms.pickerHint')} error={pickerError}>
+          {(control) => (
+            <select
+              {...control}
+              name="form"
+              value={formName}
+              onChange={(event) => {
+                chooseForm(event.target.value);
+              }}
+            >
+              <option value="">{t('forms.pickerNone')}</option>
+              {available.map((summary) => (
+                <option key={summary.name} value={summary.name}>
+                  {summary.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
       ) : null}
 
       <FormField id={FIELD_IDS.subject} label={t('newCase.subject')} hint={t('newCase.subjectHint')} error={errors.subject}>
@@ -236,6 +322,14 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
           />
         )}
       </FormField>
+
+      {formName !== '' && chosen.isPending ? (
+        <p className="form-field__hint" role="status">
+          {t('forms.loading')}
+        </p>
+      ) : null}
+      {formName !== '' && chosen.isError ? <Alert tone="error">{t('forms.loadFailed')}</Alert> : null}
+      {form ? <SchemaForm form={form} values={formInput} errors={formErrors} onChange={updateForm} /> : null}
 
       <fieldset className="form-field radio-group" aria-describedby="case-priority-hint">
         <legend className="form-field__label">{t('newCase.priority')}</legend>
