@@ -56,7 +56,9 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
   const navigate = useNavigate();
   const createCase = useCreateCase(customerId);
   const [restored] = useState(() => loadDraft(customerId));
-  const [values, setValues] = useState<FormValues>(() => restored ?? EMPTY);
+  const [values, setValues] = useState<FormValues>(() =>
+    restored ? { subject: restored.subject, description: restored.description, priority: restored.priority } : EMPTY,
+  );
   const [errors, setErrors] = useState<NewCaseErrors>({});
   const [problem, setProblem] = useState<FormProblem | null>(null);
   const [submitted, setSubmitted] = useState(false);
@@ -69,16 +71,16 @@ export function NewCaseForm({ customerId, csrfToken }: NewCaseFormProps) {
   const [focusRequest, setFocusRequest] = useState<{ target: 'summary' | 'problem'; seq: number } | null>(null);
   // A dynamic form (decision 029): none chosen is the plain form.
   const forms = useQuery(formsQuery(customerId));
-  const [formName, setFormName] = useState('');
-  const [formInput, setFormInput] = useState<FormInput>({});
+  const [formName, setFormName] = useState(() => restored?.form ?? '');
+  const [formInput, setFormInput] = useState<FormInput>(() => restored?.fields ?? {});
   const [formErrors, setFormErrors] = useState<Record<string, string | undefined>>({});
   const [pickerError, setPickerError] = useState<string | undefined>(undefined);
   const chosen = useQuery({ ...formQuery(customerId, formName), enabled: formName !== '' });
   const form = formName !== '' ? chosen.data : undefined;
 
   useEffect(() => {
-    saveDraft(customerId, values);
-  }, [customerId, values]);
+    saveDraft(customerId, { ...values, form: formName, fields: formInput });
+  }, [customerId, values, formName, formInput]);
 
   // Screen readers hear the counter once typing pauses, not on every key.
   const descriptionCount = charCount(values.description);

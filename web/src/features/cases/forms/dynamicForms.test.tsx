@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { formHandlers } from '../../../test/formsApi';
@@ -57,6 +57,27 @@ describe('dynamic case forms', () => {
       form: 'Access_Request',
       fields: { System_Name: 'vpn', Callback_Requested: true, Callback_Phone: '+49 30 1234567' },
     });
+  });
+
+  it('keeps the chosen form and what was entered in it through a reload of the page', async () => {
+    signIn();
+    server.use(...formHandlers());
+    const first = renderApp('/cases/new');
+    await fillPlain(first.user);
+    await first.user.selectOptions(await screen.findByLabelText('What is your request about?'), 'Access_Request');
+    await first.user.selectOptions(await screen.findByLabelText('Which system?'), 'vpn');
+    await first.user.click(screen.getByLabelText('Call me back'));
+    await first.user.type(await screen.findByLabelText('Phone number for the call'), '+49 30 1234567');
+
+    // The page goes away (reload, expired session) and comes back in the same tab.
+    cleanup();
+    renderApp('/cases/new');
+    expect(await screen.findByText('We restored the case you were writing.')).toBeInTheDocument();
+    expect(await screen.findByLabelText('What is your request about?')).toHaveValue('Access_Request');
+    expect(await screen.findByLabelText('Which system?')).toHaveValue('vpn');
+    expect(screen.getByLabelText('Call me back')).toBeChecked();
+    expect(screen.getByLabelText('Phone number for the call')).toHaveValue('+49 30 1234567');
+    expect(screen.getByLabelText('Subject')).toHaveValue('VPN access');
   });
 
   it('shows the server refusal of a form field beside it', async () => {
