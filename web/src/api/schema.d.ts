@@ -2176,9 +2176,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description `open`, `closed` or `all` (default). */
-                status?: components["schemas"]["CaseStatusFilter"];
+                status?: components["schemas"]["CaseStatusFilter"] | "";
                 /** @description Only open cases awaiting `customer` (status `waiting_on_customer`: the support team asked something) or `agent` (every other open status). Closed cases await no one. */
-                awaiting?: components["schemas"]["Awaiting"];
+                awaiting?: components["schemas"]["Awaiting"] | "";
                 /** @description Page size, 1-100 (default 25). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -2186,7 +2186,7 @@ export interface operations {
                 /** @description Text in the subject, or part of the case number. */
                 q?: string;
                 /** @description `created_at`, `updated_at`, `case_number`, `subject`, `priority` or `status`; prefix `-` for descending. Default `-created_at`. */
-                sort?: components["schemas"]["CaseSort"];
+                sort?: components["schemas"]["CaseSort"] | "";
             };
             header?: never;
             path: {
@@ -2488,7 +2488,7 @@ export interface operations {
                 /** @description Text in the title. */
                 q?: string;
                 /** @description `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`. */
-                sort?: components["schemas"]["DocumentSort"];
+                sort?: components["schemas"]["DocumentSort"] | "";
             };
             header?: never;
             path: {
@@ -3253,7 +3253,7 @@ export interface operations {
                 /** @description Text in the title. */
                 q?: string;
                 /** @description `created_at`, `title` or `size`; prefix `-` for descending. Default `-created_at`. */
-                sort?: components["schemas"]["DocumentSort"];
+                sort?: components["schemas"]["DocumentSort"] | "";
             };
             header?: never;
             path: {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
@@ -127,14 +127,14 @@ impl IntoParams for CaseListQuery {
         let status = query_param(
             "status",
             "`open`, `closed` or `all` (default).".to_owned(),
-            RefOr::Ref(Ref::from_schema_name("CaseStatusFilter")),
+            empty_or(RefOr::Ref(Ref::from_schema_name("CaseStatusFilter"))),
         );
         let awaiting = query_param(
             "awaiting",
             "Only open cases awaiting `customer` (status `waiting_on_customer`: the support team \
              asked something) or `agent` (every other open status). Closed cases await no one."
                 .to_owned(),
-            RefOr::Ref(Ref::from_schema_name("Awaiting")),
+            empty_or(RefOr::Ref(Ref::from_schema_name("Awaiting"))),
         );
         [status, awaiting]
             .into_iter()
@@ -203,7 +203,7 @@ impl<F: Searched> IntoParams for PageRequest<F> {
             F::DEFAULT_SORT.spelling()
         );
         let cursor = ObjectBuilder::new().schema_type(Type::String).into();
-        let sort_schema = RefOr::Ref(Ref::from_schema_name(F::SCHEMA_NAME));
+        let sort_schema = empty_or(RefOr::Ref(Ref::from_schema_name(F::SCHEMA_NAME)));
         [
             (
                 "limit",
@@ -222,6 +222,16 @@ impl<F: Searched> IntoParams for PageRequest<F> {
         .map(|(name, description, schema)| query_param(name, description, schema))
         .collect()
     }
+}
+
+/// A choice parameter that may also be sent empty (`status=`), which reads as absent: the
+/// default. HTML forms send their empty fields, so the lists take them, and the document says so.
+fn empty_or(choices: RefOr<Schema>) -> RefOr<Schema> {
+    let empty = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([""]))
+        .description(Some("Empty: the default, as if absent."));
+    AnyOfBuilder::new().item(choices).item(empty).into()
 }
 
 /// An optional query parameter of a list.
