@@ -136,8 +136,11 @@ test('Arabic is laid out right to left, mirrored and accessible', async ({ page 
   await expectAccessible(page);
   await screenshots(page, 'cases-ar');
 
+  // A demo case with a conversation (other specs add newer cases without one).
+  await page.goto('/cases?q=00003207');
   await table.locator('tbody th a').first().click();
   await expect(page.getByRole('region', { name: 'التفاصيل' })).toBeVisible();
+  await expect(page.locator('.message__body').first()).toBeVisible();
   // What customers and agents wrote keeps its own direction: English stays left to right.
   const direction = (selector: string) => page.locator(selector).first().evaluate((el) => getComputedStyle(el).direction);
   expect(await direction('.case-detail__description')).toBe('ltr');

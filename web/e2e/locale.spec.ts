@@ -1,9 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { signIn } from './support/portal';
 
-// Dates are shown in the customer's own language and time zone, as the browser reports them:
-// here German in Tokyo, so neither the format nor the clock can match the server's (English, UTC).
-const LOCALE = 'de-DE';
+// Dates are shown in the customer's own locale and time zone, as the browser reports them: here
+// Dutch in Tokyo, so neither the format nor the clock can match the server's (English, UTC). The
+// portal has no Dutch text, so the page is in English with Dutch dates (a language it has, such
+// as German, turns the whole page into it: languages.spec.ts).
+const LOCALE = 'nl-NL';
 const TIME_ZONE = 'Asia/Tokyo';
 
 test.use({ locale: LOCALE, timezoneId: TIME_ZONE });

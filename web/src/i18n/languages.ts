@@ -63,8 +63,14 @@ export function chosenLanguage(): Language {
 
 /**
  * The locale for dates and numbers in `language`: the browser's own tag when it is a variant of
- * that language (de-AT keeps Austrian formats), else the language itself.
+ * that language (de-AT keeps Austrian formats). English is also what visitors get whose language
+ * the portal lacks: their dates and numbers still follow the browser (nl-NL), as before there were
+ * translations. Otherwise the language itself.
  */
 export function formattingLocale(language: Language, preferred: readonly string[] = browserLanguages()): string {
-  return preferred.find((tag) => baseLanguage(tag) === language) ?? language;
+  const variant = preferred.find((tag) => baseLanguage(tag) === language);
+  if (variant) return variant;
+  const first = preferred[0];
+  if (language === 'en' && first && !isLanguage(baseLanguage(first))) return first;
+  return language;
 }

@@ -68,6 +68,11 @@ describe('languages', () => {
   it('formats in the browser’s regional variant of the active language, else the language itself', () => {
     expect(formattingLocale('de', ['en-GB', 'de-AT'])).toBe('de-AT');
     expect(formattingLocale('fr', ['en-GB'])).toBe('fr');
+    // English for a language the portal lacks: formats still the browser's.
+    expect(formattingLocale('en', ['nl-NL', 'en-US'])).toBe('en-US');
+    expect(formattingLocale('en', ['nl-NL'])).toBe('nl-NL');
+    // English chosen over the browser's French: English formats.
+    expect(formattingLocale('en', ['fr-FR'])).toBe('en');
   });
 
   it('switches every message, the plural rules and <html lang> with the active language', async () => {
