@@ -16,8 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
 
-use super::journal::{Entry, Journal};
-use crate::data_dir::DataDirFull;
+use super::journal::{Entry, Journal, append_one};
 use crate::domain::appointments::{Busy, slot_key};
 use crate::salesforce::appointments::{
     AppointmentPort, AppointmentRecord, BookOutcome, BookingStatus, MAX_BOOKINGS, MAX_BUSY, Move,
@@ -112,26 +111,10 @@ impl MockAppointments {
     /// Appends the booking as it now is (synced) off the runtime's threads, then makes it
     /// visible.
     async fn write(&self, appointment: AppointmentRecord) -> PortResult<()> {
-        let journal = Arc::clone(&self.journal);
         let entry = Entry::Appointment {
             appointment: appointment.clone(),
         };
-        let appended = tokio::task::spawn_blocking(move || {
-            journal
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .append(&[entry])
-        })
-        .await
-        .map_err(|e| PortError::Internal(e.into()))?;
-        if let Err(err) = appended {
-            let err = err.context("the appointment journal could not be written");
-            return Err(if DataDirFull::find(&err).is_some() {
-                PortError::Unavailable(err)
-            } else {
-                PortError::Internal(err)
-            });
-        }
+        append_one(&self.journal, entry, "appointment").await?;
         self.state
             .write()
             .unwrap_or_else(|p| p.into_inner())

@@ -223,6 +223,34 @@ fn parse(bytes: &[u8]) -> anyhow::Result<(Vec<Entry>, usize)> {
     Ok((entries, offset))
 }
 
+/// Appends one entry of an extension's own journal (products, appointments) and syncs it, off
+/// the runtime's threads. `what` names the journal in the error. A full data directory is an
+/// outage (503, retry later), as for the case journal; anything else is internal.
+pub async fn append_one(
+    journal: &std::sync::Arc<std::sync::Mutex<Journal>>,
+    entry: Entry,
+    what: &'static str,
+) -> crate::salesforce::PortResult<()> {
+    use crate::salesforce::PortError;
+    let journal = std::sync::Arc::clone(journal);
+    let appended = tokio::task::spawn_blocking(move || {
+        journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .append(&[entry])
+    })
+    .await
+    .map_err(|e| PortError::Internal(e.into()))?;
+    appended.map_err(|err| {
+        let err = err.context(format!("the {what} journal could not be written"));
+        if crate::data_dir::DataDirFull::find(&err).is_some() {
+            PortError::Unavailable(err)
+        } else {
+            PortError::Internal(err)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,8 +15,7 @@ use chrono::{NaiveDate, SubsecRound, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::journal::{Entry, Journal};
-use crate::data_dir::DataDirFull;
+use super::journal::{Entry, Journal, append_one};
 use crate::salesforce::products::{
     AssetRecord, DismissalWrite, Holding, InterestOutcome, InterestRecord, MAX_ASSETS, MAX_CATALOG,
     MAX_HOLDINGS, NewInterest, ProductPort, ProductRecord,
@@ -209,7 +208,6 @@ impl MockProducts {
 
     /// Appends `entry` (synced) off the runtime's threads, then makes it visible.
     async fn write(&self, entry: Entry) -> PortResult<()> {
-        let journal = Arc::clone(&self.journal);
         let visible = match &entry {
             Entry::ProductInterest { key, interest } => Entry::ProductInterest {
                 key: key.clone(),
@@ -226,23 +224,7 @@ impl MockProducts {
             },
             _ => return Err(PortError::Internal(anyhow::anyhow!("not a product entry"))),
         };
-        let appended = tokio::task::spawn_blocking(move || {
-            journal
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .append(&[entry])
-        })
-        .await
-        .map_err(|e| PortError::Internal(e.into()))?;
-        if let Err(err) = appended {
-            let err = err.context("the product journal could not be written");
-            // A full disk is an outage (retry later), as for the case journal.
-            return Err(if DataDirFull::find(&err).is_some() {
-                PortError::Unavailable(err)
-            } else {
-                PortError::Internal(err)
-            });
-        }
+        append_one(&self.journal, entry, "product").await?;
         self.state
             .write()
             .unwrap_or_else(|p| p.into_inner())
