@@ -12,6 +12,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::data_dir::DataDirFull;
+use crate::i18n::Language;
+pub use crate::i18n::problems::{Action, ProblemText, Resource};
 use crate::salesforce::PortError;
 use crate::shared_state::StoreError;
 use crate::shared_state::rate_limit::Policy;
@@ -60,58 +62,55 @@ pub struct Problem {
     #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fresh_slots: Option<Vec<crate::domain::appointments::Slot>>,
+    /// What `title` and `detail` say, to say it again in another language.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub text: ProblemText,
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+    /// A problem of kind `/problems/{slug}` saying `text`, in English until
+    /// [`Problem::in_language`] puts it into the request's language.
+    pub fn new(status: StatusCode, slug: &str, text: ProblemText) -> Self {
+        let (title, detail) = text.render(Language::English);
         Self {
             kind: format!("/problems/{slug}"),
             title: title.to_owned(),
             status: status.as_u16(),
-            detail: detail.into(),
+            detail,
             request_id: None,
             errors: Vec::new(),
             new_case: None,
             fresh_slots: None,
+            text,
         }
+    }
+
+    /// The same problem with its `title` and `detail` in `language`.
+    pub fn in_language(mut self, language: Language) -> Self {
+        if language != Language::English {
+            let (title, detail) = self.text.render(language);
+            self.title = title.to_owned();
+            self.detail = detail;
+        }
+        self
     }
 
     /// The generic problem for a status raised outside our handlers.
     pub fn for_status(status: StatusCode) -> Self {
-        let (slug, title, detail) = match status {
-            StatusCode::NOT_FOUND => (
-                "not-found",
-                "Not found",
-                "There is nothing at this address.",
-            ),
-            StatusCode::METHOD_NOT_ALLOWED => (
-                "method-not-allowed",
-                "Method not allowed",
-                "This address does not accept that method.",
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE => (
-                "payload-too-large",
-                "Request too large",
-                "The request body is larger than the server accepts.",
-            ),
+        use ProblemText as P;
+        let (slug, text) = match status {
+            StatusCode::NOT_FOUND => ("not-found", P::NoSuchAddress),
+            StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", P::MethodNotAllowed),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", P::RequestTooLarge),
             StatusCode::REQUEST_TIMEOUT
             | StatusCode::GATEWAY_TIMEOUT
-            | StatusCode::SERVICE_UNAVAILABLE => (
-                "unavailable",
-                "Service unavailable",
-                "The request took too long or the service is busy. Please try again.",
-            ),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-                "unsupported-media-type",
-                "Unsupported media type",
-                "Send the request body as application/json.",
-            ),
-            s if s.is_client_error() => ("bad-request", "Bad request", "The request is not valid."),
-            _ => (
-                "internal",
-                "Internal error",
-                "Something went wrong on our side. Please try again later.",
-            ),
+            | StatusCode::SERVICE_UNAVAILABLE => ("unavailable", P::Busy),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported-media-type", P::UnsupportedMediaType)
+            }
+            s if s.is_client_error() => ("bad-request", P::BadRequest),
+            _ => ("internal", P::Internal),
         };
         let status = if status == StatusCode::REQUEST_TIMEOUT {
             // A timeout of ours is not the client's fault; say so with 503.
@@ -119,7 +118,7 @@ impl Problem {
         } else {
             status
         };
-        Self::new(status, slug, title, detail)
+        Self::new(status, slug, text)
     }
 
     pub fn status_code(&self) -> StatusCode {
@@ -193,20 +192,20 @@ impl RateLimitInfo {
 pub enum ApiError {
     #[error("validation failed")]
     Validation(Vec<FieldError>),
-    #[error("bad request: {0}")]
-    BadRequest(String),
+    #[error("bad request: {0:?}")]
+    BadRequest(ProblemText),
     #[error("not signed in")]
     Unauthenticated,
     #[error("wrong credentials")]
     BadCredentials,
-    #[error("forbidden: {0}")]
-    Forbidden(&'static str),
+    #[error("forbidden: {0:?}")]
+    Forbidden(ProblemText),
     #[error("CSRF token missing or wrong")]
     Csrf,
-    #[error("download link refused: {0}")]
-    DownloadLink(&'static str),
-    #[error("{0} not found")]
-    NotFound(&'static str),
+    #[error("download link refused: {0:?}")]
+    DownloadLink(ProblemText),
+    #[error("{0:?} not found")]
+    NotFound(Resource),
     #[error("idempotency key in use")]
     IdempotencyInFlight,
     #[error("idempotency key reused with another body")]
@@ -298,115 +297,42 @@ impl From<PortError> for ApiError {
 
 impl ApiError {
     pub fn problem(&self) -> Problem {
+        use ProblemText as P;
         use StatusCode as S;
         match self {
             Self::Validation(errors) => Problem {
                 errors: errors.clone(),
-                ..Problem::new(
-                    S::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    "Invalid request",
-                    "Some fields are not valid; see errors.",
-                )
+                ..Problem::new(S::UNPROCESSABLE_ENTITY, "validation", P::Validation)
             },
-            Self::BadRequest(detail) => {
-                Problem::new(S::BAD_REQUEST, "bad-request", "Bad request", detail)
+            Self::BadRequest(text) => Problem::new(S::BAD_REQUEST, "bad-request", text.clone()),
+            Self::Unauthenticated => {
+                Problem::new(S::UNAUTHORIZED, "unauthenticated", P::Unauthenticated)
             }
-            Self::Unauthenticated => Problem::new(
-                S::UNAUTHORIZED,
-                "unauthenticated",
-                "Not signed in",
-                "Sign in to continue.",
-            ),
-            Self::BadCredentials => Problem::new(
-                S::UNAUTHORIZED,
-                "bad-credentials",
-                "Sign-in failed",
-                "The email or password is not correct.",
-            ),
-            Self::Forbidden(detail) => {
-                Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", *detail)
+            Self::BadCredentials => {
+                Problem::new(S::UNAUTHORIZED, "bad-credentials", P::BadCredentials)
             }
-            Self::Csrf => Problem::new(
-                S::FORBIDDEN,
-                "csrf",
-                "Missing or invalid CSRF token",
-                "Send the session's csrf_token in the X-CSRF-Token header.",
-            ),
-            Self::DownloadLink(detail) => Problem::new(
-                S::FORBIDDEN,
-                "download-link",
-                "Download link not valid",
-                *detail,
-            ),
-            Self::NotFound(what) => Problem::new(
-                S::NOT_FOUND,
-                "not-found",
-                "Not found",
-                format!("The {what} does not exist."),
-            ),
-            Self::IdempotencyInFlight => Problem::new(
-                S::CONFLICT,
-                "idempotency-in-flight",
-                "Request already in progress",
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
-            ),
+            Self::Forbidden(text) => Problem::new(S::FORBIDDEN, "forbidden", text.clone()),
+            Self::Csrf => Problem::new(S::FORBIDDEN, "csrf", P::Csrf),
+            Self::DownloadLink(text) => Problem::new(S::FORBIDDEN, "download-link", text.clone()),
+            Self::NotFound(resource) => {
+                Problem::new(S::NOT_FOUND, "not-found", P::NotFound(*resource))
+            }
+            Self::IdempotencyInFlight => {
+                Problem::new(S::CONFLICT, "idempotency-in-flight", P::IdempotencyInFlight)
+            }
             Self::IdempotencyMismatch => Problem::new(
                 S::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "This Idempotency-Key was already used with a different request body.",
+                P::IdempotencyKeyReused,
             ),
-            Self::CaseClosed => Problem::new(
-                S::CONFLICT,
-                "case-closed",
-                "Case closed",
-                "This case is closed, so it takes no more replies. Reopen it, or open a new case.",
-            ),
-            Self::RateLimited(info) if info.policy == "comment-create" => Problem::new(
-                S::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-                format!(
-                    "Too many replies. You can send another in {} seconds.",
-                    info.reset_secs
-                ),
-            ),
-            Self::RateLimited(info) if info.policy == "case-status" => Problem::new(
-                S::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-                format!(
-                    "Too many cases closed or reopened. You can close or reopen another in {} seconds.",
-                    info.reset_secs
-                ),
-            ),
-            Self::RateLimited(info) if info.policy == "attachment-upload" => Problem::new(
-                S::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-                format!(
-                    "Too many files uploaded. You can upload another in {} seconds.",
-                    info.reset_secs
-                ),
-            ),
-            Self::RateLimited(info) if info.policy == "appointment-write" => Problem::new(
-                S::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-                format!(
-                    "Too many bookings, cancellations or moves. You can make another in {} seconds.",
-                    info.reset_secs
-                ),
-            ),
+            Self::CaseClosed => Problem::new(S::CONFLICT, "case-closed", P::CaseClosed),
             Self::RateLimited(info) => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",
-                "Too many requests",
-                format!(
-                    "Too many new cases. You can create another in {} seconds.",
-                    info.reset_secs
-                ),
+                P::TooMany {
+                    action: Action::of_policy(info.policy),
+                    retry_secs: info.reset_secs,
+                },
             ),
             Self::ReopenWindowClosed {
                 case_number,
@@ -417,30 +343,21 @@ impl ApiError {
                 ..Problem::new(
                     S::CONFLICT,
                     "reopen-window-closed",
-                    "This case can no longer be reopened",
                     if *window_days == 0 {
-                        format!(
-                            "Closed cases cannot be reopened here. Please open a new case and \
-                             mention case {case_number}."
-                        )
+                        P::ReopenNotOffered {
+                            case_number: case_number.clone(),
+                        }
                     } else {
-                        format!(
-                            "Case {case_number} was closed more than {window_days} days ago, so \
-                             it can no longer be reopened. Please open a new case and mention \
-                             case {case_number}."
-                        )
+                        P::ReopenWindowClosed {
+                            case_number: case_number.clone(),
+                            window_days: *window_days,
+                        }
                     },
                 )
             },
             Self::SlotTaken { fresh_slots } => Problem {
                 fresh_slots: Some(fresh_slots.clone()),
-                ..Problem::new(
-                    S::CONFLICT,
-                    "slot-taken",
-                    "This time is no longer free",
-                    "Someone booked this time a moment ago, or it is no longer free. Please \
-                     choose another time; fresh_slots lists times that are free now.",
-                )
+                ..Problem::new(S::CONFLICT, "slot-taken", P::SlotTaken)
             },
             Self::AppointmentCutoff {
                 deadline,
@@ -448,75 +365,57 @@ impl ApiError {
             } => Problem::new(
                 S::CONFLICT,
                 "appointment-cutoff",
-                "Too late to change this appointment",
-                format!(
-                    "Appointments can be cancelled or moved here until {cutoff_hours} hours \
-                     before they start; for this one that was {} UTC. Please contact us \
-                     directly to change it.",
-                    deadline.format("%Y-%m-%d %H:%M")
-                ),
+                P::AppointmentCutoff {
+                    deadline: deadline.format("%Y-%m-%d %H:%M").to_string(),
+                    cutoff_hours: *cutoff_hours,
+                },
             ),
             Self::AppointmentCancelled => Problem::new(
                 S::CONFLICT,
                 "appointment-cancelled",
-                "Appointment cancelled",
-                "This appointment was cancelled, so it cannot be moved. Please book a new one.",
+                P::AppointmentCancelled,
             ),
             Self::AttachmentTooLarge { max_bytes } => Problem::new(
                 S::PAYLOAD_TOO_LARGE,
                 "attachment-too-large",
-                "File too large",
-                format!(
-                    "The file is larger than the {} the portal takes, so it was not saved.",
-                    human_size(*max_bytes)
-                ),
+                P::AttachmentTooLarge {
+                    limit: human_size(*max_bytes),
+                },
             ),
             Self::AttachmentType { allowed } => Problem::new(
                 S::UNSUPPORTED_MEDIA_TYPE,
                 "attachment-type",
-                "File type not accepted",
-                format!(
-                    "The file's content is not of a type the portal takes, so it was not saved. \
-                     Accepted: {allowed}."
-                ),
+                P::AttachmentType {
+                    allowed: allowed.clone(),
+                },
             ),
             Self::LoginThrottled { retry_after_secs } => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",
-                "Too many sign-in attempts",
-                format!("Too many sign-in attempts. Try again in {retry_after_secs} seconds."),
+                P::SignInThrottled {
+                    retry_secs: *retry_after_secs,
+                },
             ),
             Self::SignInBusy { retry_after_secs } => Problem::new(
                 S::SERVICE_UNAVAILABLE,
                 "sign-in-busy",
-                "Sign-in is busy",
-                format!(
-                    "Many people are signing in right now. Try again in {retry_after_secs} seconds."
-                ),
+                P::SignInBusy {
+                    retry_secs: *retry_after_secs,
+                },
             ),
             Self::SalesforceBudget { retry_after_secs } => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "salesforce-budget",
-                "Too many requests for fresh data",
-                format!(
-                    "You have asked for a lot of data that is not ready yet in a short time. \
-                     Try again in {retry_after_secs} seconds; pages you have already seen still work."
-                ),
+                P::SalesforceBudget {
+                    retry_secs: *retry_after_secs,
+                },
             ),
-            Self::Unavailable(_) => Problem::new(
-                S::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-                "A system the portal depends on is not reachable right now. Please try again in a minute.",
-            ),
-            Self::StorageFull(_) => Problem::new(
-                S::SERVICE_UNAVAILABLE,
-                "storage-full",
-                "Cannot save right now",
-                "The portal has no room to save new data at the moment, so nothing was saved. \
-                 Please try again later; with the same Idempotency-Key a retry never creates a \
-                 second case.",
-            ),
+            Self::Unavailable(_) => {
+                Problem::new(S::SERVICE_UNAVAILABLE, "unavailable", P::Unavailable)
+            }
+            Self::StorageFull(_) => {
+                Problem::new(S::SERVICE_UNAVAILABLE, "storage-full", P::StorageFull)
+            }
             Self::Http(status) => Problem::for_status(*status),
             Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),
         }

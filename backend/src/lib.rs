@@ -2,7 +2,8 @@
 //!
 //! Layers, outside in: `http` (routes, extractors, DTOs) -> `app` (wiring) -> `services` (rules,
 //! authorisation) -> `read_path` (cache, page memo) -> `shared_state` -> adapters (`mock_store`,
-//! `salesforce_rest`) -> `salesforce` (the port) -> `observability` -> `config` -> `domain`.
+//! `salesforce_rest`) -> `salesforce` (the port) -> `observability` -> `config` -> `domain` (with
+//! `i18n`, the texts the API writes in each language).
 //! `server` (the listener, TLS, graceful shutdown) runs the whole beside `lib`.
 //! `tests/layers.rs` checks that no import runs back up (docs/ARCHITECTURE.md, "Layers").
 
@@ -13,6 +14,7 @@ pub mod data_dir;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod mock_store;
 pub mod observability;
 pub mod read_path;

@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["salesforce"],
     &["observability"],
     &["config"],
-    &["domain", "clock", "data_dir"],
+    &["domain", "clock", "data_dir", "i18n"],
 ];
 
 type Module = Vec<String>;

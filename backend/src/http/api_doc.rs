@@ -11,7 +11,9 @@ use utoipa::{Modify, OpenApi};
         description = "A facade over Salesforce for a customer self-service portal. Errors are RFC 9457 \
 problem details (`application/problem+json`) with a `request_id`. Sign in with `POST /auth/login`; \
 the session is an HttpOnly cookie, and state-changing requests need the session's `csrf_token` in \
-`X-CSRF-Token`.",
+`X-CSRF-Token`. A problem's `title` and `detail` are in the signed-in customer's language, before \
+sign-in in the best of `Accept-Language` the portal speaks (en, de, fr, es, ar; else English), named \
+by `Content-Language`; its `type`, `status` and `errors[].field` are the same in every language.",
         version = "1.0.0"
     ),
     paths(

@@ -20,7 +20,7 @@ use super::openapi::{
     KeyedWriteHeaders, ListProblems,
 };
 use super::state::AppState;
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, FieldError, Problem, Resource};
 use crate::salesforce::SalesforceId;
 use crate::services::appointments::BookRequest;
 
@@ -34,13 +34,13 @@ impl<S: Send + Sync> FromRequestParts<S> for AppointmentId {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::NotFound("appointment"))?;
+            .map_err(|_| ApiError::NotFound(Resource::Appointment))?;
         params
             .iter()
             .find(|(name, _)| *name == "appointment_id")
             .and_then(|(_, raw)| SalesforceId::parse(raw).ok())
             .map(Self)
-            .ok_or(ApiError::NotFound("appointment"))
+            .ok_or(ApiError::NotFound(Resource::Appointment))
     }
 }
 

@@ -14,7 +14,7 @@ use super::openapi::{
     AttachmentPath, BudgetProblems, CasePath, CustomerProblems, KeyedWriteHeaders, ListProblems,
 };
 use super::state::AppState;
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, FieldError, Problem, ProblemText, Resource};
 use crate::salesforce::SalesforceId;
 
 /// The files of one of the customer's cases that the customer may see, newest first by default.
@@ -130,10 +130,9 @@ fn part_error(err: MultipartError, max_bytes: u64) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::AttachmentTooLarge { max_bytes }
     } else {
-        ApiError::BadRequest(format!(
-            "The multipart body could not be read: {}",
-            err.body_text()
-        ))
+        ApiError::BadRequest(ProblemText::MultipartUnreadable {
+            reason: err.body_text(),
+        })
     }
 }
 
@@ -158,7 +157,7 @@ pub async fn download(
     RequestId(request_id): RequestId,
     Path(ids): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    let id = SalesforceId::parse(&ids.2).map_err(|_| ApiError::NotFound("attachment"))?;
+    let id = SalesforceId::parse(&ids.2).map_err(|_| ApiError::NotFound(Resource::Attachment))?;
     let attachment = state.attachments.get(&session, &case, &id).await?;
     let link = state
         .documents

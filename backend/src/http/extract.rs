@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::dto::requests::{FromQuery, JsonFields};
 use super::state::AppState;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, ProblemText, Resource};
 use crate::observability::request_id::X_REQUEST_ID;
 use crate::salesforce::SalesforceId;
 use crate::services::auth::Session;
@@ -72,7 +72,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Customer {
                     path_customer,
                     "refused access to another customer's path"
                 );
-                Err(ApiError::Forbidden("You can only access your own account."))
+                Err(ApiError::Forbidden(ProblemText::OtherAccount))
             }
         }
     }
@@ -112,12 +112,12 @@ impl<S: Send + Sync> FromRequestParts<S> for CaseId {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let params = path_params(parts, state)
             .await
-            .map_err(|_| ApiError::NotFound("case"))?;
+            .map_err(|_| ApiError::NotFound(Resource::Case))?;
         path_param(&params, "case_id")
             .ok()
             .and_then(|raw| SalesforceId::parse(raw).ok())
             .map(Self)
-            .ok_or(ApiError::NotFound("case"))
+            .ok_or(ApiError::NotFound(Resource::Case))
     }
 }
 
@@ -150,9 +150,7 @@ impl<T: JsonFields> FromRequest<AppState> for JsonBody<T> {
             Err(JsonRejection::BytesRejection(rejection)) => {
                 Err(ApiError::Http(rejection.status()))
             }
-            Err(_) => Err(ApiError::BadRequest(
-                "The request body is not valid JSON.".into(),
-            )),
+            Err(_) => Err(ApiError::BadRequest(ProblemText::InvalidJson)),
         }
     }
 }

@@ -10,7 +10,7 @@ use super::dto::forms::{FormDetail, FormList, FormSummary};
 use super::extract::Customer;
 use super::openapi::{CustomerPath, CustomerProblems, FormPath};
 use super::state::AppState;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, Resource};
 
 /// A `{form}` path parameter as written; the service answers 404 for any name that is not an
 /// active form's.
@@ -22,12 +22,12 @@ impl<S: Send + Sync> FromRequestParts<S> for FormName {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::NotFound("form"))?;
+            .map_err(|_| ApiError::NotFound(Resource::Form))?;
         params
             .iter()
             .find(|(name, _)| *name == "form")
             .map(|(_, raw)| Self(raw.to_owned()))
-            .ok_or(ApiError::NotFound("form"))
+            .ok_or(ApiError::NotFound(Resource::Form))
     }
 }
 

@@ -16,7 +16,7 @@ use super::openapi::{
     ProductPath,
 };
 use super::state::AppState;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, Resource};
 use crate::salesforce::SalesforceId;
 
 /// A `{product_id}` path parameter that is a Salesforce id; anything else is a 404 like a
@@ -29,13 +29,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ProductId {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::NotFound("product"))?;
+            .map_err(|_| ApiError::NotFound(Resource::Product))?;
         params
             .iter()
             .find(|(name, _)| *name == "product_id")
             .and_then(|(_, raw)| SalesforceId::parse(raw).ok())
             .map(Self)
-            .ok_or(ApiError::NotFound("product"))
+            .ok_or(ApiError::NotFound(Resource::Product))
     }
 }
 

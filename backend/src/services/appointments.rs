@@ -21,7 +21,7 @@ use crate::config::{AppointmentsConfig, Topic};
 use crate::domain::appointments::{Busy, Schedule, Slot, slot_key};
 use crate::domain::ics::CalendarEvent;
 use crate::domain::paging::{self, Keyset, SortValue};
-use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
+use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo, Resource};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::appointments::{
     AppointmentPort, AppointmentRecord, BookOutcome, BookingStatus, Move, MoveOutcome, NewBooking,
@@ -448,7 +448,7 @@ impl AppointmentService {
         self.port
             .booking(&session.account_id, id)
             .await?
-            .ok_or(ApiError::NotFound("appointment"))
+            .ok_or(ApiError::NotFound(Resource::Appointment))
     }
 
     /// Refuses a change once the booking is within its cut-off.

@@ -23,7 +23,7 @@ use super::idempotency::{self, Begin};
 use super::listing::{Listed, PageRequest};
 use crate::config::AttachmentsConfig;
 use crate::domain::attachment::{self, FileKind, SNIFF_BYTES};
-use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
+use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo, Resource};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
     AttachmentRecord, DocumentQuery, DocumentSortField, NewAttachment, SalesforceId, SalesforcePort,
@@ -109,7 +109,7 @@ impl AttachmentService {
             .await?
             .filter(|c| c.account_id == session.account_id)
             .map(|_| ())
-            .ok_or(ApiError::NotFound("case"))
+            .ok_or(ApiError::NotFound(Resource::Case))
     }
 
     pub async fn list(
@@ -144,7 +144,7 @@ impl AttachmentService {
         self.salesforce
             .attachment(&session.account_id, case, id)
             .await?
-            .ok_or(ApiError::NotFound("attachment"))
+            .ok_or(ApiError::NotFound(Resource::Attachment))
     }
 
     /// Checks the key and the case before anything is read: a refused request costs no upload.

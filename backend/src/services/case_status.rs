@@ -16,7 +16,7 @@ use super::idempotency::{self, Begin};
 use crate::config::RateLimitConfig;
 use crate::domain::case::Picklists;
 use crate::domain::case_status::{CloseReason, ReopenWindow};
-use crate::error::{ApiError, ApiResult, RateLimitInfo};
+use crate::error::{ApiError, ApiResult, RateLimitInfo, Resource};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{CaseRecord, CaseStatusWrite, SalesforceId, SalesforcePort};
 use crate::shared_state::SharedState;
@@ -158,7 +158,7 @@ impl CaseStatusService {
             .case(&session.account_id, id)
             .await?
             .filter(|c| c.account_id == session.account_id)
-            .ok_or(ApiError::NotFound("case"))?;
+            .ok_or(ApiError::NotFound(Resource::Case))?;
         let closes = match change {
             StatusChange::Close { .. } if case.is_closed => return Ok(unchanged(case)),
             StatusChange::Reopen if !case.is_closed => return Ok(unchanged(case)),
@@ -210,7 +210,7 @@ impl CaseStatusService {
                 return Err(err);
             }
         };
-        let case = written.ok_or(ApiError::NotFound("case"))?;
+        let case = written.ok_or(ApiError::NotFound(Resource::Case))?;
         tracing::info!(case = %case.id, number = %case.case_number, change = change.name(), "case status changed");
         Ok(Changed {
             case,

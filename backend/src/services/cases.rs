@@ -8,7 +8,7 @@ use super::idempotency::{self, Begin};
 use super::listing::{Listed, PageRequest};
 use crate::config::RateLimitConfig;
 use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
-use crate::error::{ApiError, ApiResult, RateLimitInfo};
+use crate::error::{ApiError, ApiResult, RateLimitInfo, Resource};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
     AwaitingFilter, CaseQuery, CaseRecord, CaseSortField, CaseStatusFilter, NewCaseRecord,
@@ -148,7 +148,7 @@ impl CaseService {
             .case(&session.account_id, id)
             .await?
             .filter(|c| c.account_id == session.account_id)
-            .ok_or(ApiError::NotFound("case"))
+            .ok_or(ApiError::NotFound(Resource::Case))
     }
 
     pub async fn create(

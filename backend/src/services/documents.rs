@@ -37,7 +37,7 @@ use super::auth::Session;
 use super::keys;
 use super::listing::{Listed, PageRequest};
 use crate::config::DownloadsConfig;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ProblemText, Resource};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
     AttachmentRecord, ContentStream, DocumentQuery, DocumentRecord, DocumentSortField,
@@ -94,13 +94,9 @@ impl Refusal {
 
     fn error(self) -> ApiError {
         ApiError::DownloadLink(match self {
-            Self::Expired => {
-                "This download link has expired. Start the download again from the documents page."
-            }
-            Self::NoSession => {
-                "This download link works only in the browser that is signed in and asked for it."
-            }
-            _ => "This download link is not valid.",
+            Self::Expired => ProblemText::DownloadLinkExpired,
+            Self::NoSession => ProblemText::DownloadLinkOtherBrowser,
+            _ => ProblemText::DownloadLinkInvalid,
         })
     }
 }
@@ -217,7 +213,7 @@ impl DocumentService {
                 document_id: id.as_ref(),
             })
             .await?;
-        let document = document.ok_or(ApiError::NotFound("document"))?;
+        let document = document.ok_or(ApiError::NotFound(Resource::Document))?;
         Ok(self.signed_link(&document.id, None, session))
     }
 
@@ -336,7 +332,7 @@ impl DocumentService {
         };
         let Some(document) = found else {
             self.audit.record(audit("not_found")).await?;
-            return Err(ApiError::NotFound("document"));
+            return Err(ApiError::NotFound(Resource::Document));
         };
         let content = self
             .salesforce

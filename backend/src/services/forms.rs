@@ -16,7 +16,7 @@ use tokio::sync::{Mutex, RwLock};
 
 use crate::config::FormsConfig;
 use crate::domain::forms::{self, DefinitionError, FormDef};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult, FieldError, Resource};
 use crate::salesforce::PortError;
 use crate::salesforce::forms::FormPort;
 use crate::services::cases::FormValues;
@@ -224,12 +224,12 @@ impl FormService {
     /// The form, or "not found" (an inactive or unknown form alike).
     pub async fn form(&self, name: &str) -> ApiResult<Arc<CompiledForm>> {
         if !forms::is_name(name) {
-            return Err(ApiError::NotFound("form"));
+            return Err(ApiError::NotFound(Resource::Form));
         }
         self.catalog()
             .await
             .get(name)
-            .ok_or(ApiError::NotFound("form"))
+            .ok_or(ApiError::NotFound(Resource::Form))
     }
 }
 
@@ -347,7 +347,7 @@ mod tests {
         assert!(service.catalog().await.forms.is_empty());
         assert!(matches!(
             service.form("Fault").await,
-            Err(ApiError::NotFound("form"))
+            Err(ApiError::NotFound(Resource::Form))
         ));
         org.down.store(false, std::sync::atomic::Ordering::SeqCst);
         assert_eq!(service.catalog().await.forms[0].def.name, "Fault");

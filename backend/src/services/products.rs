@@ -16,7 +16,7 @@ use super::listing::Listed;
 use super::recommendation::{self, Reason};
 use crate::config::ProductsConfig;
 use crate::domain::paging::{self, Keyset, SortValue};
-use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo};
+use crate::error::{ApiError, ApiResult, FieldError, RateLimitInfo, Resource};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::products::{
     AssetRecord, DismissalWrite, Holding, InterestRecord, NewInterest, ProductPort, ProductRecord,
@@ -131,7 +131,7 @@ impl ProductService {
             .by_id
             .get(id)
             .map(|&i| catalog.products[i].clone())
-            .ok_or(ApiError::NotFound("product"))
+            .ok_or(ApiError::NotFound(Resource::Product))
     }
 
     /// One page of what the customer's account owns, by name then id.

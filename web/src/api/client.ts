@@ -1,16 +1,22 @@
 import createClient from 'openapi-fetch';
+import { language } from '../i18n';
 import { ApiError, NetworkError } from './errors';
 import { readStaleness, type Fetched } from './freshness';
 import type { paths } from './schema';
 
 /**
  * The typed portal API client. Same origin: the session cookie travels with every request.
- * `fetch` is looked up at call time so that test doubles installed later are honoured.
+ * `fetch` is looked up at call time so that test doubles installed later are honoured. Every
+ * request names the page's language, so that a problem the server writes (its `title` and
+ * `detail`) is in the language the customer reads the page in, before sign-in too.
  */
 export const api = createClient<paths>({
   baseUrl: typeof window === 'undefined' ? '' : window.location.origin,
   credentials: 'same-origin',
-  fetch: (request: Request) => globalThis.fetch(request),
+  fetch: (request: Request) => {
+    request.headers.set('Accept-Language', language());
+    return globalThis.fetch(request);
+  },
   headers: { Accept: 'application/json, application/problem+json' },
 });
 

@@ -1,3 +1,4 @@
+import { language } from '../i18n';
 import { ApiError, NetworkError } from './errors';
 
 /** How far an upload has got, in bytes. */
@@ -26,6 +27,7 @@ export function uploadForm<T>({ url, body, headers, onProgress, signal }: Upload
     xhr.open('POST', url);
     xhr.withCredentials = true;
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    xhr.setRequestHeader('Accept-Language', language());
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     if (onProgress) {
       xhr.upload.onprogress = (event) => {

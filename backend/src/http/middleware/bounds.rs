@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use futures::future::Either;
 use tower::{Layer, Service};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemText};
 
 /// The longest path (percent-encoded, as sent) any request may have. The API's longest is
 /// under 100 bytes (`/customer/{id}/documents/{id}/download`), the web app's pages and files
@@ -35,9 +35,9 @@ pub fn refusal(req: &Request) -> Option<ApiError> {
         return Some(ApiError::Http(StatusCode::NOT_FOUND));
     }
     if uri.query().is_some_and(|q| q.len() > MAX_QUERY_BYTES) {
-        return Some(ApiError::BadRequest(format!(
-            "The query string is longer than {MAX_QUERY_BYTES} bytes."
-        )));
+        return Some(ApiError::BadRequest(ProblemText::QueryTooLong {
+            max_bytes: MAX_QUERY_BYTES,
+        }));
     }
     None
 }

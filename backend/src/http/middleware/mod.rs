@@ -12,6 +12,7 @@ pub use api::ApiLayer;
 pub use body_limit::{BodyLimitLayer, upload_body_limit};
 pub use bounds::BoundsLayer;
 pub use respond::{
-    AccessLine, RespondLayer, SecurityHeaders, panic_response, remember_route, security_headers,
+    AccessLine, RespondLayer, SecurityHeaders, panic_response, remember_language, remember_route,
+    security_headers,
 };
 pub use timeout::TimeoutLayer;

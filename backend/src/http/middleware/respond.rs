@@ -30,6 +30,7 @@ use crate::config::AccessLog;
 use crate::error::Problem;
 use crate::http::extract::excerpt;
 use crate::http::state::AppState;
+use crate::i18n::Language;
 use crate::observability::request_id::X_REQUEST_ID;
 
 /// The headers [`add_headers`] sets on every response, shared by every request.
@@ -92,6 +93,9 @@ where
         let started = Instant::now();
         let span = request_span(&req);
         let method = req.method().clone();
+        // Kept for the language of a problem, should the request end in one: a cheap clone
+        // (the header's bytes are shared), rather than parsing it for every request.
+        let accept_language = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
         let slot = RouteSlot::default();
         req.extensions_mut().insert(slot.clone());
         let in_flight = InFlight::enter(self.state.clone());
@@ -104,6 +108,7 @@ where
                 security_headers: self.security_headers.clone(),
                 access: self.access,
                 method,
+                accept_language,
                 slot,
                 started,
             }),
@@ -137,6 +142,7 @@ struct Pending {
     security_headers: SecurityHeaders,
     access: AccessLine,
     method: Method,
+    accept_language: Option<HeaderValue>,
     slot: RouteSlot,
     started: Instant,
 }
@@ -172,13 +178,22 @@ where
         let took = pending.started.elapsed();
         let InFlight(state) = &pending.in_flight;
         state.metrics.http_request(
-            pending.slot.0.get().map(MatchedPath::as_str),
+            pending.slot.0.route.get().map(MatchedPath::as_str),
             &pending.method,
             response.status().as_u16(),
             took,
         );
         drop(pending.in_flight);
-        let response = problem_response(add_headers(response, &pending.security_headers));
+        let language = || {
+            Language::negotiate(
+                pending.slot.0.language.get().copied(),
+                pending
+                    .accept_language
+                    .as_ref()
+                    .and_then(|value| value.to_str().ok()),
+            )
+        };
+        let response = problem_response(add_headers(response, &pending.security_headers), language);
         pending.access.log(response.status(), took);
         Poll::Ready(Ok(response))
     }
@@ -201,14 +216,29 @@ impl Drop for InFlight {
     }
 }
 
-/// Where the matched route template (`/customer/{customer_id}/cases`) is left for the
-/// metrics, which are counted outside the router and so before any route has matched.
-/// Shared, so that it is known even when the route's answer never comes back through the
-/// route: a timeout drops the handler, a panic is answered by the catcher outside it.
-/// Requests answered before routing (a body over the limit by its Content-Length, a CORS
-/// preflight, an unknown path) count as `unmatched`.
+/// What is learnt inside the router and needed out here once the response is there: the
+/// matched route template (`/customer/{customer_id}/cases`) for the metrics, which are
+/// counted outside the router and so before any route has matched, and the session's
+/// language for a problem's words. Shared, so that both are known even when the route's
+/// answer never comes back through the route: a timeout drops the handler, a panic is
+/// answered by the catcher outside it. Requests answered before routing (a body over the
+/// limit by its Content-Length, a CORS preflight, an unknown path) count as `unmatched`.
 #[derive(Clone, Default)]
-pub struct RouteSlot(Arc<std::sync::OnceLock<MatchedPath>>);
+pub struct RouteSlot(Arc<Learnt>);
+
+#[derive(Default)]
+pub struct Learnt {
+    route: std::sync::OnceLock<MatchedPath>,
+    language: std::sync::OnceLock<Language>,
+}
+
+/// Leaves the signed-in customer's language where [`Respond`] finds it: a problem answering
+/// this request is written in it, whatever the request's `Accept-Language`.
+pub fn remember_language(extensions: &axum::http::Extensions, language: Language) {
+    if let Some(slot) = extensions.get::<RouteSlot>() {
+        let _ = slot.0.language.set(language);
+    }
+}
 
 /// Fills the request's [`RouteSlot`] once a route has matched (a plain `map_request` layer on
 /// every route: it has nothing to wait for).
@@ -217,7 +247,7 @@ pub fn remember_route(req: Request) -> Request {
         req.extensions().get::<RouteSlot>(),
         req.extensions().get::<MatchedPath>(),
     ) {
-        let _ = slot.0.set(route.clone());
+        let _ = slot.0.route.set(route.clone());
     }
     req
 }
@@ -244,8 +274,9 @@ pub fn add_headers(
 /// handlers (which leave a [`Problem`] in the response) and those of the framework and
 /// middleware (unknown route, wrong method, body too large, timeout, panic). The request id
 /// is the response's own `X-Request-Id`, which `PropagateRequestId`, just inside this step,
-/// sets on every response.
-fn problem_response(mut response: Response) -> Response {
+/// sets on every response. Its title and detail are in the `language` of the request
+/// (asked only when there is a problem), named by `Content-Language`.
+fn problem_response(mut response: Response, language: impl FnOnce() -> Language) -> Response {
     let status = response.status();
     let problem = match response.extensions_mut().remove::<Problem>() {
         Some(problem) => problem,
@@ -264,9 +295,10 @@ fn problem_response(mut response: Response) -> Response {
         .get(&X_REQUEST_ID)
         .and_then(|id| id.to_str().ok())
         .map(str::to_owned);
+    let language = language();
     let problem = Problem {
         request_id,
-        ..problem
+        ..problem.in_language(language)
     };
     *response.status_mut() = problem.status_code();
     let headers = response.headers_mut();
@@ -274,6 +306,11 @@ fn problem_response(mut response: Response) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
+    headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(language.tag()),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("Accept-Language"));
     headers.remove(header::CONTENT_LENGTH);
     *response.body_mut() = Body::from(problem.to_body());
     response
