@@ -119,14 +119,21 @@ async fn a_member_lists_the_cases_they_opened_and_those_shared_with_them() {
     assert_eq!(ids(&bob.all_cases("").await), expected);
     // `mine` is the same list for a member; the company's is refused, not narrowed.
     assert_eq!(ids(&bob.all_cases("scope=mine").await), expected);
-    let refused = problem(bob.get(&format!("/customer/{ACME}/cases?scope=company")).await, 403).await;
+    let refused = problem(
+        bob.get(&format!("/customer/{ACME}/cases?scope=company"))
+            .await,
+        403,
+    )
+    .await;
     assert_eq!(refused["type"], "/problems/forbidden");
     // Filters and search keep to the member's cases.
     let open = ids(&bob.all_cases("status=open").await);
     assert!(!open.is_empty() && open.is_subset(&expected));
     // The shared cases themselves open, with their conversation.
     for case in &shared {
-        let detail = bob.get_json(&format!("/customer/{ACME}/cases/{case}")).await;
+        let detail = bob
+            .get_json(&format!("/customer/{ACME}/cases/{case}"))
+            .await;
         assert_eq!(detail["id"], case.as_str());
         bob.get_json(&format!("/customer/{ACME}/cases/{case}/comments"))
             .await;
@@ -153,13 +160,21 @@ async fn a_manager_lists_the_company_or_their_own_cases() {
     let cursor = page["next_cursor"].as_str().unwrap();
     let other = problem(
         alice
-            .get(&format!("/customer/{ACME}/cases?scope=company&limit=5&cursor={cursor}"))
+            .get(&format!(
+                "/customer/{ACME}/cases?scope=company&limit=5&cursor={cursor}"
+            ))
             .await,
         422,
     )
     .await;
     assert_eq!(other["type"], "/problems/validation");
-    let bad = problem(alice.get(&format!("/customer/{ACME}/cases?scope=all")).await, 422).await;
+    let bad = problem(
+        alice
+            .get(&format!("/customer/{ACME}/cases?scope=all"))
+            .await,
+        422,
+    )
+    .await;
     assert_eq!(bad["errors"][0]["field"], "scope");
 }
 
@@ -221,7 +236,9 @@ async fn a_case_outside_a_members_view_is_not_found_and_a_manager_may_act_on_any
         )
         .await;
     assert_eq!(reply.status(), 201);
-    let thread = bob.get_json(&format!("{}/comments", base(&bobs_case))).await;
+    let thread = bob
+        .get_json(&format!("{}/comments", base(&bobs_case)))
+        .await;
     assert!(
         thread["items"]
             .as_array()
@@ -259,7 +276,11 @@ async fn new_cases_are_seen_by_their_opener_and_the_manager_only() {
         .await
         .unwrap();
     let theirs = by_alice["id"].as_str().unwrap();
-    problem(bob.get(&format!("/customer/{ACME}/cases/{theirs}")).await, 404).await;
+    problem(
+        bob.get(&format!("/customer/{ACME}/cases/{theirs}")).await,
+        404,
+    )
+    .await;
     assert!(!ids(&bob.all_cases("").await).contains(theirs));
     assert!(ids(&alice.all_cases("scope=mine").await).contains(theirs));
     assert!(!ids(&alice.all_cases("scope=mine").await).contains(id));
@@ -288,7 +309,10 @@ async fn own_documents_are_seen_only_by_their_contact() {
     assert_eq!(bobs.len(), 522);
     assert!(bobs_own.is_subset(&bobs));
     assert!(bobs_own.is_disjoint(&alices));
-    assert_eq!(bobs.difference(&alices).cloned().collect::<BTreeSet<_>>(), bobs_own);
+    assert_eq!(
+        bobs.difference(&alices).cloned().collect::<BTreeSet<_>>(),
+        bobs_own
+    );
     let doc = bobs_own.iter().next().unwrap();
     // The download answers with a signed link to the file, which serves it.
     let download = bob
@@ -310,7 +334,9 @@ async fn own_documents_are_seen_only_by_their_contact() {
     let b = strip(
         problem(
             alice
-                .get(&format!("/customer/{ACME}/documents/069Dn000000000000/download"))
+                .get(&format!(
+                    "/customer/{ACME}/documents/069Dn000000000000/download"
+                ))
                 .await,
             404,
         )
@@ -353,7 +379,13 @@ async fn a_role_changed_in_salesforce_applies_at_the_next_recheck() {
     assert_eq!(body["user"]["role"], "member");
     problem(alice.get(&detail(&bobs_case)).await, 404).await;
     assert_eq!(alice.get(&detail(&case)).await.status(), 200);
-    problem(alice.get(&format!("/customer/{ACME}/cases?scope=company")).await, 403).await;
+    problem(
+        alice
+            .get(&format!("/customer/{ACME}/cases?scope=company"))
+            .await,
+        403,
+    )
+    .await;
     // The renewed token states the new role: a fresh client with it alone is a member too.
     let token = cookie
         .trim_start_matches("portal_session=")

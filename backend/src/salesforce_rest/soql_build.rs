@@ -123,7 +123,10 @@ pub fn case_audience(account: &SalesforceId, audience: CaseAudience<'_>) -> Stri
     let account = format!("AccountId = {}", id(account));
     match audience {
         CaseAudience::Account => account,
-        CaseAudience::Contact { contact, shared } if shared.is_empty() => {
+        CaseAudience::Contact {
+            contact,
+            shared: [],
+        } => {
             format!("{account} AND ContactId = {}", id(contact))
         }
         CaseAudience::Contact { contact, shared } => {
