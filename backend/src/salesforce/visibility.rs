@@ -1,7 +1,7 @@
 //! Which of an account's records a read may return (decision 031): passed to the adapters,
 //! which filter by it in the query itself (SOQL, the mock store's index walk), never after.
 
-use super::SalesforceId;
+use salesforce_client::SalesforceId;
 
 /// The cases a read may return.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
