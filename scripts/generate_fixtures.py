@@ -929,6 +929,96 @@ def forms_only() -> None:
     write_json(SF_DIR / "describe" / "Case.json", case_describe())
 
 
+# --------------------------------------------------------------------------
+# Roles and visibility (issue 14, decision 031)
+# --------------------------------------------------------------------------
+
+# The first contact of each account is its manager; everyone else a member.
+ROLE_MANAGERS = {"alice@acme.example", "gina@globex.example", "ian@initech.example",
+                 "uma@umbrella.example"}
+# Files shared with one contact alone (linked to the Contact): (email, title, reused file).
+OWN_DOCUMENTS = [
+    ("bob@acme.example", "Bob Brennan - travel expenses 2026-10", "report"),
+    ("bob@acme.example", "Bob Brennan - training certificate", "contract"),
+    ("juergen.mueller@acme.example", "Jürgen Müller - Gehaltsnachweis", "invoice"),
+]
+
+
+def build_roles(objects: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Sets each Contact's ``Portal_Role__c``, shares two of Acme's commented cases that Bob did
+    not open with him through their case teams, and adds files linked to one contact alone.
+    Idempotent (``--roles`` may run on fixtures it already changed); its ids come from their own
+    random stream, so they depend on nothing else generated."""
+    rrng = random.Random(SEED + 31)
+
+    def new_id(prefix: str) -> str:
+        while True:
+            body = prefix + "Dn000" + "".join(rrng.choice(BASE62) for _ in range(7))
+            if body not in _used_ids:
+                _used_ids.add(body)
+                return body + sf_checksum(body)
+
+    contacts = objects["Contact"]
+    by_email = {c["Email"]: c for c in contacts}
+    for c in contacts:
+        c["Portal_Role__c"] = "Manager" if c["Email"] in ROLE_MANAGERS else "Member"
+    bob = by_email["bob@acme.example"]
+    alice = by_email["alice@acme.example"]
+    juergen = by_email["juergen.mueller@acme.example"]
+    commented = {c["ParentId"] for c in objects["CaseComment"] if c["IsPublished"]}
+    newest_first = sorted(objects["Case"], key=lambda c: (c["CreatedDate"], c["Id"]), reverse=True)
+    team_role = new_id("0B7")
+    team = []
+    for opener in (alice, juergen):
+        case = next(c for c in newest_first
+                    if c["ContactId"] == opener["Id"] and c["Id"] in commented and not c["IsClosed"])
+        mid = new_id("0B6")
+        team.append({"attributes": attrs("CaseTeamMember", mid), "Id": mid, "ParentId": case["Id"],
+                     "MemberId": bob["Id"], "TeamRoleId": team_role})
+
+    docs = [d for d in objects["ContentDocument"] if not d["Title"].startswith(tuple(
+        t for _, t, _ in OWN_DOCUMENTS))]
+    doc_ids = {d["Id"] for d in docs}
+    versions = [v for v in objects["ContentVersion"] if v["ContentDocumentId"] in doc_ids]
+    links = [lk for lk in objects["ContentDocumentLink"] if lk["ContentDocumentId"] in doc_ids]
+    stamp = END - dt.timedelta(days=2)
+    for n, (email, title, kind) in enumerate(OWN_DOCUMENTS):
+        owner = by_email[email]
+        source = next(v for v in versions if v["VersionDataFile"].startswith("files/")
+                      and KIND_PREFIX.get(kind, kind) in v["VersionDataFile"])
+        doc_id, vid, lid = new_id("069"), new_id("068"), new_id("06A")
+        created = sf_date(stamp - dt.timedelta(hours=5 * n))
+        ext = source["FileExtension"]
+        versions.append({**source, "attributes": attrs("ContentVersion", vid), "Id": vid,
+                         "ContentDocumentId": doc_id, "Title": title, "PathOnClient": f"{title}.{ext}",
+                         "VersionNumber": "1", "IsLatest": True,
+                         "VersionData": f"{API}/sobjects/ContentVersion/{vid}/VersionData",
+                         "CreatedDate": created})
+        docs.append({"attributes": attrs("ContentDocument", doc_id), "Id": doc_id, "Title": title,
+                     "FileExtension": ext, "FileType": source["FileType"],
+                     "ContentSize": source["ContentSize"], "LatestPublishedVersionId": vid,
+                     "OwnerId": docs[0]["OwnerId"], "CreatedDate": created, "LastModifiedDate": created})
+        links.append({"attributes": attrs("ContentDocumentLink", lid), "Id": lid,
+                      "ContentDocumentId": doc_id, "LinkedEntityId": owner["Id"],
+                      "ShareType": "V", "Visibility": "AllUsers"})
+    return {"Contact": contacts, "CaseTeamMember": team, "ContentDocument": docs,
+            "ContentVersion": versions, "ContentDocumentLink": links}
+
+
+# What a kind of file is called in files/ (the pool's names).
+KIND_PREFIX = {"report": "service-report-2026", "contract": "service-agreement", "invoice": "invoice-2026-04"}
+
+
+def roles_only() -> None:
+    """`--roles`: (re)applies the roles, case teams and contacts' own files to the fixtures
+    already written."""
+    names = ["Contact", "Case", "CaseComment", "ContentDocument", "ContentVersion", "ContentDocumentLink"]
+    objects = {n: json.loads((SF_DIR / f"{n}.json").read_text(encoding="utf-8")) for n in names}
+    for sobject, records in build_roles(objects).items():
+        write_json(SF_DIR / f"{sobject}.json", records)
+        print(f"{sobject:<20} {len(records):>5} records")
+
+
 def local_accounts(contacts: list[dict]) -> list[dict]:
     by_email = {c["Email"]: c for c in contacts}
     out = []
@@ -970,9 +1060,13 @@ def main() -> None:
     if "--forms" in sys.argv[1:]:
         forms_only()
         return
+    if "--roles" in sys.argv[1:]:
+        roles_only()
+        return
     pool, objects = build()
     objects.update(build_products(objects["Account"]))
     objects.update(build_events(objects["User"]))
+    objects.update(build_roles(objects))
     FILES_DIR.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for files in pool.values():

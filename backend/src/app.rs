@@ -103,7 +103,8 @@ impl App {
             Arc::clone(&source.port),
             Arc::clone(&metrics),
             &shared,
-        )?;
+        )?
+        .with_roles(config.roles.clone());
         let cases = cases::CaseService::new(
             Arc::clone(&source.port),
             &config.cases.rate_limit,

@@ -20,8 +20,10 @@ pub use appointments::{
 };
 mod forms;
 mod products;
+mod roles;
 pub use forms::FormsConfig;
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
+pub use roles::{ROLE_FIELD, RoleSource, RolesConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -49,6 +51,8 @@ pub struct Config {
     pub appointments: AppointmentsConfig,
     /// Dynamic case forms from Salesforce Custom Metadata (issue 15).
     pub forms: FormsConfig,
+    /// Members and managers: where the role comes from (issue 14, decision 031).
+    pub roles: RolesConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -524,6 +528,7 @@ impl Default for Config {
             products: ProductsConfig::default(),
             appointments: AppointmentsConfig::default(),
             forms: FormsConfig::default(),
+            roles: RolesConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -740,6 +745,7 @@ impl Config {
         self.validate_attachments()?;
         self.products.validate().map_err(ConfigError::Invalid)?;
         self.forms.validate().map_err(ConfigError::Invalid)?;
+        self.roles.validate().map_err(ConfigError::Invalid)?;
         if !is_field_name(&self.products.interest_external_id_field) {
             return invalid(
                 "products.interest_external_id_field must be a field API name like Portal_Interest_Key__c",

@@ -31,7 +31,7 @@ async fn sign_in_sets_a_hardened_cookie_and_returns_the_session() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body["user"],
-        json!({"name": "Alice Anderson", "email": "alice@acme.example"})
+        json!({"name": "Alice Anderson", "email": "alice@acme.example", "role": "manager"})
     );
     assert_eq!(
         body["customer"],
@@ -319,6 +319,8 @@ fn mint(key: &[u8], expires_in: i64, signed_in_ago: i64) -> String {
         "iss": "customer-portal", "sid": uuid::Uuid::new_v4().to_string(),
         "sub": "003Dn000O6V0xBhIIJ", "acc": ACME, "name": "Alice Anderson",
         "email": "alice@acme.example", "cname": "Acme Corporation", "idp": "local",
+        // Alice's role in the fixtures: a token stating another is renewed at once.
+        "rl": "manager",
         "auth_time": now - signed_in_ago, "iat": now, "exp": now + expires_in,
     });
     jsonwebtoken::encode(

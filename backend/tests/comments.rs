@@ -26,6 +26,9 @@ fn fixture(object: &str) -> Vec<Value> {
 }
 
 /// What the fixtures say of each case's conversation.
+/// Bob's contact: a member of Acme (decision 031).
+const BOB: &str = "003Dn000BJKn1AmIYJ";
+
 struct Fixtures {
     cases: HashMap<String, Value>,
     comments: Vec<Value>,
@@ -67,10 +70,20 @@ impl Fixtures {
 
     /// An open case of the account with public comments by both sides and an internal one.
     fn busy_case(&self, account: &str, open: bool) -> String {
+        self.busy_case_where(account, open, |_| true)
+    }
+
+    /// [`Self::busy_case`] among the cases `contact` opened: one a member sees (decision 031;
+    /// the account's manager sees it too).
+    fn busy_case_opened_by(&self, account: &str, open: bool, contact: &str) -> String {
+        self.busy_case_where(account, open, |c| c["ContactId"] == contact)
+    }
+
+    fn busy_case_where(&self, account: &str, open: bool, keep: impl Fn(&Value) -> bool) -> String {
         let mut ids: Vec<&String> = self
             .cases
             .iter()
-            .filter(|(_, c)| c["AccountId"] == account && c["IsClosed"] == !open)
+            .filter(|(_, c)| c["AccountId"] == account && c["IsClosed"] == !open && keep(c))
             .map(|(id, _)| id)
             .filter(|id| {
                 let public = self.of(id, true);
@@ -280,7 +293,8 @@ async fn a_reply_is_written_listed_and_counted_once_per_key() {
     let alice = app.login("alice@acme.example").await;
     let bob = app.login("bob@acme.example").await;
     let fixtures = Fixtures::load();
-    let case = fixtures.busy_case(ACME, true);
+    // Bob's own case: he is a member, and Alice, the manager, replies on it too.
+    let case = fixtures.busy_case_opened_by(ACME, true, BOB);
     let before = conversation(&alice, &case).await.len();
 
     let response = reply(
@@ -411,7 +425,8 @@ async fn replies_are_rate_limited_per_customer() {
     let bob = app.login("bob@acme.example").await;
     let gina = app.login("gina@globex.example").await;
     let fixtures = Fixtures::load();
-    let case = fixtures.busy_case(ACME, true);
+    // Bob's own case: he is a member, and Alice, the manager, replies on it too.
+    let case = fixtures.busy_case_opened_by(ACME, true, BOB);
     for key in ["rl-1", "rl-2"] {
         let response = reply(&alice, &case, &json!({"body": key}), Some(key)).await;
         assert_eq!(response.status(), 201);

@@ -236,19 +236,21 @@ async fn another_customers_ids_look_exactly_like_missing_ones() {
     }
 }
 
+/// A member's case is seen by the account's manager (decision 031; `tests/roles.rs` has the
+/// rest of what roles decide).
 #[tokio::test]
-async fn two_users_of_one_account_share_its_cases() {
+async fn the_manager_of_an_account_sees_its_members_cases() {
     let app = TestApp::spawn().await;
     let alice = app.login("alice@acme.example").await;
     let bob = app.login("bob@acme.example").await;
     assert_eq!(alice.customer, bob.customer);
-    let created: Value = alice
+    let created: Value = bob
         .create_case(&new_case("Shared by the team"), None)
         .await
         .json()
         .await
         .unwrap();
-    let seen = bob
+    let seen = alice
         .get_json(&format!(
             "/customer/{ACME}/cases/{}",
             created["id"].as_str().unwrap()
@@ -500,5 +502,189 @@ async fn the_form_routes_never_reach_another_customer() {
             .get_json(&format!("/customer/{}/forms", user.customer))
             .await;
         assert_eq!(own["items"].as_array().unwrap().len(), 3);
+    }
+}
+
+/// Everything a user's case routes answer about `case`: reads, replies, status changes, an
+/// upload, a file of it, and a booking that names it. Request ids removed, so two cases'
+/// answers compare byte for byte.
+async fn case_routes(user: &User, case: &str, doc: &str) -> Vec<(String, u16, Value)> {
+    let own = &user.customer;
+    let base = format!("/customer/{own}/cases/{case}");
+    let mut out = Vec::new();
+    let mut record = |what: String, status: u16, body: Value| {
+        let mut body = body;
+        if let Some(o) = body.as_object_mut() {
+            o.remove("request_id");
+        }
+        out.push((what, status, body));
+    };
+    for path in [
+        base.clone(),
+        format!("{base}/comments"),
+        format!("{base}/attachments"),
+        format!("{base}/attachments/{doc}/download"),
+    ] {
+        let response = user.get(&path).await;
+        let status = response.status().as_u16();
+        record(
+            path.replace(case, "{case}"),
+            status,
+            response.json().await.unwrap_or(Value::Null),
+        );
+    }
+    for (suffix, body) in [
+        ("comments", json!({"body": "probe"})),
+        ("close", json!({})),
+        ("reopen", json!({})),
+    ] {
+        let mut keyed = HeaderMap::new();
+        keyed.insert(
+            "idempotency-key",
+            format!("matrix-{suffix}").parse().unwrap(),
+        );
+        let response = user.post(&format!("{base}/{suffix}"), &body, keyed).await;
+        let status = response.status().as_u16();
+        record(
+            suffix.to_owned(),
+            status,
+            response.json().await.unwrap_or(Value::Null),
+        );
+    }
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.7\n".to_vec()).file_name("x.pdf"),
+    );
+    let response = user
+        .client
+        .post(user.url(&format!("{base}/attachments")))
+        .header("x-csrf-token", &user.csrf)
+        .header("idempotency-key", "matrix-upload")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    record(
+        "upload".into(),
+        status,
+        response.json().await.unwrap_or(Value::Null),
+    );
+    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(6))
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_utc();
+    let mut keyed = HeaderMap::new();
+    keyed.insert("idempotency-key", "matrix-booking".parse().unwrap());
+    let response = user
+        .post(
+            &format!("/customer/{own}/appointments"),
+            &json!({"topic": "technical", "start": start.to_rfc3339(), "case_id": case}),
+            keyed,
+        )
+        .await;
+    let status = response.status().as_u16();
+    record(
+        "booking".into(),
+        status,
+        response.json().await.unwrap_or(Value::Null),
+    );
+    out
+}
+
+/// Three actors (decision 031): Bob, a member of Acme; Alice, its manager; Gina, of Globex. A
+/// case outside a user's view (Alice's own case for Bob; any Acme case for Gina) answers on
+/// every case route exactly as a case that does not exist, and nothing is written; the
+/// manager's routes reach every Acme case; own files are their contact's alone.
+#[tokio::test]
+async fn members_managers_and_other_accounts_on_every_case_and_document_route() {
+    let app = TestApp::spawn_with(|c| {
+        c.appointments.time_zone = "UTC".into();
+        c.appointments.working_hours = portal::config::WorkingHours::every_day(&["08:00-18:00"]);
+    })
+    .await;
+    let alice = app.login("alice@acme.example").await;
+    let bob = app.login("bob@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    let bobs: Vec<String> = bob
+        .all_cases("")
+        .await
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let alices_only = alice
+        .all_cases("scope=mine")
+        .await
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .find(|id| !bobs.contains(id))
+        .expect("a case of Alice's not shared with Bob");
+    let doc = first_id(&alice, "documents").await;
+    let missing = "500Dn000000000000";
+    let conversation = format!("/customer/{ACME}/cases/{alices_only}/comments");
+    let detail = format!("/customer/{ACME}/cases/{alices_only}");
+    let (seen, was) = (
+        alice.get_json(&conversation).await,
+        alice.get_json(&detail).await,
+    );
+
+    for (user, foreign) in [
+        (&bob, &alices_only),
+        (&gina, &alices_only),
+        (&gina, &bobs[0]),
+    ] {
+        let a = case_routes(user, foreign, &doc).await;
+        let b = case_routes(user, missing, &doc).await;
+        for ((what, status, body), (_, missing_status, missing_body)) in a.iter().zip(&b) {
+            assert_eq!(
+                (status, body),
+                (missing_status, missing_body),
+                "{what}: an unseen case must answer as a missing one"
+            );
+            assert!([404, 422].contains(status), "{what}: {status} {body}");
+        }
+    }
+    assert_eq!(alice.get_json(&conversation).await, seen, "nothing written");
+    assert_eq!(alice.get_json(&detail).await, was, "unchanged");
+
+    // The manager reaches Bob's cases (a few: each is a Salesforce call from Alice's budget).
+    for case in bobs.iter().take(5) {
+        assert_eq!(
+            alice
+                .get(&format!("/customer/{ACME}/cases/{case}"))
+                .await
+                .status(),
+            200
+        );
+    }
+    let company = problem(
+        bob.get(&format!("/customer/{ACME}/cases?scope=company"))
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(company["type"], "/problems/forbidden");
+
+    // Files: Bob's own file is "not found" for Alice and Gina, exactly like a missing file.
+    let alices_docs: Vec<String> = alice
+        .all_pages("documents", "limit=100")
+        .await
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    let bobs_own = bob
+        .all_pages("documents", "limit=100")
+        .await
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .find(|id| !alices_docs.contains(id))
+        .expect("a file of Bob's own");
+    for user in [&alice, &gina] {
+        let path = |id: &str| format!("/customer/{}/documents/{id}/download", user.customer);
+        let mut a = problem(user.get(&path(&bobs_own)).await, 404).await;
+        let mut b = problem(user.get(&path("069Dn000000000000")).await, 404).await;
+        a.as_object_mut().unwrap().remove("request_id");
+        b.as_object_mut().unwrap().remove("request_id");
+        assert_eq!(a, b, "another contact's own file");
     }
 }

@@ -10,7 +10,7 @@ use super::dto::requests::{CaseListQuery, NewCase};
 use super::dto::{Case, CaseList};
 use super::extract::{CaseId, Customer, JsonBody, ListQuery};
 use super::openapi::{
-    BudgetProblems, CasePath, CustomerPath, CustomerProblems, JsonBodyProblems, ListProblems,
+    BudgetProblems, CaseListProblems, CasePath, CustomerPath, CustomerProblems, JsonBodyProblems,
     WriteHeaders,
 };
 use super::pages;
@@ -24,7 +24,7 @@ use crate::services::cases::CaseInput;
     params(CustomerPath, CaseListQuery),
     responses(
         (status = 200, description = "A page of cases", body = CaseList),
-        ListProblems,
+        CaseListProblems,
     ),
     security(("session" = []))
 )]
@@ -37,7 +37,13 @@ pub async fn list(
     pages::render(&state.case_pages, session, query, |query| async move {
         let listed = state
             .cases
-            .list(session, query.status, query.awaiting, &query.page)
+            .list(
+                session,
+                query.scope,
+                query.status,
+                query.awaiting,
+                &query.page,
+            )
             .await?;
         Ok(CaseList {
             items: listed

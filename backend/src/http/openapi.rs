@@ -108,6 +108,24 @@ impl IntoResponses for ListProblems {
     }
 }
 
+/// What the case list answers besides a page: [`ListProblems`], its 403 also for a member
+/// asking for `scope=company` (decision 031).
+pub struct CaseListProblems;
+
+impl IntoResponses for CaseListProblems {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut rows = ListProblems::responses();
+        rows.extend(responses([(
+            403,
+            problem(
+                "Not the signed-in customer, or `scope=company` asked by a member \
+                 (`/problems/forbidden`: only managers list their company's cases)",
+            ),
+        )]));
+        rows
+    }
+}
+
 /// The pattern of a Salesforce record id in a path: 15 letters and digits, or 18 (the last
 /// three a checksum, which only the parser checks: an id that fails it names no record, 404).
 const SALESFORCE_ID_PATTERN: &str = "^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$";

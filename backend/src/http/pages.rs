@@ -26,8 +26,10 @@ where
     T: Serialize,
     F: Future<Output = ApiResult<T>>,
 {
+    // A member's cases and everyone's own files are theirs: pages are kept per person and role.
+    let viewer = format!("{}:{}", session.contact_id, session.role.as_str());
     let body = memo
-        .page(&session.account_id, query, |query| async move {
+        .page_for(&session.account_id, &viewer, query, |query| async move {
             let page = load(query).await?;
             serde_json::to_vec(&page)
                 .map(Bytes::from)

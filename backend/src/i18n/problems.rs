@@ -34,6 +34,8 @@ pub enum ProblemText {
     BadCredentials,
     /// A path naming another customer's account.
     OtherAccount,
+    /// A member asking for every case of the company (`scope=company`), which only managers see.
+    CompanyCasesManagersOnly,
     Csrf,
     DownloadLinkExpired,
     DownloadLinkOtherBrowser,
@@ -174,6 +176,10 @@ fn english(text: &ProblemText) -> Words {
         ),
         P::Unauthenticated => words("Not signed in", "Sign in to continue."),
         P::BadCredentials => words("Sign-in failed", "The email or password is not correct."),
+        P::CompanyCasesManagersOnly => words(
+            "Forbidden",
+            "Only a manager of your company can list all of its cases.",
+        ),
         P::OtherAccount => words("Forbidden", "You can only access your own account."),
         P::Csrf => words(
             "Missing or invalid CSRF token",
@@ -365,6 +371,10 @@ fn german(text: &ProblemText) -> Words {
         P::BadCredentials => words(
             "Anmeldung fehlgeschlagen",
             "Die E-Mail-Adresse oder das Passwort ist nicht korrekt.",
+        ),
+        P::CompanyCasesManagersOnly => words(
+            "Kein Zugriff",
+            "Nur eine Managerin oder ein Manager Ihres Unternehmens kann alle seine Fälle auflisten.",
         ),
         P::OtherAccount => words(
             "Kein Zugriff",
@@ -572,6 +582,10 @@ fn french(text: &ProblemText) -> Words {
         P::BadCredentials => words(
             "Échec de la connexion",
             "L’adresse e-mail ou le mot de passe est incorrect.",
+        ),
+        P::CompanyCasesManagersOnly => words(
+            "Accès refusé",
+            "Seul un responsable de votre entreprise peut lister tous ses dossiers.",
         ),
         P::OtherAccount => words(
             "Accès refusé",
@@ -781,6 +795,10 @@ fn spanish(text: &ProblemText) -> Words {
             "Error al iniciar sesión",
             "El correo electrónico o la contraseña no son correctos.",
         ),
+        P::CompanyCasesManagersOnly => words(
+            "Acceso denegado",
+            "Solo un responsable de su empresa puede ver todos sus casos.",
+        ),
         P::OtherAccount => words("Acceso denegado", "Solo puede acceder a su propia cuenta."),
         P::Csrf => words(
             "Token CSRF ausente o no válido",
@@ -972,6 +990,7 @@ fn arabic(text: &ProblemText) -> Words {
             "فشل تسجيل الدخول",
             "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
         ),
+        P::CompanyCasesManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط عرض جميع حالاتها."),
         P::OtherAccount => words("غير مسموح", "يمكنك الوصول إلى حسابك فقط."),
         P::Csrf => words(
             "رمز CSRF مفقود أو غير صالح",
@@ -1131,6 +1150,7 @@ mod tests {
             P::Unauthenticated,
             P::BadCredentials,
             P::OtherAccount,
+            P::CompanyCasesManagersOnly,
             P::Csrf,
             P::DownloadLinkExpired,
             P::DownloadLinkOtherBrowser,
@@ -1209,6 +1229,7 @@ mod tests {
                 | P::Unauthenticated
                 | P::BadCredentials
                 | P::OtherAccount
+                | P::CompanyCasesManagersOnly
                 | P::Csrf
                 | P::DownloadLinkExpired
                 | P::DownloadLinkOtherBrowser

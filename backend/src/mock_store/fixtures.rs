@@ -38,6 +38,14 @@ struct ContentDocumentLink {
     visibility: String,
 }
 
+/// A case shared with a contact through the case's team (decision 031).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CaseTeamMember {
+    parent_id: SalesforceId,
+    member_id: SalesforceId,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct CaseComment {
@@ -71,6 +79,11 @@ pub struct Fixtures {
     pub contact_rows: Vec<serde_json::Map<String, serde_json::Value>>,
     pub cases: Vec<CaseRecord>,
     pub documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>>,
+    /// Files shared with one contact alone (linked to the Contact, not to its account), by
+    /// contact.
+    pub documents_by_contact: HashMap<SalesforceId, Vec<DocumentRecord>>,
+    /// The cases shared with contacts through case teams: (case, contact).
+    pub case_team: Vec<(SalesforceId, SalesforceId)>,
     pub version_files: HashMap<SalesforceId, PathBuf>,
     /// Every case comment, internal ones included (the store never returns those).
     pub comments: Vec<FixtureComment>,
@@ -137,9 +150,16 @@ pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
 
     let documents: HashMap<_, _> = documents.into_iter().map(|d| (d.id.clone(), d)).collect();
     let mut documents_by_account: HashMap<SalesforceId, Vec<DocumentRecord>> = HashMap::new();
+    let mut documents_by_contact: HashMap<SalesforceId, Vec<DocumentRecord>> = HashMap::new();
     for link in links {
-        // Only files shared with external users reach the portal.
-        if link.visibility != "AllUsers" || link.linked_entity_id.key_prefix() != "001" {
+        // Only files shared with external users reach the portal: with an account, or with
+        // one contact.
+        let by_entity = match link.linked_entity_id.key_prefix() {
+            "001" => &mut documents_by_account,
+            "003" => &mut documents_by_contact,
+            _ => continue,
+        };
+        if link.visibility != "AllUsers" {
             continue;
         }
         let doc = documents.get(&link.content_document_id).with_context(|| {
@@ -151,14 +171,11 @@ pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
         let latest = versions_by_id
             .get(&doc.fields.latest_published_version_id)
             .with_context(|| format!("ContentDocument {} has no latest version", doc.id))?;
-        documents_by_account
-            .entry(link.linked_entity_id)
-            .or_default()
-            .push(
-                doc.fields
-                    .clone()
-                    .into_record(doc.id.clone(), latest.path_on_client.clone()),
-            );
+        by_entity.entry(link.linked_entity_id).or_default().push(
+            doc.fields
+                .clone()
+                .into_record(doc.id.clone(), latest.path_on_client.clone()),
+        );
     }
 
     let users: HashMap<SalesforceId, Option<String>> = read_optional::<User>(dir, "User")?
@@ -179,12 +196,20 @@ pub fn load(dir: &Path) -> anyhow::Result<Fixtures> {
         })
         .collect();
 
+    let case_team = read_optional::<CaseTeamMember>(dir, "CaseTeamMember")?
+        .into_iter()
+        .filter(|m| m.member_id.key_prefix() == "003")
+        .map(|m| (m.parent_id, m.member_id))
+        .collect();
+
     Ok(Fixtures {
         accounts,
         contacts,
         contact_rows,
         cases,
         documents_by_account,
+        documents_by_contact,
+        case_team,
         version_files,
         comments,
     })

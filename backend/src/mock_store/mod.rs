@@ -29,10 +29,10 @@ use crate::domain::paging::Page;
 use crate::observability::health::Probe;
 use crate::salesforce::{
     Account, AttachmentOutcome, AttachmentRecord, Awaiting, AwaitingFilter, CaseQuery, CaseRecord,
-    CaseSortField, CaseStatusFilter, CaseStatusWrite, CommentOutcome, CommentRecord, Contact,
-    ContentStream, DocumentQuery, DocumentRecord, DocumentSortField, MAX_CASE_COMMENTS,
-    NewAttachment, NewCaseRecord, NewCommentRecord, PortError, PortResult, SalesforceId,
-    SalesforcePort, UpsertOutcome,
+    CaseScope, CaseSortField, CaseStatusFilter, CaseStatusWrite, CommentOutcome, CommentRecord,
+    Contact, ContentStream, DocumentQuery, DocumentRecord, DocumentScope, DocumentSortField,
+    MAX_CASE_COMMENTS, NewAttachment, NewCaseRecord, NewCommentRecord, PortError, PortResult,
+    SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use attachments::Attachments;
 use case_status::{StatusReply, StatusWrites};
@@ -52,6 +52,11 @@ struct State {
     cases_by_account: HashMap<SalesforceId, SortedIndex<CaseSortField, CaseRecord>>,
     case_by_request_id: HashMap<String, SalesforceId>,
     documents_by_account: HashMap<SalesforceId, SortedIndex<DocumentSortField, DocumentRecord>>,
+    /// The files in an account's index that are shared with one contact alone, and whose:
+    /// only that contact sees them (decision 031).
+    document_owner: HashMap<SalesforceId, SalesforceId>,
+    /// The cases shared with each contact through case teams.
+    shared_cases: HashMap<SalesforceId, std::collections::HashSet<SalesforceId>>,
     version_files: HashMap<SalesforceId, PathBuf>,
     /// Per account, how many cases were written to it: its lists' version (`list_version`),
     /// bumped in the same critical section as the write it stands for.
@@ -116,6 +121,25 @@ impl State {
         self.comment_by_reference
             .get(&(case.clone(), reference.to_owned()))
             .cloned()
+    }
+
+    /// Whether the case is in the scope: the account's, and for a contact's scopes opened by
+    /// them or (a member's view) shared with them through the case team.
+    fn in_scope(&self, scope: &CaseScope, case: &CaseRecord) -> bool {
+        scope.admits(&case.account_id, case.contact_id.as_ref(), || match scope {
+            CaseScope::Visible { contact, .. } => self
+                .shared_cases
+                .get(contact)
+                .is_some_and(|shared| shared.contains(&case.id)),
+            _ => false,
+        })
+    }
+
+    /// Whether a file of the scope's account is the account's, or the scope's contact's own.
+    fn document_visible(&self, scope: &DocumentScope, id: &SalesforceId) -> bool {
+        self.document_owner
+            .get(id)
+            .is_none_or(|owner| *owner == scope.contact)
     }
 
     fn max_case_number(&self) -> u64 {
@@ -193,6 +217,25 @@ impl MockStore {
             version_files: loaded.version_files,
             ..State::default()
         };
+        for (case, contact) in loaded.case_team {
+            state.shared_cases.entry(contact).or_default().insert(case);
+        }
+        for (contact, docs) in loaded.documents_by_contact {
+            let Some(account) = state.contacts.get(&contact).map(|c| c.account_id.clone()) else {
+                continue;
+            };
+            let index = state
+                .documents_by_account
+                .entry(account)
+                .or_insert_with(|| SortedIndex::new(DocumentSortField::value_of));
+            for doc in docs {
+                // A file also shared with the whole account stays the account's.
+                if index.get(&doc.id).is_none() {
+                    state.document_owner.insert(doc.id.clone(), contact.clone());
+                    index.upsert(&doc.id.clone(), Arc::new(doc));
+                }
+            }
+        }
         for case in loaded.cases {
             state.insert_case(case);
         }
@@ -569,12 +612,12 @@ impl SalesforcePort for MockStore {
 
     async fn query_cases(
         &self,
-        account: &SalesforceId,
+        scope: &CaseScope,
         query: &CaseQuery,
     ) -> PortResult<Page<CaseRecord>> {
         let st = self.read();
         let search = query.search.as_deref().map(str::to_lowercase);
-        let Some(index) = st.cases_by_account.get(account) else {
+        let Some(index) = st.cases_by_account.get(scope.account()) else {
             return Ok(Page {
                 items: Vec::new(),
                 next: None,
@@ -599,20 +642,17 @@ impl SalesforcePort for MockStore {
                     && search
                         .as_deref()
                         .is_none_or(|q| contains_ci(&c.subject, q) || c.case_number.contains(q))
+                    && st.in_scope(scope, c)
             }),
         )
     }
 
-    async fn case(
-        &self,
-        account: &SalesforceId,
-        id: &SalesforceId,
-    ) -> PortResult<Option<CaseRecord>> {
-        Ok(self
-            .read()
+    async fn case(&self, scope: &CaseScope, id: &SalesforceId) -> PortResult<Option<CaseRecord>> {
+        let st = self.read();
+        Ok(st
             .cases
             .get(id)
-            .filter(|c| &c.account_id == account)
+            .filter(|c| st.in_scope(scope, c))
             .map(|c| CaseRecord::clone(c)))
     }
 
@@ -640,12 +680,12 @@ impl SalesforcePort for MockStore {
 
     async fn query_documents(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         query: &DocumentQuery,
     ) -> PortResult<Page<DocumentRecord>> {
         let st = self.read();
         let search = query.search.as_deref().map(str::to_lowercase);
-        let Some(index) = st.documents_by_account.get(account) else {
+        let Some(index) = st.documents_by_account.get(&scope.account) else {
             return Ok(Page {
                 items: Vec::new(),
                 next: None,
@@ -654,20 +694,22 @@ impl SalesforcePort for MockStore {
         Ok(
             index.page(query.sort, query.after.as_ref(), query.limit, |d| {
                 search.as_deref().is_none_or(|q| contains_ci(&d.title, q))
+                    && st.document_visible(scope, &d.id)
             }),
         )
     }
 
     async fn document(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>> {
-        Ok(self
-            .read()
+        let st = self.read();
+        Ok(st
             .documents_by_account
-            .get(account)
+            .get(&scope.account)
             .and_then(|docs| docs.get(id))
+            .filter(|d| st.document_visible(scope, &d.id))
             .cloned())
     }
 
@@ -785,7 +827,7 @@ mod tests {
         let account = SalesforceId::parse("001Dn000V58wd0MIIQ").unwrap();
         let store = MockStore::open(&fixtures, data.path(), "Email").unwrap();
         let case = store
-            .query_cases(&account, &CaseQuery::landing())
+            .query_cases(&CaseScope::Account(account.clone()), &CaseQuery::landing())
             .await
             .unwrap()
             .items[0]

@@ -36,6 +36,9 @@ pub struct PageMemo<Q> {
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
 struct MemoKey<Q> {
     account: SalesforceId,
+    /// Who the page was rendered for, when that changes what it holds (decision 031: a
+    /// member's cases, anyone's own files): a page is only ever served to the same viewer.
+    viewer: Box<str>,
     /// `None`: the data's source cannot tell when it changes, and the page is not kept.
     version: Option<u64>,
     query: Q,
@@ -80,8 +83,23 @@ impl<Q: Hash + Eq + Clone + Send + Sync + 'static> PageMemo<Q> {
     where
         F: Future<Output = Result<Bytes, E>>,
     {
+        self.page_for(account, "", query, render).await
+    }
+
+    /// [`Self::page`] for one viewer of the account (their contact and role).
+    pub async fn page_for<E, F>(
+        &self,
+        account: &SalesforceId,
+        viewer: &str,
+        query: Q,
+        render: impl FnOnce(Q) -> F,
+    ) -> Result<Bytes, E>
+    where
+        F: Future<Output = Result<Bytes, E>>,
+    {
         let key = MemoKey {
             account: account.clone(),
+            viewer: viewer.into(),
             version: self.versions.list_version(account),
             query,
         };

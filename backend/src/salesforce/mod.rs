@@ -15,6 +15,7 @@ pub mod products;
 mod query;
 mod records;
 pub mod remote;
+mod visibility;
 
 use std::pin::Pin;
 
@@ -35,6 +36,7 @@ pub use records::{
     DocumentRecord, NewCaseRecord, NewCommentRecord, UpsertOutcome,
 };
 pub use salesforce_client::{InvalidId, SalesforceId};
+pub use visibility::{CaseScope, DocumentScope};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PortError {
@@ -70,19 +72,16 @@ pub trait SalesforcePort: Send + Sync + 'static {
     /// than one means the mapping is ambiguous.
     async fn contacts_by_sign_in(&self, value: &str) -> PortResult<Vec<Contact>>;
 
-    /// One page of the account's cases.
+    /// One page of the cases in `scope` (decision 031: filtered in the query itself).
     async fn query_cases(
         &self,
-        account: &SalesforceId,
+        scope: &CaseScope,
         query: &CaseQuery,
     ) -> PortResult<Page<CaseRecord>>;
 
-    /// The case, only if it belongs to the account.
-    async fn case(
-        &self,
-        account: &SalesforceId,
-        id: &SalesforceId,
-    ) -> PortResult<Option<CaseRecord>>;
+    /// The case, only if it is in `scope` (another account's, or one outside a member's
+    /// view, is `None` like one that does not exist).
+    async fn case(&self, scope: &CaseScope, id: &SalesforceId) -> PortResult<Option<CaseRecord>>;
 
     /// Creates a case, or returns the one already created with the same `portal_request_id`.
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome>;
@@ -92,17 +91,18 @@ pub trait SalesforcePort: Send + Sync + 'static {
     /// status again changes nothing (a closed case keeps its `ClosedDate`).
     async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>>;
 
-    /// One page of the files shared with the account (Visibility `AllUsers`).
+    /// One page of the files shared with the account or with the contact alone (Visibility
+    /// `AllUsers`).
     async fn query_documents(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         query: &DocumentQuery,
     ) -> PortResult<Page<DocumentRecord>>;
 
-    /// The document, only if it is shared with the account.
+    /// The document, only if it is shared with the account or with the contact alone.
     async fn document(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>>;
 

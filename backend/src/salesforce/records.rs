@@ -24,6 +24,9 @@ pub struct Contact {
     pub account_id: SalesforceId,
     pub name: String,
     pub email: Option<String>,
+    /// The person's role in the portal (decision 031), a picklist; read through `[roles]`.
+    #[serde(rename = "Portal_Role__c", default)]
+    pub portal_role: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

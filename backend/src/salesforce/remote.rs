@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CaseQuery, CaseRecord, DocumentQuery, DocumentRecord, PortResult, SalesforceId, SalesforcePort,
+    CaseQuery, CaseRecord, CaseScope, DocumentQuery, DocumentRecord, DocumentScope, PortResult,
+    SalesforceId, SalesforcePort,
 };
 use crate::domain::paging::Page;
 use crate::observability::health::Probe;
@@ -36,12 +37,13 @@ pub enum Changes {
 /// An adapter that calls a Salesforce org: it can be cached, polled for changes and probed.
 #[async_trait]
 pub trait RemoteOrg: SalesforcePort + Probe {
-    /// The account's landing pages, in one round trip where the adapter can.
-    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+    /// The landing pages of the cases in `cases` and the files in `documents`, in one round
+    /// trip where the adapter can.
+    async fn landing(&self, cases: &CaseScope, documents: &DocumentScope) -> PortResult<Landing> {
         Ok(Landing {
-            cases: self.query_cases(account, &CaseQuery::landing()).await?,
+            cases: self.query_cases(cases, &CaseQuery::landing()).await?,
             documents: self
-                .query_documents(account, &DocumentQuery::landing())
+                .query_documents(documents, &DocumentQuery::landing())
                 .await?,
         })
     }

@@ -69,6 +69,7 @@ pub async fn page(
 ) -> PortResult<Page<AttachmentRecord>> {
     let soql = DocumentSoql {
         account: case,
+        contact: None,
         query,
     }
     .build_with(&sf.attachment_fields());

@@ -31,12 +31,12 @@ use crate::domain::paging::{Page, SortValue};
 use crate::observability::health::{Diagnostic, Probe};
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseSortField,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseScope, CaseSortField,
     CaseStatusWrite, CommentOutcome, CommentRecord, Contact, ContentDocumentFields, ContentStream,
-    DocumentQuery, DocumentRecord, NewAttachment, NewCaseRecord, NewCommentRecord, PortError,
-    PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
+    DocumentQuery, DocumentRecord, DocumentScope, NewAttachment, NewCaseRecord, NewCommentRecord,
+    PortError, PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
-use soql_build::{CaseSoql, DocumentSoql};
+use soql_build::{CaseAudience, CaseSoql, DocumentSoql};
 
 pub struct SalesforceRest {
     client: SalesforceClient,
@@ -113,6 +113,25 @@ impl SalesforceRest {
 
     async fn query<T: serde::de::DeserializeOwned>(&self, soql: &str) -> PortResult<Vec<T>> {
         Ok(self.client.query(soql).await.map_err(port_error)?.records)
+    }
+
+    /// The cases shared with a member's contact through case teams (decision 031): the first
+    /// of a member's two case queries; no call for other scopes.
+    async fn shared_cases(&self, scope: &CaseScope) -> PortResult<Vec<SalesforceId>> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Member {
+            parent_id: SalesforceId,
+        }
+        let CaseScope::Visible { account, contact } = scope else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<Member> = self
+            .query(&soql_build::shared_cases(account, contact))
+            .await?;
+        let mut ids: Vec<SalesforceId> = rows.into_iter().map(|m| m.parent_id).collect();
+        ids.dedup();
+        Ok(ids)
     }
 }
 
@@ -216,8 +235,22 @@ fn cases_page(rows: Vec<CaseRecord>, query: &CaseQuery, picklists: &Picklists) -
     })
 }
 
+/// The case audience SOQL reads for `scope`, with the ids shared with its contact.
+fn audience<'a>(scope: &'a CaseScope, shared: &'a [SalesforceId]) -> CaseAudience<'a> {
+    match scope {
+        CaseScope::Account(_) | CaseScope::Company { .. } => CaseAudience::Account,
+        CaseScope::Opened { contact, .. } => CaseAudience::Contact {
+            contact,
+            shared: &[],
+        },
+        CaseScope::Visible { contact, .. } => CaseAudience::Contact { contact, shared },
+    }
+}
+
 fn documents_page(rows: Vec<LinkRow>, query: &DocumentQuery) -> Page<DocumentRecord> {
-    let docs: Vec<DocumentRecord> = rows.into_iter().map(DocumentRecord::from).collect();
+    let mut docs: Vec<DocumentRecord> = rows.into_iter().map(DocumentRecord::from).collect();
+    // A file linked to both the account and the contact: its two links come side by side.
+    docs.dedup_by(|a, b| a.id == b.id);
     let field = query.sort.field;
     into_page(docs, query.limit, |d| (field.value_of(d), d.id.clone()))
 }
@@ -233,7 +266,17 @@ impl SalesforcePort for SalesforceRest {
 
     async fn contact(&self, id: &SalesforceId) -> PortResult<Option<Contact>> {
         self.client
-            .retrieve("Contact", id, &["Id", "AccountId", "Name", "Email"])
+            .retrieve(
+                "Contact",
+                id,
+                &[
+                    "Id",
+                    "AccountId",
+                    "Name",
+                    "Email",
+                    crate::config::ROLE_FIELD,
+                ],
+            )
             .await
             .map_err(port_error)
     }
@@ -251,7 +294,8 @@ impl SalesforcePort for SalesforceRest {
             salesforce_client::soql::quote_str(value)
         };
         let soql = format!(
-            "SELECT Id, AccountId, Name, Email FROM Contact WHERE {} = {literal} AND AccountId != null LIMIT 2",
+            "SELECT Id, AccountId, Name, Email, {} FROM Contact WHERE {} = {literal} AND AccountId != null LIMIT 2",
+            crate::config::ROLE_FIELD,
             self.contact_field
         );
         self.query(&soql).await
@@ -259,11 +303,13 @@ impl SalesforcePort for SalesforceRest {
 
     async fn query_cases(
         &self,
-        account: &SalesforceId,
+        scope: &CaseScope,
         query: &CaseQuery,
     ) -> PortResult<Page<CaseRecord>> {
+        let shared = self.shared_cases(scope).await?;
         let build = CaseSoql {
-            account,
+            account: scope.account(),
+            audience: audience(scope, &shared),
             query,
             picklists: &self.picklists,
         };
@@ -299,17 +345,14 @@ impl SalesforcePort for SalesforceRest {
         Ok(cases_page(rows, query, &self.picklists))
     }
 
-    async fn case(
-        &self,
-        account: &SalesforceId,
-        id: &SalesforceId,
-    ) -> PortResult<Option<CaseRecord>> {
+    async fn case(&self, scope: &CaseScope, id: &SalesforceId) -> PortResult<Option<CaseRecord>> {
+        let shared = self.shared_cases(scope).await?;
         let rows: Vec<CaseRecord> = self
             .query(&format!(
-                "SELECT {} FROM Case WHERE Id = {} AND AccountId = {} LIMIT 1",
+                "SELECT {} FROM Case WHERE Id = {} AND {} LIMIT 1",
                 soql_build::CASE_FIELDS,
                 salesforce_client::soql::id_literal(id),
-                salesforce_client::soql::id_literal(account),
+                soql_build::case_audience(scope.account(), audience(scope, &shared)),
             ))
             .await?;
         Ok(rows.into_iter().next())
@@ -363,7 +406,7 @@ impl SalesforcePort for SalesforceRest {
             .map_err(port_error)?;
         let id = result.id;
         let record = self
-            .case(&case.account_id, &id)
+            .case(&CaseScope::Account(case.account_id.clone()), &id)
             .await?
             .ok_or_else(|| PortError::Internal(anyhow!("case {id} not readable after upsert")))?;
         Ok(UpsertOutcome {
@@ -378,7 +421,8 @@ impl SalesforcePort for SalesforceRest {
     /// status is returned untouched: the retry of a write whose answer was lost (a timeout,
     /// a 5xx after the commit) finds it done and writes nothing again.
     async fn update_case_status(&self, write: CaseStatusWrite) -> PortResult<Option<CaseRecord>> {
-        let Some(current) = self.case(&write.account_id, &write.case_id).await? else {
+        let scope = CaseScope::Account(write.account_id.clone());
+        let Some(current) = self.case(&scope, &write.case_id).await? else {
             return Ok(None);
         };
         if current.is_closed == write.closes && current.status == write.status {
@@ -404,30 +448,36 @@ impl SalesforcePort for SalesforceRest {
             Err(err) if err.status() == Some(404) => return Ok(None),
             Err(err) => return Err(port_error(err)),
         }
-        self.case(&write.account_id, &write.case_id).await
+        self.case(&scope, &write.case_id).await
     }
 
     async fn query_documents(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         query: &DocumentQuery,
     ) -> PortResult<Page<DocumentRecord>> {
-        let soql = DocumentSoql { account, query }.build();
+        let soql = DocumentSoql {
+            account: &scope.account,
+            contact: Some(&scope.contact),
+            query,
+        }
+        .build();
         let rows: Vec<LinkRow> = self.query(&soql).await?;
         Ok(documents_page(rows, query))
     }
 
     async fn document(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>> {
         let rows: Vec<LinkRow> = self
             .query(&format!(
-                "SELECT {} FROM ContentDocumentLink WHERE LinkedEntityId = {} AND Visibility = 'AllUsers' \
-                 AND ContentDocumentId = {} LIMIT 1",
+                "SELECT {} FROM ContentDocumentLink WHERE LinkedEntityId IN ({},{}) \
+                 AND Visibility = 'AllUsers' AND ContentDocumentId = {} LIMIT 1",
                 soql_build::LINK_FIELDS,
-                salesforce_client::soql::id_literal(account),
+                salesforce_client::soql::id_literal(&scope.account),
+                salesforce_client::soql::id_literal(&scope.contact),
                 salesforce_client::soql::id_literal(id),
             ))
             .await?;
@@ -591,11 +641,13 @@ impl RemoteOrg for SalesforceRest {
     }
 
     /// Both landing queries in one composite request: Salesforce counts it as one API call.
-    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+    async fn landing(&self, scope: &CaseScope, files: &DocumentScope) -> PortResult<Landing> {
         let cases = CaseQuery::landing();
         let documents = DocumentQuery::landing();
+        let shared = self.shared_cases(scope).await?;
         let cases_soql = CaseSoql {
-            account,
+            account: scope.account(),
+            audience: audience(scope, &shared),
             query: &cases,
             picklists: &self.picklists,
         };
@@ -603,8 +655,8 @@ impl RemoteOrg for SalesforceRest {
         // change, ask for each page on its own.
         if cases_soql.buckets().is_some() {
             return Ok(Landing {
-                cases: self.query_cases(account, &cases).await?,
-                documents: self.query_documents(account, &documents).await?,
+                cases: self.query_cases(scope, &cases).await?,
+                documents: self.query_documents(files, &documents).await?,
             });
         }
         let request = CompositeRequest::new(false)
@@ -616,7 +668,8 @@ impl RemoteOrg for SalesforceRest {
                 "documents",
                 self.client.query_url(
                     &DocumentSoql {
-                        account,
+                        account: &files.account,
+                        contact: Some(&files.contact),
                         query: &documents,
                     }
                     .build(),

@@ -22,10 +22,10 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Changes, Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseStatusWrite,
-    CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    NewAttachment, NewCaseRecord, NewCommentRecord, PortError, PortResult, SalesforceId,
-    SalesforcePort, UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseScope,
+    CaseStatusWrite, CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery,
+    DocumentRecord, DocumentScope, NewAttachment, NewCaseRecord, NewCommentRecord, PortError,
+    PortResult, SalesforceId, SalesforcePort, UpsertOutcome,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,21 +289,17 @@ impl SalesforcePort for ResilientPort {
 
     async fn query_cases(
         &self,
-        account: &SalesforceId,
+        scope: &CaseScope,
         query: &CaseQuery,
     ) -> PortResult<Page<CaseRecord>> {
         self.call("query_cases", Kind::OptionalRead, || {
-            self.inner.query_cases(account, query)
+            self.inner.query_cases(scope, query)
         })
         .await
     }
 
-    async fn case(
-        &self,
-        account: &SalesforceId,
-        id: &SalesforceId,
-    ) -> PortResult<Option<CaseRecord>> {
-        self.call("case", Kind::OptionalRead, || self.inner.case(account, id))
+    async fn case(&self, scope: &CaseScope, id: &SalesforceId) -> PortResult<Option<CaseRecord>> {
+        self.call("case", Kind::OptionalRead, || self.inner.case(scope, id))
             .await
     }
 
@@ -325,22 +321,22 @@ impl SalesforcePort for ResilientPort {
 
     async fn query_documents(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         query: &DocumentQuery,
     ) -> PortResult<Page<DocumentRecord>> {
         self.call("query_documents", Kind::OptionalRead, || {
-            self.inner.query_documents(account, query)
+            self.inner.query_documents(scope, query)
         })
         .await
     }
 
     async fn document(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>> {
         self.call("document", Kind::OptionalRead, || {
-            self.inner.document(account, id)
+            self.inner.document(scope, id)
         })
         .await
     }
@@ -417,9 +413,9 @@ impl RemoteOrg for ResilientPort {
         .await
     }
 
-    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+    async fn landing(&self, cases: &CaseScope, documents: &DocumentScope) -> PortResult<Landing> {
         self.call("landing", Kind::OptionalRead, || {
-            self.inner.landing(account)
+            self.inner.landing(cases, documents)
         })
         .await
     }

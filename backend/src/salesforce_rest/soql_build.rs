@@ -90,15 +90,66 @@ fn after_nullable(field: &str, keyset: &Keyset, direction: Direction) -> String 
     }
 }
 
+/// Which of the account's cases a query reads (decision 031), resolved for SOQL: a member's
+/// shared cases are read first (`shared_cases`), as SOQL allows no semi-join under OR.
+#[derive(Debug, Clone, Copy)]
+pub enum CaseAudience<'a> {
+    /// Every case of the account.
+    Account,
+    /// The cases the contact opened, and those of `shared`.
+    Contact {
+        contact: &'a SalesforceId,
+        shared: &'a [SalesforceId],
+    },
+}
+
+/// The cases shared with a contact through case teams, within the account: the first step of
+/// a member's case query. At most [`MAX_SHARED_CASES`] (a case team is an exception, not how
+/// a member normally sees cases).
+pub fn shared_cases(account: &SalesforceId, contact: &SalesforceId) -> String {
+    format!(
+        "SELECT ParentId FROM CaseTeamMember WHERE MemberId = {} AND Parent.AccountId = {} \
+         ORDER BY ParentId ASC LIMIT {MAX_SHARED_CASES}",
+        id(contact),
+        id(account),
+    )
+}
+
+/// Most cases read as shared with one contact.
+pub const MAX_SHARED_CASES: usize = 200;
+
+/// `AccountId = :account`, narrowed to the audience.
+pub fn case_audience(account: &SalesforceId, audience: CaseAudience<'_>) -> String {
+    let account = format!("AccountId = {}", id(account));
+    match audience {
+        CaseAudience::Account => account,
+        CaseAudience::Contact {
+            contact,
+            shared: [],
+        } => {
+            format!("{account} AND ContactId = {}", id(contact))
+        }
+        CaseAudience::Contact { contact, shared } => {
+            let ids: Vec<String> = shared.iter().map(id).collect();
+            format!(
+                "{account} AND (ContactId = {} OR Id IN ({}))",
+                id(contact),
+                ids.join(",")
+            )
+        }
+    }
+}
+
 pub struct CaseSoql<'a> {
     pub account: &'a SalesforceId,
+    pub audience: CaseAudience<'a>,
     pub query: &'a CaseQuery,
     pub picklists: &'a Picklists,
 }
 
 impl CaseSoql<'_> {
     fn filters(&self) -> Vec<String> {
-        let mut filters = vec![format!("AccountId = {}", id(self.account))];
+        let mut filters = vec![case_audience(self.account, self.audience)];
         match self.query.status {
             CaseStatusFilter::Open => filters.push("IsClosed = false".into()),
             CaseStatusFilter::Closed => filters.push("IsClosed = true".into()),
@@ -240,6 +291,8 @@ impl CaseSoql<'_> {
 
 pub struct DocumentSoql<'a> {
     pub account: &'a SalesforceId,
+    /// A contact whose own files (linked to the Contact) are read too (decision 031).
+    pub contact: Option<&'a SalesforceId>,
     pub query: &'a DocumentQuery,
 }
 
@@ -251,8 +304,12 @@ impl DocumentSoql<'_> {
     /// The same query for other fields (the files linked to a case, with more of their
     /// version's fields). `self.account` is then the record the files are linked to.
     pub fn build_with(&self, fields: &str) -> String {
+        let linked = match self.contact {
+            None => format!("LinkedEntityId = {}", id(self.account)),
+            Some(contact) => format!("LinkedEntityId IN ({},{})", id(self.account), id(contact)),
+        };
         let mut filters = vec![
-            format!("LinkedEntityId = {}", id(self.account)),
+            linked,
             // Only files shared with external users reach the portal.
             "Visibility = 'AllUsers'".to_owned(),
         ];
@@ -273,10 +330,15 @@ impl DocumentSoql<'_> {
             ));
         }
         let (dir, _) = ops(self.query.sort.direction);
+        // A file linked to both the account and the contact comes twice, side by side in this
+        // order: twice the rows make sure a full page of distinct files is read.
+        let rows = match self.contact {
+            None => self.query.limit + 1,
+            Some(_) => 2 * (self.query.limit + 1),
+        };
         format!(
-            "SELECT {fields} FROM ContentDocumentLink WHERE {} ORDER BY {field} {dir}, ContentDocumentId {dir} LIMIT {}",
+            "SELECT {fields} FROM ContentDocumentLink WHERE {} ORDER BY {field} {dir}, ContentDocumentId {dir} LIMIT {rows}",
             filters.join(" AND "),
-            self.query.limit + 1
         )
     }
 }
@@ -358,9 +420,68 @@ mod tests {
         static ACCOUNT: std::sync::LazyLock<SalesforceId> = std::sync::LazyLock::new(account);
         CaseSoql {
             account: &ACCOUNT,
+            audience: CaseAudience::Account,
             query,
             picklists: &PICKLISTS,
         }
+    }
+
+    /// A member's cases (decision 031): those they opened, or (with shared ids) those too;
+    /// the shared ids are read first, in a query of their own.
+    #[test]
+    fn a_members_cases_are_those_they_opened_or_that_are_shared_with_them() {
+        let contact = SalesforceId::parse("003Dn000BJKn1AmIYJ").unwrap();
+        let shared = [SalesforceId::parse("500Dn0001euruuWIAQ").unwrap()];
+        let own = case_audience(
+            &account(),
+            CaseAudience::Contact {
+                contact: &contact,
+                shared: &[],
+            },
+        );
+        assert_eq!(
+            own,
+            "AccountId = '001Dn000V58wd0MIIQ' AND ContactId = '003Dn000BJKn1AmIYJ'"
+        );
+        let with_shared = case_audience(
+            &account(),
+            CaseAudience::Contact {
+                contact: &contact,
+                shared: &shared,
+            },
+        );
+        assert_eq!(
+            with_shared,
+            "AccountId = '001Dn000V58wd0MIIQ' AND (ContactId = '003Dn000BJKn1AmIYJ' \
+             OR Id IN ('500Dn0001euruuWIAQ'))"
+        );
+        assert_eq!(
+            shared_cases(&account(), &contact),
+            "SELECT ParentId FROM CaseTeamMember WHERE MemberId = '003Dn000BJKn1AmIYJ' \
+             AND Parent.AccountId = '001Dn000V58wd0MIIQ' ORDER BY ParentId ASC LIMIT 200"
+        );
+    }
+
+    /// Documents with a contact: the account's and the contact's own links, twice the rows
+    /// (a file linked to both comes twice).
+    #[test]
+    fn a_persons_documents_are_the_accounts_and_their_own() {
+        let contact = SalesforceId::parse("003Dn000BJKn1AmIYJ").unwrap();
+        let query = DocumentQuery::landing();
+        let soql = DocumentSoql {
+            account: &account(),
+            contact: Some(&contact),
+            query: &query,
+        }
+        .build();
+        assert!(
+            soql.contains(
+                "WHERE LinkedEntityId IN ('001Dn000V58wd0MIIQ','003Dn000BJKn1AmIYJ') \
+                 AND Visibility = 'AllUsers' ORDER BY"
+            ),
+            "{soql}"
+        );
+        assert!(soql.ends_with("LIMIT 52"), "{soql}");
     }
 
     /// A position after case `500Dn0001euruuWIAQ`, whose sort key is `value`.
@@ -496,6 +617,7 @@ mod tests {
         };
         let soql = DocumentSoql {
             account: &account(),
+            contact: None,
             query: &query,
         }
         .build();

@@ -322,7 +322,11 @@ impl AppointmentService {
             )]));
         };
         if let Some(case) = &request.case_id
-            && self.salesforce.case(account, case).await?.is_none()
+            && self
+                .salesforce
+                .case(&session.case_scope(), case)
+                .await?
+                .is_none()
         {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "case_id",

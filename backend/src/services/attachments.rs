@@ -105,7 +105,7 @@ impl AttachmentService {
     /// The case, if it is the customer's: another customer's is "not found", like a missing one.
     async fn own_case(&self, session: &Session, case: &SalesforceId) -> ApiResult<()> {
         self.salesforce
-            .case(&session.account_id, case)
+            .case(&session.case_scope(), case)
             .await?
             .filter(|c| c.account_id == session.account_id)
             .map(|_| ())

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::keys::{self, Keys};
 use super::sign_in_guard::SignInGuard;
 use crate::clock::unix_secs;
-use crate::config::AuthConfig;
+use crate::config::{AuthConfig, RoleSource, RolesConfig};
+use crate::domain::role::Role;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
@@ -68,6 +69,9 @@ pub struct Session {
     pub signed_in_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub idp: String,
+    /// Member or manager (decision 031): from the source of truth at sign-in, read again with
+    /// the contact at every authorisation recheck.
+    pub role: Role,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -80,6 +84,9 @@ struct Claims {
     email: String,
     cname: String,
     idp: String,
+    /// The role (`member`, `manager`); absent in tokens from before roles: a member.
+    #[serde(default)]
+    rl: Option<String>,
     auth_time: i64,
     iat: i64,
     exp: i64,
@@ -111,9 +118,20 @@ pub struct AuthService {
     guard: SignInGuard,
     /// Session id -> when (Unix seconds) its contact was last found still of its account and
     /// not revoked: checked again after `recheck_secs`. Per instance; bounded like `verified`.
-    authorised: quick_cache::sync::Cache<Box<str>, i64>,
+    /// With the role found at that check (decision 031): a role changed in the org applies
+    /// from the next check on.
+    authorised: quick_cache::sync::Cache<Box<str>, (i64, Role)>,
     recheck_secs: i64,
     metrics: Arc<Metrics>,
+    /// Where roles come from.
+    roles: RolesConfig,
+}
+
+/// Whether a session may still act, and with which role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authorised {
+    No,
+    As(Role),
 }
 
 /// A successful sign-in: the session, its token, and the device cookie for the browser.
@@ -176,7 +194,39 @@ impl AuthService {
             authorised: quick_cache::sync::Cache::new(VERIFIED_TOKENS),
             recheck_secs: i64::try_from(config.authorization_recheck_secs).unwrap_or(60),
             metrics,
+            roles: RolesConfig::default(),
         })
+    }
+
+    /// Where roles come from (`[roles]`; the default: the Contact's `Portal_Role__c`).
+    #[must_use]
+    pub fn with_roles(mut self, roles: RolesConfig) -> Self {
+        self.roles = roles;
+        self
+    }
+
+    /// The OpenID Connect claim that states the role (`roles.claim`).
+    pub fn role_claim(&self) -> &str {
+        &self.roles.claim
+    }
+
+    /// The role of a person signing in: the identity provider's claim (`claim`, the configured
+    /// claim's value) with `source = "oidc_claim"` and an OpenID Connect sign-in; the
+    /// Contact's field otherwise.
+    fn role_at_sign_in(&self, contact: &Contact, idp: &str, claim: Option<&str>) -> Role {
+        match self.roles.source {
+            RoleSource::OidcClaim if idp == "oidc" => self.roles.role_of(claim),
+            _ => self.roles.role_of(contact.portal_role.as_deref()),
+        }
+    }
+
+    /// The role of a signed-in person as the contact now says, at a recheck: the claim of an
+    /// OpenID Connect sign-in is only read at sign-in, so such a session keeps its role.
+    fn role_now(&self, session: &Session, contact: &Contact) -> Role {
+        match self.roles.source {
+            RoleSource::OidcClaim if session.idp == "oidc" => session.role,
+            _ => self.roles.role_of(contact.portal_role.as_deref()),
+        }
     }
 
     /// Checks the credentials and opens a session. `device` is the browser's device cookie,
@@ -236,7 +286,7 @@ impl AuthService {
             return Err(ApiError::BadCredentials);
         }
         let (session, token) = self
-            .open_session(contact, account.email, "local")
+            .open_session(contact, account.email, "local", None)
             .await?
             .ok_or(ApiError::BadCredentials)?;
         Ok(SignedIn {
@@ -247,13 +297,16 @@ impl AuthService {
     }
 
     /// Opens a session for a contact, however they proved who they are (`idp`: `local`,
-    /// `oidc`). `None` when the contact's account does not exist.
+    /// `oidc`; `role_claim`: the identity provider's role claim, if it sent one). `None` when
+    /// the contact's account does not exist.
     pub async fn open_session(
         &self,
         contact: Contact,
         email: String,
         idp: &str,
+        role_claim: Option<&str>,
     ) -> ApiResult<Option<(Session, String)>> {
+        let role = self.role_at_sign_in(&contact, idp, role_claim);
         let Some(customer) = self.salesforce.account(&contact.account_id).await? else {
             tracing::warn!(contact = %contact.id, "no session: the contact's account is missing");
             return Ok(None);
@@ -269,12 +322,13 @@ impl AuthService {
             signed_in_at: now,
             expires_at: now + self.ttl,
             idp: idp.to_owned(),
+            role,
         };
         let token = self.issue(&session)?;
         // Just checked: the contact is of this account.
         self.authorised
-            .insert(session.id.as_str().into(), unix_secs());
-        tracing::info!(session = %session.id, contact = %session.contact_id, idp, "signed in");
+            .insert(session.id.as_str().into(), (unix_secs(), role));
+        tracing::info!(session = %session.id, contact = %session.contact_id, idp, role = role.as_str(), "signed in");
         Ok(Some((session, token)))
     }
 
@@ -288,6 +342,7 @@ impl AuthService {
             email: session.email.clone(),
             cname: session.customer_name.clone(),
             idp: session.idp.clone(),
+            rl: Some(session.role.as_str().to_owned()),
             auth_time: session.signed_in_at.timestamp(),
             iat: Utc::now().timestamp(),
             exp: session.expires_at.timestamp(),
@@ -315,14 +370,15 @@ impl AuthService {
     /// each check; a session that fails it is revoked. When Salesforce cannot be asked, the
     /// session keeps its access (the portal serves what it has cached then too) and the next
     /// request asks again; when the shared store cannot be asked, an error (fail closed).
-    pub async fn still_authorised(&self, session: &Session) -> StoreResult<bool> {
+    ///
+    /// The role is read again with the contact (decision 031): the answer carries the role the
+    /// session has now, which may differ from its token's until the token is renewed.
+    pub async fn still_authorised(&self, session: &Session) -> StoreResult<Authorised> {
         let now = unix_secs();
-        if self
-            .authorised
-            .get(session.id.as_str())
-            .is_some_and(|checked| now - checked < self.recheck_secs)
+        if let Some((checked, role)) = self.authorised.get(session.id.as_str())
+            && now - checked < self.recheck_secs
         {
-            return Ok(true);
+            return Ok(Authorised::As(role));
         }
         if let Some(at) = self
             .revoked
@@ -332,12 +388,17 @@ impl AuthService {
         {
             tracing::info!(session = %session.id, contact = %session.contact_id, "session ended: the contact's sessions were revoked");
             self.end(session).await?;
-            return Ok(false);
+            return Ok(Authorised::No);
         }
         match self.salesforce.contact(&session.contact_id).await {
             Ok(Some(contact)) if contact.account_id == session.account_id => {
-                self.authorised.insert(session.id.as_str().into(), now);
-                Ok(true)
+                let role = self.role_now(session, &contact);
+                if role != session.role {
+                    tracing::info!(session = %session.id, contact = %session.contact_id, from = session.role.as_str(), to = role.as_str(), "the session's role changed in the org");
+                }
+                self.authorised
+                    .insert(session.id.as_str().into(), (now, role));
+                Ok(Authorised::As(role))
             }
             Ok(found) => {
                 tracing::warn!(
@@ -347,11 +408,11 @@ impl AuthService {
                     "session ended: the contact lost access"
                 );
                 self.end(session).await?;
-                Ok(false)
+                Ok(Authorised::No)
             }
             Err(err) => {
                 tracing::warn!(error = %err, session = %session.id, "could not check the session's contact again; asking on the next request");
-                Ok(true)
+                Ok(Authorised::As(session.role))
             }
         }
     }
@@ -391,22 +452,25 @@ impl AuthService {
             signed_in_at,
             expires_at: DateTime::from_timestamp(claims.exp, 0)?,
             idp: claims.idp,
+            role: Role::from_claim(claims.rl.as_deref()),
         };
         usable(&session, unix_secs(), self.max_age).then_some(session)
     }
 
     /// A renewed token once half the session's idle time has passed, never beyond the
-    /// maximum age; `None` while the current token is fresh enough.
-    pub fn renew(&self, session: &Session) -> Option<(Session, String)> {
+    /// maximum age; `None` while the current token is fresh enough. `changed`: the session
+    /// differs from its token (a role read again at a recheck), so a token is issued now.
+    pub fn renew(&self, session: &Session, changed: bool) -> Option<(Session, String)> {
         // Most requests stop here, every request asks: in Unix seconds, as in `usable`.
-        if session.expires_at.timestamp() - unix_secs() > self.ttl.num_seconds() / 2 {
+        if !changed && session.expires_at.timestamp() - unix_secs() > self.ttl.num_seconds() / 2 {
             return None;
         }
         let now = Utc::now();
         let expires_at = (now + self.ttl).min(session.signed_in_at + self.max_age);
-        if expires_at <= session.expires_at {
+        if expires_at <= session.expires_at && !changed {
             return None;
         }
+        let expires_at = expires_at.max(session.expires_at);
         let renewed = Session {
             expires_at,
             ..session.clone()
@@ -469,6 +533,7 @@ mod tests {
             signed_in_at,
             expires_at: signed_in_at + Duration::minutes(90),
             idp: "local".into(),
+            role: crate::domain::role::Role::Member,
         };
         let max_age = Duration::hours(2);
         let expiry = session.expires_at;

@@ -155,7 +155,7 @@ impl CaseStatusService {
     ) -> ApiResult<Changed> {
         let case = self
             .salesforce
-            .case(&session.account_id, id)
+            .case(&session.case_scope(), id)
             .await?
             .filter(|c| c.account_id == session.account_id)
             .ok_or(ApiError::NotFound(Resource::Case))?;

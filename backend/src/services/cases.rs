@@ -8,6 +8,7 @@ use super::idempotency::{self, Begin};
 use super::listing::{Listed, PageRequest};
 use crate::config::RateLimitConfig;
 use crate::domain::case::{CaseDescription, CaseSubject, Picklists, Priority};
+use crate::domain::role::CaseListScope;
 use crate::error::{ApiError, ApiResult, RateLimitInfo, Resource};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::{
@@ -115,6 +116,7 @@ impl CaseService {
     pub async fn list(
         &self,
         session: &Session,
+        scope: CaseListScope,
         status: CaseStatusFilter,
         awaiting: AwaitingFilter,
         page: &PageRequest<CaseSortField>,
@@ -125,6 +127,15 @@ impl CaseService {
             AwaitingFilter::Any => format!("status={status:?}"),
             AwaitingFilter::Only(side) => format!("status={status:?};awaiting={side:?}"),
         };
+        // Which cases: checked before anything is read (a member asking for the company's is
+        // refused). Cursors carry the filter, so a page of one scope never continues another.
+        let cases = session.list_scope(scope)?;
+        let filter = match scope {
+            CaseListScope::Default => filter,
+            CaseListScope::Mine => format!("{filter};scope=mine"),
+            CaseListScope::Company => format!("{filter};scope=company"),
+        };
+        let cases = &cases;
         page.read(&filter, |after| async move {
             let query = CaseQuery {
                 status,
@@ -134,9 +145,7 @@ impl CaseService {
                 after,
                 limit: page.limit.get(),
             };
-            self.salesforce
-                .query_cases(&session.account_id, &query)
-                .await
+            self.salesforce.query_cases(cases, &query).await
         })
         .await
     }
@@ -145,7 +154,7 @@ impl CaseService {
     /// a case that does not exist, so ids cannot be probed.
     pub async fn get(&self, session: &Session, id: &SalesforceId) -> ApiResult<CaseRecord> {
         self.salesforce
-            .case(&session.account_id, id)
+            .case(&session.case_scope(), id)
             .await?
             .filter(|c| c.account_id == session.account_id)
             .ok_or(ApiError::NotFound(Resource::Case))

@@ -179,7 +179,7 @@ impl DocumentService {
                 limit: page.limit.get(),
             };
             self.salesforce
-                .query_documents(&session.account_id, &query)
+                .query_documents(&session.document_scope(), &query)
                 .await
         })
         .await
@@ -194,7 +194,11 @@ impl DocumentService {
     ) -> ApiResult<String> {
         let id = SalesforceId::parse(raw_id).ok();
         let document = match &id {
-            Some(id) => self.salesforce.document(&session.account_id, id).await?,
+            Some(id) => {
+                self.salesforce
+                    .document(&session.document_scope(), id)
+                    .await?
+            }
             None => None,
         };
         let outcome = if document.is_some() {
@@ -313,11 +317,15 @@ impl DocumentService {
         // The file may have been unshared after the link was issued (or, attached to a case,
         // the case moved to another account).
         let found = match &case {
-            None => self.salesforce.document(&session.account_id, &id).await?,
+            None => {
+                self.salesforce
+                    .document(&session.document_scope(), &id)
+                    .await?
+            }
             Some(case) => {
                 let own = self
                     .salesforce
-                    .case(&session.account_id, case)
+                    .case(&session.case_scope(), case)
                     .await?
                     .is_some_and(|c| c.account_id == session.account_id);
                 if own {

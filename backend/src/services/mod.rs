@@ -17,4 +17,5 @@ pub mod listing;
 pub mod oidc;
 pub mod products;
 pub mod recommendation;
+pub mod roles;
 pub mod sign_in_guard;

@@ -338,8 +338,13 @@ impl OidcService {
             "email" => value,
             _ => contact.email.clone().unwrap_or(value),
         };
+        // The role claim (decision 031), read whatever `[roles] source` says: the session
+        // service decides whether it counts.
+        let role_claim = documents
+            .iter()
+            .find_map(|all| claim(all, auth.role_claim()));
         let opened = auth
-            .open_session(contact, email.to_lowercase(), "oidc")
+            .open_session(contact, email.to_lowercase(), "oidc", role_claim.as_deref())
             .await
             .map_err(|e| refuse(Refusal::Unavailable, &e.to_string()))?;
         opened.ok_or_else(|| refuse(Refusal::UnknownContact, "the contact has no account"))

@@ -213,6 +213,9 @@ struct UserFileEntry {
     password_hash: String,
     contact_id: String,
     account_id: String,
+    /// The `portal_role` claim the provider sends for this user (decision 031), if any.
+    #[serde(default)]
+    portal_role: Option<String>,
 }
 
 fn load_users(path: &Path, store: &Store) -> Result<Vec<PortalUser>, SpawnError> {
@@ -249,6 +252,7 @@ fn load_users(path: &Path, store: &Store) -> Result<Vec<PortalUser>, SpawnError>
                     contact_id: Some(e.contact_id),
                     account_id: Some(e.account_id),
                     user_type: "CSP_LITE_PORTAL",
+                    portal_role: e.portal_role,
                 },
                 password_hash: e.password_hash,
             }
@@ -356,6 +360,7 @@ pub async fn spawn(config: EmulatorConfig, listener: TcpListener) -> Result<Emul
         contact_id: None,
         account_id: None,
         user_type: "STANDARD",
+        portal_role: None,
     };
     store.set_current_user(
         &integration_user.user_id,

@@ -445,6 +445,9 @@ fn id_token(
     if let Some(custom) = custom_attributes(p) {
         claims["custom_attributes"] = custom;
     }
+    if let Some(role) = &p.portal_role {
+        claims["portal_role"] = Value::String(role.clone());
+    }
     if let Some(overrides) = state.faults.get().id_token_claims {
         override_claims(&mut claims, overrides);
     }
@@ -735,6 +738,11 @@ fn user_json(state: &SharedState, p: &Principal) -> Value {
     });
     if let Some(custom) = custom_attributes(p) {
         v["custom_attributes"] = custom;
+    }
+    // A claim the connected app adds for the portal (decision 031: the role from the user's
+    // profile or permission set), as an org's custom claim would.
+    if let Some(role) = &p.portal_role {
+        v["portal_role"] = Value::String(role.clone());
     }
     if let Some(overrides) = state.faults.get().userinfo_claims {
         override_claims(&mut v, overrides);

@@ -92,6 +92,7 @@ pub const CASE_STATUS: &[&str] = &[
 pub const CASE_PRIORITY: &[&str] = &["High", "Medium", "Low"];
 pub const CASE_ORIGIN: &[&str] = &["Phone", "Email", "Web"];
 pub const CASE_TYPE: &[&str] = &["Problem", "Question", "Feature Request"];
+pub const PORTAL_ROLE: &[&str] = &["Member", "Manager"];
 pub const LINK_VISIBILITY: &[&str] = &["AllUsers", "InternalUsers", "SharedUsers"];
 pub const LINK_SHARE_TYPE: &[&str] = &["V", "C", "I"];
 
@@ -176,6 +177,8 @@ pub fn objects() -> Vec<ObjectDef> {
         f("Phone", FieldType::String { max_len: 40 }),
         // A custom field an org may add for portal usernames (`oidc.contact_field`).
         f("Portal_Username__c", S80),
+        // The person's role in the portal (decision 031): Member or Manager.
+        f("Portal_Role__c", FieldType::Picklist(PORTAL_ROLE)),
     ];
     contact.extend(audit_fields());
 
@@ -288,7 +291,22 @@ pub fn objects() -> Vec<ObjectDef> {
     ];
     comment.extend(audit_fields());
 
+    // A case's team (decision 031): a contact member sees the case in the portal.
+    let mut team_member = vec![
+        ro("Id", FieldType::Id),
+        create_only(required(f("ParentId", reference("Case", "Parent")))),
+        // A user or a contact in Salesforce; the portal shares with contacts.
+        create_only(required(f("MemberId", reference("Contact", "Member")))),
+        f("TeamRoleId", FieldType::Id),
+    ];
+    team_member.extend(audit_fields());
+
     let mut objects = vec![
+        ObjectDef {
+            name: "CaseTeamMember",
+            key_prefix: "0B6",
+            fields: team_member,
+        },
         ObjectDef {
             name: "User",
             key_prefix: "005",

@@ -27,6 +27,8 @@ pub struct Principal {
     pub contact_id: Option<String>,
     pub account_id: Option<String>,
     pub user_type: &'static str,
+    /// The `portal_role` claim, when the users file gives one.
+    pub portal_role: Option<String>,
 }
 
 /// A sign-in from the users file.

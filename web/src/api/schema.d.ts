@@ -1156,6 +1156,8 @@ export interface components {
              */
             start: string;
         };
+        /** @enum {string} */
+        Role: "member" | "manager";
         /** @description The signed-in session. */
         SessionInfo: {
             /** @description Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE. */
@@ -1202,6 +1204,12 @@ export interface components {
         User: {
             email: string;
             name: string;
+            /**
+             * @description `member`: sees the cases they opened and those shared with them; `manager`: sees,
+             *     replies to and changes every case of the company, and may filter the case list with
+             *     `scope` (decision 031). Read again from Salesforce at the session's periodic recheck.
+             */
+            role: components["schemas"]["Role"];
         };
         /** @description Show the field only while `field` equals `equals` (a hidden field's value is ignored). */
         VisibleWhen: {
@@ -2179,6 +2187,8 @@ export interface operations {
                 status?: components["schemas"]["CaseStatusFilter"] | "";
                 /** @description Only open cases awaiting `customer` (status `waiting_on_customer`: the support team asked something) or `agent` (every other open status). Closed cases await no one. */
                 awaiting?: components["schemas"]["Awaiting"] | "";
+                /** @description `mine`: the cases you opened (for a member, also those shared with you); `company`: every case of your company, for managers only (a member gets 403). Absent: `company` for a manager, `mine` for a member. */
+                scope?: ("mine" | "company") | "";
                 /** @description Page size, 1-100 (default 25). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -2215,7 +2225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not the signed-in customer */
+            /** @description Not the signed-in customer, or `scope=company` asked by a member (`/problems/forbidden`: only managers list their company's cases) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -385,6 +385,10 @@ export const en = {
   'forms.minimum': 'Enter {min} or more.',
   'forms.maximum': 'Enter {max} or less.',
   'forms.notPartOfForm': 'This field is not part of the form.',
+  // Roles (decision 031): a manager’s switch between their own cases and the company’s.
+  'roles.scopeLabel': 'Whose cases',
+  'roles.scope.mine': 'My cases',
+  'roles.scope.company': 'My company’s cases',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -6,7 +6,7 @@ import type { Attachment, AuthMethods, Case, CaseComment, PortalDocument, Sessio
 export const CUSTOMER_ID = '001TEST000000001AAA';
 
 export const aliceSession: Session = {
-  user: { name: 'Alice Anderson', email: 'alice@acme.example' },
+  user: { name: 'Alice Anderson', email: 'alice@acme.example', role: 'manager' },
   customer: { id: CUSTOMER_ID, name: 'Acme Corporation' },
   csrf_token: 'csrf-token-1',
   expires_at: '2030-01-01T00:00:00Z',

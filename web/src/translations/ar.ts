@@ -401,4 +401,8 @@ export const ar: Catalogue = {
   'forms.minimum': 'أدخل {min} أو أكثر.',
   'forms.maximum': 'أدخل {max} أو أقل.',
   'forms.notPartOfForm': 'هذا الحقل ليس جزءًا من النموذج.',
+  // الأدوار (القرار 031): اختيار المسؤول.
+  'roles.scopeLabel': 'طلبات من',
+  'roles.scope.mine': 'طلباتي',
+  'roles.scope.company': 'طلبات شركتي',
 };

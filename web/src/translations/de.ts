@@ -381,4 +381,8 @@ export const de: Catalogue = {
   'forms.minimum': 'Geben Sie {min} oder mehr ein.',
   'forms.maximum': 'Geben Sie {max} oder weniger ein.',
   'forms.notPartOfForm': 'Dieses Feld gehört nicht zum Formular.',
+  // Rollen (Entscheidung 031): Umschalter für Verantwortliche.
+  'roles.scopeLabel': 'Wessen Anfragen',
+  'roles.scope.mine': 'Meine Anfragen',
+  'roles.scope.company': 'Anfragen meines Unternehmens',
 };

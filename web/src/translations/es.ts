@@ -385,4 +385,8 @@ export const es: Catalogue = {
   'forms.minimum': 'Introduzca {min} o más.',
   'forms.maximum': 'Introduzca {max} o menos.',
   'forms.notPartOfForm': 'Este campo no forma parte del formulario.',
+  // Roles (decisión 031): el selector de un responsable.
+  'roles.scopeLabel': 'De quién son los casos',
+  'roles.scope.mine': 'Mis casos',
+  'roles.scope.company': 'Los casos de mi empresa',
 };

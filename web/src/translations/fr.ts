@@ -385,4 +385,8 @@ export const fr: Catalogue = {
   'forms.minimum': 'Saisissez {min} ou plus.',
   'forms.maximum': 'Saisissez {max} ou moins.',
   'forms.notPartOfForm': 'Ce champ ne fait pas partie du formulaire.',
+  // Rôles (décision 031) : le choix d’un responsable.
+  'roles.scopeLabel': 'Les demandes de qui',
+  'roles.scope.mine': 'Mes demandes',
+  'roles.scope.company': 'Les demandes de mon entreprise',
 };

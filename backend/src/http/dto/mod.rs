@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::domain::case::{CaseStatus, Picklists, Priority};
 use crate::domain::case_status::ReopenWindow;
+use crate::domain::role::Role;
 use crate::salesforce::{Awaiting, CaseRecord, DocumentRecord};
 use crate::services::auth::Session;
 use crate::services::documents;
@@ -114,6 +115,10 @@ pub struct DocumentList {
 pub struct User {
     pub name: String,
     pub email: String,
+    /// `member`: sees the cases they opened and those shared with them; `manager`: sees,
+    /// replies to and changes every case of the company, and may filter the case list with
+    /// `scope` (decision 031). Read again from Salesforce at the session's periodic recheck.
+    pub role: Role,
 }
 
 /// The customer: a Salesforce Account.
@@ -140,6 +145,7 @@ impl SessionInfo {
             user: User {
                 name: session.user_name.clone(),
                 email: session.email.clone(),
+                role: session.role,
             },
             customer: Customer {
                 id: session.account_id.to_string(),

@@ -18,6 +18,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use crate::domain::case::{CaseDescription, CaseSubject, Priority};
 use crate::domain::case_status::CloseReason;
 use crate::domain::paging::{MAX_CURSOR_BYTES, PageSize, SearchText, Sort, SortField};
+use crate::domain::role::CaseListScope;
 use crate::error::FieldError;
 use crate::salesforce::{AwaitingFilter, CaseSortField, CaseStatusFilter, DocumentSortField};
 use crate::services::listing::PageRequest;
@@ -118,6 +119,8 @@ impl JsonFields for LoginRequest {
 pub struct CaseListQuery {
     pub status: CaseStatusFilter,
     pub awaiting: AwaitingFilter,
+    /// Whose cases (decision 031).
+    pub scope: CaseListScope,
     pub page: PageRequest<CaseSortField>,
 }
 
@@ -136,7 +139,20 @@ impl IntoParams for CaseListQuery {
                 .to_owned(),
             empty_or(RefOr::Ref(Ref::from_schema_name("Awaiting"))),
         );
-        [status, awaiting]
+        let scope = query_param(
+            "scope",
+            "`mine`: the cases you opened (for a member, also those shared with you); \
+             `company`: every case of your company, for managers only (a member gets 403). \
+             Absent: `company` for a manager, `mine` for a member."
+                .to_owned(),
+            empty_or(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(CaseListScope::VALUES))
+                    .into(),
+            ),
+        );
+        [status, awaiting, scope]
             .into_iter()
             .chain(PageRequest::<CaseSortField>::into_params(parameter_in))
             .collect()
@@ -148,10 +164,12 @@ impl FromQuery for CaseListQuery {
         let mut fields = QueryFields::parse(query);
         let status = fields.get("status");
         let awaiting = fields.get("awaiting");
+        let scope = fields.get("scope");
         let page = list_page(&mut fields);
         fields.finish(Self {
             status,
             awaiting,
+            scope,
             page,
         })
     }

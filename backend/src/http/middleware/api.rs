@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::http::cookies::{CSRF_HEADER, cookie_name, session_cookie};
 use crate::http::state::AppState;
 use crate::observability::request_id::X_REQUEST_ID;
-use crate::services::auth::Session;
+use crate::services::auth::{Authorised, Session};
 
 /// Installs [`Api`] on the API routes.
 #[derive(Clone)]
@@ -91,10 +91,20 @@ where
         };
     // A contact removed from the account (or whose sessions an operator revoked) loses the
     // session within the recheck interval, not at its maximum age.
+    // The role is read again with the contact (decision 031): a changed one applies to this
+    // request, and a token stating it is issued with the response.
+    let mut role_changed = false;
     if let Some(found) = &session {
         match state.auth.still_authorised(found).await {
-            Ok(true) => {}
-            Ok(false) => session = None,
+            Ok(Authorised::As(role)) if role != found.role => {
+                role_changed = true;
+                session = Some(Arc::new(Session {
+                    role,
+                    ..Session::clone(found)
+                }));
+            }
+            Ok(Authorised::As(_)) => {}
+            Ok(Authorised::No) => session = None,
             Err(err) => return ApiError::from(err).into_response(),
         }
     }
@@ -118,7 +128,7 @@ where
     // Handlers that set the cookie themselves (sign-in, sign-out) have the last word.
     if let Some(session) = session
         && !response.headers().contains_key(header::SET_COOKIE)
-        && let Some((renewed, token)) = state.auth.renew(&session)
+        && let Some((renewed, token)) = state.auth.renew(&session, role_changed)
     {
         let max_age = (renewed.expires_at - chrono::Utc::now()).num_seconds();
         if let Ok(value) = HeaderValue::from_str(&session_cookie(state, token, max_age).to_string())

@@ -48,10 +48,10 @@ use crate::observability::health::{Diagnostic, Probe};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::remote::{Landing, RemoteOrg};
 use crate::salesforce::{
-    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseStatusWrite,
-    CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery, DocumentRecord,
-    NewAttachment, NewCaseRecord, NewCommentRecord, PortResult, SalesforceId, SalesforcePort,
-    UpsertOutcome,
+    Account, AttachmentOutcome, AttachmentRecord, CaseQuery, CaseRecord, CaseScope,
+    CaseStatusWrite, CommentOutcome, CommentRecord, Contact, ContentStream, DocumentQuery,
+    DocumentRecord, DocumentScope, NewAttachment, NewCaseRecord, NewCommentRecord, PortResult,
+    SalesforceId, SalesforcePort, UpsertOutcome,
 };
 use crate::shared_state::Redis;
 
@@ -139,11 +139,16 @@ impl CachedPort {
     }
 
     /// A visit's first views (cases and documents) share one entry, loaded by one call: the
-    /// customer who looks at their cases usually looks at their documents next.
-    async fn landing(&self, account: &SalesforceId) -> PortResult<Landing> {
+    /// customer who looks at their cases usually looks at their documents next. Per contact
+    /// (decision 031): a member's cases and everyone's own files are theirs alone.
+    async fn landing(&self, cases: &CaseScope, documents: &DocumentScope) -> PortResult<Landing> {
         let ttl = (self.config.cases_ttl_secs).min(self.config.documents_ttl_secs);
-        let lookup = self.account_read("landing", account, "", ttl).await?;
-        self.read(lookup, self.inner.landing(account)).await
+        let read = format!("{}:{}", cases.key(), documents.contact);
+        let lookup = self
+            .account_read("landing", &documents.account, &read, ttl)
+            .await?;
+        self.read(lookup, self.inner.landing(cases, documents))
+            .await
     }
 
     /// The account's generation, without Redis: every write through this portal and every
@@ -193,14 +198,30 @@ impl SalesforcePort for CachedPort {
 
     async fn query_cases(
         &self,
-        account: &SalesforceId,
+        scope: &CaseScope,
         query: &CaseQuery,
     ) -> PortResult<Page<CaseRecord>> {
-        if *query == CaseQuery::landing() {
-            return self.landing(account).await.map(|landing| landing.cases);
+        let account = scope.account();
+        if *query == CaseQuery::landing()
+            && let Some(contact) = scope.contact()
+        {
+            let documents = DocumentScope {
+                account: account.clone(),
+                contact: contact.clone(),
+                manager: matches!(scope, CaseScope::Company { .. }),
+            };
+            // A manager's `scope=mine` page is not what their visit shows first.
+            if documents.landing_cases() == *scope {
+                return self
+                    .landing(scope, &documents)
+                    .await
+                    .map(|landing| landing.cases);
+            }
         }
+        // The scope first: a member's entries are never a manager's, nor another member's.
         let read = format!(
-            "{:?}:{:?}:{:?}:{}:{:?}:{}",
+            "{}:{:?}:{:?}:{:?}:{}:{:?}:{}",
+            scope.key(),
             query.status,
             query.awaiting,
             query.search,
@@ -210,18 +231,17 @@ impl SalesforcePort for CachedPort {
         );
         let ttl = self.config.cases_ttl_secs;
         let lookup = self.account_read("cases", account, &read, ttl).await?;
-        let load = self.inner.query_cases(account, query);
+        let load = self.inner.query_cases(scope, query);
         self.read(lookup, load).await
     }
 
-    async fn case(
-        &self,
-        account: &SalesforceId,
-        id: &SalesforceId,
-    ) -> PortResult<Option<CaseRecord>> {
+    async fn case(&self, scope: &CaseScope, id: &SalesforceId) -> PortResult<Option<CaseRecord>> {
         let ttl = self.config.cases_ttl_secs;
-        let lookup = self.account_read("case", account, id.as_str(), ttl).await?;
-        self.read(lookup, self.inner.case(account, id)).await
+        let read = format!("{}:{id}", scope.key());
+        let lookup = self
+            .account_read("case", scope.account(), &read, ttl)
+            .await?;
+        self.read(lookup, self.inner.case(scope, id)).await
     }
 
     async fn upsert_case(&self, case: NewCaseRecord) -> PortResult<UpsertOutcome> {
@@ -244,14 +264,20 @@ impl SalesforcePort for CachedPort {
 
     async fn query_documents(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         query: &DocumentQuery,
     ) -> PortResult<Page<DocumentRecord>> {
         if *query == DocumentQuery::landing() {
-            return self.landing(account).await.map(|landing| landing.documents);
+            return self
+                .landing(&scope.landing_cases(), scope)
+                .await
+                .map(|landing| landing.documents);
         }
+        let account = &scope.account;
+        // The contact first: their own files are theirs alone.
         let read = format!(
-            "{:?}:{}:{:?}:{}",
+            "{}:{:?}:{}:{:?}:{}",
+            scope.contact,
             query.search,
             query.sort.spelling(),
             query.after,
@@ -259,20 +285,21 @@ impl SalesforcePort for CachedPort {
         );
         let ttl = self.config.documents_ttl_secs;
         let lookup = self.account_read("documents", account, &read, ttl).await?;
-        let load = self.inner.query_documents(account, query);
+        let load = self.inner.query_documents(scope, query);
         self.read(lookup, load).await
     }
 
     async fn document(
         &self,
-        account: &SalesforceId,
+        scope: &DocumentScope,
         id: &SalesforceId,
     ) -> PortResult<Option<DocumentRecord>> {
         let ttl = self.config.documents_ttl_secs;
+        let read = format!("{}:{id}", scope.contact);
         let lookup = self
-            .account_read("document", account, id.as_str(), ttl)
+            .account_read("document", &scope.account, &read, ttl)
             .await?;
-        self.read(lookup, self.inner.document(account, id)).await
+        self.read(lookup, self.inner.document(scope, id)).await
     }
 
     /// Files are not cached: every download is a call, taken from the customer's budget.

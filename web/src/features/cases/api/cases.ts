@@ -6,6 +6,10 @@ import { currentCursor, readChoice, readCursors, readQuery } from '../../../lib/
 export const CASE_STATUS_FILTERS = ['all', 'open', 'closed'] as const satisfies readonly NonNullable<CaseQuery['status']>[];
 export type CaseStatusFilter = (typeof CASE_STATUS_FILTERS)[number];
 
+/** Whose cases a manager lists (decision 031): the company's (the default) or their own. */
+export const CASE_SCOPES = ['company', 'mine'] as const satisfies readonly NonNullable<CaseQuery['scope']>[];
+export type CaseScope = (typeof CASE_SCOPES)[number];
+
 export const CASE_SORTS = [
   '-created_at',
   'created_at',
@@ -26,6 +30,7 @@ export const CASES_PAGE_SIZE = 25;
 
 export interface CasesSearch {
   status: CaseStatusFilter;
+  scope: CaseScope;
   q: string;
   sort: CaseSort;
   cursors: string[];
@@ -34,6 +39,7 @@ export interface CasesSearch {
 export function parseCasesSearch(params: URLSearchParams): CasesSearch {
   return {
     status: readChoice(params, 'status', CASE_STATUS_FILTERS, 'all'),
+    scope: readChoice(params, 'scope', CASE_SCOPES, 'company'),
     q: readQuery(params),
     sort: readChoice(params, 'sort', CASE_SORTS, DEFAULT_CASE_SORT),
     cursors: readCursors(params),
@@ -46,7 +52,7 @@ export const caseKeys = {
   list: (customerId: string, search: CasesSearch) =>
     [
       ...caseKeys.lists(customerId),
-      { status: search.status, q: search.q, sort: search.sort, cursor: currentCursor(search.cursors) ?? null },
+      { status: search.status, scope: search.scope, q: search.q, sort: search.sort, cursor: currentCursor(search.cursors) ?? null },
     ] as const,
   detail: (customerId: string, caseId: string) => [...caseKeys.all(customerId), 'detail', caseId] as const,
 };
@@ -62,6 +68,8 @@ export function casesQuery(customerId: string, search: CasesSearch) {
             path: { customer_id: customerId },
             query: {
               status: search.status,
+              // Absent: the company's cases for a manager, a member's own for a member.
+              ...(search.scope === 'mine' ? { scope: 'mine' as const } : {}),
               limit: CASES_PAGE_SIZE,
               sort: search.sort,
               ...(search.q ? { q: search.q } : {}),

@@ -5,7 +5,9 @@ import { t } from '../../../i18n';
 import { listLoader, useListPage } from '../../../lib/useListPage';
 import { CASE_SORTS, casesQuery, DEFAULT_CASE_SORT, parseCasesSearch } from '../api/cases';
 import { CasesTable } from '../components/CasesTable';
+import { ScopeFilter } from '../components/ScopeFilter';
 import { StatusFilter } from '../components/StatusFilter';
+import { useSession } from '../../../session/session';
 
 const list = { path: '/cases', parse: parseCasesSearch, query: casesQuery };
 const sortOptions = CASE_SORTS.map((value) => ({ value, label: t(`cases.sort.${value}`) }));
@@ -15,7 +17,8 @@ export const casesLoader = (queryClient: QueryClient) => listLoader(queryClient,
 export function CasesRoute() {
   const cases = useListPage(list);
   const { search, shown } = cases;
-  const filtered = search.q !== '' || search.status !== 'all';
+  const manager = useSession().user.role === 'manager';
+  const filtered = search.q !== '' || search.status !== 'all' || (manager && search.scope === 'mine');
 
   return (
     <ListPage
@@ -27,12 +30,22 @@ export function CasesRoute() {
         </Link>
       }
       filters={
-        <StatusFilter
-          value={shown.status}
-          onChange={(status) => {
-            cases.change({ status: status === 'all' ? undefined : status });
-          }}
-        />
+        <>
+          {manager && (
+            <ScopeFilter
+              value={shown.scope}
+              onChange={(scope) => {
+                cases.change({ scope: scope === 'company' ? undefined : scope });
+              }}
+            />
+          )}
+          <StatusFilter
+            value={shown.status}
+            onChange={(status) => {
+              cases.change({ status: status === 'all' ? undefined : status });
+            }}
+          />
+        </>
       }
       sortOptions={sortOptions}
       onSortChange={(sort) => {
