@@ -20,8 +20,10 @@ pub use appointments::{
 };
 mod forms;
 mod products;
+mod profile;
 pub use forms::FormsConfig;
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
+pub use profile::ProfileConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -47,6 +49,8 @@ pub struct Config {
     pub products: ProductsConfig,
     /// Booking appointments with the org's people (issue 15, decision 028).
     pub appointments: AppointmentsConfig,
+    /// Profile changes (issue 14, decision 032).
+    pub profile: ProfileConfig,
     /// Dynamic case forms from Salesforce Custom Metadata (issue 15).
     pub forms: FormsConfig,
     pub http: HttpConfig,
@@ -523,6 +527,7 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             products: ProductsConfig::default(),
             appointments: AppointmentsConfig::default(),
+            profile: ProfileConfig::default(),
             forms: FormsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
@@ -746,6 +751,7 @@ impl Config {
             );
         }
         self.appointments.validate().map_err(ConfigError::Invalid)?;
+        self.profile.validate().map_err(ConfigError::Invalid)?;
         self.validate_tls_and_shutdown()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(

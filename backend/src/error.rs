@@ -399,6 +399,15 @@ impl ApiError {
                     info.reset_secs
                 ),
             ),
+            Self::RateLimited(info) if info.policy == "profile-update" => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many profile changes. You can change it again in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
             Self::RateLimited(info) => Problem::new(
                 S::TOO_MANY_REQUESTS,
                 "rate-limited",

@@ -8,4 +8,5 @@ pub mod comment;
 pub mod forms;
 pub mod ics;
 pub mod paging;
+pub mod profile;
 pub mod text;

@@ -28,6 +28,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::appointments::book, super::appointments::cancel, super::appointments::reschedule,
         super::appointments::calendar,
         super::forms::list, super::forms::get,
+        super::profile::get, super::profile::update,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(
@@ -46,6 +47,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         (name = "attachments", description = "Files attached to a case"),
         (name = "products", description = "What the customer owns, and recommendations"),
         (name = "appointments", description = "Booking appointments with the support team"),
+        (name = "profile", description = "The signed-in contact's profile and preferences"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -19,6 +19,7 @@ pub mod oidc;
 mod openapi;
 pub mod pages;
 pub mod products;
+pub mod profile;
 mod state;
 pub mod web;
 
@@ -115,6 +116,10 @@ fn routes(state: AppState) -> Routes {
         .route("/customer/{customer_id}/forms", get(forms::list))
         .route("/customer/{customer_id}/forms/{form}", get(forms::get))
         .route("/customer/{customer_id}/products", get(products::owned))
+        .route(
+            "/customer/{customer_id}/profile",
+            get(profile::get).patch(profile::update),
+        )
         .route(
             "/customer/{customer_id}/recommendations",
             get(products::recommendations),

@@ -23,8 +23,10 @@ use super::keys::{self, Keys};
 use super::sign_in_guard::SignInGuard;
 use crate::clock::unix_secs;
 use crate::config::AuthConfig;
+use crate::domain::profile::Language;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::observability::metrics::Metrics;
+use crate::salesforce::profile::ProfilePort;
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
 use crate::shared_state::revocations::RevocationStore;
 use crate::shared_state::{SharedState, StoreResult};
@@ -68,6 +70,9 @@ pub struct Session {
     pub signed_in_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub idp: String,
+    /// The contact's preferred language from their profile (issue 14): read at sign-in,
+    /// re-issued when the profile changes it; `None` when they chose none.
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -83,6 +88,9 @@ struct Claims {
     auth_time: i64,
     iat: i64,
     exp: i64,
+    /// The session's language (a [`Language`] code); absent: none chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lang: Option<String>,
 }
 
 pub struct AuthService {
@@ -90,6 +98,8 @@ pub struct AuthService {
     /// Verified against when the email is unknown, so both failures take the same time.
     dummy_hash: String,
     salesforce: Arc<dyn SalesforcePort>,
+    /// Where a new session's language is read from (the contact's profile).
+    profiles: Arc<dyn ProfilePort>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -131,6 +141,7 @@ impl AuthService {
         local_accounts_file: &Path,
         data_dir: &Path,
         salesforce: Arc<dyn SalesforcePort>,
+        profiles: Arc<dyn ProfilePort>,
         metrics: Arc<Metrics>,
         shared: &SharedState,
     ) -> anyhow::Result<Self> {
@@ -164,6 +175,7 @@ impl AuthService {
             accounts,
             dummy_hash,
             salesforce,
+            profiles,
             encoding: EncodingKey::from_secret(&keys.session),
             decoding: DecodingKey::from_secret(&keys.session),
             validation,
@@ -258,6 +270,15 @@ impl AuthService {
             tracing::warn!(contact = %contact.id, "no session: the contact's account is missing");
             return Ok(None);
         };
+        // The session speaks the profile's language; without one (or when it cannot be read
+        // now) the browser's choice stands, and the sign-in goes ahead.
+        let language = match self.profiles.profile(&contact.id).await {
+            Ok(profile) => profile.and_then(|p| p.preferences.language),
+            Err(err) => {
+                tracing::warn!(error = %err, contact = %contact.id, "could not read the profile's language at sign-in");
+                None
+            }
+        };
         let now = Utc::now();
         let session = Session {
             id: uuid::Uuid::new_v4().to_string(),
@@ -269,6 +290,7 @@ impl AuthService {
             signed_in_at: now,
             expires_at: now + self.ttl,
             idp: idp.to_owned(),
+            language,
         };
         let token = self.issue(&session)?;
         // Just checked: the contact is of this account.
@@ -291,6 +313,7 @@ impl AuthService {
             auth_time: session.signed_in_at.timestamp(),
             iat: Utc::now().timestamp(),
             exp: session.expires_at.timestamp(),
+            lang: session.language.map(|l| l.code().to_owned()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .context("signing a session token")
@@ -391,6 +414,7 @@ impl AuthService {
             signed_in_at,
             expires_at: DateTime::from_timestamp(claims.exp, 0)?,
             idp: claims.idp,
+            language: claims.lang.as_deref().and_then(Language::from_code),
         };
         usable(&session, unix_secs(), self.max_age).then_some(session)
     }
@@ -413,6 +437,21 @@ impl AuthService {
         };
         let token = self.issue(&renewed).ok()?;
         Some((renewed, token))
+    }
+
+    /// The session re-issued with another language (the profile changed it): same id, same
+    /// expiry, a new token.
+    pub fn with_language(
+        &self,
+        session: &Session,
+        language: Option<Language>,
+    ) -> ApiResult<(Session, String)> {
+        let changed = Session {
+            language,
+            ..session.clone()
+        };
+        let token = self.issue(&changed)?;
+        Ok((changed, token))
     }
 
     /// Revokes the session on the server: its token stops working everywhere at once.
@@ -469,6 +508,7 @@ mod tests {
             signed_in_at,
             expires_at: signed_in_at + Duration::minutes(90),
             idp: "local".into(),
+            language: None,
         };
         let max_age = Duration::hours(2);
         let expiry = session.expires_at;

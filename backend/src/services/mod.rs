@@ -16,5 +16,6 @@ pub mod keys;
 pub mod listing;
 pub mod oidc;
 pub mod products;
+pub mod profile;
 pub mod recommendation;
 pub mod sign_in_guard;

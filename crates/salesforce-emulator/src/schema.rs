@@ -4,6 +4,7 @@
 mod activities;
 pub mod forms;
 mod products;
+mod profile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -177,6 +178,7 @@ pub fn objects() -> Vec<ObjectDef> {
         // A custom field an org may add for portal usernames (`oidc.contact_field`).
         f("Portal_Username__c", S80),
     ];
+    contact.extend(profile::contact_fields());
     contact.extend(audit_fields());
 
     let mut case = vec![

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod comments;
 pub mod forms;
 pub mod products;
+pub mod profile;
 pub mod requests;
 
 use chrono::{DateTime, Utc};
@@ -132,6 +133,8 @@ pub struct SessionInfo {
     pub csrf_token: String,
     /// When the session ends without further activity; each request extends it.
     pub expires_at: DateTime<Utc>,
+    /// The language of the contact's profile (issue 14); null when they chose none.
+    pub language: Option<crate::domain::profile::Language>,
 }
 
 impl SessionInfo {
@@ -147,6 +150,7 @@ impl SessionInfo {
             },
             csrf_token,
             expires_at: session.expires_at,
+            language: session.language,
         }
     }
 }
