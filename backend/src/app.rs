@@ -22,7 +22,7 @@ use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
     appointments, attachments, audit, auth, case_status, cases, comments, documents, forms, keys,
-    oidc, products, profile,
+    mail, oidc, passwords, products, profile,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -46,6 +46,8 @@ pub struct App {
     pub forms: forms::FormService,
     /// The contact's profile and preferences (issue 14, decision 032).
     pub profile: profile::ProfileService,
+    /// Password self-service for local sign-in (issue 14, decision 032).
+    pub passwords: passwords::PasswordService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -112,6 +114,17 @@ impl App {
         let profile = profile::ProfileService::new(
             Arc::clone(&source.profiles),
             &config.profile,
+            Arc::clone(&metrics),
+            &shared,
+        );
+        let passwords = passwords::PasswordService::new(
+            &config.passwords,
+            mail::Mailer::new(config.smtp.as_ref())?,
+            Arc::clone(&source.profiles),
+            config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen)),
             Arc::clone(&metrics),
             &shared,
         );
@@ -196,6 +209,7 @@ impl App {
             appointments,
             forms,
             profile,
+            passwords,
         })
     }
 
@@ -209,6 +223,7 @@ impl App {
         self.products.prune();
         self.appointments.prune();
         self.profile.prune();
+        self.passwords.prune();
         self.reads.prune();
     }
 }

@@ -214,6 +214,10 @@ pub enum ApiError {
     /// A reply to a closed case: the customer reopens it or opens a new one.
     #[error("case closed")]
     CaseClosed,
+    /// A password change by someone who signs in through the identity provider: their
+    /// password is changed there (issue 14).
+    #[error("password managed by the identity provider")]
+    PasswordElsewhere,
     #[error("rate limited")]
     RateLimited(RateLimitInfo),
     /// The case was closed longer ago than `cases.reopen_window_days`: the customer opens a
@@ -357,6 +361,12 @@ impl ApiError {
                 "Idempotency-Key reused",
                 "This Idempotency-Key was already used with a different request body.",
             ),
+            Self::PasswordElsewhere => Problem::new(
+                S::CONFLICT,
+                "password-managed-elsewhere",
+                "Password managed elsewhere",
+                "You sign in through your company's sign-in page, so your password is changed there, not here.",
+            ),
             Self::CaseClosed => Problem::new(
                 S::CONFLICT,
                 "case-closed",
@@ -396,6 +406,15 @@ impl ApiError {
                 "Too many requests",
                 format!(
                     "Too many bookings, cancellations or moves. You can make another in {} seconds.",
+                    info.reset_secs
+                ),
+            ),
+            Self::RateLimited(info) if info.policy.starts_with("password-reset") => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many password reset requests. You can ask again in {} seconds.",
                     info.reset_secs
                 ),
             ),

@@ -29,6 +29,7 @@ the session is an HttpOnly cookie, and state-changing requests need the session'
         super::appointments::calendar,
         super::forms::list, super::forms::get,
         super::profile::get, super::profile::update,
+        super::passwords::change, super::passwords::forgot, super::passwords::reset,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(

@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod oidc;
 mod openapi;
 pub mod pages;
+pub mod passwords;
 pub mod products;
 pub mod profile;
 mod state;
@@ -84,6 +85,9 @@ fn routes(state: AppState) -> Routes {
         .route("/auth/login", post(auth::login))
         .route("/auth/session", get(auth::session))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(passwords::change))
+        .route("/auth/password/forgot", post(passwords::forgot))
+        .route("/auth/password/reset", post(passwords::reset))
         .route(
             "/customer/{customer_id}/cases",
             get(cases::list).post(cases::create),

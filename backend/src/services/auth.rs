@@ -28,6 +28,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::observability::metrics::Metrics;
 use crate::salesforce::profile::ProfilePort;
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
+use crate::shared_state::passwords::PasswordStore;
 use crate::shared_state::revocations::RevocationStore;
 use crate::shared_state::{SharedState, StoreResult};
 
@@ -119,6 +120,8 @@ pub struct AuthService {
     revoked: Arc<dyn RevocationStore>,
     /// Attempt budgets, the cap on password checks, device cookies.
     guard: SignInGuard,
+    /// Passwords customers set (overriding the accounts file) and pending resets (issue 14).
+    passwords: Arc<dyn PasswordStore>,
     /// Session id -> when (Unix seconds) its contact was last found still of its account and
     /// not revoked: checked again after `recheck_secs`. Per instance; bounded like `verified`.
     authorised: quick_cache::sync::Cache<Box<str>, i64>,
@@ -185,6 +188,7 @@ impl AuthService {
             max_age,
             revoked: shared.revocations(data_dir),
             guard: SignInGuard::new(config, keys.device, shared, Arc::clone(&metrics)),
+            passwords: shared.passwords(data_dir)?,
             authorised: quick_cache::sync::Cache::new(VERIFIED_TOKENS),
             recheck_secs: i64::try_from(config.authorization_recheck_secs).unwrap_or(60),
             metrics,
@@ -216,19 +220,7 @@ impl AuthService {
         let reservation = self.guard.reserve(&email, client, device).await?;
 
         let account = self.accounts.get(&email).cloned();
-        let hash = account
-            .as_ref()
-            .map_or_else(|| self.dummy_hash.clone(), |a| a.password_hash.clone());
-        let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash).is_ok_and(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-        })
-        .await
-        .context("password check task")?;
+        let matches = self.password_matches(&email, password).await?;
         let Some(account) = account.filter(|_| matches) else {
             self.metrics.password_check(false);
             // The reservation stays spent: this was a failure.
@@ -256,6 +248,73 @@ impl AuthService {
             token,
             device_cookie: self.guard.device_cookie(&email, device),
         })
+    }
+
+    /// Whether `password` is the current password of the local account `email`: the one the
+    /// customer set (issue 14), else the accounts file's. An unknown email is checked against
+    /// a dummy hash, so both take the same time. Not budgeted: callers reserve first.
+    pub(super) async fn password_matches(&self, email: &str, password: &str) -> ApiResult<bool> {
+        // Asked whether the account exists or not: the lookup costs the same either way.
+        let set = self.passwords.password_hash(email).await?;
+        let hash = match self.accounts.get(email) {
+            Some(account) => set.unwrap_or_else(|| account.password_hash.clone()),
+            None => self.dummy_hash.clone(),
+        };
+        let password = password.to_owned();
+        Ok(tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        })
+        .await
+        .context("password check task")?)
+    }
+
+    /// The local account of an email, if there is one.
+    pub(super) fn local_account(&self, email: &str) -> Option<&LocalAccount> {
+        self.accounts.get(&normalise_email(email))
+    }
+
+    pub(super) fn password_store(&self) -> &Arc<dyn PasswordStore> {
+        &self.passwords
+    }
+
+    pub(super) fn guard(&self) -> &SignInGuard {
+        &self.guard
+    }
+
+    /// Ends every session of `contact` signed in until now, on every instance (this one at
+    /// once, others at their next recheck, within `authorization_recheck_secs`).
+    pub(super) async fn revoke_contact_sessions(&self, contact: &SalesforceId) -> StoreResult<()> {
+        let now = Utc::now();
+        self.revoked
+            .revoke_contact(contact.as_str(), now, now + self.max_age)
+            .await?;
+        // Sessions this instance found authorised recently would skip the check until their
+        // recheck: every session here checks again at its next request.
+        self.authorised.clear();
+        Ok(())
+    }
+
+    /// A new session for `session`'s browser after its contact's sessions were revoked: a new
+    /// id, signed in a second after the revocation (revocation compares whole seconds).
+    pub(super) fn session_after_revocation(
+        &self,
+        session: &Session,
+    ) -> ApiResult<(Session, String)> {
+        let now = Utc::now() + chrono::Duration::seconds(1);
+        let renewed = Session {
+            id: uuid::Uuid::new_v4().to_string(),
+            signed_in_at: now,
+            expires_at: now + self.ttl,
+            ..session.clone()
+        };
+        let token = self.issue(&renewed)?;
+        self.authorised
+            .insert(renewed.id.as_str().into(), unix_secs());
+        Ok((renewed, token))
     }
 
     /// Opens a session for a contact, however they proved who they are (`idp`: `local`,
@@ -482,7 +541,7 @@ impl AuthService {
     }
 }
 
-fn normalise_email(email: &str) -> String {
+pub(super) fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 

@@ -7,6 +7,7 @@ pub mod appointments;
 pub mod attachments;
 pub mod comments;
 pub mod forms;
+pub mod passwords;
 pub mod products;
 pub mod profile;
 pub mod requests;
