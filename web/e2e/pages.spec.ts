@@ -32,6 +32,8 @@ for (const colorScheme of ['light', 'dark'] as const) {
     });
 
     test('signed-in pages', async ({ page }) => {
+      // Every page, each at two widths with axe: longer than one test's default budget.
+      test.slow();
       await signIn(page);
       await expectScheme(page, colorScheme);
 

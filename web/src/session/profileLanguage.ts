@@ -1,3 +1,4 @@
+import { queryOptions } from '@tanstack/react-query';
 import { api, call } from '../api/client';
 import type { Profile, ProfilePatch, Session } from '../api/types';
 import { chooseLanguage, language } from '../i18n';
@@ -50,4 +51,15 @@ export function updateProfile(customerId: string, csrfToken: string, body: Profi
       body,
     }),
   );
+}
+
+export const profileKey = (customerId: string) => ['profile', customerId] as const;
+
+/** The signed-in contact's profile (its time zone is what dates are shown in where a zone matters). */
+export function profileQuery(customerId: string) {
+  return queryOptions({
+    queryKey: profileKey(customerId),
+    queryFn: ({ signal }): Promise<Profile> =>
+      call(api.GET('/customer/{customer_id}/profile', { params: { path: { customer_id: customerId } }, signal })),
+  });
 }

@@ -1,18 +1,10 @@
-import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, call } from '../../../api/client';
-import type { PasswordChangeBody, Profile, ProfilePatch, Session } from '../../../api/types';
-import { updateProfile } from '../../../session/profileLanguage';
+import type { PasswordChangeBody, ProfilePatch, Session } from '../../../api/types';
+import { profileKey, profileQuery, updateProfile } from '../../../session/profileLanguage';
 import { SESSION_KEY } from '../../../session/session';
 
-export const profileKey = (customerId: string) => ['profile', customerId] as const;
-
-export function profileQuery(customerId: string) {
-  return queryOptions({
-    queryKey: profileKey(customerId),
-    queryFn: ({ signal }): Promise<Profile> =>
-      call(api.GET('/customer/{customer_id}/profile', { params: { path: { customer_id: customerId } }, signal })),
-  });
-}
+export { profileKey, profileQuery };
 
 export function useUpdateProfile(customerId: string, csrfToken: string) {
   const queryClient = useQueryClient();
