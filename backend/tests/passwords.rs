@@ -346,3 +346,19 @@ async fn the_reset_token_never_appears_in_a_log_or_a_response() {
         );
     }
 }
+
+/// The mail goes out over STARTTLS when the server offers it and `security = "starttls"`
+/// requires it: the sink's certificate (self-signed, trusted through `smtp.ca_file`) is checked.
+#[tokio::test]
+async fn reset_mail_goes_out_over_starttls() {
+    let (sink, cert) = SmtpSink::start_tls();
+    let mut smtp = sink.config();
+    smtp.host = "localhost".into();
+    smtp.security = portal::config::SmtpSecurity::Starttls;
+    smtp.ca_file = Some(cert);
+    let app = TestApp::spawn_with(move |c: &mut Config| c.smtp = Some(smtp)).await;
+    assert_eq!(forgot(&app, "alice@acme.example").await.status(), 202);
+    let mail = &sink.wait_for(1).await[0];
+    assert_eq!(mail.to, "alice@acme.example");
+    assert_eq!(token_of(mail).len(), 43);
+}

@@ -33,6 +33,28 @@ fn script() -> PathBuf {
 impl SmtpSink {
     /// Starts the sink and returns once it accepts connections.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// The sink offering STARTTLS with a self-signed certificate for `localhost`; the PEM file
+    /// of the certificate (to trust) is returned too.
+    pub fn start_tls() -> (Self, PathBuf) {
+        let certs = tempfile::tempdir().unwrap().keep();
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+        let (cert, key) = (certs.join("cert.pem"), certs.join("key.pem"));
+        std::fs::write(&cert, certified.cert.pem()).unwrap();
+        std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+        let sink = Self::start_with(&[
+            "--tls-cert".into(),
+            cert.display().to_string(),
+            "--tls-key".into(),
+            key.display().to_string(),
+        ]);
+        (sink, cert)
+    }
+
+    fn start_with(extra: &[String]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -43,6 +65,7 @@ impl SmtpSink {
             .arg(script())
             .args(["--port", &port.to_string(), "--maildir"])
             .arg(maildir.path())
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
