@@ -54,6 +54,9 @@ process.env.E2E_PORTAL_PORT ??= freePort();
 process.env.E2E_PORTAL_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'portal-e2e-'));
 process.env.E2E_EMULATOR_PORT ??= freePort();
 process.env.E2E_EMULATOR_USERS ??= writeEmulatorUsers();
+// The SMTP sink the password-reset mails go to (aiosmtpd, decision 032); the tests read its Maildir.
+process.env.E2E_SMTP_PORT ??= freePort();
+process.env.E2E_MAILDIR ??= join(mkdtempSync(join(tmpdir(), 'portal-e2e-mail-')), 'maildir');
 const port = process.env.E2E_PORTAL_PORT;
 const baseURL = `http://127.0.0.1:${port}`;
 const idpURL = emulatorURL();
@@ -95,6 +98,16 @@ export default defineConfig({
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 800 } } }],
   webServer: [
     {
+      // The SMTP sink: installs aiosmtpd (pinned) into target/smtp-venv on first use.
+      command: `exec python3 scripts/smtp_sink.py --port ${process.env.E2E_SMTP_PORT} --maildir ${process.env.E2E_MAILDIR}`,
+      cwd: repoRoot,
+      port: Number(process.env.E2E_SMTP_PORT),
+      timeout: 5 * 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
       // The identity provider: the Salesforce emulator, with the portal registered as a client.
       command: 'cargo build -p salesforce-emulator && exec target/debug/salesforce-emulator',
       cwd: repoRoot,
@@ -132,6 +145,12 @@ export default defineConfig({
         PORTAL_OIDC__CLIENT_ID: OIDC_CLIENT_ID,
         PORTAL_OIDC__CLIENT_SECRET: OIDC_CLIENT_SECRET,
         PORTAL_OIDC__REDIRECT_URL: oidcCallback,
+        // Password-reset mail to the sink; links point at this server.
+        PORTAL_PUBLIC_URL: baseURL,
+        PORTAL_SMTP__HOST: '127.0.0.1',
+        PORTAL_SMTP__PORT: process.env.E2E_SMTP_PORT,
+        PORTAL_SMTP__SECURITY: 'none',
+        PORTAL_SMTP__FROM: 'Customer portal <portal@example.test>',
         // Warnings and errors only, so that the test report stays readable.
         PORTAL_LOG__FILTER: process.env.E2E_PORTAL_LOG ?? 'warn',
       },

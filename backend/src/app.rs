@@ -22,7 +22,7 @@ use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
     appointments, attachments, audit, auth, case_status, cases, comments, documents, forms, keys,
-    oidc, products,
+    mail, oidc, passwords, products, profile,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -44,6 +44,10 @@ pub struct App {
     pub appointments: appointments::AppointmentService,
     /// Dynamic case forms from Custom Metadata (issue 15, decision 029).
     pub forms: forms::FormService,
+    /// The contact's profile and preferences (issue 14, decision 032).
+    pub profile: profile::ProfileService,
+    /// Password self-service for local sign-in (issue 14, decision 032).
+    pub passwords: passwords::PasswordService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -72,6 +76,8 @@ struct Source {
     forms: Arc<dyn crate::salesforce::forms::FormPort>,
     /// What the forms are first read through, at start-up.
     forms_startup: Arc<dyn crate::salesforce::forms::FormPort>,
+    /// The profile's port: the Contact's details and preferences.
+    profiles: Arc<dyn crate::salesforce::profile::ProfilePort>,
 }
 
 impl App {
@@ -101,10 +107,28 @@ impl App {
             &config.mock.local_accounts_file,
             &config.data_dir,
             Arc::clone(&source.port),
+            Arc::clone(&source.profiles),
             Arc::clone(&metrics),
             &shared,
         )?
         .with_roles(config.roles.clone());
+        let profile = profile::ProfileService::new(
+            Arc::clone(&source.profiles),
+            &config.profile,
+            Arc::clone(&metrics),
+            &shared,
+        );
+        let passwords = passwords::PasswordService::new(
+            &config.passwords,
+            mail::Mailer::new(config.smtp.as_ref())?,
+            Arc::clone(&source.profiles),
+            config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen)),
+            Arc::clone(&metrics),
+            &shared,
+        );
         let cases = cases::CaseService::new(
             Arc::clone(&source.port),
             &config.cases.rate_limit,
@@ -185,6 +209,8 @@ impl App {
             products,
             appointments,
             forms,
+            profile,
+            passwords,
         })
     }
 
@@ -197,6 +223,8 @@ impl App {
         self.attachments.prune();
         self.products.prune();
         self.appointments.prune();
+        self.profile.prune();
+        self.passwords.prune();
         self.reads.prune();
     }
 }
@@ -228,6 +256,9 @@ fn salesforce_org(
     let rest_appointments = Arc::new(
         crate::salesforce_rest::appointments::SalesforceAppointments::new(Arc::clone(&rest)),
     );
+    let rest_profiles = Arc::new(crate::salesforce_rest::profile::SalesforceProfiles::new(
+        Arc::clone(&rest),
+    ));
     let resilient = Arc::new(ResilientPort::new(
         rest,
         config.resilience.clone(),
@@ -244,6 +275,12 @@ fn salesforce_org(
         crate::salesforce_rest::resilient_appointments::ResilientAppointments::new(
             Arc::clone(&resilient),
             rest_appointments,
+        ),
+    );
+    let profiles = Arc::new(
+        crate::salesforce_rest::resilient_profile::ResilientProfiles::new(
+            Arc::clone(&resilient),
+            rest_profiles,
         ),
     );
     let r = &config.resilience;
@@ -280,6 +317,7 @@ fn salesforce_org(
         appointments,
         forms,
         forms_startup,
+        profiles,
     })
 }
 
@@ -311,6 +349,12 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
     })
     .await
     .context("loading the mock appointment store")??;
+    let (dir, data) = (config.mock.fixtures_dir.clone(), config.data_dir.clone());
+    let profiles = tokio::task::spawn_blocking(move || {
+        crate::mock_store::profile::MockProfiles::open(&dir, &data)
+    })
+    .await
+    .context("loading the mock profile store")??;
     Ok(Source {
         port: store.clone(),
         probe: store,
@@ -319,6 +363,7 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         appointments: Arc::new(appointments),
         forms: Arc::clone(&forms),
         forms_startup: forms,
+        profiles: Arc::new(profiles),
     })
 }
 

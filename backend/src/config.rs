@@ -19,11 +19,17 @@ pub use appointments::{
     is_topic_code,
 };
 mod forms;
+mod passwords;
 mod products;
+mod profile;
 mod roles;
+mod smtp;
 pub use forms::FormsConfig;
+pub use passwords::{MAX_PASSWORD_CHARS, PasswordsConfig};
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
+pub use profile::ProfileConfig;
 pub use roles::{ROLE_FIELD, RoleSource, RolesConfig};
+pub use smtp::{SmtpConfig, SmtpSecurity};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -49,6 +55,12 @@ pub struct Config {
     pub products: ProductsConfig,
     /// Booking appointments with the org's people (issue 15, decision 028).
     pub appointments: AppointmentsConfig,
+    /// Profile changes (issue 14, decision 032).
+    pub profile: ProfileConfig,
+    /// Password self-service for local sign-in (issue 14, decision 032).
+    pub passwords: PasswordsConfig,
+    /// Outgoing mail (password resets). Off unless configured.
+    pub smtp: Option<SmtpConfig>,
     /// Dynamic case forms from Salesforce Custom Metadata (issue 15).
     pub forms: FormsConfig,
     /// Members and managers: where the role comes from (issue 14, decision 031).
@@ -527,6 +539,9 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             products: ProductsConfig::default(),
             appointments: AppointmentsConfig::default(),
+            profile: ProfileConfig::default(),
+            passwords: PasswordsConfig::default(),
+            smtp: None,
             forms: FormsConfig::default(),
             roles: RolesConfig::default(),
             http: HttpConfig::default(),
@@ -752,6 +767,11 @@ impl Config {
             );
         }
         self.appointments.validate().map_err(ConfigError::Invalid)?;
+        self.profile.validate().map_err(ConfigError::Invalid)?;
+        self.passwords.validate().map_err(ConfigError::Invalid)?;
+        if let Some(smtp) = &self.smtp {
+            smtp.validate().map_err(ConfigError::Invalid)?;
+        }
         self.validate_tls_and_shutdown()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(
@@ -909,6 +929,16 @@ impl Config {
             problems.push(
                 "public_url (PORTAL_PUBLIC_URL) must be the https:// URL customers use: over \
                  http session cookies travel in clear and HSTS is off"
+                    .to_owned(),
+            );
+        }
+        if let Some(smtp) = &self.smtp
+            && smtp.security == SmtpSecurity::None
+            && !smtp.is_loopback()
+        {
+            problems.push(
+                "smtp.security = \"none\" sends password-reset links in clear: use \"starttls\" \
+                 or \"tls\" unless smtp.host is this machine"
                     .to_owned(),
             );
         }

@@ -72,7 +72,7 @@ impl Problem {
     /// A problem of kind `/problems/{slug}` saying `text`, in English until
     /// [`Problem::in_language`] puts it into the request's language.
     pub fn new(status: StatusCode, slug: &str, text: ProblemText) -> Self {
-        let (title, detail) = text.render(Language::English);
+        let (title, detail) = text.render(Language::En);
         Self {
             kind: format!("/problems/{slug}"),
             title: title.to_owned(),
@@ -88,7 +88,7 @@ impl Problem {
 
     /// The same problem with its `title` and `detail` in `language`.
     pub fn in_language(mut self, language: Language) -> Self {
-        if language != Language::English {
+        if language != Language::En {
             let (title, detail) = self.text.render(language);
             self.title = title.to_owned();
             self.detail = detail;
@@ -213,6 +213,10 @@ pub enum ApiError {
     /// A reply to a closed case: the customer reopens it or opens a new one.
     #[error("case closed")]
     CaseClosed,
+    /// A password change by someone who signs in through the identity provider: their
+    /// password is changed there (issue 14).
+    #[error("password managed by the identity provider")]
+    PasswordElsewhere,
     #[error("rate limited")]
     RateLimited(RateLimitInfo),
     /// The case was closed longer ago than `cases.reopen_window_days`: the customer opens a
@@ -324,6 +328,11 @@ impl ApiError {
                 S::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
                 P::IdempotencyKeyReused,
+            ),
+            Self::PasswordElsewhere => Problem::new(
+                S::CONFLICT,
+                "password-managed-elsewhere",
+                P::PasswordManagedElsewhere,
             ),
             Self::CaseClosed => Problem::new(S::CONFLICT, "case-closed", P::CaseClosed),
             Self::RateLimited(info) => Problem::new(

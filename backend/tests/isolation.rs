@@ -688,3 +688,40 @@ async fn members_managers_and_other_accounts_on_every_case_and_document_route() 
         assert_eq!(a, b, "another contact's own file");
     }
 }
+
+/// The profile (issue 14) is the session's own contact's: another customer's path is
+/// forbidden, reading and writing, and the victim's profile is unchanged.
+#[tokio::test]
+async fn another_customers_profile_path_is_forbidden() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    for (user, victim, victim_user) in [(&alice, GLOBEX, &gina), (&gina, ACME, &alice)] {
+        let theirs = format!("/customer/{}/profile", victim_user.customer);
+        let seen = victim_user.get_json(&theirs).await;
+        for path in [
+            format!("/customer/{victim}/profile"),
+            format!("/customer/{}/profile", &victim[..15]),
+            format!("/customer/{}/profile", victim.to_lowercase()),
+        ] {
+            let body = problem(user.get(&path).await, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{path}");
+            let response = user
+                .client
+                .patch(user.url(&path))
+                .header("x-csrf-token", &user.csrf)
+                .json(&json!({"language": "de", "phone": "+1 555 0100"}))
+                .send()
+                .await
+                .unwrap();
+            let body = problem(response, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "PATCH {path}");
+        }
+        assert_eq!(victim_user.get_json(&theirs).await, seen, "unchanged");
+        // Their own path is their own profile, never the victim's.
+        let own = user
+            .get_json(&format!("/customer/{}/profile", user.customer))
+            .await;
+        assert_ne!(own["email"], seen["email"]);
+    }
+}

@@ -625,3 +625,39 @@ async fn refused_sign_ins_log_no_secret_code_state_or_token() {
         assert!(!text.contains(&secret), "{secret} logged:\n{text}");
     }
 }
+
+/// Issue 14: someone who signs in through the provider has the profile's language in their
+/// session too, sees `sign_in: "oidc"` in the profile, and changes their password at the
+/// provider: the portal's password change answers 409 and changes nothing.
+#[tokio::test]
+async fn provider_sign_ins_get_the_profiles_language_and_change_passwords_there() {
+    let app = TestApp::spawn_oidc().await;
+    // Alice sets German with a password sign-in first.
+    let local = app.login("alice@acme.example").await;
+    let set = local
+        .client
+        .patch(local.url(&format!("/customer/{ACME}/profile")))
+        .header("x-csrf-token", &local.csrf)
+        .json(&json!({"language": "de"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+
+    let (client, _) = sign_in(&app, "alice@acme.example").await;
+    let session = json_of(client.get(app.url("/auth/session"))).await;
+    assert_eq!(session["language"], "de");
+    let profile = json_of(client.get(app.url(&format!("/customer/{ACME}/profile")))).await;
+    assert_eq!(profile["sign_in"], "oidc");
+    let refused = client
+        .post(app.url("/auth/password"))
+        .header("x-csrf-token", session["csrf_token"].as_str().unwrap())
+        .json(&json!({"current_password": PASSWORD, "new_password": "a new password at last"}))
+        .send()
+        .await
+        .unwrap();
+    let body = common::problem(refused, 409).await;
+    assert_eq!(body["type"], "/problems/password-managed-elsewhere");
+    // Nothing changed: the password sign-in still works with the old password.
+    app.login("alice@acme.example").await;
+}

@@ -6,7 +6,7 @@ mod common;
 
 use common::{ACME, PASSWORD, TestApp, problem};
 use portal::i18n::Language;
-use portal::i18n::problems::ProblemText;
+use portal::i18n::problems::{ProblemText, Resource};
 use serde_json::{Value, json};
 
 /// The title and detail `text` has in `language`, as the portal writes them.
@@ -57,12 +57,12 @@ async fn a_problem_before_sign_in_is_in_the_best_accepted_language() {
     let client = app.anonymous();
     let cases = app.url(&format!("/customer/{ACME}/cases"));
     let asks: &[(Option<&str>, Language)] = &[
-        (Some("de-CH, en;q=0.5"), Language::German),
-        (Some("en;q=0.3, fr-CA;q=0.9"), Language::French),
-        (Some("nl-NL, es;q=0.8"), Language::Spanish),
-        (Some("ar"), Language::Arabic),
-        (Some("nl, pt-BR"), Language::English),
-        (None, Language::English),
+        (Some("de-CH, en;q=0.5"), Language::De),
+        (Some("en;q=0.3, fr-CA;q=0.9"), Language::Fr),
+        (Some("nl-NL, es;q=0.8"), Language::Es),
+        (Some("ar"), Language::Ar),
+        (Some("nl, pt-BR"), Language::En),
+        (None, Language::En),
     ];
     for (accept, language) in asks {
         let (body, content_language) = problem_in(client.get(&cases), *accept, 401).await;
@@ -72,7 +72,7 @@ async fn a_problem_before_sign_in_is_in_the_best_accepted_language() {
             words(ProblemText::Unauthenticated, *language),
             "{accept:?}"
         );
-        assert_eq!(content_language, language.tag(), "{accept:?}");
+        assert_eq!(content_language, language.code(), "{accept:?}");
     }
     // Not an echo of the English: the German really is German.
     let (body, _) = problem_in(client.get(&cases), Some("de"), 401).await;
@@ -91,10 +91,7 @@ async fn problems_raised_outside_the_handlers_are_translated_too() {
         404,
     )
     .await;
-    assert_eq!(
-        said(&body),
-        words(ProblemText::NoSuchAddress, Language::Spanish)
-    );
+    assert_eq!(said(&body), words(ProblemText::NoSuchAddress, Language::Es));
     assert_eq!(language, "es");
 
     // A body that is not JSON, refused by the extractor.
@@ -107,10 +104,7 @@ async fn problems_raised_outside_the_handlers_are_translated_too() {
         400,
     )
     .await;
-    assert_eq!(
-        said(&body),
-        words(ProblemText::InvalidJson, Language::Arabic)
-    );
+    assert_eq!(said(&body), words(ProblemText::InvalidJson, Language::Ar));
     assert_eq!(language, "ar");
 }
 
@@ -126,13 +120,13 @@ async fn a_validation_problem_keeps_its_fields_in_every_language() {
                 .post(&path)
                 .header("x-csrf-token", &user.csrf)
                 .json(&json!({"subject": "", "description": ""})),
-            Some(language.tag()),
+            Some(language.code()),
             422,
         )
         .await;
         assert_eq!(body["type"], "/problems/validation");
         assert_eq!(said(&body), words(ProblemText::Validation, language));
-        assert_eq!(content_language, language.tag());
+        assert_eq!(content_language, language.code());
         // The same fields whatever the language: a client acts on them, not on the words.
         let names: Vec<String> = body["errors"]
             .as_array()
@@ -161,4 +155,31 @@ async fn answers_that_are_not_problems_are_left_alone() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers().get("content-language").is_none());
+}
+
+/// Signed in, the profile's language wins over the request's `Accept-Language`: the customer
+/// chose it. Changing it in the profile re-issues the session, and the next problem follows.
+#[tokio::test]
+async fn a_signed_in_customers_problems_are_in_their_profiles_language() {
+    let app = TestApp::spawn().await;
+    let user = app.login("gina@globex.example").await;
+    let missing = user.url(&format!("/customer/{}/cases/500Dn000000000000", user.customer));
+    for language in [Language::De, Language::Ar, Language::En] {
+        let response = user
+            .client
+            .patch(user.url(&format!("/customer/{}/profile", user.customer)))
+            .header("x-csrf-token", &user.csrf)
+            .json(&json!({"language": language.code()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "PATCH language {language}");
+        let (body, content_language) =
+            problem_in(user.client.get(&missing), Some("fr, es;q=0.5"), 404).await;
+        assert_eq!(
+            said(&body),
+            words(ProblemText::NotFound(Resource::Case), language)
+        );
+        assert_eq!(content_language, language.code());
+    }
 }

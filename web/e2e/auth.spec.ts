@@ -41,6 +41,7 @@ test.describe('sign in and out', () => {
     const products = nav.getByRole('link', { name: 'My products' });
     const appointments = nav.getByRole('link', { name: 'Appointments' });
     const cases = nav.getByRole('link', { name: 'Cases' });
+    const profile = nav.getByRole('link', { name: 'Profile' });
     const newCase = nav.getByRole('link', { name: 'New case' });
     const signOut = page.getByRole('button', { name: 'Sign out' });
 
@@ -59,11 +60,13 @@ test.describe('sign in and out', () => {
     await press('Tab', appointments);
     await press('Tab', cases);
     await expect(cases).toHaveAttribute('aria-current', 'page');
+    await press('Tab', profile);
     await press('Tab', newCase);
     await press('Tab', signOut);
 
     // Back to Documents and open it with Enter.
     await press('Shift+Tab', newCase);
+    await press('Shift+Tab', profile);
     await press('Shift+Tab', cases);
     await press('Shift+Tab', appointments);
     await press('Shift+Tab', products);

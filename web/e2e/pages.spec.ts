@@ -19,9 +19,21 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('alert')).toBeVisible();
       await expectAccessible(page);
       await screenshots(page, `sign-in-errors${suffix}`);
+
+      await page.goto('/forgot-password');
+      await expect(page.getByRole('heading', { level: 1, name: 'Reset your password' })).toBeVisible();
+      await expectAccessible(page);
+      await screenshots(page, `forgot-password${suffix}`);
+
+      await page.goto('/reset-password#token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      await expect(page.getByRole('heading', { level: 1, name: 'Choose a new password' })).toBeVisible();
+      await expectAccessible(page);
+      await screenshots(page, `reset-password${suffix}`);
     });
 
     test('signed-in pages', async ({ page }) => {
+      // Every page, each at two widths with axe: longer than one test's default budget.
+      test.slow();
       await signIn(page);
       await expectScheme(page, colorScheme);
 
@@ -45,6 +57,11 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('table', { name: 'Products your organisation owns' })).toBeVisible();
       await expectAccessible(page);
       await screenshots(page, `products${suffix}`);
+
+      await page.goto('/profile');
+      await expect(page.getByRole('heading', { level: 1, name: 'Your profile' })).toBeVisible();
+      await expectAccessible(page);
+      await screenshots(page, `profile${suffix}`);
 
       await page.goto('/appointments');
       await expect(page.getByRole('heading', { level: 1, name: 'Appointments' })).toBeVisible();

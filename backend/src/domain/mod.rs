@@ -8,5 +8,6 @@ pub mod comment;
 pub mod forms;
 pub mod ics;
 pub mod paging;
+pub mod profile;
 pub mod role;
 pub mod text;

@@ -30,6 +30,8 @@ by `Content-Language`; its `type`, `status` and `errors[].field` are the same in
         super::appointments::book, super::appointments::cancel, super::appointments::reschedule,
         super::appointments::calendar,
         super::forms::list, super::forms::get,
+        super::profile::get, super::profile::update,
+        super::passwords::change, super::passwords::forgot, super::passwords::reset,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(
@@ -48,6 +50,7 @@ by `Content-Language`; its `type`, `status` and `errors[].field` are the same in
         (name = "attachments", description = "Files attached to a case"),
         (name = "products", description = "What the customer owns, and recommendations"),
         (name = "appointments", description = "Booking appointments with the support team"),
+        (name = "profile", description = "The signed-in contact's profile and preferences"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -18,7 +18,9 @@ pub mod middleware;
 pub mod oidc;
 mod openapi;
 pub mod pages;
+pub mod passwords;
 pub mod products;
+pub mod profile;
 mod state;
 pub mod web;
 
@@ -83,6 +85,9 @@ fn routes(state: AppState) -> Routes {
         .route("/auth/login", post(auth::login))
         .route("/auth/session", get(auth::session))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(passwords::change))
+        .route("/auth/password/forgot", post(passwords::forgot))
+        .route("/auth/password/reset", post(passwords::reset))
         .route(
             "/customer/{customer_id}/cases",
             get(cases::list).post(cases::create),
@@ -115,6 +120,10 @@ fn routes(state: AppState) -> Routes {
         .route("/customer/{customer_id}/forms", get(forms::list))
         .route("/customer/{customer_id}/forms/{form}", get(forms::get))
         .route("/customer/{customer_id}/products", get(products::owned))
+        .route(
+            "/customer/{customer_id}/profile",
+            get(profile::get).patch(profile::update),
+        )
         .route(
             "/customer/{customer_id}/recommendations",
             get(products::recommendations),

@@ -12,45 +12,65 @@ pub mod problems;
 
 use std::fmt;
 
-/// A language the portal's texts are written in: the same five as the web app's catalogues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// A language the portal's texts are written in: the same five as the web app's catalogues,
+/// and the values of the Contact's `Portal_Language__c` (a profile's language).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Language {
     #[default]
-    English,
-    German,
-    French,
-    Spanish,
-    Arabic,
+    En,
+    De,
+    Fr,
+    Es,
+    Ar,
 }
 
 impl Language {
     /// Every language, English (the fallback) first.
     pub const ALL: [Language; 5] = [
-        Language::English,
-        Language::German,
-        Language::French,
-        Language::Spanish,
-        Language::Arabic,
+        Language::En,
+        Language::De,
+        Language::Fr,
+        Language::Es,
+        Language::Ar,
     ];
 
-    /// The BCP 47 tag, as `Content-Language` and the web app write it.
-    pub fn tag(self) -> &'static str {
+    /// The language's code: its BCP 47 tag as `Content-Language` and the web app write it,
+    /// `Portal_Language__c`'s value, the session's `lang`.
+    pub fn code(self) -> &'static str {
         match self {
-            Self::English => "en",
-            Self::German => "de",
-            Self::French => "fr",
-            Self::Spanish => "es",
-            Self::Arabic => "ar",
+            Self::En => "en",
+            Self::De => "de",
+            Self::Fr => "fr",
+            Self::Es => "es",
+            Self::Ar => "ar",
         }
     }
 
+    /// The language of a code; `None` for any other value (an org's picklist may hold values
+    /// the portal does not speak: read as "not chosen").
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
+
     /// The language of a BCP 47 tag by its primary subtag, whatever its region or script
-    /// (`de-CH` is German, `es-419` Spanish), case-insensitively; `None` for others.
+    /// (`de-CH` is De, `es-419` Es), case-insensitively; `None` for others.
     pub fn from_tag(tag: &str) -> Option<Self> {
         let primary = tag.split(['-', '_']).next().unwrap_or_default();
         Self::ALL
             .into_iter()
-            .find(|language| primary.eq_ignore_ascii_case(language.tag()))
+            .find(|language| primary.eq_ignore_ascii_case(language.code()))
     }
 
     /// The language to answer in: the session's when signed in (the customer chose it),
@@ -73,7 +93,7 @@ impl Language {
 
 impl fmt::Display for Language {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.tag())
+        f.write_str(self.code())
     }
 }
 
@@ -84,22 +104,22 @@ mod tests {
     #[test]
     fn accept_language_picks_the_best_language_the_portal_has() {
         let cases: &[(&str, Language)] = &[
-            ("de", German),
-            ("de-CH, en;q=0.5", German),
-            ("FR-ca", French),
-            ("es-419,es;q=0.9", Spanish),
-            ("ar-EG", Arabic),
+            ("de", De),
+            ("de-CH, en;q=0.5", De),
+            ("FR-ca", Fr),
+            ("es-419,es;q=0.9", Es),
+            ("ar-EG", Ar),
             // By quality, not by order.
-            ("en;q=0.2, de;q=0.9", German),
+            ("en;q=0.2, de;q=0.9", De),
             // The first the portal has, skipping those it lacks.
-            ("nl-NL, nl;q=0.9, fr;q=0.8, en;q=0.7", French),
+            ("nl-NL, nl;q=0.9, fr;q=0.8, en;q=0.7", Fr),
             // Nothing it has, a wildcard, nothing at all, or garbage: English.
-            ("nl, pt-BR", English),
-            ("*", English),
-            ("", English),
-            (";;;,,q=", English),
+            ("nl, pt-BR", En),
+            ("*", En),
+            ("", En),
+            (";;;,,q=", En),
             // Refused outright.
-            ("de;q=0, fr;q=0.1", French),
+            ("de;q=0, fr;q=0.1", Fr),
         ];
         for (header, expected) in cases {
             assert_eq!(
@@ -108,19 +128,19 @@ mod tests {
                 "Accept-Language: {header}"
             );
         }
-        assert_eq!(Language::negotiate(None, None), English);
+        assert_eq!(Language::negotiate(None, None), En);
     }
 
     #[test]
     fn the_session_language_wins_over_the_header() {
-        assert_eq!(Language::negotiate(Some(Spanish), Some("de, fr")), Spanish);
-        assert_eq!(Language::negotiate(Some(English), Some("de")), English);
+        assert_eq!(Language::negotiate(Some(Es), Some("de, fr")), Es);
+        assert_eq!(Language::negotiate(Some(En), Some("de")), En);
     }
 
     #[test]
     fn tags_round_trip() {
         for language in Language::ALL {
-            assert_eq!(Language::from_tag(language.tag()), Some(language));
+            assert_eq!(Language::from_tag(language.code()), Some(language));
         }
         assert_eq!(Language::from_tag("pt"), None);
         assert_eq!(Language::from_tag(""), None);

@@ -36,6 +36,8 @@ pub enum ProblemText {
     OtherAccount,
     /// A member asking for every case of the company (`scope=company`), which only managers see.
     CompanyCasesManagersOnly,
+    /// A password change asked by someone who signs in through their company's provider.
+    PasswordManagedElsewhere,
     Csrf,
     DownloadLinkExpired,
     DownloadLinkOtherBrowser,
@@ -92,6 +94,7 @@ pub enum Resource {
     Product,
     Appointment,
     Form,
+    Profile,
 }
 
 /// What a customer did too often, by the rate-limit policy that stopped it.
@@ -103,6 +106,8 @@ pub enum Action {
     Uploads,
     Bookings,
     ProductResponses,
+    PasswordResets,
+    ProfileChanges,
 }
 
 impl Action {
@@ -114,6 +119,8 @@ impl Action {
             "attachment-upload" => Self::Uploads,
             "appointment-write" => Self::Bookings,
             "recommendation-write" => Self::ProductResponses,
+            "profile-update" => Self::ProfileChanges,
+            p if p.starts_with("password-reset") => Self::PasswordResets,
             _ => Self::NewCases,
         }
     }
@@ -126,11 +133,11 @@ impl ProblemText {
     /// The title and detail in `language`.
     pub fn render(&self, language: Language) -> Words {
         match language {
-            Language::English => english(self),
-            Language::German => german(self),
-            Language::French => french(self),
-            Language::Spanish => spanish(self),
-            Language::Arabic => arabic(self),
+            Language::En => english(self),
+            Language::De => german(self),
+            Language::Fr => french(self),
+            Language::Es => spanish(self),
+            Language::Ar => arabic(self),
         }
     }
 }
@@ -181,6 +188,10 @@ fn english(text: &ProblemText) -> Words {
             "Only a manager of your company can list all of its cases.",
         ),
         P::OtherAccount => words("Forbidden", "You can only access your own account."),
+        P::PasswordManagedElsewhere => words(
+            "Password managed elsewhere",
+            "You sign in through your company's sign-in page, so your password is changed there, not here.",
+        ),
         P::Csrf => words(
             "Missing or invalid CSRF token",
             "Send the session's csrf_token in the X-CSRF-Token header.",
@@ -208,6 +219,7 @@ fn english(text: &ProblemText) -> Words {
                     Resource::Product => "product",
                     Resource::Appointment => "appointment",
                     Resource::Form => "form",
+                    Resource::Profile => "profile",
                 }
             ),
         ),
@@ -242,6 +254,12 @@ fn english(text: &ProblemText) -> Words {
                 Action::Bookings => format!(
                     "Too many bookings, cancellations or moves. You can make another in \
                      {retry_secs} seconds."
+                ),
+                Action::PasswordResets => format!(
+                    "Too many password reset requests. You can ask again in {retry_secs} seconds."
+                ),
+                Action::ProfileChanges => format!(
+                    "Too many profile changes. You can change it again in {retry_secs} seconds."
                 ),
                 Action::ProductResponses => format!(
                     "Too many answers to recommendations. You can send another in {retry_secs} \
@@ -380,6 +398,10 @@ fn german(text: &ProblemText) -> Words {
             "Kein Zugriff",
             "Sie können nur auf Ihr eigenes Konto zugreifen.",
         ),
+        P::PasswordManagedElsewhere => words(
+            "Passwort wird anderswo verwaltet",
+            "Sie melden sich über die Anmeldeseite Ihres Unternehmens an; Ihr Passwort ändern Sie daher dort, nicht hier.",
+        ),
         P::Csrf => words(
             "CSRF-Token fehlt oder ist ungültig",
             "Senden Sie das csrf_token der Sitzung im Header X-CSRF-Token.",
@@ -407,6 +429,7 @@ fn german(text: &ProblemText) -> Words {
                 Resource::Product => "Das Produkt existiert nicht.",
                 Resource::Appointment => "Der Termin existiert nicht.",
                 Resource::Form => "Das Formular existiert nicht.",
+                Resource::Profile => "Das Profil existiert nicht.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -444,6 +467,12 @@ fn german(text: &ProblemText) -> Words {
                 Action::Bookings => format!(
                     "Zu viele Buchungen, Absagen oder Verschiebungen. Sie können in \
                      {retry_secs} Sekunden eine weitere vornehmen."
+                ),
+                Action::PasswordResets => format!(
+                    "Zu viele Anfragen zum Zurücksetzen des Passworts. Sie können in {retry_secs} Sekunden erneut fragen."
+                ),
+                Action::ProfileChanges => format!(
+                    "Zu viele Profiländerungen. Sie können es in {retry_secs} Sekunden erneut ändern."
                 ),
                 Action::ProductResponses => format!(
                     "Zu viele Antworten auf Empfehlungen. Sie können in {retry_secs} Sekunden \
@@ -591,6 +620,10 @@ fn french(text: &ProblemText) -> Words {
             "Accès refusé",
             "Vous ne pouvez accéder qu’à votre propre compte.",
         ),
+        P::PasswordManagedElsewhere => words(
+            "Mot de passe géré ailleurs",
+            "Vous vous connectez par la page de connexion de votre entreprise : votre mot de passe se change donc là-bas, pas ici.",
+        ),
         P::Csrf => words(
             "Jeton CSRF manquant ou invalide",
             "Envoyez le csrf_token de la session dans l’en-tête X-CSRF-Token.",
@@ -618,6 +651,7 @@ fn french(text: &ProblemText) -> Words {
                 Resource::Product => "Le produit n’existe pas.",
                 Resource::Appointment => "Le rendez-vous n’existe pas.",
                 Resource::Form => "Le formulaire n’existe pas.",
+                Resource::Profile => "Le profil n’existe pas.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -656,6 +690,12 @@ fn french(text: &ProblemText) -> Words {
                 Action::Bookings => format!(
                     "Trop de réservations, d’annulations ou de déplacements. Vous pourrez en \
                      faire un autre dans {retry_secs} secondes."
+                ),
+                Action::PasswordResets => format!(
+                    "Trop de demandes de réinitialisation du mot de passe. Vous pourrez redemander dans {retry_secs} secondes."
+                ),
+                Action::ProfileChanges => format!(
+                    "Trop de modifications du profil. Vous pourrez le modifier à nouveau dans {retry_secs} secondes."
                 ),
                 Action::ProductResponses => format!(
                     "Trop de réponses aux recommandations. Vous pourrez en envoyer une autre \
@@ -800,6 +840,10 @@ fn spanish(text: &ProblemText) -> Words {
             "Solo un responsable de su empresa puede ver todos sus casos.",
         ),
         P::OtherAccount => words("Acceso denegado", "Solo puede acceder a su propia cuenta."),
+        P::PasswordManagedElsewhere => words(
+            "Contraseña gestionada en otro lugar",
+            "Inicia sesión a través de la página de inicio de sesión de su empresa, así que su contraseña se cambia allí, no aquí.",
+        ),
         P::Csrf => words(
             "Token CSRF ausente o no válido",
             "Envíe el csrf_token de la sesión en la cabecera X-CSRF-Token.",
@@ -827,6 +871,7 @@ fn spanish(text: &ProblemText) -> Words {
                 Resource::Product => "El producto no existe.",
                 Resource::Appointment => "La cita no existe.",
                 Resource::Form => "El formulario no existe.",
+                Resource::Profile => "El perfil no existe.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -862,6 +907,12 @@ fn spanish(text: &ProblemText) -> Words {
                 Action::Bookings => format!(
                     "Demasiadas reservas, cancelaciones o cambios. Podrá hacer otro dentro de \
                      {retry_secs} segundos."
+                ),
+                Action::PasswordResets => format!(
+                    "Demasiadas solicitudes de restablecimiento de contraseña. Podrá volver a pedirlo dentro de {retry_secs} segundos."
+                ),
+                Action::ProfileChanges => format!(
+                    "Demasiados cambios en el perfil. Podrá cambiarlo de nuevo dentro de {retry_secs} segundos."
                 ),
                 Action::ProductResponses => format!(
                     "Demasiadas respuestas a recomendaciones. Podrá enviar otra dentro de \
@@ -992,6 +1043,10 @@ fn arabic(text: &ProblemText) -> Words {
         ),
         P::CompanyCasesManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط عرض جميع حالاتها."),
         P::OtherAccount => words("غير مسموح", "يمكنك الوصول إلى حسابك فقط."),
+        P::PasswordManagedElsewhere => words(
+            "كلمة المرور تُدار في مكان آخر",
+            "تسجّل الدخول عبر صفحة تسجيل الدخول الخاصة بشركتك، لذا تُغيَّر كلمة المرور هناك وليس هنا.",
+        ),
         P::Csrf => words(
             "رمز CSRF مفقود أو غير صالح",
             "أرسل csrf_token الخاص بالجلسة في الترويسة X-CSRF-Token.",
@@ -1014,6 +1069,7 @@ fn arabic(text: &ProblemText) -> Words {
                 Resource::Product => "المنتج غير موجود.",
                 Resource::Appointment => "الموعد غير موجود.",
                 Resource::Form => "النموذج غير موجود.",
+                Resource::Profile => "الملف الشخصي غير موجود.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -1047,6 +1103,12 @@ fn arabic(text: &ProblemText) -> Words {
                 Action::Bookings => format!(
                     "حجوزات أو إلغاءات أو تغييرات كثيرة جدًا. يمكنك إجراء غيرها بعد \
                      {retry_secs} ثانية."
+                ),
+                Action::PasswordResets => format!(
+                    "طلبات كثيرة جدًا لإعادة تعيين كلمة المرور. يمكنك الطلب مرة أخرى بعد {retry_secs} ثانية."
+                ),
+                Action::ProfileChanges => format!(
+                    "تغييرات كثيرة جدًا على الملف الشخصي. يمكنك تغييره مرة أخرى بعد {retry_secs} ثانية."
                 ),
                 Action::ProductResponses => format!(
                     "ردود كثيرة جدًا على التوصيات. يمكنك إرسال رد آخر بعد {retry_secs} ثانية."
@@ -1151,6 +1213,7 @@ mod tests {
             P::BadCredentials,
             P::OtherAccount,
             P::CompanyCasesManagersOnly,
+            P::PasswordManagedElsewhere,
             P::Csrf,
             P::DownloadLinkExpired,
             P::DownloadLinkOtherBrowser,
@@ -1161,6 +1224,7 @@ mod tests {
             P::NotFound(Resource::Product),
             P::NotFound(Resource::Appointment),
             P::NotFound(Resource::Form),
+            P::NotFound(Resource::Profile),
             P::IdempotencyInFlight,
             P::IdempotencyKeyReused,
             P::CaseClosed,
@@ -1186,6 +1250,14 @@ mod tests {
             },
             P::TooMany {
                 action: Action::ProductResponses,
+                retry_secs: 47,
+            },
+            P::TooMany {
+                action: Action::PasswordResets,
+                retry_secs: 47,
+            },
+            P::TooMany {
+                action: Action::ProfileChanges,
                 retry_secs: 47,
             },
             P::ReopenNotOffered {
@@ -1230,6 +1302,7 @@ mod tests {
                 | P::BadCredentials
                 | P::OtherAccount
                 | P::CompanyCasesManagersOnly
+                | P::PasswordManagedElsewhere
                 | P::Csrf
                 | P::DownloadLinkExpired
                 | P::DownloadLinkOtherBrowser
@@ -1291,7 +1364,7 @@ mod tests {
     #[test]
     fn every_language_says_every_problem_with_its_values() {
         for text in every_text() {
-            let (english_title, english_detail) = text.render(Language::English);
+            let (english_title, english_detail) = text.render(Language::En);
             for language in Language::ALL {
                 let (title, detail) = text.render(language);
                 assert!(
@@ -1304,7 +1377,7 @@ mod tests {
                         "{language}: {text:?} lost {value:?}: {detail}"
                     );
                 }
-                if language != Language::English {
+                if language != Language::En {
                     assert_ne!(
                         title, english_title,
                         "{language}: {text:?} title untranslated"
@@ -1341,6 +1414,8 @@ mod tests {
             ("attachment-upload", Action::Uploads),
             ("appointment-write", Action::Bookings),
             ("recommendation-write", Action::ProductResponses),
+            ("profile-update", Action::ProfileChanges),
+            ("password-reset-email", Action::PasswordResets),
         ];
         for (policy, action) in policies {
             assert_eq!(Action::of_policy(policy), action, "{policy}");

@@ -77,7 +77,8 @@ impl Attachments {
                 | Entry::CreateComment { .. }
                 | Entry::ProductInterest { .. }
                 | Entry::ProductDismissal { .. }
-                | Entry::Appointment { .. } => {
+                | Entry::Appointment { .. }
+                | Entry::Profile { .. } => {
                     anyhow::bail!("the attachment journal holds a case entry")
                 }
             }

@@ -52,6 +52,12 @@ pub enum Entry {
     Appointment {
         appointment: crate::salesforce::appointments::AppointmentRecord,
     },
+    /// A contact's profile preferences as they are after a change (in `profiles.jsonl`;
+    /// replayed by replacing the contact's preferences).
+    Profile {
+        contact: salesforce_client::SalesforceId,
+        preferences: crate::domain::profile::Preferences,
+    },
     /// A file attached to a case (in `attachments.jsonl`; its content is a file beside it).
     CreateAttachment {
         attachment: AttachmentRecord,

@@ -10,6 +10,7 @@ pub mod forms;
 mod index;
 mod journal;
 pub mod products;
+pub mod profile;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -264,7 +265,8 @@ impl MockStore {
                 Entry::CreateAttachment { .. }
                 | Entry::ProductInterest { .. }
                 | Entry::ProductDismissal { .. }
-                | Entry::Appointment { .. } => {
+                | Entry::Appointment { .. }
+                | Entry::Profile { .. } => {
                     anyhow::bail!("the case journal holds an attachment or product entry")
                 }
             }

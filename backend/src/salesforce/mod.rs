@@ -12,6 +12,7 @@ mod case_status;
 pub mod datetime;
 pub mod forms;
 pub mod products;
+pub mod profile;
 mod query;
 mod records;
 pub mod remote;

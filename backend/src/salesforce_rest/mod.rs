@@ -6,9 +6,11 @@ pub mod appointments;
 mod attachments;
 pub mod forms;
 pub mod products;
+pub mod profile;
 pub mod resilience;
 pub mod resilient_appointments;
 pub mod resilient_products;
+pub mod resilient_profile;
 mod soql_build;
 
 use std::collections::HashSet;

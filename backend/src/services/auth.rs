@@ -23,10 +23,13 @@ use super::keys::{self, Keys};
 use super::sign_in_guard::SignInGuard;
 use crate::clock::unix_secs;
 use crate::config::{AuthConfig, RoleSource, RolesConfig};
+use crate::domain::profile::Language;
 use crate::domain::role::Role;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::observability::metrics::Metrics;
+use crate::salesforce::profile::ProfilePort;
 use crate::salesforce::{Contact, SalesforceId, SalesforcePort};
+use crate::shared_state::passwords::PasswordStore;
 use crate::shared_state::revocations::RevocationStore;
 use crate::shared_state::{SharedState, StoreResult};
 
@@ -72,6 +75,9 @@ pub struct Session {
     /// Member or manager (decision 031): from the source of truth at sign-in, read again with
     /// the contact at every authorisation recheck.
     pub role: Role,
+    /// The contact's preferred language from their profile (issue 14): read at sign-in,
+    /// re-issued when the profile changes it; `None` when they chose none.
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,6 +96,9 @@ struct Claims {
     auth_time: i64,
     iat: i64,
     exp: i64,
+    /// The session's language (a [`Language`] code); absent: none chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lang: Option<String>,
 }
 
 pub struct AuthService {
@@ -97,6 +106,8 @@ pub struct AuthService {
     /// Verified against when the email is unknown, so both failures take the same time.
     dummy_hash: String,
     salesforce: Arc<dyn SalesforcePort>,
+    /// Where a new session's language is read from (the contact's profile).
+    profiles: Arc<dyn ProfilePort>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -116,6 +127,8 @@ pub struct AuthService {
     revoked: Arc<dyn RevocationStore>,
     /// Attempt budgets, the cap on password checks, device cookies.
     guard: SignInGuard,
+    /// Passwords customers set (overriding the accounts file) and pending resets (issue 14).
+    passwords: Arc<dyn PasswordStore>,
     /// Session id -> when (Unix seconds) its contact was last found still of its account and
     /// not revoked: checked again after `recheck_secs`. Per instance; bounded like `verified`.
     /// With the role found at that check (decision 031): a role changed in the org applies
@@ -149,6 +162,7 @@ impl AuthService {
         local_accounts_file: &Path,
         data_dir: &Path,
         salesforce: Arc<dyn SalesforcePort>,
+        profiles: Arc<dyn ProfilePort>,
         metrics: Arc<Metrics>,
         shared: &SharedState,
     ) -> anyhow::Result<Self> {
@@ -182,6 +196,7 @@ impl AuthService {
             accounts,
             dummy_hash,
             salesforce,
+            profiles,
             encoding: EncodingKey::from_secret(&keys.session),
             decoding: DecodingKey::from_secret(&keys.session),
             validation,
@@ -191,6 +206,7 @@ impl AuthService {
             max_age,
             revoked: shared.revocations(data_dir),
             guard: SignInGuard::new(config, keys.device, shared, Arc::clone(&metrics)),
+            passwords: shared.passwords(data_dir)?,
             authorised: quick_cache::sync::Cache::new(VERIFIED_TOKENS),
             recheck_secs: i64::try_from(config.authorization_recheck_secs).unwrap_or(60),
             metrics,
@@ -254,19 +270,7 @@ impl AuthService {
         let reservation = self.guard.reserve(&email, client, device).await?;
 
         let account = self.accounts.get(&email).cloned();
-        let hash = account
-            .as_ref()
-            .map_or_else(|| self.dummy_hash.clone(), |a| a.password_hash.clone());
-        let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash).is_ok_and(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-        })
-        .await
-        .context("password check task")?;
+        let matches = self.password_matches(&email, password).await?;
         let Some(account) = account.filter(|_| matches) else {
             self.metrics.password_check(false);
             // The reservation stays spent: this was a failure.
@@ -296,6 +300,73 @@ impl AuthService {
         })
     }
 
+    /// Whether `password` is the current password of the local account `email`: the one the
+    /// customer set (issue 14), else the accounts file's. An unknown email is checked against
+    /// a dummy hash, so both take the same time. Not budgeted: callers reserve first.
+    pub(super) async fn password_matches(&self, email: &str, password: &str) -> ApiResult<bool> {
+        // Asked whether the account exists or not: the lookup costs the same either way.
+        let set = self.passwords.password_hash(email).await?;
+        let hash = match self.accounts.get(email) {
+            Some(account) => set.unwrap_or_else(|| account.password_hash.clone()),
+            None => self.dummy_hash.clone(),
+        };
+        let password = password.to_owned();
+        Ok(tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        })
+        .await
+        .context("password check task")?)
+    }
+
+    /// The local account of an email, if there is one.
+    pub(super) fn local_account(&self, email: &str) -> Option<&LocalAccount> {
+        self.accounts.get(&normalise_email(email))
+    }
+
+    pub(super) fn password_store(&self) -> &Arc<dyn PasswordStore> {
+        &self.passwords
+    }
+
+    pub(super) fn guard(&self) -> &SignInGuard {
+        &self.guard
+    }
+
+    /// Ends every session of `contact` signed in until now, on every instance (this one at
+    /// once, others at their next recheck, within `authorization_recheck_secs`).
+    pub(super) async fn revoke_contact_sessions(&self, contact: &SalesforceId) -> StoreResult<()> {
+        let now = Utc::now();
+        self.revoked
+            .revoke_contact(contact.as_str(), now, now + self.max_age)
+            .await?;
+        // Sessions this instance found authorised recently would skip the check until their
+        // recheck: every session here checks again at its next request.
+        self.authorised.clear();
+        Ok(())
+    }
+
+    /// A new session for `session`'s browser after its contact's sessions were revoked: a new
+    /// id, signed in a second after the revocation (revocation compares whole seconds).
+    pub(super) fn session_after_revocation(
+        &self,
+        session: &Session,
+    ) -> ApiResult<(Session, String)> {
+        let now = Utc::now() + chrono::Duration::seconds(1);
+        let renewed = Session {
+            id: uuid::Uuid::new_v4().to_string(),
+            signed_in_at: now,
+            expires_at: now + self.ttl,
+            ..session.clone()
+        };
+        let token = self.issue(&renewed)?;
+        self.authorised
+            .insert(renewed.id.as_str().into(), (unix_secs(), renewed.role));
+        Ok((renewed, token))
+    }
+
     /// Opens a session for a contact, however they proved who they are (`idp`: `local`,
     /// `oidc`; `role_claim`: the identity provider's role claim, if it sent one). `None` when
     /// the contact's account does not exist.
@@ -311,6 +382,15 @@ impl AuthService {
             tracing::warn!(contact = %contact.id, "no session: the contact's account is missing");
             return Ok(None);
         };
+        // The session speaks the profile's language; without one (or when it cannot be read
+        // now) the browser's choice stands, and the sign-in goes ahead.
+        let language = match self.profiles.profile(&contact.id).await {
+            Ok(profile) => profile.and_then(|p| p.preferences.language),
+            Err(err) => {
+                tracing::warn!(error = %err, contact = %contact.id, "could not read the profile's language at sign-in");
+                None
+            }
+        };
         let now = Utc::now();
         let session = Session {
             id: uuid::Uuid::new_v4().to_string(),
@@ -323,6 +403,7 @@ impl AuthService {
             expires_at: now + self.ttl,
             idp: idp.to_owned(),
             role,
+            language,
         };
         let token = self.issue(&session)?;
         // Just checked: the contact is of this account.
@@ -346,6 +427,7 @@ impl AuthService {
             auth_time: session.signed_in_at.timestamp(),
             iat: Utc::now().timestamp(),
             exp: session.expires_at.timestamp(),
+            lang: session.language.map(|l| l.code().to_owned()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .context("signing a session token")
@@ -453,6 +535,7 @@ impl AuthService {
             expires_at: DateTime::from_timestamp(claims.exp, 0)?,
             idp: claims.idp,
             role: Role::from_claim(claims.rl.as_deref()),
+            language: claims.lang.as_deref().and_then(Language::from_code),
         };
         usable(&session, unix_secs(), self.max_age).then_some(session)
     }
@@ -477,6 +560,21 @@ impl AuthService {
         };
         let token = self.issue(&renewed).ok()?;
         Some((renewed, token))
+    }
+
+    /// The session re-issued with another language (the profile changed it): same id, same
+    /// expiry, a new token.
+    pub fn with_language(
+        &self,
+        session: &Session,
+        language: Option<Language>,
+    ) -> ApiResult<(Session, String)> {
+        let changed = Session {
+            language,
+            ..session.clone()
+        };
+        let token = self.issue(&changed)?;
+        Ok((changed, token))
     }
 
     /// Revokes the session on the server: its token stops working everywhere at once.
@@ -507,7 +605,7 @@ impl AuthService {
     }
 }
 
-fn normalise_email(email: &str) -> String {
+pub(super) fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
@@ -534,6 +632,7 @@ mod tests {
             expires_at: signed_in_at + Duration::minutes(90),
             idp: "local".into(),
             role: crate::domain::role::Role::Member,
+            language: None,
         };
         let max_age = Duration::hours(2);
         let expiry = session.expires_at;

@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod idempotency;
+pub mod passwords;
 pub mod pending_sign_ins;
 pub mod rate_limit;
 pub mod redis;
@@ -102,6 +103,18 @@ impl SharedState {
             Self::InMemory => Arc::new(InMemoryRevocations::new(data_dir)),
             Self::Redis(redis) => Arc::new(RedisRevocations::new(redis.clone())),
         }
+    }
+
+    /// Passwords customers set and pending reset tokens (issue 14): in memory, in
+    /// `<data_dir>/passwords.jsonl` (see [`passwords::file::FilePasswords`]).
+    pub fn passwords(
+        &self,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Arc<dyn passwords::PasswordStore>> {
+        Ok(match self {
+            Self::InMemory => Arc::new(passwords::file::FilePasswords::open(data_dir)?),
+            Self::Redis(redis) => Arc::new(passwords::redis::RedisPasswords::new(redis.clone())),
+        })
     }
 
     pub fn pending_sign_ins(&self, limits: PendingLimits) -> Arc<dyn PendingSignIns> {

@@ -14,6 +14,8 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+pub mod smtp;
+
 pub const PASSWORD: &str = "portal-demo";
 pub const ACME: &str = "001Dn000V58wd0MIIQ";
 pub const GLOBEX: &str = "001Dn0004Ot9nDpIQI";

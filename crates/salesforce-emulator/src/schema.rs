@@ -4,6 +4,7 @@
 mod activities;
 pub mod forms;
 mod products;
+mod profile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -180,6 +181,7 @@ pub fn objects() -> Vec<ObjectDef> {
         // The person's role in the portal (decision 031): Member or Manager.
         f("Portal_Role__c", FieldType::Picklist(PORTAL_ROLE)),
     ];
+    contact.extend(profile::contact_fields());
     contact.extend(audit_fields());
 
     let mut case = vec![

@@ -47,3 +47,8 @@ export type FormSummary = FormList['items'][number];
 /** A dynamic case form: its JSON Schema (2020-12) and UI hints (decision 029). */
 export type FormDetail = JsonOf<paths['/customer/{customer_id}/forms/{form}']['get']['responses'][200]>;
 export type FormFieldHint = FormDetail['ui']['fields'][string];
+
+// Profile and passwords (issue 14, decision 032).
+export type Profile = JsonOf<paths['/customer/{customer_id}/profile']['get']['responses'][200]>;
+export type ProfilePatch = NonNullable<paths['/customer/{customer_id}/profile']['patch']['requestBody']>['content']['application/json'];
+export type PasswordChangeBody = NonNullable<paths['/auth/password']['post']['requestBody']>['content']['application/json'];

@@ -80,6 +80,11 @@ function SiteNav({ session, pathname }: { session: Session; pathname: string }) 
             </Link>
           </li>
           <li>
+            <Link to="/profile" aria-current={pathname === '/profile' ? 'page' : undefined}>
+              {t('nav.profile')}
+            </Link>
+          </li>
+          <li>
             <Link
               to="/cases/new"
               className="site-nav__new-case"

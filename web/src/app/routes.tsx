@@ -5,6 +5,7 @@ import { LoadingScreen } from '../components/PendingBar';
 import { RouteErrorView } from '../components/RouteErrorView';
 import { SignInRoute, signInLoader } from '../features/auth/routes/SignInRoute';
 import { signOutAction } from '../features/auth/routes/signOut';
+import { adoptProfileLanguage } from '../session/profileLanguage';
 import { PROTECTED_ROUTE_ID, requireSession, sessionQuery } from '../session/session';
 import { RootErrorPage } from './RootErrorPage';
 import { RootLayout } from './RootLayout';
@@ -28,14 +29,35 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
       children: [
         { index: true, loader: () => redirect('/cases') },
         { path: 'sign-in', loader: signInLoader(queryClient), Component: SignInRoute },
+        {
+          path: 'forgot-password',
+          lazy: async () => {
+            const { ForgotPasswordRoute } = await import('../features/auth/routes/PasswordResetRoutes');
+            return { Component: ForgotPasswordRoute };
+          },
+        },
+        {
+          path: 'reset-password',
+          lazy: async () => {
+            const { ResetPasswordRoute } = await import('../features/auth/routes/PasswordResetRoutes');
+            return { Component: ResetPasswordRoute };
+          },
+        },
         { path: 'sign-out', action: signOutAction(queryClient), loader: () => redirect('/cases') },
         {
           id: PROTECTED_ROUTE_ID,
-          loader: ({ request }) => requireSession(queryClient, request),
+          loader: async ({ request }) => adoptProfileLanguage(await requireSession(queryClient, request)),
           // Check the (cached) session on every navigation, so a signed-out tab cannot wander on.
           shouldRevalidate: () => true,
           ErrorBoundary: RouteErrorView,
           children: [
+            {
+              path: 'profile',
+              lazy: async () => {
+                const { ProfileRoute, profileLoader } = await import('../features/profile/routes/ProfileRoute');
+                return { loader: profileLoader(queryClient), Component: ProfileRoute };
+              },
+            },
             {
               path: 'documents',
               lazy: async () => {

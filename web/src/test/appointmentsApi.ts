@@ -44,6 +44,19 @@ const end = (start: string) => new Date(new Date(start).getTime() + 30 * 60_000)
 export function appointmentHandlers() {
   reset();
   return [
+    // The booking page shows times in the profile's zone (none chosen here: the browser's).
+    http.get('/customer/:customerId/profile', () =>
+      HttpResponse.json({
+        name: 'Alice Anderson',
+        email: 'alice@acme.example',
+        phone: null,
+        language: null,
+        time_zone: null,
+        notify_on_reply: true,
+        notify_on_status: true,
+        sign_in: 'local',
+      }),
+    ),
     http.get('/customer/:customerId/appointments/topics', () =>
       HttpResponse.json({
         time_zone: 'Europe/Berlin',

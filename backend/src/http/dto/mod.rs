@@ -7,7 +7,9 @@ pub mod appointments;
 pub mod attachments;
 pub mod comments;
 pub mod forms;
+pub mod passwords;
 pub mod products;
+pub mod profile;
 pub mod requests;
 
 use chrono::{DateTime, Utc};
@@ -137,6 +139,8 @@ pub struct SessionInfo {
     pub csrf_token: String,
     /// When the session ends without further activity; each request extends it.
     pub expires_at: DateTime<Utc>,
+    /// The language of the contact's profile (issue 14); null when they chose none.
+    pub language: Option<crate::domain::profile::Language>,
 }
 
 impl SessionInfo {
@@ -153,6 +157,7 @@ impl SessionInfo {
             },
             csrf_token,
             expires_at: session.expires_at,
+            language: session.language,
         }
     }
 }

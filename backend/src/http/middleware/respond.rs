@@ -308,7 +308,7 @@ fn problem_response(mut response: Response, language: impl FnOnce() -> Language)
     );
     headers.insert(
         header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(language.tag()),
+        HeaderValue::from_static(language.code()),
     );
     headers.append(header::VARY, HeaderValue::from_static("Accept-Language"));
     headers.remove(header::CONTENT_LENGTH);

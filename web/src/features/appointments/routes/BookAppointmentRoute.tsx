@@ -10,6 +10,7 @@ import { ProblemMessage, RequestId } from '../../../components/ProblemMessage';
 import { t } from '../../../i18n';
 import { describeError } from '../../../lib/errorMessage';
 import { uuidv4 } from '../../../lib/uuid';
+import { profileQuery } from '../../../session/profileLanguage';
 import { requireSession, useSession, withSession } from '../../../session/session';
 import { isSlotTaken, slotsQuery, topicsQuery, useBook, useReschedule } from '../api/appointments';
 import { customerZone, groupByDay, weekWindow } from '../api/week';
@@ -19,6 +20,8 @@ export function bookAppointmentLoader(queryClient: QueryClient) {
   return async ({ request }: LoaderFunctionArgs) => {
     const session = await requireSession(queryClient, request);
     await withSession(queryClient, request, () => queryClient.query(topicsQuery(session.customer.id)));
+    // The profile's time zone, if it names one (without it, or if it cannot be read: the browser's).
+    await queryClient.query(profileQuery(session.customer.id)).catch(() => null);
     return null;
   };
 }
@@ -47,7 +50,8 @@ export function BookAppointmentRoute() {
   const book = useBook(customerId);
   const reschedule = useReschedule(customerId);
   const ids = { topic: useId(), note: useId(), slots: useId() };
-  const zone = customerZone();
+  const profile = useQuery(profileQuery(customerId));
+  const zone = profile.data?.time_zone ?? customerZone();
   const window = useMemo(() => weekWindow(week), [week]);
   const activeTopic = topic || firstTopic;
   const slots = useQuery({ ...slotsQuery(customerId, activeTopic, window.from, window.to), enabled: activeTopic !== '' });

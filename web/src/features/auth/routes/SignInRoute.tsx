@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { redirect, useNavigate, useSearchParams, type LoaderFunctionArgs } from 'react-router';
+import { Link, redirect, useNavigate, useSearchParams, type LoaderFunctionArgs } from 'react-router';
 import { Alert } from '../../../components/Alert';
 import { PageHeader } from '../../../components/PageHeader';
 import { t } from '../../../i18n';
@@ -53,6 +53,9 @@ export function SignInRoute() {
             void navigate(returnTo, { replace: true });
           }}
         />
+        <p className="sign-in__forgot">
+          <Link className="standalone-link" to="/forgot-password">{t('password.forgotLink')}</Link>
+        </p>
         {oidc ? <SingleSignOn label={oidc.label} loginUrl={oidc.login_url} returnTo={returnTo} /> : null}
       </div>
     </div>
