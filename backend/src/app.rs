@@ -15,14 +15,14 @@ use crate::observability::health::Probe;
 use crate::observability::lifecycle::Draining;
 use crate::observability::metrics::Metrics;
 use crate::read_path::{
-    BudgetedAppointments, BudgetedProducts, CachedPort, CustomerBudget, ReadPath,
+    BudgetedAppointments, BudgetedExports, BudgetedProducts, CachedPort, CustomerBudget, ReadPath,
 };
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
-    appointments, attachments, audit, auth, case_status, cases, comments, documents, forms, keys,
-    oidc, products,
+    appointments, attachments, audit, auth, case_status, cases, comments, documents, exports,
+    forms, keys, oidc, products,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -44,6 +44,8 @@ pub struct App {
     pub appointments: appointments::AppointmentService,
     /// Dynamic case forms from Custom Metadata (issue 15, decision 029).
     pub forms: forms::FormService,
+    /// Exporting all of an account's cases as CSV (issue 16, decision 026).
+    pub exports: exports::ExportService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -68,6 +70,8 @@ struct Source {
     products: Arc<dyn crate::salesforce::products::ProductPort>,
     /// The appointment extension's port, likewise.
     appointments: Arc<dyn crate::salesforce::appointments::AppointmentPort>,
+    /// The case export's port (Bulk API 2.0 query jobs), likewise.
+    exports: Arc<dyn crate::salesforce::exports::ExportPort>,
     /// The dynamic forms' port: metadata and Case's describe.
     forms: Arc<dyn crate::salesforce::forms::FormPort>,
     /// What the forms are first read through, at start-up.
@@ -134,6 +138,15 @@ impl App {
             Arc::clone(&metrics),
             &shared,
         )?;
+        let exports = exports::ExportService::new(
+            Arc::clone(&source.exports),
+            Arc::clone(&picklists),
+            keys.download,
+            Arc::clone(&audit),
+            &config.exports,
+            Arc::clone(&metrics),
+            &shared,
+        );
         let documents = documents::DocumentService::new(
             Arc::clone(&source.port),
             audit,
@@ -184,6 +197,7 @@ impl App {
             products,
             appointments,
             forms,
+            exports,
         })
     }
 
@@ -196,6 +210,7 @@ impl App {
         self.attachments.prune();
         self.products.prune();
         self.appointments.prune();
+        self.exports.prune();
         self.reads.prune();
     }
 }
@@ -227,6 +242,10 @@ fn salesforce_org(
     let rest_appointments = Arc::new(
         crate::salesforce_rest::appointments::SalesforceAppointments::new(Arc::clone(&rest)),
     );
+    let rest_exports = Arc::new(crate::salesforce_rest::exports::SalesforceExports::new(
+        Arc::clone(&rest),
+        config.exports.page_records,
+    ));
     let resilient = Arc::new(ResilientPort::new(
         rest,
         config.resilience.clone(),
@@ -243,6 +262,12 @@ fn salesforce_org(
         crate::salesforce_rest::resilient_appointments::ResilientAppointments::new(
             Arc::clone(&resilient),
             rest_appointments,
+        ),
+    );
+    let exports = Arc::new(
+        crate::salesforce_rest::resilient_exports::ResilientExports::new(
+            Arc::clone(&resilient),
+            rest_exports,
         ),
     );
     let r = &config.resilience;
@@ -262,6 +287,7 @@ fn salesforce_org(
     // A customer's product calls are taken from the same budget as their case reads.
     let products = Arc::new(BudgetedProducts::new(products, Arc::clone(&budget)));
     let appointments = Arc::new(BudgetedAppointments::new(appointments, Arc::clone(&budget)));
+    let exports = Arc::new(BudgetedExports::new(exports, Arc::clone(&budget)));
     let cached = Arc::new(CachedPort::new(
         resilient,
         config.cache.clone(),
@@ -277,6 +303,7 @@ fn salesforce_org(
         reads: ReadPath::cached(cached),
         products,
         appointments,
+        exports,
         forms,
         forms_startup,
     })
@@ -292,6 +319,7 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         .await
         .context("loading the mock store")??;
     let store = Arc::new(store);
+    let exports_store = Arc::clone(&store);
     let forms: Arc<dyn crate::salesforce::forms::FormPort> = Arc::new(mock_forms(config)?);
     let versions = Arc::clone(&store);
     let (dir, data) = (config.mock.fixtures_dir.clone(), config.data_dir.clone());
@@ -316,6 +344,10 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         reads: ReadPath::local(move |account| versions.list_version(account)),
         products: Arc::new(products),
         appointments: Arc::new(appointments),
+        exports: Arc::new(crate::mock_store::exports::MockExports::new(
+            Arc::clone(&exports_store),
+            config.exports.page_records,
+        )),
         forms: Arc::clone(&forms),
         forms_startup: forms,
     })

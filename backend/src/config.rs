@@ -18,8 +18,10 @@ pub use appointments::{
     AppointmentRateLimit, AppointmentsConfig, MAX_WINDOW_DAYS, TOPIC_PATTERN, Topic, WorkingHours,
     is_topic_code,
 };
+mod exports;
 mod forms;
 mod products;
+pub use exports::{ExportRateLimit, ExportsConfig};
 pub use forms::FormsConfig;
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
 
@@ -49,6 +51,8 @@ pub struct Config {
     pub appointments: AppointmentsConfig,
     /// Dynamic case forms from Salesforce Custom Metadata (issue 15).
     pub forms: FormsConfig,
+    /// Exporting all of an account's cases as CSV (issue 16, decision 026).
+    pub exports: ExportsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -524,6 +528,7 @@ impl Default for Config {
             products: ProductsConfig::default(),
             appointments: AppointmentsConfig::default(),
             forms: FormsConfig::default(),
+            exports: ExportsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -746,6 +751,7 @@ impl Config {
             );
         }
         self.appointments.validate().map_err(ConfigError::Invalid)?;
+        self.exports.validate().map_err(ConfigError::Invalid)?;
         self.validate_tls_and_shutdown()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(

@@ -30,6 +30,7 @@ by `Content-Language`; its `type`, `status` and `errors[].field` are the same in
         super::appointments::book, super::appointments::cancel, super::appointments::reschedule,
         super::appointments::calendar,
         super::forms::list, super::forms::get,
+        super::exports::start, super::exports::status, super::exports::download,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(
@@ -48,6 +49,7 @@ by `Content-Language`; its `type`, `status` and `errors[].field` are the same in
         (name = "attachments", description = "Files attached to a case"),
         (name = "products", description = "What the customer owns, and recommendations"),
         (name = "appointments", description = "Booking appointments with the support team"),
+        (name = "exports", description = "Exporting all cases as CSV"),
         (name = "health", description = "Probes"),
     )
 )]

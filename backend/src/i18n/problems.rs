@@ -90,6 +90,8 @@ pub enum Resource {
     Product,
     Appointment,
     Form,
+    /// A case export (issue 16).
+    Export,
 }
 
 /// What a customer did too often, by the rate-limit policy that stopped it.
@@ -101,6 +103,8 @@ pub enum Action {
     Uploads,
     Bookings,
     ProductResponses,
+    /// Starting case exports (issue 16).
+    Exports,
 }
 
 impl Action {
@@ -112,6 +116,7 @@ impl Action {
             "attachment-upload" => Self::Uploads,
             "appointment-write" => Self::Bookings,
             "recommendation-write" => Self::ProductResponses,
+            "export-start" => Self::Exports,
             _ => Self::NewCases,
         }
     }
@@ -202,6 +207,7 @@ fn english(text: &ProblemText) -> Words {
                     Resource::Product => "product",
                     Resource::Appointment => "appointment",
                     Resource::Form => "form",
+                    Resource::Export => "export",
                 }
             ),
         ),
@@ -240,6 +246,9 @@ fn english(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "Too many answers to recommendations. You can send another in {retry_secs} \
                      seconds."
+                ),
+                Action::Exports => format!(
+                    "Too many exports started. You can start another in {retry_secs} seconds."
                 ),
             },
         ),
@@ -397,6 +406,7 @@ fn german(text: &ProblemText) -> Words {
                 Resource::Product => "Das Produkt existiert nicht.",
                 Resource::Appointment => "Der Termin existiert nicht.",
                 Resource::Form => "Das Formular existiert nicht.",
+                Resource::Export => "Der Export existiert nicht.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -438,6 +448,10 @@ fn german(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "Zu viele Antworten auf Empfehlungen. Sie können in {retry_secs} Sekunden \
                      eine weitere senden."
+                ),
+                Action::Exports => format!(
+                    "Zu viele Exporte gestartet. Sie können in {retry_secs} Sekunden einen \
+                     weiteren starten."
                 ),
             },
         ),
@@ -604,6 +618,7 @@ fn french(text: &ProblemText) -> Words {
                 Resource::Product => "Le produit n’existe pas.",
                 Resource::Appointment => "Le rendez-vous n’existe pas.",
                 Resource::Form => "Le formulaire n’existe pas.",
+                Resource::Export => "L’export n’existe pas.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -646,6 +661,10 @@ fn french(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "Trop de réponses aux recommandations. Vous pourrez en envoyer une autre \
                      dans {retry_secs} secondes."
+                ),
+                Action::Exports => format!(
+                    "Trop d’exports lancés. Vous pourrez en lancer un autre dans {retry_secs} \
+                     secondes."
                 ),
             },
         ),
@@ -809,6 +828,7 @@ fn spanish(text: &ProblemText) -> Words {
                 Resource::Product => "El producto no existe.",
                 Resource::Appointment => "La cita no existe.",
                 Resource::Form => "El formulario no existe.",
+                Resource::Export => "La exportación no existe.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -847,6 +867,10 @@ fn spanish(text: &ProblemText) -> Words {
                 ),
                 Action::ProductResponses => format!(
                     "Demasiadas respuestas a recomendaciones. Podrá enviar otra dentro de \
+                     {retry_secs} segundos."
+                ),
+                Action::Exports => format!(
+                    "Demasiadas exportaciones iniciadas. Podrá iniciar otra dentro de \
                      {retry_secs} segundos."
                 ),
             },
@@ -995,6 +1019,7 @@ fn arabic(text: &ProblemText) -> Words {
                 Resource::Product => "المنتج غير موجود.",
                 Resource::Appointment => "الموعد غير موجود.",
                 Resource::Form => "النموذج غير موجود.",
+                Resource::Export => "التصدير غير موجود.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -1032,6 +1057,9 @@ fn arabic(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "ردود كثيرة جدًا على التوصيات. يمكنك إرسال رد آخر بعد {retry_secs} ثانية."
                 ),
+                Action::Exports => {
+                    format!("عمليات تصدير كثيرة جدًا. يمكنك بدء تصدير آخر بعد {retry_secs} ثانية.")
+                }
             },
         ),
         P::ReopenNotOffered { case_number } => words(
@@ -1141,6 +1169,7 @@ mod tests {
             P::NotFound(Resource::Product),
             P::NotFound(Resource::Appointment),
             P::NotFound(Resource::Form),
+            P::NotFound(Resource::Export),
             P::IdempotencyInFlight,
             P::IdempotencyKeyReused,
             P::CaseClosed,
@@ -1166,6 +1195,10 @@ mod tests {
             },
             P::TooMany {
                 action: Action::ProductResponses,
+                retry_secs: 47,
+            },
+            P::TooMany {
+                action: Action::Exports,
                 retry_secs: 47,
             },
             P::ReopenNotOffered {
@@ -1320,6 +1353,7 @@ mod tests {
             ("attachment-upload", Action::Uploads),
             ("appointment-write", Action::Bookings),
             ("recommendation-write", Action::ProductResponses),
+            ("export-start", Action::Exports),
         ];
         for (policy, action) in policies {
             assert_eq!(Action::of_policy(policy), action, "{policy}");

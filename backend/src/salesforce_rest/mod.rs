@@ -4,10 +4,12 @@
 
 pub mod appointments;
 mod attachments;
+pub mod exports;
 pub mod forms;
 pub mod products;
 pub mod resilience;
 pub mod resilient_appointments;
+pub mod resilient_exports;
 pub mod resilient_products;
 mod soql_build;
 
