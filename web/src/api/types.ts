@@ -47,3 +47,6 @@ export type FormSummary = FormList['items'][number];
 /** A dynamic case form: its JSON Schema (2020-12) and UI hints (decision 029). */
 export type FormDetail = JsonOf<paths['/customer/{customer_id}/forms/{form}']['get']['responses'][200]>;
 export type FormFieldHint = FormDetail['ui']['fields'][string];
+
+/** A case export (issue 16): its state, cases read so far and, when complete, a download link. */
+export type CaseExport = JsonOf<paths['/customer/{customer_id}/exports/{export_id}']['get']['responses'][200]>;

@@ -385,6 +385,16 @@ export const en = {
   'forms.minimum': 'Enter {min} or more.',
   'forms.maximum': 'Enter {max} or less.',
   'forms.notPartOfForm': 'This field is not part of the form.',
+
+  'exports.button': 'Export all cases',
+  'exports.starting': 'Starting the export…',
+  'exports.progressLabel': 'Export progress',
+  'exports.queued': 'The export is queued.',
+  'exports.running': 'Exporting… Cases so far: {count}',
+  'exports.complete': 'Your export is ready. Cases: {count}',
+  'exports.download': 'Download the CSV file',
+  'exports.failed': 'The export failed. Please try again.',
+  'exports.startFailed': 'The export could not be started. Please try again.',
 } as const;
 
 export type MessageKey = keyof typeof en;

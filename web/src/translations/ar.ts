@@ -401,4 +401,14 @@ export const ar: Catalogue = {
   'forms.minimum': 'أدخل {min} أو أكثر.',
   'forms.maximum': 'أدخل {max} أو أقل.',
   'forms.notPartOfForm': 'هذا الحقل ليس جزءًا من النموذج.',
+
+  'exports.button': 'تصدير كل الطلبات',
+  'exports.starting': 'جارٍ بدء التصدير…',
+  'exports.progressLabel': 'تقدم التصدير',
+  'exports.queued': 'التصدير في قائمة الانتظار.',
+  'exports.running': 'جارٍ التصدير… الطلبات حتى الآن: {count}',
+  'exports.complete': 'التصدير جاهز. عدد الطلبات: {count}',
+  'exports.download': 'تنزيل ملف CSV',
+  'exports.failed': 'فشل التصدير. يُرجى المحاولة مرة أخرى.',
+  'exports.startFailed': 'تعذّر بدء التصدير. يُرجى المحاولة مرة أخرى.',
 };

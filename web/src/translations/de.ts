@@ -381,4 +381,14 @@ export const de: Catalogue = {
   'forms.minimum': 'Geben Sie {min} oder mehr ein.',
   'forms.maximum': 'Geben Sie {max} oder weniger ein.',
   'forms.notPartOfForm': 'Dieses Feld gehört nicht zum Formular.',
+
+  'exports.button': 'Alle Anfragen exportieren',
+  'exports.starting': 'Export wird gestartet…',
+  'exports.progressLabel': 'Fortschritt des Exports',
+  'exports.queued': 'Der Export wartet auf den Start.',
+  'exports.running': 'Export läuft… Bisher Anfragen: {count}',
+  'exports.complete': 'Ihr Export ist fertig. Anfragen: {count}',
+  'exports.download': 'CSV-Datei herunterladen',
+  'exports.failed': 'Der Export ist fehlgeschlagen. Bitte versuchen Sie es erneut.',
+  'exports.startFailed': 'Der Export konnte nicht gestartet werden. Bitte versuchen Sie es erneut.',
 };

@@ -385,4 +385,14 @@ export const es: Catalogue = {
   'forms.minimum': 'Introduzca {min} o más.',
   'forms.maximum': 'Introduzca {max} o menos.',
   'forms.notPartOfForm': 'Este campo no forma parte del formulario.',
+
+  'exports.button': 'Exportar todas las solicitudes',
+  'exports.starting': 'Iniciando la exportación…',
+  'exports.progressLabel': 'Progreso de la exportación',
+  'exports.queued': 'La exportación está en cola.',
+  'exports.running': 'Exportando… Solicitudes hasta ahora: {count}',
+  'exports.complete': 'Su exportación está lista. Solicitudes: {count}',
+  'exports.download': 'Descargar el archivo CSV',
+  'exports.failed': 'La exportación ha fallado. Inténtelo de nuevo.',
+  'exports.startFailed': 'No se pudo iniciar la exportación. Inténtelo de nuevo.',
 };

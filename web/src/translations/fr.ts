@@ -385,4 +385,14 @@ export const fr: Catalogue = {
   'forms.minimum': 'Saisissez {min} ou plus.',
   'forms.maximum': 'Saisissez {max} ou moins.',
   'forms.notPartOfForm': 'Ce champ ne fait pas partie du formulaire.',
+
+  'exports.button': 'Exporter toutes les demandes',
+  'exports.starting': 'Lancement de l’export…',
+  'exports.progressLabel': 'Progression de l’export',
+  'exports.queued': 'L’export est en file d’attente.',
+  'exports.running': 'Export en cours… Demandes à ce stade : {count}',
+  'exports.complete': 'Votre export est prêt. Demandes : {count}',
+  'exports.download': 'Télécharger le fichier CSV',
+  'exports.failed': 'L’export a échoué. Veuillez réessayer.',
+  'exports.startFailed': 'L’export n’a pas pu être lancé. Veuillez réessayer.',
 };

@@ -5,6 +5,8 @@ import { t } from '../../../i18n';
 import { listLoader, useListPage } from '../../../lib/useListPage';
 import { CASE_SORTS, casesQuery, DEFAULT_CASE_SORT, parseCasesSearch } from '../api/cases';
 import { CasesTable } from '../components/CasesTable';
+import { ExportCasesButton } from '../components/ExportCasesButton';
+import { useSession } from '../../../session/session';
 import { StatusFilter } from '../components/StatusFilter';
 
 const list = { path: '/cases', parse: parseCasesSearch, query: casesQuery };
@@ -14,6 +16,7 @@ export const casesLoader = (queryClient: QueryClient) => listLoader(queryClient,
 
 export function CasesRoute() {
   const cases = useListPage(list);
+  const session = useSession();
   const { search, shown } = cases;
   const filtered = search.q !== '' || search.status !== 'all';
 
@@ -22,9 +25,12 @@ export function CasesRoute() {
       list={cases}
       source="cases"
       actions={
-        <Link to="/cases/new" className="button button--primary">
-          {t('cases.newCase')}
-        </Link>
+        <>
+          <ExportCasesButton customerId={session.customer.id} csrfToken={session.csrf_token} />
+          <Link to="/cases/new" className="button button--primary">
+            {t('cases.newCase')}
+          </Link>
+        </>
       }
       filters={
         <StatusFilter
