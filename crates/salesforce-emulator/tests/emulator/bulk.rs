@@ -56,9 +56,15 @@ async fn a_job_moves_through_its_states_and_refuses_results_before_completion() 
     let id = job["id"].as_str().unwrap();
     assert!(id.starts_with("750"), "{id}");
 
+    let used = emu.api_usage();
     let early = results(&emu, &token, V, id, &[]).await;
     let (status, code, _) = error_code(early).await;
     assert_eq!((status, code.as_str()), (400, "JOB_NOT_COMPLETE"));
+    assert_eq!(
+        emu.api_usage(),
+        used + 1,
+        "a results request counts as an API request"
+    );
 
     let first: Value = get(&emu, &token, &format!("/jobs/query/{id}"))
         .await
