@@ -30,7 +30,6 @@ use crate::services::exports::ExportLink;
                 ("RateLimit" = String, description = "What is left of the quota"),
                 ("Idempotent-Replayed" = bool, description = "`true`: no new export was started"),
             )),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing or invalid Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many exports started, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until another request"))),
