@@ -350,3 +350,35 @@ async fn starting_exports_is_rate_limited_per_customer() {
         202
     );
 }
+
+/// A retried start that reaches another instance. With the shared state in Redis, instance B
+/// finds the export the key started on A and starts none of its own. (Each test instance has
+/// its own mock store or emulator, unlike instances in front of one org, so B cannot read A's
+/// job and answers 404 for it; in production the org is shared.) With in-process state each
+/// instance knows only its own keys and B starts a second export.
+#[tokio::test]
+async fn a_retry_on_another_instance_finds_the_export_through_redis() {
+    let prefix = common::unique_redis_prefix();
+    let shared = |c: &mut Config| {
+        small_sets(c);
+        c.redis_prefix = prefix.clone();
+    };
+    let a = TestApp::spawn_with(shared).await;
+    let b = TestApp::spawn_with(shared).await;
+    let gina = a.login(GINA).await;
+    let first = start(&gina, "8f0e2d3c-0000-4000-8000-000000000001").await;
+    assert_eq!(first.status(), 202);
+    // The same browser (the cookie is the host's, whatever the port) now reaches instance B.
+    let on_b = User {
+        base: b.url(""),
+        ..gina.clone()
+    };
+    let again = start(&on_b, "8f0e2d3c-0000-4000-8000-000000000001").await;
+    if common::test_redis().is_some() {
+        let body = problem(again, 404).await;
+        assert_eq!(body["detail"], "The export does not exist.");
+    } else {
+        assert_eq!(again.status(), 202);
+        assert!(again.headers().get("idempotent-replayed").is_none());
+    }
+}
