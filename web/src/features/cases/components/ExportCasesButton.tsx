@@ -34,7 +34,8 @@ export function ExportCasesButton({ customerId, csrfToken }: ExportCasesButtonPr
     );
   };
 
-  const busy = start.isPending || (item !== undefined && !isSettled(item));
+  // A failed poll ends the wait too: the customer may start again.
+  const busy = start.isPending || (item !== undefined && !isSettled(item) && !status.isError);
   let message = '';
   if (start.isPending) message = t('exports.starting');
   else if (start.isError || status.isError) message = t('exports.startFailed');
