@@ -15,14 +15,14 @@ use crate::observability::health::Probe;
 use crate::observability::lifecycle::Draining;
 use crate::observability::metrics::Metrics;
 use crate::read_path::{
-    BudgetedAppointments, BudgetedProducts, CachedPort, CustomerBudget, ReadPath,
+    BudgetedAppointments, BudgetedExports, BudgetedProducts, CachedPort, CustomerBudget, ReadPath,
 };
 use crate::salesforce::SalesforcePort;
 use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
-    appointments, attachments, audit, auth, case_status, cases, comments, documents, forms, keys,
-    mail, oidc, passwords, products, profile,
+    appointments, attachments, audit, auth, case_status, cases, comments, documents, exports,
+    forms, keys, mail, oidc, passwords, products, profile,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -48,6 +48,8 @@ pub struct App {
     pub profile: profile::ProfileService,
     /// Password self-service for local sign-in (issue 14, decision 032).
     pub passwords: passwords::PasswordService,
+    /// Exporting all of an account's cases as CSV (issue 16, decision 026).
+    pub exports: exports::ExportService,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -72,6 +74,8 @@ struct Source {
     products: Arc<dyn crate::salesforce::products::ProductPort>,
     /// The appointment extension's port, likewise.
     appointments: Arc<dyn crate::salesforce::appointments::AppointmentPort>,
+    /// The case export's port (Bulk API 2.0 query jobs), likewise.
+    exports: Arc<dyn crate::salesforce::exports::ExportPort>,
     /// The dynamic forms' port: metadata and Case's describe.
     forms: Arc<dyn crate::salesforce::forms::FormPort>,
     /// What the forms are first read through, at start-up.
@@ -159,6 +163,15 @@ impl App {
             Arc::clone(&metrics),
             &shared,
         )?;
+        let exports = exports::ExportService::new(
+            Arc::clone(&source.exports),
+            Arc::clone(&picklists),
+            keys.download,
+            Arc::clone(&audit),
+            &config.exports,
+            Arc::clone(&metrics),
+            &shared,
+        );
         let documents = documents::DocumentService::new(
             Arc::clone(&source.port),
             audit,
@@ -211,6 +224,7 @@ impl App {
             forms,
             profile,
             passwords,
+            exports,
         })
     }
 
@@ -225,6 +239,7 @@ impl App {
         self.appointments.prune();
         self.profile.prune();
         self.passwords.prune();
+        self.exports.prune();
         self.reads.prune();
     }
 }
@@ -259,6 +274,10 @@ fn salesforce_org(
     let rest_profiles = Arc::new(crate::salesforce_rest::profile::SalesforceProfiles::new(
         Arc::clone(&rest),
     ));
+    let rest_exports = Arc::new(crate::salesforce_rest::exports::SalesforceExports::new(
+        Arc::clone(&rest),
+        config.exports.page_records,
+    ));
     let resilient = Arc::new(ResilientPort::new(
         rest,
         config.resilience.clone(),
@@ -283,6 +302,12 @@ fn salesforce_org(
             rest_profiles,
         ),
     );
+    let exports = Arc::new(
+        crate::salesforce_rest::resilient_exports::ResilientExports::new(
+            Arc::clone(&resilient),
+            rest_exports,
+        ),
+    );
     let r = &config.resilience;
     let budget = Arc::new(CustomerBudget::new(
         shared.rate_limit(Policy::new(
@@ -300,6 +325,7 @@ fn salesforce_org(
     // A customer's product calls are taken from the same budget as their case reads.
     let products = Arc::new(BudgetedProducts::new(products, Arc::clone(&budget)));
     let appointments = Arc::new(BudgetedAppointments::new(appointments, Arc::clone(&budget)));
+    let exports = Arc::new(BudgetedExports::new(exports, Arc::clone(&budget)));
     let cached = Arc::new(CachedPort::new(
         resilient,
         config.cache.clone(),
@@ -315,6 +341,7 @@ fn salesforce_org(
         reads: ReadPath::cached(cached),
         products,
         appointments,
+        exports,
         forms,
         forms_startup,
         profiles,
@@ -331,6 +358,7 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         .await
         .context("loading the mock store")??;
     let store = Arc::new(store);
+    let exports_store = Arc::clone(&store);
     let forms: Arc<dyn crate::salesforce::forms::FormPort> = Arc::new(mock_forms(config)?);
     let versions = Arc::clone(&store);
     let (dir, data) = (config.mock.fixtures_dir.clone(), config.data_dir.clone());
@@ -361,6 +389,10 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
         reads: ReadPath::local(move |account| versions.list_version(account)),
         products: Arc::new(products),
         appointments: Arc::new(appointments),
+        exports: Arc::new(crate::mock_store::exports::MockExports::new(
+            Arc::clone(&exports_store),
+            config.exports.page_records,
+        )),
         forms: Arc::clone(&forms),
         forms_startup: forms,
         profiles: Arc::new(profiles),

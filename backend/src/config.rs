@@ -18,12 +18,14 @@ pub use appointments::{
     AppointmentRateLimit, AppointmentsConfig, MAX_WINDOW_DAYS, TOPIC_PATTERN, Topic, WorkingHours,
     is_topic_code,
 };
+mod exports;
 mod forms;
 mod passwords;
 mod products;
 mod profile;
 mod roles;
 mod smtp;
+pub use exports::{ExportRateLimit, ExportsConfig};
 pub use forms::FormsConfig;
 pub use passwords::{MAX_PASSWORD_CHARS, PasswordsConfig};
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
@@ -65,6 +67,8 @@ pub struct Config {
     pub forms: FormsConfig,
     /// Members and managers: where the role comes from (issue 14, decision 031).
     pub roles: RolesConfig,
+    /// Exporting all of an account's cases as CSV (issue 16, decision 026).
+    pub exports: ExportsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -544,6 +548,7 @@ impl Default for Config {
             smtp: None,
             forms: FormsConfig::default(),
             roles: RolesConfig::default(),
+            exports: ExportsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -772,6 +777,7 @@ impl Config {
         if let Some(smtp) = &self.smtp {
             smtp.validate().map_err(ConfigError::Invalid)?;
         }
+        self.exports.validate().map_err(ConfigError::Invalid)?;
         self.validate_tls_and_shutdown()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(

@@ -725,3 +725,64 @@ async fn another_customers_profile_path_is_forbidden() {
         assert_ne!(own["email"], seen["email"]);
     }
 }
+
+/// The case export routes (issue 16, decision 026): another customer's path is forbidden on
+/// each, a start through it starts nothing for them, and another customer's export id (in
+/// one's own path) answers exactly like one that does not exist, on status and download.
+#[tokio::test]
+async fn the_export_routes_never_reach_another_customer() {
+    let app = TestApp::spawn().await;
+    let alice = app.login("alice@acme.example").await;
+    let gina = app.login("gina@globex.example").await;
+    let mut exports = Vec::new();
+    for user in [&alice, &gina] {
+        let mut keyed = HeaderMap::new();
+        keyed.insert(
+            "idempotency-key",
+            uuid::Uuid::new_v4().to_string().parse().unwrap(),
+        );
+        let response = user
+            .post(
+                &format!("/customer/{}/exports", user.customer),
+                &json!({}),
+                keyed,
+            )
+            .await;
+        assert_eq!(response.status(), 202);
+        let body: Value = response.json().await.unwrap();
+        exports.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("request_id");
+        v
+    };
+    for (user, victim, theirs) in [(&alice, GLOBEX, &exports[1]), (&gina, ACME, &exports[0])] {
+        let link = format!("expires=9999999999&signature={}", "A".repeat(43));
+        for path in [
+            format!("/customer/{victim}/exports/{theirs}"),
+            format!("/customer/{victim}/exports/{theirs}/download?{link}"),
+            format!("/customer/{}/exports/{theirs}", &victim[..15]),
+        ] {
+            let body = problem(user.get(&path).await, 403).await;
+            assert_eq!(body["type"], "/problems/forbidden", "{path}");
+        }
+        let mut keyed = HeaderMap::new();
+        keyed.insert("idempotency-key", "intrusion".parse().unwrap());
+        let body = problem(
+            user.post(&format!("/customer/{victim}/exports"), &json!({}), keyed)
+                .await,
+            403,
+        )
+        .await;
+        assert_eq!(body["type"], "/problems/forbidden");
+
+        let own = format!("/customer/{}/exports", user.customer);
+        let (job, signature) = theirs.split_once('-').unwrap();
+        let made_up = format!("{job}-{}", signature.chars().rev().collect::<String>());
+        for suffix in ["", &format!("/download?{link}")] {
+            let a = strip(problem(user.get(&format!("{own}/{theirs}{suffix}")).await, 404).await);
+            let b = strip(problem(user.get(&format!("{own}/{made_up}{suffix}")).await, 404).await);
+            assert_eq!(a, b, "{suffix}");
+        }
+    }
+}

@@ -163,7 +163,10 @@ async fn answers_that_are_not_problems_are_left_alone() {
 async fn a_signed_in_customers_problems_are_in_their_profiles_language() {
     let app = TestApp::spawn().await;
     let user = app.login("gina@globex.example").await;
-    let missing = user.url(&format!("/customer/{}/cases/500Dn000000000000", user.customer));
+    let missing = user.url(&format!(
+        "/customer/{}/cases/500Dn000000000000",
+        user.customer
+    ));
     for language in [Language::De, Language::Ar, Language::En] {
         let response = user
             .client

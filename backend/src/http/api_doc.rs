@@ -32,6 +32,7 @@ by `Content-Language`; its `type`, `status` and `errors[].field` are the same in
         super::forms::list, super::forms::get,
         super::profile::get, super::profile::update,
         super::passwords::change, super::passwords::forgot, super::passwords::reset,
+        super::exports::start, super::exports::status, super::exports::download,
         super::health::healthz, super::health::readyz, super::health::metrics,
     ),
     components(schemas(
@@ -51,6 +52,7 @@ by `Content-Language`; its `type`, `status` and `errors[].field` are the same in
         (name = "products", description = "What the customer owns, and recommendations"),
         (name = "appointments", description = "Booking appointments with the support team"),
         (name = "profile", description = "The signed-in contact's profile and preferences"),
+        (name = "exports", description = "Exporting all cases as CSV"),
         (name = "health", description = "Probes"),
     )
 )]

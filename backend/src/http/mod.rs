@@ -11,6 +11,7 @@ pub mod comments;
 mod cookies;
 pub mod documents;
 pub mod dto;
+pub mod exports;
 pub mod extract;
 pub mod forms;
 pub mod health;
@@ -159,6 +160,15 @@ fn routes(state: AppState) -> Routes {
         .route(
             "/customer/{customer_id}/appointments/{appointment_id}/calendar.ics",
             get(appointments::calendar),
+        )
+        .route("/customer/{customer_id}/exports", post(exports::start))
+        .route(
+            "/customer/{customer_id}/exports/{export_id}",
+            get(exports::status),
+        )
+        .route(
+            "/customer/{customer_id}/exports/{export_id}/download",
+            get(exports::download),
         )
         .route("/customer/{customer_id}/documents", get(documents::list))
         .route(

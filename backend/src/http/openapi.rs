@@ -197,6 +197,29 @@ fn form_name() -> Parameter {
         .build()
 }
 
+/// The pattern of an export id: the job's id, `-`, and the 43-character signature that binds
+/// it to the customer (issue 16).
+pub const EXPORT_ID_PATTERN: &str = "^[0-9A-Za-z]{1,18}-[0-9A-Za-z_-]{43}$";
+
+fn export_id() -> Parameter {
+    ParameterBuilder::new()
+        .name("export_id")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(
+            "The export's id as `POST /customer/{customer_id}/exports` answered it; another \
+             customer's, or one that does not exist, is 404",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(EXPORT_ID_PATTERN))
+                .min_length(Some(45))
+                .max_length(Some(62)),
+        ))
+        .build()
+}
+
 /// Declares a set of path parameters, in order, as one `IntoParams` type.
 macro_rules! path_params {
     ($(#[$doc:meta])* $name:ident => [$($param:expr),+ $(,)?]) => {
@@ -251,6 +274,10 @@ path_params!(
              does not exist",
         ),
     ]
+);
+path_params!(
+    /// `{customer_id}/exports/{export_id}`.
+    ExportPath => [customer_id(), export_id()]
 );
 path_params!(
     /// `{customer_id}/forms/{form}`.

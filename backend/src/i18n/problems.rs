@@ -36,6 +36,8 @@ pub enum ProblemText {
     OtherAccount,
     /// A member asking for every case of the company (`scope=company`), which only managers see.
     CompanyCasesManagersOnly,
+    /// A member asking to export (or read an export of) every case of the company.
+    ExportManagersOnly,
     /// A password change asked by someone who signs in through their company's provider.
     PasswordManagedElsewhere,
     Csrf,
@@ -95,6 +97,8 @@ pub enum Resource {
     Appointment,
     Form,
     Profile,
+    /// A case export (issue 16).
+    Export,
 }
 
 /// What a customer did too often, by the rate-limit policy that stopped it.
@@ -108,6 +112,8 @@ pub enum Action {
     ProductResponses,
     PasswordResets,
     ProfileChanges,
+    /// Starting case exports (issue 16).
+    Exports,
 }
 
 impl Action {
@@ -121,6 +127,7 @@ impl Action {
             "recommendation-write" => Self::ProductResponses,
             "profile-update" => Self::ProfileChanges,
             p if p.starts_with("password-reset") => Self::PasswordResets,
+            "export-start" => Self::Exports,
             _ => Self::NewCases,
         }
     }
@@ -187,6 +194,10 @@ fn english(text: &ProblemText) -> Words {
             "Forbidden",
             "Only a manager of your company can list all of its cases.",
         ),
+        P::ExportManagersOnly => words(
+            "Forbidden",
+            "Only a manager of your company can export all of its cases.",
+        ),
         P::OtherAccount => words("Forbidden", "You can only access your own account."),
         P::PasswordManagedElsewhere => words(
             "Password managed elsewhere",
@@ -220,6 +231,7 @@ fn english(text: &ProblemText) -> Words {
                     Resource::Appointment => "appointment",
                     Resource::Form => "form",
                     Resource::Profile => "profile",
+                    Resource::Export => "export",
                 }
             ),
         ),
@@ -264,6 +276,9 @@ fn english(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "Too many answers to recommendations. You can send another in {retry_secs} \
                      seconds."
+                ),
+                Action::Exports => format!(
+                    "Too many exports started. You can start another in {retry_secs} seconds."
                 ),
             },
         ),
@@ -394,6 +409,10 @@ fn german(text: &ProblemText) -> Words {
             "Kein Zugriff",
             "Nur eine Managerin oder ein Manager Ihres Unternehmens kann alle seine Fälle auflisten.",
         ),
+        P::ExportManagersOnly => words(
+            "Kein Zugriff",
+            "Nur eine Managerin oder ein Manager Ihres Unternehmens kann alle seine Anfragen exportieren.",
+        ),
         P::OtherAccount => words(
             "Kein Zugriff",
             "Sie können nur auf Ihr eigenes Konto zugreifen.",
@@ -430,6 +449,7 @@ fn german(text: &ProblemText) -> Words {
                 Resource::Appointment => "Der Termin existiert nicht.",
                 Resource::Form => "Das Formular existiert nicht.",
                 Resource::Profile => "Das Profil existiert nicht.",
+                Resource::Export => "Der Export existiert nicht.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -477,6 +497,10 @@ fn german(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "Zu viele Antworten auf Empfehlungen. Sie können in {retry_secs} Sekunden \
                      eine weitere senden."
+                ),
+                Action::Exports => format!(
+                    "Zu viele Exporte gestartet. Sie können in {retry_secs} Sekunden einen \
+                     weiteren starten."
                 ),
             },
         ),
@@ -616,6 +640,10 @@ fn french(text: &ProblemText) -> Words {
             "Accès refusé",
             "Seul un responsable de votre entreprise peut lister tous ses dossiers.",
         ),
+        P::ExportManagersOnly => words(
+            "Accès refusé",
+            "Seul un responsable de votre entreprise peut exporter tous ses dossiers.",
+        ),
         P::OtherAccount => words(
             "Accès refusé",
             "Vous ne pouvez accéder qu’à votre propre compte.",
@@ -652,6 +680,7 @@ fn french(text: &ProblemText) -> Words {
                 Resource::Appointment => "Le rendez-vous n’existe pas.",
                 Resource::Form => "Le formulaire n’existe pas.",
                 Resource::Profile => "Le profil n’existe pas.",
+                Resource::Export => "L’export n’existe pas.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -700,6 +729,10 @@ fn french(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "Trop de réponses aux recommandations. Vous pourrez en envoyer une autre \
                      dans {retry_secs} secondes."
+                ),
+                Action::Exports => format!(
+                    "Trop d’exports lancés. Vous pourrez en lancer un autre dans {retry_secs} \
+                     secondes."
                 ),
             },
         ),
@@ -839,6 +872,10 @@ fn spanish(text: &ProblemText) -> Words {
             "Acceso denegado",
             "Solo un responsable de su empresa puede ver todos sus casos.",
         ),
+        P::ExportManagersOnly => words(
+            "Acceso denegado",
+            "Solo un responsable de su empresa puede exportar todos sus casos.",
+        ),
         P::OtherAccount => words("Acceso denegado", "Solo puede acceder a su propia cuenta."),
         P::PasswordManagedElsewhere => words(
             "Contraseña gestionada en otro lugar",
@@ -872,6 +909,7 @@ fn spanish(text: &ProblemText) -> Words {
                 Resource::Appointment => "La cita no existe.",
                 Resource::Form => "El formulario no existe.",
                 Resource::Profile => "El perfil no existe.",
+                Resource::Export => "La exportación no existe.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -916,6 +954,10 @@ fn spanish(text: &ProblemText) -> Words {
                 ),
                 Action::ProductResponses => format!(
                     "Demasiadas respuestas a recomendaciones. Podrá enviar otra dentro de \
+                     {retry_secs} segundos."
+                ),
+                Action::Exports => format!(
+                    "Demasiadas exportaciones iniciadas. Podrá iniciar otra dentro de \
                      {retry_secs} segundos."
                 ),
             },
@@ -1042,6 +1084,7 @@ fn arabic(text: &ProblemText) -> Words {
             "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
         ),
         P::CompanyCasesManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط عرض جميع حالاتها."),
+        P::ExportManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط تصدير جميع حالاتها."),
         P::OtherAccount => words("غير مسموح", "يمكنك الوصول إلى حسابك فقط."),
         P::PasswordManagedElsewhere => words(
             "كلمة المرور تُدار في مكان آخر",
@@ -1070,6 +1113,7 @@ fn arabic(text: &ProblemText) -> Words {
                 Resource::Appointment => "الموعد غير موجود.",
                 Resource::Form => "النموذج غير موجود.",
                 Resource::Profile => "الملف الشخصي غير موجود.",
+                Resource::Export => "التصدير غير موجود.",
             },
         ),
         P::IdempotencyInFlight => words(
@@ -1113,6 +1157,9 @@ fn arabic(text: &ProblemText) -> Words {
                 Action::ProductResponses => format!(
                     "ردود كثيرة جدًا على التوصيات. يمكنك إرسال رد آخر بعد {retry_secs} ثانية."
                 ),
+                Action::Exports => {
+                    format!("عمليات تصدير كثيرة جدًا. يمكنك بدء تصدير آخر بعد {retry_secs} ثانية.")
+                }
             },
         ),
         P::ReopenNotOffered { case_number } => words(
@@ -1213,6 +1260,7 @@ mod tests {
             P::BadCredentials,
             P::OtherAccount,
             P::CompanyCasesManagersOnly,
+            P::ExportManagersOnly,
             P::PasswordManagedElsewhere,
             P::Csrf,
             P::DownloadLinkExpired,
@@ -1225,6 +1273,7 @@ mod tests {
             P::NotFound(Resource::Appointment),
             P::NotFound(Resource::Form),
             P::NotFound(Resource::Profile),
+            P::NotFound(Resource::Export),
             P::IdempotencyInFlight,
             P::IdempotencyKeyReused,
             P::CaseClosed,
@@ -1258,6 +1307,10 @@ mod tests {
             },
             P::TooMany {
                 action: Action::ProfileChanges,
+                retry_secs: 47,
+            },
+            P::TooMany {
+                action: Action::Exports,
                 retry_secs: 47,
             },
             P::ReopenNotOffered {
@@ -1302,6 +1355,7 @@ mod tests {
                 | P::BadCredentials
                 | P::OtherAccount
                 | P::CompanyCasesManagersOnly
+                | P::ExportManagersOnly
                 | P::PasswordManagedElsewhere
                 | P::Csrf
                 | P::DownloadLinkExpired
@@ -1416,6 +1470,7 @@ mod tests {
             ("recommendation-write", Action::ProductResponses),
             ("profile-update", Action::ProfileChanges),
             ("password-reset-email", Action::PasswordResets),
+            ("export-start", Action::Exports),
         ];
         for (policy, action) in policies {
             assert_eq!(Action::of_policy(policy), action, "{policy}");

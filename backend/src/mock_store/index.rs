@@ -36,6 +36,11 @@ impl<F: SortField, T: Clone> SortedIndex<F, T> {
         self.rows.len()
     }
 
+    /// Every row, in no particular order.
+    pub fn rows(&self) -> impl Iterator<Item = &Arc<T>> {
+        self.rows.values()
+    }
+
     /// The row with this id.
     pub fn get(&self, id: &SalesforceId) -> Option<&T> {
         self.rows.get(id).map(|row| &**row)

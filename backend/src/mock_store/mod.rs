@@ -5,6 +5,7 @@
 pub mod appointments;
 mod attachments;
 mod case_status;
+pub mod exports;
 mod fixtures;
 pub mod forms;
 mod index;
@@ -303,6 +304,16 @@ impl MockStore {
             journal_broken,
             attachments,
         })
+    }
+
+    /// Every case of `account`: the case list's account index (`cases_by_account`), which is
+    /// where a visibility rule on the list applies to the export too (issue 16).
+    pub fn account_cases(&self, account: &SalesforceId) -> Vec<Arc<CaseRecord>> {
+        self.read()
+            .cases_by_account
+            .get(account)
+            .map(|index| index.rows().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {

@@ -13,6 +13,7 @@
 
 pub mod budget;
 pub mod budgeted_appointments;
+pub mod budgeted_exports;
 pub mod budgeted_products;
 pub mod cache;
 mod page_memo;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 pub use budget::CustomerBudget;
 pub use budgeted_appointments::BudgetedAppointments;
+pub use budgeted_exports::BudgetedExports;
 pub use budgeted_products::BudgetedProducts;
 pub use cache::CachedPort;
 pub use page_memo::PageMemo;

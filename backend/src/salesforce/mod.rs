@@ -10,6 +10,7 @@ pub mod appointments;
 mod attachment;
 mod case_status;
 pub mod datetime;
+pub mod exports;
 pub mod forms;
 pub mod products;
 pub mod profile;

@@ -4,11 +4,13 @@
 
 pub mod appointments;
 mod attachments;
+pub mod exports;
 pub mod forms;
 pub mod products;
 pub mod profile;
 pub mod resilience;
 pub mod resilient_appointments;
+pub mod resilient_exports;
 pub mod resilient_products;
 pub mod resilient_profile;
 mod soql_build;

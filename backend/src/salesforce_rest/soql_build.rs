@@ -147,6 +147,12 @@ pub struct CaseSoql<'a> {
     pub picklists: &'a Picklists,
 }
 
+/// Which cases a customer's account sees: the one filter the case list and the export share
+/// (issue 16), so a visibility rule added here applies to both.
+pub fn case_account_filter(account: &SalesforceId) -> String {
+    format!("AccountId = {}", id(account))
+}
+
 impl CaseSoql<'_> {
     fn filters(&self) -> Vec<String> {
         let mut filters = vec![case_audience(self.account, self.audience)];

@@ -31,6 +31,9 @@ pub struct AuditEvent<'a> {
     pub contact_id: Option<&'a SalesforceId>,
     pub account_id: Option<&'a SalesforceId>,
     pub document_id: Option<&'a SalesforceId>,
+    /// A case export (issue 16): its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_id: Option<&'a str>,
 }
 
 /// Events waiting for the writer. Bounded, so a flood waits for the disk (each waiting request
@@ -215,6 +218,7 @@ mod tests {
                 contact_id: None,
                 account_id: None,
                 document_id: Some(&document),
+                export_id: None,
             })
         });
         for result in futures::future::join_all(events).await {

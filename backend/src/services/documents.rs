@@ -92,7 +92,7 @@ impl Refusal {
         }
     }
 
-    fn error(self) -> ApiError {
+    pub(crate) fn error(self) -> ApiError {
         ApiError::DownloadLink(match self {
             Self::Expired => ProblemText::DownloadLinkExpired,
             Self::NoSession => ProblemText::DownloadLinkOtherBrowser,
@@ -215,6 +215,7 @@ impl DocumentService {
                 contact_id: Some(&session.contact_id),
                 account_id: Some(&session.account_id),
                 document_id: id.as_ref(),
+                export_id: None,
             })
             .await?;
         let document = document.ok_or(ApiError::NotFound(Resource::Document))?;
@@ -237,6 +238,7 @@ impl DocumentService {
                 contact_id: Some(&session.contact_id),
                 account_id: Some(&session.account_id),
                 document_id: Some(&attachment.file.id),
+                export_id: None,
             })
             .await?;
         Ok(self.signed_link(&attachment.file.id, Some(&attachment.case_id), session))
@@ -302,6 +304,7 @@ impl DocumentService {
             contact_id: Some(&session.contact_id),
             account_id: Some(&session.account_id),
             document_id: Some(&id),
+            export_id: None,
         };
         if Utc::now().timestamp() > link.expires {
             self.audit.record(audit("expired")).await?;

@@ -10,6 +10,7 @@ pub mod case_status;
 pub mod cases;
 pub mod comments;
 pub mod documents;
+pub mod exports;
 pub mod forms;
 pub mod idempotency;
 pub mod keys;

@@ -11,6 +11,7 @@
 //! turn into 503 with `Retry-After` (fail closed).
 
 pub mod error;
+pub mod export_keys;
 pub mod idempotency;
 pub mod passwords;
 pub mod pending_sign_ins;
@@ -86,6 +87,14 @@ impl SharedState {
         match self {
             Self::InMemory => Arc::new(InMemoryRateLimit::new(policy)),
             Self::Redis(redis) => Arc::new(RedisRateLimit::new(redis.clone(), policy)),
+        }
+    }
+
+    /// Which export each Idempotency-Key started (issue 16).
+    pub fn export_keys(&self) -> Arc<dyn export_keys::ExportKeys> {
+        match self {
+            Self::InMemory => Arc::new(export_keys::memory::InMemoryExportKeys::default()),
+            Self::Redis(redis) => Arc::new(export_keys::redis::RedisExportKeys::new(redis.clone())),
         }
     }
 

@@ -25,6 +25,9 @@ use crate::model::{
 use crate::request_id::{RequestId, X_REQUEST_ID};
 use crate::soql;
 
+mod bulk;
+pub use bulk::{BulkJobState, BulkQueryJob, BulkResultsPage};
+
 const SFORCE_CALL_OPTIONS: HeaderName = HeaderName::from_static("sforce-call-options");
 const SFORCE_QUERY_OPTIONS: HeaderName = HeaderName::from_static("sforce-query-options");
 const SFORCE_LIMIT_INFO: &str = "sforce-limit-info";

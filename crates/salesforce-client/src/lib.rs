@@ -62,7 +62,9 @@ mod secret;
 pub mod soql;
 
 pub use auth::TokenState;
-pub use client::{Download, FileUpload, SalesforceClient};
+pub use client::{
+    BulkJobState, BulkQueryJob, BulkResultsPage, Download, FileUpload, SalesforceClient,
+};
 pub use config::{Config, Credentials, DEFAULT_API_VERSION};
 pub use error::{ApiError, AuthError, AuthFlow, AuthProblem, Error, ErrorCode};
 pub use id::{InvalidId, SalesforceId};

@@ -61,6 +61,11 @@ pub struct EmulatorConfig {
     /// `Object.Field`: describe reports them neither createable nor updateable, and a create,
     /// update or upsert that sets one is refused with `INVALID_FIELD_FOR_INSERT_UPDATE`.
     pub read_only_fields: Vec<String>,
+    /// Bulk API 2.0 query jobs: how many job-info polls a job takes to reach JobComplete
+    /// (UploadComplete, then InProgress, then JobComplete; 0 or 1: complete at the first poll).
+    pub bulk_polls_to_complete: u32,
+    /// Bulk API 2.0 results: records per set when the request names no `maxRecords`.
+    pub bulk_default_max_records: usize,
 }
 
 impl EmulatorConfig {
@@ -93,6 +98,8 @@ impl Default for EmulatorConfig {
             max_api_version: 66,
             case_picklists: CasePicklists::default(),
             read_only_fields: Vec::new(),
+            bulk_polls_to_complete: 2,
+            bulk_default_max_records: 50_000,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! ```
 
 mod admin;
+mod bulk;
 mod composite;
 mod config;
 mod error;
@@ -376,6 +377,7 @@ pub async fn spawn(config: EmulatorConfig, listener: TcpListener) -> Result<Emul
         store: Mutex::new(store),
         auth: Mutex::default(),
         cursors: Mutex::default(),
+        bulk: Mutex::default(),
         faults: faults.clone(),
         log: log.clone(),
         usage: AtomicU64::new(0),

@@ -104,6 +104,20 @@ struct Cli {
         value_delimiter = ';'
     )]
     read_only_fields: Vec<String>,
+    /// Bulk API 2.0: job-info polls until a query job is JobComplete.
+    #[arg(
+        long = "bulk-polls-to-complete",
+        env = "SF_EMULATOR_BULK_POLLS_TO_COMPLETE",
+        default_value_t = 2
+    )]
+    bulk_polls_to_complete: u32,
+    /// Bulk API 2.0: rows per result set when a request names no `maxRecords`.
+    #[arg(
+        long = "bulk-max-records",
+        env = "SF_EMULATOR_BULK_MAX_RECORDS",
+        default_value_t = 50_000
+    )]
+    bulk_max_records: usize,
 }
 
 fn parse_client(spec: &str) -> Result<OidcClient> {
@@ -163,6 +177,8 @@ async fn main() -> Result<()> {
             priorities: non_empty(&cli.case_priorities),
         },
         read_only_fields: non_empty(&cli.read_only_fields),
+        bulk_polls_to_complete: cli.bulk_polls_to_complete,
+        bulk_default_max_records: cli.bulk_max_records.max(1),
         ..EmulatorConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(&cli.listen)

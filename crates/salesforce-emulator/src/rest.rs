@@ -83,11 +83,18 @@ impl Reply {
             body: Some(body),
         }
     }
-    fn json(status: StatusCode, v: Value) -> Self {
+    pub(crate) fn json(status: StatusCode, v: Value) -> Self {
         Self {
             status,
             location: None,
             body: Some(v.into()),
+        }
+    }
+    pub(crate) fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            location: None,
+            body: None,
         }
     }
 }
@@ -181,6 +188,19 @@ pub async fn entry(
         if let Some(res) = blob(&state, segments[2], segments[3], segments[4]).await {
             return with_limit_info(&state, res);
         }
+    }
+    if let [_, "jobs", "query", id, "results"] = segments[..] {
+        if method != Method::GET {
+            return with_limit_info(&state, method_not_allowed(&method, "GET").into_response());
+        }
+        let res = crate::bulk::results(
+            &state,
+            version,
+            id,
+            query_param(uri.query(), "locator").as_deref(),
+            query_param(uri.query(), "maxRecords").as_deref(),
+        );
+        return with_limit_info(&state, res);
     }
     let mut undo = Vec::new();
     let result = match multipart_boundary(&method, &segments[1..], &headers) {
@@ -550,6 +570,14 @@ pub fn dispatch(
                 _ => Err(method_not_allowed(method, "GET,HEAD,PATCH,DELETE")),
             }
         }
+        ["jobs", "query", rest @ ..] => crate::bulk::dispatch(
+            state,
+            version,
+            method,
+            rest,
+            body,
+            &state.integration_user.user_id,
+        ),
         ["composite"] => {
             if method != Method::POST {
                 return Err(method_not_allowed(method, "POST"));

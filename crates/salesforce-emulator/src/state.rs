@@ -83,6 +83,7 @@ pub struct AppState {
     pub store: Mutex<Store>,
     pub auth: Mutex<AuthState>,
     pub cursors: Mutex<Cursors>,
+    pub bulk: Mutex<crate::bulk::BulkJobs>,
     pub faults: Faults,
     pub log: RequestLog,
     pub usage: AtomicU64,

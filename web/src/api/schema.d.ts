@@ -499,6 +499,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customer/{customer_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts an export of all the customer's cases; poll its `Location` until it is complete.
+         * @description `Idempotency-Key` is required (a UUID per export, the same on every retry): a retry
+         *     answers with the export it started (`Idempotent-Replayed: true`).
+         */
+        post: operations["start_case_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export's progress; when complete, a download link valid for this session for a short
+         *     time (`exports.link_ttl_secs`).
+         */
+        get: operations["get_case_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customer/{customer_id}/exports/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The CSV of a complete export, streamed: one line per case in the portal's columns
+         *     (`case_number, subject, status, priority, created_at, closed_at, last_updated_at`), cells
+         *     that a spreadsheet would run as a formula prefixed with `'`. The link works only with the
+         *     session it was issued to, until it expires (403).
+         */
+        get: operations["download_case_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customer/{customer_id}/forms": {
         parameters: {
             query?: never;
@@ -998,6 +1061,29 @@ export interface components {
          * @enum {string}
          */
         DocumentSort: "created_at" | "-created_at" | "title" | "-title" | "size" | "-size";
+        /** @description An export of all the customer's cases as CSV. */
+        Export: {
+            /**
+             * Format: date-time
+             * @description When the download link stops working.
+             */
+            download_expires_at?: string | null;
+            /** @description When complete: a link to the CSV, valid for this session for a short time. */
+            download_url?: string | null;
+            /** @description The export's id (opaque; valid only for this customer). */
+            id: string;
+            /**
+             * Format: int64
+             * @description Cases read so far.
+             */
+            records: number;
+            state: components["schemas"]["ExportProgress"];
+        };
+        /**
+         * @description Where an export is.
+         * @enum {string}
+         */
+        ExportProgress: "queued" | "running" | "complete" | "failed";
         /** @description A field that failed validation. */
         FieldError: {
             /** @description The request field, e.g. `subject` or `limit`. */
@@ -3826,6 +3912,255 @@ export interface operations {
                 };
             };
             /** @description The customer's budget of Salesforce calls is spent and nothing cached can answer (Salesforce mode) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_case_export: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's `csrf_token` (from `POST /auth/login` or `GET /auth/session`); a missing or wrong one is 403 */
+                "X-CSRF-Token": string;
+                /** @description 1-255 visible ASCII characters, new for each request and the same on each of its retries (a UUID): a retry answers what the first attempt did and never writes twice. Reused with another body: 422 */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Started (or, with `Idempotent-Replayed: true`, started before by this Idempotency-Key) */
+            202: {
+                headers: {
+                    /** @description `true`: no new export was started */
+                    "Idempotent-Replayed"?: boolean;
+                    /** @description The export's status */
+                    Location?: string;
+                    /** @description What is left of the quota */
+                    RateLimit?: string;
+                    /** @description The per-customer quota of exports, e.g. `"export-start";q=3;w=1080` */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A missing or invalid Idempotency-Key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports started, or (Salesforce mode) the customer's budget of Salesforce calls spent; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until another request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_case_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The export's id as `POST /customer/{customer_id}/exports` answered it; another customer's, or one that does not exist, is 404 */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent (Salesforce mode); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Salesforce (or the shared state) unavailable, or the request timed out; Retry-After says when to retry if sent */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_case_export: {
+        parameters: {
+            query: {
+                /** @description Expiry, in Unix seconds. */
+                expires: number;
+                /** @description HMAC-SHA256 of export, account, contact, session and expiry: 43 base64url characters. */
+                signature: string;
+            };
+            header?: never;
+            path: {
+                /** @description The signed-in customer's account id; only compared with the session's (another account's is 403), never used to choose data */
+                customer_id: string;
+                /** @description The export's id as `POST /customer/{customer_id}/exports` answered it; another customer's, or one that does not exist, is 404 */
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; filename="cases.csv" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the signed-in customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record for this customer, or a malformed id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer's budget of Salesforce calls is spent (Salesforce mode); see Retry-After */
             429: {
                 headers: {
                     /** @description Seconds to wait */

@@ -52,3 +52,5 @@ export type FormFieldHint = FormDetail['ui']['fields'][string];
 export type Profile = JsonOf<paths['/customer/{customer_id}/profile']['get']['responses'][200]>;
 export type ProfilePatch = NonNullable<paths['/customer/{customer_id}/profile']['patch']['requestBody']>['content']['application/json'];
 export type PasswordChangeBody = NonNullable<paths['/auth/password']['post']['requestBody']>['content']['application/json'];
+/** A case export (issue 16): its state, cases read so far and, when complete, a download link. */
+export type CaseExport = JsonOf<paths['/customer/{customer_id}/exports/{export_id}']['get']['responses'][200]>;

@@ -435,6 +435,16 @@ export const en = {
   'reset.signIn': 'Sign in',
   'reset.noToken': 'This link is incomplete. Open the link from the email again, or ask for a new one.',
   'language.saveFailed': 'Your language could not be saved in your profile. Try again.',
+
+  'exports.button': 'Export all cases',
+  'exports.starting': 'Starting the export…',
+  'exports.progressLabel': 'Export progress',
+  'exports.queued': 'The export is queued.',
+  'exports.running': 'Exporting… Cases so far: {count}',
+  'exports.complete': 'Your export is ready. Cases: {count}',
+  'exports.download': 'Download the CSV file',
+  'exports.failed': 'The export failed. Please try again.',
+  'exports.startFailed': 'The export could not be started. Please try again.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -451,4 +451,14 @@ export const ar: Catalogue = {
   'reset.signIn': 'تسجيل الدخول',
   'reset.noToken': 'هذا الرابط غير مكتمل. افتح الرابط من البريد مرة أخرى أو اطلب رابطًا جديدًا.',
   'language.saveFailed': 'تعذّر حفظ لغتك في ملفك الشخصي. حاول مرة أخرى.',
+
+  'exports.button': 'تصدير كل الطلبات',
+  'exports.starting': 'جارٍ بدء التصدير…',
+  'exports.progressLabel': 'تقدم التصدير',
+  'exports.queued': 'التصدير في قائمة الانتظار.',
+  'exports.running': 'جارٍ التصدير… الطلبات حتى الآن: {count}',
+  'exports.complete': 'التصدير جاهز. عدد الطلبات: {count}',
+  'exports.download': 'تنزيل ملف CSV',
+  'exports.failed': 'فشل التصدير. يُرجى المحاولة مرة أخرى.',
+  'exports.startFailed': 'تعذّر بدء التصدير. يُرجى المحاولة مرة أخرى.',
 };

@@ -431,4 +431,14 @@ export const de: Catalogue = {
   'reset.signIn': 'Anmelden',
   'reset.noToken': 'Dieser Link ist unvollständig. Öffnen Sie den Link aus der E-Mail erneut oder fordern Sie einen neuen an.',
   'language.saveFailed': 'Ihre Sprache konnte nicht im Profil gespeichert werden. Versuchen Sie es erneut.',
+
+  'exports.button': 'Alle Anfragen exportieren',
+  'exports.starting': 'Export wird gestartet…',
+  'exports.progressLabel': 'Fortschritt des Exports',
+  'exports.queued': 'Der Export wartet auf den Start.',
+  'exports.running': 'Export läuft… Bisher Anfragen: {count}',
+  'exports.complete': 'Ihr Export ist fertig. Anfragen: {count}',
+  'exports.download': 'CSV-Datei herunterladen',
+  'exports.failed': 'Der Export ist fehlgeschlagen. Bitte versuchen Sie es erneut.',
+  'exports.startFailed': 'Der Export konnte nicht gestartet werden. Bitte versuchen Sie es erneut.',
 };

@@ -435,4 +435,14 @@ export const es: Catalogue = {
   'reset.signIn': 'Iniciar sesión',
   'reset.noToken': 'Este enlace está incompleto. Vuelva a abrir el enlace del correo o pida uno nuevo.',
   'language.saveFailed': 'No se pudo guardar su idioma en el perfil. Inténtelo de nuevo.',
+
+  'exports.button': 'Exportar todas las solicitudes',
+  'exports.starting': 'Iniciando la exportación…',
+  'exports.progressLabel': 'Progreso de la exportación',
+  'exports.queued': 'La exportación está en cola.',
+  'exports.running': 'Exportando… Solicitudes hasta ahora: {count}',
+  'exports.complete': 'Su exportación está lista. Solicitudes: {count}',
+  'exports.download': 'Descargar el archivo CSV',
+  'exports.failed': 'La exportación ha fallado. Inténtelo de nuevo.',
+  'exports.startFailed': 'No se pudo iniciar la exportación. Inténtelo de nuevo.',
 };

@@ -435,4 +435,14 @@ export const fr: Catalogue = {
   'reset.signIn': 'Se connecter',
   'reset.noToken': 'Ce lien est incomplet. Rouvrez le lien de l’e-mail ou demandez-en un nouveau.',
   'language.saveFailed': 'Votre langue n’a pas pu être enregistrée dans votre profil. Réessayez.',
+
+  'exports.button': 'Exporter toutes les demandes',
+  'exports.starting': 'Lancement de l’export…',
+  'exports.progressLabel': 'Progression de l’export',
+  'exports.queued': 'L’export est en file d’attente.',
+  'exports.running': 'Export en cours… Demandes à ce stade : {count}',
+  'exports.complete': 'Votre export est prêt. Demandes : {count}',
+  'exports.download': 'Télécharger le fichier CSV',
+  'exports.failed': 'L’export a échoué. Veuillez réessayer.',
+  'exports.startFailed': 'L’export n’a pas pu être lancé. Veuillez réessayer.',
 };

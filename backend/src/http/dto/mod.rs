@@ -6,6 +6,7 @@
 pub mod appointments;
 pub mod attachments;
 pub mod comments;
+pub mod exports;
 pub mod forms;
 pub mod passwords;
 pub mod products;

@@ -6,6 +6,7 @@ import { listLoader, useListPage } from '../../../lib/useListPage';
 import { CASE_SORTS, casesQuery, DEFAULT_CASE_SORT, parseCasesSearch } from '../api/cases';
 import { CasesTable } from '../components/CasesTable';
 import { ScopeFilter } from '../components/ScopeFilter';
+import { ExportCasesButton } from '../components/ExportCasesButton';
 import { StatusFilter } from '../components/StatusFilter';
 import { useSession } from '../../../session/session';
 
@@ -16,8 +17,9 @@ export const casesLoader = (queryClient: QueryClient) => listLoader(queryClient,
 
 export function CasesRoute() {
   const cases = useListPage(list);
+  const session = useSession();
   const { search, shown } = cases;
-  const manager = useSession().user.role === 'manager';
+  const manager = session.user.role === 'manager';
   const filtered = search.q !== '' || search.status !== 'all' || (manager && search.scope === 'mine');
 
   return (
@@ -25,9 +27,13 @@ export function CasesRoute() {
       list={cases}
       source="cases"
       actions={
-        <Link to="/cases/new" className="button button--primary">
-          {t('cases.newCase')}
-        </Link>
+        <>
+          {/* An export holds every case of the company: a manager's (decision 031). */}
+          {manager && <ExportCasesButton customerId={session.customer.id} csrfToken={session.csrf_token} />}
+          <Link to="/cases/new" className="button button--primary">
+            {t('cases.newCase')}
+          </Link>
+        </>
       }
       filters={
         <>
