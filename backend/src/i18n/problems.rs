@@ -407,7 +407,7 @@ fn german(text: &ProblemText) -> Words {
         ),
         P::CompanyCasesManagersOnly => words(
             "Kein Zugriff",
-            "Nur eine Managerin oder ein Manager Ihres Unternehmens kann alle seine Fälle auflisten.",
+            "Nur eine Managerin oder ein Manager Ihres Unternehmens kann alle seine Anfragen auflisten.",
         ),
         P::ExportManagersOnly => words(
             "Kein Zugriff",
@@ -442,7 +442,7 @@ fn german(text: &ProblemText) -> Words {
         P::NotFound(resource) => words(
             "Nicht gefunden",
             match resource {
-                Resource::Case => "Der Fall existiert nicht.",
+                Resource::Case => "Die Anfrage existiert nicht.",
                 Resource::Document => "Das Dokument existiert nicht.",
                 Resource::Attachment => "Der Anhang existiert nicht.",
                 Resource::Product => "Das Produkt existiert nicht.",
@@ -462,23 +462,23 @@ fn german(text: &ProblemText) -> Words {
             "Dieser Idempotency-Key wurde bereits mit einem anderen Inhalt verwendet.",
         ),
         P::CaseClosed => words(
-            "Fall geschlossen",
-            "Dieser Fall ist geschlossen und nimmt keine Antworten mehr an. Öffnen Sie ihn \
-             erneut oder eröffnen Sie einen neuen Fall.",
+            "Anfrage geschlossen",
+            "Diese Anfrage ist geschlossen und nimmt keine Antworten mehr an. Öffnen Sie sie \
+             erneut oder stellen Sie eine neue Anfrage.",
         ),
         P::TooMany { action, retry_secs } => words(
             "Zu viele Anfragen",
             match action {
                 Action::NewCases => format!(
-                    "Zu viele neue Fälle. Sie können in {retry_secs} Sekunden einen weiteren \
-                     anlegen."
+                    "Zu viele neue Anfragen. Sie können in {retry_secs} Sekunden eine weitere \
+                     stellen."
                 ),
                 Action::Replies => format!(
                     "Zu viele Antworten. Sie können in {retry_secs} Sekunden eine weitere senden."
                 ),
                 Action::StatusChanges => format!(
-                    "Zu viele Fälle geschlossen oder wieder geöffnet. Sie können in {retry_secs} \
-                     Sekunden einen weiteren schließen oder wieder öffnen."
+                    "Zu viele Anfragen geschlossen oder wieder geöffnet. Sie können in {retry_secs} \
+                     Sekunden eine weitere schließen oder wieder öffnen."
                 ),
                 Action::Uploads => format!(
                     "Zu viele Dateien hochgeladen. Sie können in {retry_secs} Sekunden eine \
@@ -505,21 +505,21 @@ fn german(text: &ProblemText) -> Words {
             },
         ),
         P::ReopenNotOffered { case_number } => words(
-            "Dieser Fall kann nicht mehr erneut geöffnet werden",
+            "Diese Anfrage kann nicht mehr erneut geöffnet werden",
             format!(
-                "Geschlossene Fälle können hier nicht erneut geöffnet werden. Bitte eröffnen Sie \
-                 einen neuen Fall und nennen Sie darin Fall {case_number}."
+                "Geschlossene Anfragen können hier nicht erneut geöffnet werden. Bitte stellen Sie \
+                 eine neue Anfrage und nennen Sie darin Anfrage {case_number}."
             ),
         ),
         P::ReopenWindowClosed {
             case_number,
             window_days,
         } => words(
-            "Dieser Fall kann nicht mehr erneut geöffnet werden",
+            "Diese Anfrage kann nicht mehr erneut geöffnet werden",
             format!(
-                "Fall {case_number} wurde vor mehr als {window_days} Tagen geschlossen und kann \
-                 daher nicht mehr erneut geöffnet werden. Bitte eröffnen Sie einen neuen Fall \
-                 und nennen Sie darin Fall {case_number}."
+                "Anfrage {case_number} wurde vor mehr als {window_days} Tagen geschlossen und kann \
+                 daher nicht mehr erneut geöffnet werden. Bitte stellen Sie eine neue Anfrage \
+                 und nennen Sie darin Anfrage {case_number}."
             ),
         ),
         P::SlotTaken => words(
@@ -585,7 +585,7 @@ fn german(text: &ProblemText) -> Words {
             "Speichern gerade nicht möglich",
             "Das Portal hat im Moment keinen Platz, um neue Daten zu speichern; es wurde nichts \
              gespeichert. Bitte versuchen Sie es später erneut; mit demselben Idempotency-Key \
-             legt ein erneuter Versuch nie einen zweiten Fall an.",
+             legt ein erneuter Versuch nie eine zweite Anfrage an.",
         ),
     }
 }
@@ -638,11 +638,11 @@ fn french(text: &ProblemText) -> Words {
         ),
         P::CompanyCasesManagersOnly => words(
             "Accès refusé",
-            "Seul un responsable de votre entreprise peut lister tous ses dossiers.",
+            "Seul un responsable de votre entreprise peut lister toutes ses demandes.",
         ),
         P::ExportManagersOnly => words(
             "Accès refusé",
-            "Seul un responsable de votre entreprise peut exporter tous ses dossiers.",
+            "Seul un responsable de votre entreprise peut exporter toutes ses demandes.",
         ),
         P::OtherAccount => words(
             "Accès refusé",
@@ -673,7 +673,7 @@ fn french(text: &ProblemText) -> Words {
         P::NotFound(resource) => words(
             "Introuvable",
             match resource {
-                Resource::Case => "Le dossier n’existe pas.",
+                Resource::Case => "La demande n’existe pas.",
                 Resource::Document => "Le document n’existe pas.",
                 Resource::Attachment => "La pièce jointe n’existe pas.",
                 Resource::Product => "Le produit n’existe pas.",
@@ -693,15 +693,15 @@ fn french(text: &ProblemText) -> Words {
             "Cette Idempotency-Key a déjà été utilisée avec un autre corps de requête.",
         ),
         P::CaseClosed => words(
-            "Dossier clos",
-            "Ce dossier est clos et n’accepte plus de réponses. Rouvrez-le ou ouvrez un nouveau \
-             dossier.",
+            "Demande close",
+            "Cette demande est close et n’accepte plus de réponses. Rouvrez-la ou ouvrez une \
+             nouvelle demande.",
         ),
         P::TooMany { action, retry_secs } => words(
             "Trop de requêtes",
             match action {
                 Action::NewCases => format!(
-                    "Trop de nouveaux dossiers. Vous pourrez en créer un autre dans {retry_secs} \
+                    "Trop de nouvelles demandes. Vous pourrez en créer une autre dans {retry_secs} \
                      secondes."
                 ),
                 Action::Replies => format!(
@@ -709,7 +709,7 @@ fn french(text: &ProblemText) -> Words {
                      secondes."
                 ),
                 Action::StatusChanges => format!(
-                    "Trop de dossiers clos ou rouverts. Vous pourrez en clore ou en rouvrir un \
+                    "Trop de demandes closes ou rouvertes. Vous pourrez en clore ou en rouvrir une \
                      autre dans {retry_secs} secondes."
                 ),
                 Action::Uploads => format!(
@@ -737,21 +737,21 @@ fn french(text: &ProblemText) -> Words {
             },
         ),
         P::ReopenNotOffered { case_number } => words(
-            "Ce dossier ne peut plus être rouvert",
+            "Cette demande ne peut plus être rouverte",
             format!(
-                "Les dossiers clos ne peuvent pas être rouverts ici. Veuillez ouvrir un nouveau \
-                 dossier en mentionnant le dossier {case_number}."
+                "Les demandes closes ne peuvent pas être rouvertes ici. Veuillez ouvrir une \
+                 nouvelle demande en mentionnant la demande {case_number}."
             ),
         ),
         P::ReopenWindowClosed {
             case_number,
             window_days,
         } => words(
-            "Ce dossier ne peut plus être rouvert",
+            "Cette demande ne peut plus être rouverte",
             format!(
-                "Le dossier {case_number} a été clos il y a plus de {window_days} jours et ne \
-                 peut donc plus être rouvert. Veuillez ouvrir un nouveau dossier en mentionnant \
-                 le dossier {case_number}."
+                "La demande {case_number} a été close il y a plus de {window_days} jours et ne \
+                 peut donc plus être rouverte. Veuillez ouvrir une nouvelle demande en \
+                 mentionnant la demande {case_number}."
             ),
         ),
         P::SlotTaken => words(
@@ -817,7 +817,7 @@ fn french(text: &ProblemText) -> Words {
             "Enregistrement impossible pour le moment",
             "Le portail n’a plus de place pour enregistrer de nouvelles données ; rien n’a été \
              enregistré. Veuillez réessayer plus tard ; avec la même Idempotency-Key, un nouvel \
-             essai ne crée jamais de second dossier.",
+             essai ne crée jamais de seconde demande.",
         ),
     }
 }
@@ -1083,8 +1083,8 @@ fn arabic(text: &ProblemText) -> Words {
             "فشل تسجيل الدخول",
             "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
         ),
-        P::CompanyCasesManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط عرض جميع حالاتها."),
-        P::ExportManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط تصدير جميع حالاتها."),
+        P::CompanyCasesManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط عرض جميع طلباتها."),
+        P::ExportManagersOnly => words("غير مسموح", "يمكن لمدير شركتك فقط تصدير جميع طلباتها."),
         P::OtherAccount => words("غير مسموح", "يمكنك الوصول إلى حسابك فقط."),
         P::PasswordManagedElsewhere => words(
             "كلمة المرور تُدار في مكان آخر",
@@ -1106,7 +1106,7 @@ fn arabic(text: &ProblemText) -> Words {
         P::NotFound(resource) => words(
             "غير موجود",
             match resource {
-                Resource::Case => "الحالة غير موجودة.",
+                Resource::Case => "الطلب غير موجود.",
                 Resource::Document => "المستند غير موجود.",
                 Resource::Attachment => "المرفق غير موجود.",
                 Resource::Product => "المنتج غير موجود.",
@@ -1125,21 +1125,21 @@ fn arabic(text: &ProblemText) -> Words {
             "استُخدم مفتاح Idempotency-Key هذا من قبل مع محتوى طلب مختلف.",
         ),
         P::CaseClosed => words(
-            "الحالة مغلقة",
-            "هذه الحالة مغلقة ولا تقبل ردودًا أخرى. أعد فتحها أو افتح حالة جديدة.",
+            "الطلب مغلق",
+            "هذا الطلب مغلق ولا يقبل ردودًا أخرى. أعد فتحه أو افتح طلبًا جديدًا.",
         ),
         P::TooMany { action, retry_secs } => words(
             "طلبات كثيرة جدًا",
             match action {
                 Action::NewCases => {
-                    format!("حالات جديدة كثيرة جدًا. يمكنك إنشاء حالة أخرى بعد {retry_secs} ثانية.")
+                    format!("طلبات جديدة كثيرة جدًا. يمكنك إنشاء طلب آخر بعد {retry_secs} ثانية.")
                 }
                 Action::Replies => {
                     format!("ردود كثيرة جدًا. يمكنك إرسال رد آخر بعد {retry_secs} ثانية.")
                 }
                 Action::StatusChanges => format!(
-                    "أُغلقت حالات كثيرة جدًا أو أُعيد فتحها. يمكنك إغلاق حالة أخرى أو إعادة \
-                     فتحها بعد {retry_secs} ثانية."
+                    "أُغلقت طلبات كثيرة جدًا أو أُعيد فتحها. يمكنك إغلاق طلب آخر أو إعادة \
+                     فتحه بعد {retry_secs} ثانية."
                 ),
                 Action::Uploads => {
                     format!("رُفعت ملفات كثيرة جدًا. يمكنك رفع ملف آخر بعد {retry_secs} ثانية.")
@@ -1163,9 +1163,9 @@ fn arabic(text: &ProblemText) -> Words {
             },
         ),
         P::ReopenNotOffered { case_number } => words(
-            "لم يعد من الممكن إعادة فتح هذه الحالة",
+            "لم يعد من الممكن إعادة فتح هذا الطلب",
             format!(
-                "لا يمكن إعادة فتح الحالات المغلقة هنا. يُرجى فتح حالة جديدة وذكر الحالة \
+                "لا يمكن إعادة فتح الطلبات المغلقة هنا. يُرجى فتح طلب جديد وذكر الطلب \
                  {case_number}."
             ),
         ),
@@ -1173,10 +1173,10 @@ fn arabic(text: &ProblemText) -> Words {
             case_number,
             window_days,
         } => words(
-            "لم يعد من الممكن إعادة فتح هذه الحالة",
+            "لم يعد من الممكن إعادة فتح هذا الطلب",
             format!(
-                "أُغلقت الحالة {case_number} منذ أكثر من {window_days} يومًا، لذا لم يعد من \
-                 الممكن إعادة فتحها. يُرجى فتح حالة جديدة وذكر الحالة {case_number}."
+                "أُغلق الطلب {case_number} منذ أكثر من {window_days} يومًا، لذا لم يعد من \
+                 الممكن إعادة فتحه. يُرجى فتح طلب جديد وذكر الطلب {case_number}."
             ),
         ),
         P::SlotTaken => words(
@@ -1228,7 +1228,7 @@ fn arabic(text: &ProblemText) -> Words {
         P::StorageFull => words(
             "تعذّر الحفظ الآن",
             "لا توجد لدى البوابة مساحة لحفظ بيانات جديدة حاليًا، لذا لم يُحفظ شيء. يُرجى \
-             المحاولة لاحقًا؛ مع مفتاح Idempotency-Key نفسه لا تُنشئ إعادة المحاولة حالة ثانية \
+             المحاولة لاحقًا؛ مع مفتاح Idempotency-Key نفسه لا تُنشئ إعادة المحاولة طلبًا ثانيًا \
              أبدًا.",
         ),
     }
