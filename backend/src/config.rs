@@ -3,7 +3,6 @@
 //! Everything is validated at start-up so a bad value stops the server with a clear message.
 //! `portal.example.toml` documents every key.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +24,7 @@ mod products;
 mod profile;
 mod roles;
 mod smtp;
+mod values;
 pub use exports::{ExportRateLimit, ExportsConfig};
 pub use forms::FormsConfig;
 pub use passwords::{MAX_PASSWORD_CHARS, PasswordsConfig};
@@ -32,6 +32,7 @@ pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsCo
 pub use profile::ProfileConfig;
 pub use roles::{ROLE_FIELD, RoleSource, RolesConfig};
 pub use smtp::{SmtpConfig, SmtpSecurity};
+pub use values::{RateLimitConfig, Secret};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -401,15 +402,6 @@ impl Default for CommentsConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RateLimitConfig {
-    /// Sustained case creations per customer per hour.
-    pub per_hour: u32,
-    /// How many may be created at once before the hourly rate applies.
-    pub burst: u32,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
@@ -503,27 +495,6 @@ pub enum AccessLog {
 pub enum LogFormat {
     Json,
     Pretty,
-}
-
-/// A secret string that never shows in logs or debug output.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 impl Default for Config {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RateLimitConfig;
+use super::values::RateLimitConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

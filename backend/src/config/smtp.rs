@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Secret;
+use super::values::Secret;
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -111,7 +111,7 @@ where
     if let Some(session) = &session {
         // A problem answering this request is written in the customer's own language.
         if let Some(language) = session.language {
-            super::remember_language(req.extensions(), language);
+            super::respond::remember_language(req.extensions(), language);
         }
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         // Sign-in replaces whatever session there was and is not cookie-authenticated.
