@@ -22,7 +22,7 @@ use crate::salesforce_rest::SalesforceRest;
 use crate::salesforce_rest::resilience::ResilientPort;
 use crate::services::{
     appointments, attachments, audit, auth, case_status, cases, comments, documents, exports,
-    forms, keys, mail, oidc, passwords, products, profile,
+    forms, keys, mail, notifications, oidc, passwords, products, profile,
 };
 use crate::shared_state::SharedState;
 use crate::shared_state::rate_limit::Policy;
@@ -50,6 +50,9 @@ pub struct App {
     pub passwords: passwords::PasswordService,
     /// Exporting all of an account's cases as CSV (issue 16, decision 026).
     pub exports: exports::ExportService,
+    /// Mails on agent replies and status changes (issue 14, decision 034), when enabled: its
+    /// poller is started by `crate::run`.
+    pub notifications: Option<Arc<notifications::NotificationService>>,
     pub oidc: Option<oidc::OidcService>,
     /// How reads reach their data; what the HTTP layer keeps rendered pages by.
     pub reads: ReadPath,
@@ -82,6 +85,8 @@ struct Source {
     forms_startup: Arc<dyn crate::salesforce::forms::FormPort>,
     /// The profile's port: the Contact's details and preferences.
     profiles: Arc<dyn crate::salesforce::profile::ProfilePort>,
+    /// Agent activity for notifications: comments and status changes since a watermark.
+    activity: Arc<dyn crate::salesforce::activity::ActivityPort>,
 }
 
 impl App {
@@ -133,6 +138,35 @@ impl App {
             Arc::clone(&metrics),
             &shared,
         );
+        let notifications = if config.notifications.enabled {
+            let claims: Arc<dyn crate::shared_state::notification_claims::NotificationClaims> =
+                match shared.redis() {
+                    Some(redis) => Arc::new(
+                        crate::shared_state::notification_claims::RedisClaims::new(redis.clone()),
+                    ),
+                    None => Arc::new(crate::shared_state::notification_claims::FileClaims::open(
+                        &config.data_dir,
+                    )?),
+                };
+            Some(Arc::new(notifications::NotificationService::new(
+                Arc::clone(&source.activity),
+                Arc::clone(&source.profiles),
+                mail::Mailer::new(config.smtp.as_ref())?,
+                claims,
+                &config.notifications,
+                config
+                    .public_url
+                    .as_deref()
+                    .unwrap_or(&format!("http://{}", config.listen)),
+                Arc::clone(&metrics),
+                &config.data_dir,
+            )))
+        } else {
+            None
+        };
+        if let Some(notifications) = &notifications {
+            notifications.prepare().await;
+        }
         let cases = cases::CaseService::new(
             Arc::clone(&source.port),
             &config.cases.rate_limit,
@@ -225,6 +259,7 @@ impl App {
             profile,
             passwords,
             exports,
+            notifications,
         })
     }
 
@@ -274,6 +309,9 @@ fn salesforce_org(
     let rest_profiles = Arc::new(crate::salesforce_rest::profile::SalesforceProfiles::new(
         Arc::clone(&rest),
     ));
+    let rest_activity = Arc::new(crate::salesforce_rest::activity::SalesforceActivity::new(
+        Arc::clone(&rest),
+    ));
     let rest_exports = Arc::new(crate::salesforce_rest::exports::SalesforceExports::new(
         Arc::clone(&rest),
         config.exports.page_records,
@@ -300,6 +338,12 @@ fn salesforce_org(
         crate::salesforce_rest::resilient_profile::ResilientProfiles::new(
             Arc::clone(&resilient),
             rest_profiles,
+        ),
+    );
+    let activity = Arc::new(
+        crate::salesforce_rest::resilient_activity::ResilientActivity::new(
+            Arc::clone(&resilient),
+            rest_activity,
         ),
     );
     let exports = Arc::new(
@@ -345,6 +389,7 @@ fn salesforce_org(
         forms,
         forms_startup,
         profiles,
+        activity,
     })
 }
 
@@ -383,7 +428,12 @@ async fn mock_store(config: &Config) -> anyhow::Result<Source> {
     })
     .await
     .context("loading the mock profile store")??;
+    let activity = Arc::new(crate::mock_store::activity::MockActivity::new(
+        Arc::clone(&store),
+        &config.data_dir,
+    ));
     Ok(Source {
+        activity,
         port: store.clone(),
         probe: store,
         reads: ReadPath::local(move |account| versions.list_version(account)),

@@ -19,6 +19,7 @@ pub use appointments::{
 };
 mod exports;
 mod forms;
+mod notifications;
 mod passwords;
 mod products;
 mod profile;
@@ -27,6 +28,7 @@ mod smtp;
 mod values;
 pub use exports::{ExportRateLimit, ExportsConfig};
 pub use forms::FormsConfig;
+pub use notifications::NotificationsConfig;
 pub use passwords::{MAX_PASSWORD_CHARS, PasswordsConfig};
 pub use products::{InterestRecordKind, ProductRateLimit, ProductRule, ProductsConfig};
 pub use profile::ProfileConfig;
@@ -64,6 +66,8 @@ pub struct Config {
     pub passwords: PasswordsConfig,
     /// Outgoing mail (password resets). Off unless configured.
     pub smtp: Option<SmtpConfig>,
+    /// Mails on agent replies and status changes (issue 14, decision 034). Off by default.
+    pub notifications: NotificationsConfig,
     /// Dynamic case forms from Salesforce Custom Metadata (issue 15).
     pub forms: FormsConfig,
     /// Members and managers: where the role comes from (issue 14, decision 031).
@@ -517,6 +521,7 @@ impl Default for Config {
             profile: ProfileConfig::default(),
             passwords: PasswordsConfig::default(),
             smtp: None,
+            notifications: NotificationsConfig::default(),
             forms: FormsConfig::default(),
             roles: RolesConfig::default(),
             exports: ExportsConfig::default(),
@@ -749,6 +754,9 @@ impl Config {
             smtp.validate().map_err(ConfigError::Invalid)?;
         }
         self.exports.validate().map_err(ConfigError::Invalid)?;
+        self.notifications
+            .validate(self.smtp.is_some())
+            .map_err(ConfigError::Invalid)?;
         self.validate_tls_and_shutdown()?;
         if self.http.request_timeout_secs == 0 || self.http.body_limit_bytes < 1024 {
             return invalid(

@@ -60,6 +60,10 @@ pub async fn run(config: Config, listener: TcpListener) -> anyhow::Result<()> {
             }
         })
     };
+    let notifier = app
+        .notifications
+        .as_ref()
+        .map(|notifications| tokio::spawn(Arc::clone(notifications).run()));
     let draining = Arc::clone(&app.draining);
     let service = http::router(app);
     let addr = listener
@@ -69,6 +73,9 @@ pub async fn run(config: Config, listener: TcpListener) -> anyhow::Result<()> {
     let listener = server::Listener::new(listener, tls);
     server::serve(listener, service, draining, &shutdown).await?;
     pruner.abort();
+    if let Some(notifier) = notifier {
+        notifier.abort();
+    }
     tracing::info!("portal stopped");
     Ok(())
 }

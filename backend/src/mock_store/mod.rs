@@ -2,6 +2,7 @@
 //! changes kept in a durable journal. It implements the same port as the real Salesforce adapter, so the whole
 //! portal runs on a laptop with no org.
 
+pub mod activity;
 pub mod appointments;
 mod attachments;
 mod case_status;

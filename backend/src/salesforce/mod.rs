@@ -6,6 +6,7 @@
 //! of it. Every read takes the account id from the session so an adapter filters by account in
 //! the query itself; ownership is never checked after the fact.
 
+pub mod activity;
 pub mod appointments;
 mod attachment;
 mod case_status;

@@ -2,6 +2,7 @@
 //! through `salesforce-client`. Every query filters by the session's account in SOQL itself,
 //! and every literal goes through `salesforce_client::soql` quoting.
 
+pub mod activity;
 pub mod appointments;
 mod attachments;
 pub mod exports;
@@ -9,6 +10,7 @@ pub mod forms;
 pub mod products;
 pub mod profile;
 pub mod resilience;
+pub mod resilient_activity;
 pub mod resilient_appointments;
 pub mod resilient_exports;
 pub mod resilient_products;

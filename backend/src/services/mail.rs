@@ -19,15 +19,20 @@ use crate::domain::profile::Language;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Template {
     PasswordReset,
+    /// An agent replied on the contact's case (decision 034).
+    AgentReply,
+    /// The contact's case changed status (decision 034).
+    StatusChange,
 }
 
 impl Template {
-    pub const ALL: [Self; 1] = [Self::PasswordReset];
+    pub const ALL: [Self; 3] = [Self::PasswordReset, Self::AgentReply, Self::StatusChange];
 
     /// The slots every language's text of the template has, no more, no fewer.
     pub fn slots(self) -> &'static [&'static str] {
         match self {
             Self::PasswordReset => &["name", "link", "minutes"],
+            Self::AgentReply | Self::StatusChange => &["name", "number", "link"],
         }
     }
 
@@ -48,18 +53,51 @@ impl Template {
             (Self::PasswordReset, Language::Ar) => {
                 include_str!("../../templates/mail/reset.ar.txt")
             }
+            (Self::AgentReply, Language::En) => {
+                include_str!("../../templates/mail/reply.en.txt")
+            }
+            (Self::AgentReply, Language::De) => {
+                include_str!("../../templates/mail/reply.de.txt")
+            }
+            (Self::AgentReply, Language::Fr) => {
+                include_str!("../../templates/mail/reply.fr.txt")
+            }
+            (Self::AgentReply, Language::Es) => {
+                include_str!("../../templates/mail/reply.es.txt")
+            }
+            (Self::AgentReply, Language::Ar) => {
+                include_str!("../../templates/mail/reply.ar.txt")
+            }
+            (Self::StatusChange, Language::En) => {
+                include_str!("../../templates/mail/status.en.txt")
+            }
+            (Self::StatusChange, Language::De) => {
+                include_str!("../../templates/mail/status.de.txt")
+            }
+            (Self::StatusChange, Language::Fr) => {
+                include_str!("../../templates/mail/status.fr.txt")
+            }
+            (Self::StatusChange, Language::Es) => {
+                include_str!("../../templates/mail/status.es.txt")
+            }
+            (Self::StatusChange, Language::Ar) => {
+                include_str!("../../templates/mail/status.ar.txt")
+            }
         }
     }
 
-    /// Subject and body in `language`, the slots filled from `values` (name, value).
+    /// Subject and body in `language`, the slots filled from `values` (name, value), in
+    /// both.
     pub fn render(self, language: Language, values: &[(&str, &str)]) -> (String, String) {
         let text = self.text(language);
         let (subject, body) = text.split_once('\n').unwrap_or((text, ""));
-        let mut body = body.to_owned();
+        let (mut subject, mut body) = (subject.trim().to_owned(), body.to_owned());
         for (slot, value) in values {
-            body = body.replace(&format!("{{{slot}}}"), value);
+            let slot = format!("{{{slot}}}");
+            subject = subject.replace(&slot, value);
+            body = body.replace(&slot, value);
         }
-        (subject.trim().to_owned(), body)
+        (subject, body)
     }
 }
 
@@ -126,7 +164,9 @@ impl Mailer {
         })
     }
 
-    async fn send(&self, mail: Mail) -> anyhow::Result<()> {
+    /// Sends `mail` and waits for the mail server's answer: for a caller that counts the
+    /// outcome (notifications, decision 034).
+    pub async fn send(&self, mail: Mail) -> anyhow::Result<()> {
         let Self::Smtp { transport, from } = self else {
             tracing::info!(subject = %mail.subject, "mail not sent: no [smtp] configured");
             return Ok(());

@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod listing;
 pub mod mail;
+pub mod notifications;
 pub mod oidc;
 pub mod passwords;
 pub mod products;

@@ -13,6 +13,7 @@
 pub mod error;
 pub mod export_keys;
 pub mod idempotency;
+pub mod notification_claims;
 pub mod passwords;
 pub mod pending_sign_ins;
 pub mod rate_limit;

@@ -113,6 +113,10 @@ pub struct Metrics {
     pub password_checks: Family<OutcomeLabels, Counter>,
     /// Download links refused, by reason (they are not audited: see `services/audit.rs`).
     pub download_refusals: Family<ReasonLabels, Counter>,
+    /// Notification mails by outcome (`sent`, `failed`, `already_sent`, `not_wanted`) and
+    /// notification polls by outcome (`ok`, `error`); decision 034.
+    pub notifications: Family<OutcomeLabels, Counter>,
+    pub notification_polls: Family<OutcomeLabels, Counter>,
     /// 0 closed, 1 half-open, 2 open.
     pub circuit_state: Gauge,
     pub api_used: Gauge,
@@ -190,6 +194,18 @@ impl Default for Metrics {
             "Download links refused, by reason",
             download_refusals.clone(),
         );
+        let notifications = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "notifications",
+            "Notification mails on agent replies and status changes, by outcome",
+            notifications.clone(),
+        );
+        let notification_polls = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "notification_polls",
+            "Polls for agent activity to notify customers of, by outcome",
+            notification_polls.clone(),
+        );
         let circuit_state = Gauge::default();
         registry.register(
             "salesforce_circuit_state",
@@ -223,6 +239,8 @@ impl Default for Metrics {
             change_polls,
             password_checks,
             download_refusals,
+            notifications,
+            notification_polls,
             circuit_state,
             api_used,
             api_limit,
@@ -339,6 +357,18 @@ impl Metrics {
 
     pub fn change_poll(&self, outcome: &'static str) {
         self.change_polls
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    pub fn notification(&self, outcome: &'static str) {
+        self.notifications
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    pub fn notification_poll(&self, outcome: &'static str) {
+        self.notification_polls
             .get_or_create(&OutcomeLabels { outcome })
             .inc();
     }
